@@ -1,0 +1,290 @@
+"""Reading and validating the TOML config.
+
+Every problem is reported as a `ConfigError` naming the file, the key and what is wrong, so the CLI can
+print one line and exit 2 instead of a traceback. `${VAR}` (or `${VAR:-default}`) in any string is
+replaced from the environment, so secrets such as Slack tokens stay out of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
+DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.I)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()/&+-]{0,119}$")
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased for the user: `file: key: what is wrong`."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '30m', '6h', '1d', '2w' -> timedelta. Raises ValueError with a readable message."""
+    m = _DURATION.match(str(text))
+    if not m:
+        raise ValueError(f"{text!r} is not a duration like '30m', '6h', '1d' or '1w'")
+    seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()]
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def is_cron(text: str) -> bool:
+    return len(str(text).split()) == 5
+
+
+def validate_schedule(text: str) -> str:
+    """An interval is a duration ('6h', '1d') or a five-field cron expression ('0 6 * * 1')."""
+    if is_cron(text):
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(text, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a valid cron expression: {exc}") from None
+        return text
+    parse_duration(text)
+    return text
+
+
+class _Model(BaseModel):
+    # A misspelt key is an error, not silently ignored: "interal = '6h'" must not watch daily.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Model):
+    url: str = DEFAULT_DB_URL
+    keep_raw_bodies: int = Field(5, ge=0, description="raw bodies kept per watch, newest first")
+    recent_versions: int = Field(5, ge=1, description="how many recent versions count as a flap")
+
+
+class FetchConfig(_Model):
+    concurrency: int = Field(8, ge=1, le=256)
+    per_host: int = Field(2, ge=1, le=64)
+    max_body_bytes: int = Field(10_000_000, ge=1024)
+    max_redirects: int = Field(5, ge=0, le=20)
+    allow_private_addresses: bool = False
+
+
+class DefaultsConfig(_Model):
+    interval: str = "1d"
+    timeout: float = Field(30.0, gt=0, le=600)
+    user_agent: str = DEFAULT_USER_AGENT
+    retries: int = Field(3, ge=0, le=10)
+    jitter: float = Field(0.1, ge=0, le=0.5, description="random spread of each interval, as a fraction")
+    notify: list[str] | None = None  # targets for watches that name none; None = every change target
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, v: str) -> str:
+        return validate_schedule(v)
+
+
+class WatchConfig(_Model):
+    name: str
+    url: str
+    interval: str | None = None
+    tags: list[str] = []
+    notify: list[str] | None = None
+    headers: dict[str, str] = {}
+    select: list[str] | None = None
+    remove: list[str] | None = None
+    timeout: float | None = Field(None, gt=0, le=600)
+    retries: int | None = Field(None, ge=0, le=10)
+    user_agent: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError(f"{v!r}: use letters, digits, spaces and . _ - ( ) / & + (at most 120)")
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, v: str | None) -> str | None:
+        return None if v is None else validate_schedule(v)
+
+    @field_validator("select", "remove")
+    @classmethod
+    def _selectors(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        import soupsieve
+
+        for sel in v:
+            try:
+                soupsieve.compile(sel)
+            except Exception as exc:  # soupsieve raises its own SelectorSyntaxError
+                raise ValueError(f"bad CSS selector {sel!r}: {str(exc).splitlines()[0]}") from None
+        return v
+
+
+class TargetConfig(_Model):
+    urls: list[str] = Field(min_length=1)
+    min_severity: Literal["low", "medium", "high"] = "low"
+    substantive_only: bool = True
+    digest: Literal["none", "hourly", "daily"] = "none"
+    # For mailto targets: attach the HTML diff report.
+    attach_report: bool = True
+
+    @field_validator("urls", mode="before")
+    @classmethod
+    def _one_url(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class NotifyConfig(_Model):
+    targets: dict[str, TargetConfig] = {}
+    ops_target: str | None = None
+    failure_threshold: int = Field(3, ge=1, description="consecutive failed checks before an ops alert")
+    max_attempts: int = Field(12, ge=1, description="delivery attempts before a notification is given up")
+    retry_base: float = Field(30.0, gt=0, description="seconds before the first retry; doubles each time")
+    retry_max: float = Field(3600.0, gt=0)
+
+
+class LogConfig(_Model):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "text"] = "auto"
+
+
+class Config(_Model):
+    database: DatabaseConfig = DatabaseConfig()
+    fetch: FetchConfig = FetchConfig()
+    defaults: DefaultsConfig = DefaultsConfig()
+    watches: list[WatchConfig] = []
+    notify: NotifyConfig = NotifyConfig()
+    log: LogConfig = LogConfig()
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        seen: set[str] = set()
+        for i, w in enumerate(self.watches):
+            if w.name.lower() in seen:
+                raise ValueError(f"watches[{i}].name: duplicate watch name {w.name!r}")
+            seen.add(w.name.lower())
+            for t in w.notify or []:
+                if t not in self.notify.targets:
+                    raise ValueError(
+                        f"watches[{i}].notify: unknown target {t!r} (define [notify.targets.{t}])"
+                    )
+        for t in self.defaults.notify or []:
+            if t not in self.notify.targets:
+                raise ValueError(f"defaults.notify: unknown target {t!r} (define [notify.targets.{t}])")
+        ops = self.notify.ops_target
+        if ops and ops not in self.notify.targets:
+            raise ValueError(f"notify.ops_target: unknown target {ops!r} (define [notify.targets.{ops}])")
+        return self
+
+    # -- derived views -------------------------------------------------------------------------
+    def watch(self, name: str) -> WatchConfig | None:
+        return next((w for w in self.watches if w.name.lower() == name.lower()), None)
+
+    def interval_of(self, watch: WatchConfig) -> str:
+        return watch.interval or self.defaults.interval
+
+    def targets_of(self, watch: WatchConfig) -> list[str]:
+        """The change targets a watch routes to: its own list, else the default list, else all
+        targets except the ops target."""
+        if watch.notify is not None:
+            return list(watch.notify)
+        if self.defaults.notify is not None:
+            return list(self.defaults.notify)
+        return [n for n in self.notify.targets if n != self.notify.ops_target]
+
+
+def substitute_env(value: Any, where: str = "") -> Any:
+    """Replace ${VAR} / ${VAR:-default} in every string of a parsed TOML tree."""
+    if isinstance(value, str):
+
+        def repl(m: re.Match[str]) -> str:
+            var, default = m.group(1), m.group(2)
+            if var in os.environ:
+                return os.environ[var]
+            if default is not None:
+                return default
+            raise ConfigError(f"{where or 'value'}: environment variable ${{{var}}} is not set")
+
+        return _ENV.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: substitute_env(v, f"{where}.{k}" if where else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """Add the watch name to a location inside [[watches]], which is what a user searches for."""
+    key = _loc(loc)
+    if len(loc) >= 2 and loc[0] == "watches" and isinstance(loc[1], int):
+        try:
+            name = data["watches"][loc[1]].get("name")
+        except (IndexError, AttributeError, KeyError):
+            name = None
+        if name:
+            key += f" (watch {name!r})"
+    return key
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    try:
+        data = substitute_env(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            key = _describe(data, tuple(err["loc"]))
+            problems.append(f"{source}: {key}: {msg}" if key else f"{source}: {msg}")
+        raise ConfigError("\n".join(problems)) from None
+
+
+def load_config(path: str | os.PathLike[str] | None) -> Config:
+    """Load a config file; with no path, an empty config (SQLite default, no watches)."""
+    if path is None:
+        return Config()
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: file not found (copy config.example.toml to start)") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+    config = parse_config(data, str(p))
+    return config.model_copy(update={"path": p})

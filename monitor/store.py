@@ -1,0 +1,340 @@
+"""Persistence: SQLAlchemy 2 models, the engine, and the few queries the service needs.
+
+The schema is owned by Alembic (`migrations/`); `open_store` upgrades it to head before use. The
+same code runs on SQLite (the zero-set-up default, in WAL mode) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from monitor.changes import DiffReport
+from monitor.document import Document
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Named constraints so Alembic migrations (and SQLite batch mode) can refer to them.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Watch(Base):
+    __tablename__ = "watches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Scheduling state lives here so a restart neither re-checks everything nor skips anything.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    # Health, for operational alerts: "new", "ok", "failing", "suspect".
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Conditional GET validators from the last successful fetch.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", use_alter=True, ondelete="SET NULL")
+    )
+
+    current_version: Mapped[Version | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+
+
+class RawBody(Base):
+    """A fetched body as it came, kept for the last N versions so they can be re-extracted."""
+
+    __tablename__ = "raw_bodies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    url: Mapped[str] = mapped_column(Text)
+    media_type: Mapped[str] = mapped_column(String(80))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    body_z: Mapped[bytes] = mapped_column(LargeBinary)
+
+    @property
+    def body(self) -> bytes:
+        return zlib.decompress(self.body_z)
+
+
+class Version(Base):
+    """A distinct extracted document of a watch (deduplicated by content hash)."""
+
+    __tablename__ = "versions"
+    __table_args__ = (
+        UniqueConstraint("watch_id", "seq"),
+        Index("ix_versions_watch_hash", "watch_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, 3... within the watch: what users type
+    content_hash: Mapped[str] = mapped_column(String(64))
+    markdown_z: Mapped[bytes] = mapped_column(LargeBinary)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    extractor_version: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raw_body_id: Mapped[int | None] = mapped_column(ForeignKey("raw_bodies.id", ondelete="SET NULL"))
+    # Set when this version was re-derived from a raw body by a newer extractor: an upgrade, not a change.
+    upgrade_of_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
+
+    @property
+    def markdown(self) -> str:
+        return zlib.decompress(self.markdown_z).decode("utf-8")
+
+    def document(self) -> Document:
+        return Document.from_markdown(self.markdown)
+
+    @staticmethod
+    def pack(markdown: str) -> bytes:
+        return zlib.compress(markdown.encode("utf-8"), 9)
+
+
+class Event(Base):
+    """A change between two versions of a watch, with the diff engine's report."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    substantive: Mapped[bool] = mapped_column(Boolean)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    severity: Mapped[str | None] = mapped_column(String(10))
+    report_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    from_version: Mapped[Version] = relationship(foreign_keys=[from_version_id])
+    to_version: Mapped[Version] = relationship(foreign_keys=[to_version_id])
+    watch: Mapped[Watch] = relationship()
+
+    @property
+    def report(self) -> DiffReport:
+        return DiffReport.from_dict(self.report_json)
+
+
+class Check(Base):
+    """Every attempt to check a watch, whatever came of it."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_watch_started", "watch_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # first | unchanged | changed | flap | suspect | error | upgrade
+    outcome: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    not_modified: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+
+
+class Notification(Base):
+    """The outbox: one row per (event, target), written in the event's transaction."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("event_id", "target", name="uq_notifications_event_target"),
+        Index("ix_notifications_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    watch_id: Mapped[int | None] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16), default="change")  # change | ops | digest
+    # pending -> sent, or pending -> failed after max attempts (kept, visible, flushable)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # ops alerts: what happened
+    # A claim so that two senders (a daemon and `notify flush`) never send the same row twice.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+
+    event: Mapped[Event | None] = relationship()
+
+
+# -- engine and sessions ------------------------------------------------------------------------
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets the CLI read while the daemon writes; busy_timeout rides out short write locks.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for plain postgres URLs and create the directory of a SQLite file."""
+    u = make_url(url)
+    if u.drivername in ("postgres", "postgresql"):
+        u = u.set(drivername="postgresql+psycopg")
+    if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
+        Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return u.render_as_string(hide_password=False)
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """The engine plus a session factory; `with store.session() as s:` commits on success."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = normalize_url(url)
+        self.engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            upgrade(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as s, s.begin():
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- queries ----------------------------------------------------------------------------------
+    @staticmethod
+    def watch_by_name(s: Session, name: str) -> Watch | None:
+        return s.scalars(select(Watch).where(Watch.name == name)).first()
+
+    @staticmethod
+    def versions_of(s: Session, watch_id: int) -> list[Version]:
+        return list(s.scalars(select(Version).where(Version.watch_id == watch_id).order_by(Version.seq)))
+
+    @staticmethod
+    def version_by_seq(s: Session, watch_id: int, seq: int) -> Version | None:
+        return s.scalars(select(Version).where(Version.watch_id == watch_id, Version.seq == seq)).first()
+
+
+# -- migrations ---------------------------------------------------------------------------------
+
+
+def migrations_dir() -> Path:
+    import monitor.migrations
+
+    return Path(monitor.migrations.__file__).resolve().parent
+
+
+def alembic_config(engine_or_url: Engine | str) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    if isinstance(engine_or_url, Engine):
+        cfg.attributes["engine"] = engine_or_url
+        cfg.set_main_option(
+            "sqlalchemy.url", engine_or_url.url.render_as_string(hide_password=False).replace("%", "%%")
+        )
+    else:
+        cfg.set_main_option("sqlalchemy.url", normalize_url(engine_or_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,459 @@
+"""Fetch one watched URL: bounded, guarded, retried, size-limited, conditional, decoded.
+
+`Fetcher.fetch` never raises for network or HTTP trouble; it returns a `FetchResult` whose
+`error_kind` says what went wrong, because the checker records failures rather than crashing on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import email.utils
+import random
+import re
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+
+import charset_normalizer
+import httpx
+
+from monitor.netguard import AddressGuard, BlockedAddress, guarded_transport
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+TEXT_TYPES = HTML_TYPES | {"text/plain", "text/markdown"}
+SUPPORTED_TYPES = TEXT_TYPES | {"application/pdf"}
+_TYPE_ALIASES = {"text/x-markdown": "text/markdown", "application/x-pdf": "application/pdf"}
+_UNTYPED = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/unknown"})
+
+_ACCEPT = (
+    "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1"
+)
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Headers that carry credentials meant for the configured origin only.
+_ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Process-wide fetch settings, from config [fetch]."""
+
+    concurrency: int = 8
+    per_host: int = 2
+    max_body_bytes: int = 10_000_000
+    max_redirects: int = 5
+    allow_private_addresses: bool = False
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    retry_after_max: float = 300.0
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """One watch's request, from config [defaults] + [[watches]]."""
+
+    url: str
+    timeout: float = 30.0  # whole attempt: resolve, connect, redirects and body
+    user_agent: str = "policy-monitor/0.1"
+    retries: int = 3
+    headers: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FetchResult:
+    url: str
+    ok: bool
+    not_modified: bool = False
+    status: int | None = None
+    media_type: str | None = None
+    text: str | None = None
+    body: bytes | None = None
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    attempts: int = 0
+    duration_ms: int = 0
+    error: str | None = None
+    error_kind: str | None = None  # timeout | network | http_status | too_large | unsupported_type |
+    # blocked_address | bad_url | redirects
+
+
+@dataclass
+class _Outcome:
+    """One attempt's result, plus whether another attempt could help."""
+
+    result: FetchResult
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+class Fetcher:
+    """Async context manager owning one httpx.AsyncClient shared by every fetch of the process.
+
+    `transport` replaces the guarded network transport (the URL pre-check still runs on every hop);
+    `guard` replaces the policy's address guard; `sleep` is the backoff sleep, for tests to observe.
+    """
+
+    def __init__(
+        self,
+        policy: FetchPolicy = FetchPolicy(),  # noqa: B008 - frozen, so sharing the default is safe
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        guard: AddressGuard | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.policy = policy
+        self._guard = guard or AddressGuard(allow_private=policy.allow_private_addresses)
+        limits = httpx.Limits(
+            max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
+        )
+        self._transport = transport or guarded_transport(self._guard, limits=limits)
+        self._sleep = sleep
+        self._client: httpx.AsyncClient | None = None
+        self._overall = asyncio.Semaphore(policy.concurrency)
+        # One entry per host ever fetched; bounded by the configured watches, so never pruned.
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False, trust_env=False)
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.__aexit__(exc_type, exc, tb)
+
+    async def fetch(self, request: FetchRequest) -> FetchResult:
+        if self._client is None:
+            raise RuntimeError("Fetcher must be used as 'async with Fetcher(...) as fetcher'")
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            outcome = await self._attempt(self._client, request)
+            if not outcome.retryable or attempts > request.retries:
+                break
+            await self._sleep(self._delay(attempts, outcome.retry_after))
+        result = outcome.result
+        result.attempts = attempts
+        result.duration_ms = int((time.monotonic() - started) * 1000)
+        return result
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.policy.retry_after_max)
+        # Full jitter: spreads retries of many watches that failed together (one CDN outage).
+        ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0.0, ceiling)
+
+    async def _attempt(self, client: httpx.AsyncClient, request: FetchRequest) -> _Outcome:
+        """One attempt: the request and every redirect hop it leads to."""
+        url = request.url
+        origin = _origin(url)
+        for _hop in range(self.policy.max_redirects + 1):
+            problem = _check_scheme(url)
+            if problem is not None:
+                return _fail(url, "bad_url", problem)
+            headers = self._headers(request, same_origin=_origin(url) == origin)
+            outcome, location = await self._request(client, url, headers, request.timeout)
+            if location is None:
+                if outcome.result.not_modified:
+                    # A 304 need not repeat the validators; keep the ones that produced it.
+                    outcome.result.etag = outcome.result.etag or request.etag
+                    outcome.result.last_modified = outcome.result.last_modified or request.last_modified
+                return outcome
+            url = location
+        return _fail(url, "redirects", f"more than {self.policy.max_redirects} redirects (last to {url})")
+
+    def _headers(self, request: FetchRequest, *, same_origin: bool) -> dict[str, str]:
+        headers = {"User-Agent": request.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"}
+        for name, value in request.headers.items():
+            if same_origin or name.lower() not in _ORIGIN_BOUND_HEADERS:
+                headers[name] = value
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        return headers
+
+    async def _request(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float
+    ) -> tuple[_Outcome, str | None]:
+        """One HTTP exchange, holding a per-host slot and an overall slot. Returns (outcome, redirect).
+
+        The deadline starts once both slots are held: time spent queueing behind other watches is not
+        the server's fault and must not turn into a timeout.
+        """
+        host_slot = self._per_host.setdefault(_host_key(url), asyncio.Semaphore(self.policy.per_host))
+        # Host slot first: a request queued behind its own host must not sit on an overall slot.
+        async with host_slot, self._overall:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._guard.check_url(url)  # before any connection, on every hop
+                    async with client.stream("GET", url, headers=headers, timeout=timeout) as response:
+                        return await self._handle(response, url)
+            except TimeoutError:  # the deadline covers resolve, connect, headers and a trickling body
+                return _fail(
+                    url, "timeout", f"no complete response within {timeout:g}s", retryable=True
+                ), None
+            except BlockedAddress as exc:  # raised at connect time by the guarded backend
+                return _fail(url, "blocked_address", str(exc)), None
+            except httpx.TimeoutException as exc:
+                return _fail(url, "timeout", f"{type(exc).__name__}: {exc}", retryable=True), None
+            except httpx.UnsupportedProtocol as exc:
+                return _fail(url, "bad_url", str(exc)), None
+            except httpx.TransportError as exc:
+                if _tls_verification_failed(exc):
+                    # A bad certificate will not fix itself in a few seconds; say so plainly.
+                    return _fail(url, "network", f"TLS certificate verification failed: {exc}"), None
+                return _fail(url, "network", f"{type(exc).__name__}: {exc}", retryable=True), None
+            except httpx.DecodingError as exc:
+                return _fail(url, "network", f"undecodable response body: {exc}"), None
+            except httpx.InvalidURL as exc:
+                return _fail(url, "bad_url", str(exc)), None
+            except OSError as exc:  # name resolution in the guard's pre-check
+                return _fail(url, "network", f"cannot resolve host: {exc}", retryable=True), None
+
+    async def _handle(self, response: httpx.Response, url: str) -> tuple[_Outcome, str | None]:
+        status = response.status_code
+        if status in _REDIRECT_STATUSES and "location" in response.headers:
+            try:
+                return _Outcome(FetchResult(url, ok=False)), str(
+                    response.url.join(response.headers["location"])
+                )
+            except httpx.InvalidURL as exc:
+                return _fail(url, "bad_url", f"bad redirect target: {exc}", status=status), None
+        if status == 304:
+            result = FetchResult(url, ok=True, not_modified=True, status=status, **_validators(response))
+            return _Outcome(result), None
+        if status == 429 or status >= 500:
+            outcome = _fail(url, "http_status", _status_text(response), status=status, retryable=True)
+            outcome.retry_after = parse_retry_after(response.headers.get("retry-after"))
+            return outcome, None
+        if not 200 <= status < 300:
+            return _fail(url, "http_status", _status_text(response), status=status), None
+        return await self._read_body(response, url), None
+
+    async def _read_body(self, response: httpx.Response, url: str) -> _Outcome:
+        status = response.status_code
+        declared = _media_type(response.headers.get("content-type"))
+        # Refuse before reading: no point downloading a video to find out we cannot use it.
+        if declared not in _UNTYPED and declared not in SUPPORTED_TYPES:
+            return _unsupported(url, declared, status)
+        limit = self.policy.max_body_bytes
+        length = response.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            return _fail(url, "too_large", f"Content-Length {length} exceeds {limit} bytes", status=status)
+        chunks: list[bytes] = []
+        size = 0
+        # aiter_bytes yields decompressed bytes, so the limit also bounds a gzip bomb's output.
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                return _fail(url, "too_large", f"body exceeds {limit} bytes", status=status)
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        media_type = sniff_media_type(body) if declared in _UNTYPED else declared
+        if media_type not in SUPPORTED_TYPES:
+            return _unsupported(url, media_type, status)
+        result = FetchResult(
+            url, ok=True, status=status, media_type=media_type, body=body, **_validators(response)
+        )
+        if media_type in TEXT_TYPES:
+            result.text, result.encoding = decode_body(body, response.headers.get("content-type"), media_type)
+        return _Outcome(result)
+
+
+def _fail(
+    url: str, kind: str, message: str, *, status: int | None = None, retryable: bool = False
+) -> _Outcome:
+    return _Outcome(FetchResult(url, ok=False, status=status, error=message, error_kind=kind), retryable)
+
+
+def _status_text(response: httpx.Response) -> str:
+    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+
+
+def _tls_verification_failed(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _unsupported(url: str, media_type: str, status: int) -> _Outcome:
+    supported = ", ".join(sorted(SUPPORTED_TYPES))
+    message = f"unsupported content type {media_type!r}; policy-monitor reads {supported}"
+    outcome = _fail(url, "unsupported_type", message, status=status)
+    outcome.result.media_type = media_type
+    return outcome
+
+
+def _validators(response: httpx.Response) -> dict[str, str | None]:
+    return {"etag": response.headers.get("etag"), "last_modified": response.headers.get("last-modified")}
+
+
+def _check_scheme(url: str) -> str | None:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return f"invalid URL {url!r}: {exc}"
+    if parsed.scheme not in ("http", "https"):
+        return f"only http and https URLs are fetched, not {parsed.scheme or 'a relative'!r} ({url})"
+    if not parsed.host:
+        return f"URL has no host: {url!r}"
+    return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return ("", url, None)
+    return (parsed.scheme, parsed.host, parsed.port)
+
+
+def _host_key(url: str) -> str:
+    return httpx.URL(url).raw_host.decode("ascii").lower()
+
+
+def _media_type(content_type: str | None) -> str:
+    if not content_type:
+        return ""
+    value = content_type.split(";", 1)[0].strip().lower()
+    return _TYPE_ALIASES.get(value, value)
+
+
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def sniff_media_type(body: bytes) -> str:
+    """Guess the type of an untyped body: PDF, HTML, or plain text; octet-stream when binary."""
+    head = body[:1024]
+    bom = _bom_encoding(head)
+    if bom is not None:
+        head = head.decode(bom, errors="replace").encode("ascii", errors="replace")
+    stripped = head.lstrip()
+    if stripped.startswith(b"%PDF-"):
+        return "application/pdf"
+    lowered = stripped.lower()
+    if lowered.startswith(b"<!doctype html") or b"<html" in lowered:
+        return "text/html"
+    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+        return "application/octet-stream"
+    return "text/plain"
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# WHATWG: these labels mean windows-1252 on the web; pages labelled latin-1 routinely use 0x80-0x9F.
+_WEB_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+
+
+def decode_body(body: bytes, content_type: str | None, media_type: str) -> tuple[str, str]:
+    """Decode a text body; returns (text, encoding used).
+
+    Order: BOM (it cannot be wrong, and browsers let it win), header charset, HTML <meta>/XML
+    declaration, strict UTF-8, then charset_normalizer's guess.
+    """
+    encoding = (
+        _bom_encoding(body)
+        or _known(_header_charset(content_type))
+        or (_known(_document_charset(body)) if media_type in HTML_TYPES else None)
+    )
+    if encoding is None:
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            best = charset_normalizer.from_bytes(body[:200_000]).best()
+            encoding = _known(best.encoding) if best is not None else None
+            encoding = encoding or "utf-8"
+    # "utf-8-sig"/"utf-16"/"utf-32" consume the BOM; a stray U+FEFF would otherwise lead the text.
+    codec = {"utf-8": "utf-8-sig"}.get(encoding, encoding)
+    return body.decode(codec, errors="replace"), _display_name(encoding)
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
+def _document_charset(body: bytes) -> str | None:
+    head = body[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if match is None:
+        return None
+    label = match.group(1).decode("ascii")
+    # A UTF-16 label read through an ASCII-compatible scan is necessarily wrong (WHATWG says utf-8).
+    return "utf-8" if label.lower().replace("_", "-").startswith("utf-16") else label
+
+
+def _known(label: str | None) -> str | None:
+    """The Python codec name for a charset label, or None when Python has no such codec."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _WEB_ALIASES.get(name, name)
+
+
+def _display_name(codec_name: str) -> str:
+    return {"cp1252": "windows-1252"}.get(codec_name, codec_name)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent/invalid."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

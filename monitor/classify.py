@@ -1,0 +1,593 @@
+"""From one edit (changed words in their sentences) to a verdict: substantive or not, categories,
+severity and a reason a person can act on.
+
+Categories come from vocabulary (LABELING.md's taxonomy, English first, with French, German, Dutch
+and Swedish terms for the main categories). Strictness: the changed words decide first; the whole
+sentence only when the words themselves are neutral (a number, a negation, a name) or the sentence
+is new/removed as a whole; the section heading only as a last resort.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from monitor.changes import CATEGORIES
+from monitor.normalize import (
+    COMPANY_SUFFIXES,
+    COUNTRIES,
+    MODALS,
+    NEGATIONS,
+    QUANTIFIERS,
+    Word,
+    has_date_context,
+    is_date_part,
+    is_noise_edit,
+    is_number,
+    is_protected,
+    token_key,
+    word_set,
+)
+from monitor.tokens import split_sentences
+
+_CATEGORY_PATTERNS: dict[str, str] = {
+    "retention": r"\bretain|retention|\bretained|\bkept\b|\bkeeps? (?!(?:you|track)\b)[^.]{0,40}?\b(?:for|until|as long)\b"
+    r"|as long as|how long|storage period|stored for|\bstores? (?!(?:you|track)\b)[^.]{0,50}?\b(?:for|until)\b"
+    r"|delete[sd]? (?:it |them |your \w+ )?(?:after|within|once|when)|automatically deleted|anonymi[sz]|pseudonymi[sz]"
+    r"|conserv|durée de conservation|aufbewahr|speicher(?:n|t|ung|dauer)|gelöscht|löschen|bewaar|bewaren|bewaartermijn"
+    r"|lagras|lagrar|sparas|sparar|gallras|raderas",
+    "transfer": r"\btransfer(?:s|red|ring)? (?:of )?(?:your |personal |the |such |this )?(?:data|information)|international(?:ly)? transfer"
+    r"|outside (?:of )?(?:the )?(?:eea|eu|european|uk|united kingdom|switzerland|your country)|cross-border"
+    r"|standard contractual|\bsccs?\b|adequacy|privacy shield|data privacy framework|\bdpf\b"
+    r"|(?:stored|processed|hosted|located) (?:and processed )?(?:in|on servers in) (?:the )?(?:{places})\b"
+    r"|servers? (?:located )?in|third countr|binding corporate"
+    r"|transfert|pays tiers|hors de l.union|übermittl|drittland|drittländer|doorgifte|buiten de eer|överför|tredjeland",
+    "rights": r"(?:your|data subject|privacy|consumer|individual)s?.? rights|(?<!reserves the )(?<!reserve the )right (?:to|of) (?!change|modify|update|amend|adjust|revise|alter|terminate|refuse|use|suspend)"
+    r"|request (?:access|a copy|deletion|correction|that we)|rectif|correct (?:your|inaccurate)"
+    r"|erasure|\berase|delete your|deletion of your|portab|object to|objection|restrict|withdraw|opt[- ]?out|unsubscribe"
+    r"|complain|supervisory authority|data protection authority|\bico\b|\bappeal|verify your identity|respond to (?:your )?requests?"
+    r"|dsar|subject access|exercise|droit|réclamation|effacement|opposition|recht auf|auskunft|berichtigung|widerspruch|beschwerde"
+    r"|recht op|inzage|bezwaar|klacht|rätt att|rättelse|invändning|klagomål",
+    "sharing": r"\bshar(?:e|es|ed|ing)\b(?! (?:settings|preferences|options|controls)\b)|disclos|third[- ]part|sub-?processor|processors?\b|service providers?|affiliat|partners?\b"
+    r"|vendors?\b|\bsell|\bsold\b|sale of|recipient|law enforcement|public authorit|government|provide (?:it|them|your|personal)[^.]{0,30}\bto"
+    r"|independent controller|joint controller|partag|communiqu|destinataire|sous-traitant|weitergabe|weitergeben|empfänger"
+    r"|auftragsverarbeiter|dritte|verkop|verkauf|säljer|\bdelen\b|gedeeld|ontvanger|verwerker|derden|\bdela\b|delar|mottagare|personuppgiftsbiträde|tredje part",
+    "collection": r"collect|gather|obtain|we receive|information (?:that )?you (?:provide|give|submit)|(?:from|other|third[- ]party|public\w*) sources"
+    r"|biometric|voice|recordings?\b|(?:precise |approximate )?location (?:data|information)|geolocation|contacts? list"
+    r"|device (?:information|identifiers?|data)|ip address|identifiers?\b|categories of (?:personal )?(?:data|information)"
+    r"|date of birth|tax id|salary|income|health data|photos?\b|screen content|recueill|erheb|erfass|sammeln|verzamel|samla",
+    "use": r"\bus(?:e|es|ed|ing)\b (?:(?:your|this|the|such|that|these) )?(?:personal |)(?:data|information)|\bus(?:e|es|ed|ing) (?:it|them)\b|purposes?\b|legal bas|lawful bas|legitimate interest"
+    r"|consent|performance of (?:a |the )?contract|profil|automated decision|marketing|advertising|targeting|personali[sz]"
+    r"|\btrain(?:ing|ed)?\b|machine learning|artificial intelligence|\bai\b|\bllms?\b|\bmodels?\b|improve|research|analy[sz]e"
+    r"|finalité|utilis|base légale|intérêt légitime|zweck|verwend|rechtsgrundlage|berechtigte|\bdoel|gebruik|grondslag"
+    r"|gerechtvaardigd|ändamål|använd|rättslig grund|berättigat intresse",
+    "tracking": r"cookie|pixel|web beacon|beacons?\b|\bsdks?\b"
+    r"|(?:web|site|website|google|adobe|third[- ]party|mobile|app|usage|advertising) analytics"
+    r"|analytics (?:cookies?|tools?|tags?|scripts?|sdks?|providers?|services|technolog\w*|partners?|software)|tracking technolog|track(?:s|ed)? (?:you|your|users|visitors)"
+    r"|cross-(?:site|device) tracking|do not track|local storage|fingerprint|advertising id|traceur|témoin|kakor",
+    "security": r"\bsecurity\b|securely|secure (?:your|the|personal|our)|encrypt|breach|safeguard|unauthori[sz]ed|iso ?27|soc ?2|vulnerab"
+    r"|penetration test|firewall|access controls?|sécurité|chiffr|sicherheit|verschlüssel|beveilig|versleutel|säkerhet|krypter",
+    "children": r"\bchild|minors?\b|under (?:the age of )?1[0-9]|age of 1[0-9]|years of age|parental|\bparents?\b(?! company)|legal guardian"
+    r"|\bkids?\b|teen|coppa|family safety|enfant|mineur|kinder|minderjährig|eltern|kinderen|minderjarig|\bbarn\b|minderårig"
+    r"|förälder|vårdnadshavare",
+    "contact": r"(?:is|are) (?:the|your) (?:joint )?(?:data )?controllers?|(?<!independent )(?<!joint )(?:data )?controllers? (?:is|are|for|of your|responsible)|controller:|data protection officer|\bdpo\b|registered office|(?:eu|uk|our|data protection|gdpr|swiss|appointed|legal) representative|authori[sz]ed agent|postal address"
+    r"|mailing address|our address|headquarter"
+    r"|[\w.+-]+@[\w-]+\.[\w.]+|\b\d+[a-z]? [A-Z]\w+ (?:st|street|ave|avenue|road|rd|blvd|boulevard|lane|way|drive|square|place)\b"
+    r"|\b(?:suite|ste)\.? \d+|responsable du traitement|délégué|verantwortliche?r?\b|datenschutzbeauftragt|anschrift"
+    r"|verwerkingsverantwoordelijke|functionaris|personuppgiftsansvarig|dataskyddsombud",
+    "changes": r"(?:changes?|updates?|modif\w*|amend\w*) (?:to )?(?:this|our|the) (?:privacy )?(?:policy|notice|statement)"
+    r"|(?:update|change|revise|modify|amend) (?:this|our|the) (?:privacy )?(?:policy|notice|statement)|notify you"
+    r"|material changes?|take[sn]? effect|becomes? effective|(?:policy|notice|statement) (?:is|will be|shall be) effective"
+    r"|effective (?:upon|immediately|for)|prior notice|advance notice|modification de la|änderung|wijziging|ändring",
+}
+# Where data sits says "transfer" only with a place: "processed in the portal" is not one.
+_PLACES = "|".join(sorted((re.escape(c) for c in COUNTRIES), key=len, reverse=True))
+_PLACES += r"|united kingdom|data cent(?:er|re)s?|(?:other|multiple|several|different) (?:countries|jurisdictions|regions)"
+_CATEGORY_PATTERNS["transfer"] = _CATEGORY_PATTERNS["transfer"].replace("{places}", _PLACES)
+_PATTERNS = {c: re.compile(p, re.IGNORECASE) for c, p in _CATEGORY_PATTERNS.items()}
+
+# Changing these narrows what people can do about their data, so losing them is "high".
+_PROTECTIVE = {"rights", "security", "children"}
+# Gaining these widens what is done with data, so adding them is "high".
+_EXPANSIVE = {"sharing", "use", "collection", "transfer", "tracking"}
+_RIGHT_NAMES = re.compile(
+    r"right (?:to|of) (?:data )?(?:access|rectification|erasure|deletion|portability|object|restrict\w*|withdraw\w*"
+    r"|opt[- ]out|complain\w*|lodge a complaint|be forgotten|correct\w*|know|non-discrimination|data portability)",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\b(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty|ninety)"
+    r"(?:\s*|-)(business days?|working days?|calendar days?|days?|weeks?|months?|years?|hours?|jours?|mois|ans?|années?"
+    r"|tage?n?|wochen?|monate?n?|jahre?n?|dagen|weken|maanden|jaar|jaren|dagar|veckor|månader|år)\b",
+    re.IGNORECASE,
+)
+_NAV_DOC = re.compile(
+    r"(?:policy|policies|notice|terms|statement|guidelines|agreement|center|centre|settings|faq|blog|careers|home|help|about us"
+    r"|sitemap|press|log ?in|sign ?in|sign ?up|guest|menu|search)$",
+    re.IGNORECASE,
+)
+_SMALL_WORDS = word_set("a an the and or of for to in on at by with & your our my")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change in its context, as the diff engine found it."""
+
+    section: tuple[str, ...]
+    before: str  # whole sentence(s) before ("" when added)
+    after: str  # whole sentence(s) after ("" when removed)
+    removed: tuple[Word, ...] = ()
+    added: tuple[Word, ...] = ()
+    relocated: bool = False  # every changed sentence also exists elsewhere in the other version
+    lead_in: bool = False  # only adds/removes a line introducing an unchanged list ("... including:")
+    # The removed words appear nowhere in the new version: with a names-only edit outside any
+    # controller / recipient sentence, a product or brand renamed throughout.
+    renamed_throughout: bool = False
+    # Words either version also writes in lower case: capitalised, they are defined terms, not names.
+    vocabulary: frozenset[str] | None = None
+    # For a wholly added or removed passage: its sentences that are new in substance (None: all of
+    # them; "": none, every sentence was reworded or moved from elsewhere in the other version).
+    novel: str | None = None
+    # Word keys of the old version: a name it already used is not a new recipient.
+    old_words: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    substantive: bool
+    categories: tuple[str, ...] = ()
+    severity: str | None = None
+    reason: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+
+# "collect and use" names processing as a whole (a legal basis, a purpose), not a new collection.
+_PROCESSING_PAIR = re.compile(
+    r"\bcollect(?:s|ed|ing|ion)?,? (?:and|or) (?:to )?(?:use|uses|used|using|process\w*)\b", re.IGNORECASE
+)
+
+
+def category_hits(text: str) -> dict[str, int]:
+    text = _PROCESSING_PAIR.sub("use", text)
+    hits = {}
+    for c in CATEGORIES:
+        if c in _PATTERNS:
+            n = len(_PATTERNS[c].findall(text))
+            if n:
+                hits[c] = n
+    return hits
+
+
+def categories_in(text: str) -> list[str]:
+    text = _PROCESSING_PAIR.sub("use", text)
+    return [c for c in CATEGORIES if c in _PATTERNS and _PATTERNS[c].search(text)]
+
+
+def _dominant(text: str, share: float = 0.34) -> list[str]:
+    """Categories a passage is mostly about: a long added paragraph mentions many things in passing."""
+    hits = category_hits(text)
+    if not hits:
+        return []
+    top = max(hits.values())
+    return [c for c, n in hits.items() if n >= max(1, share * top)]
+
+
+def is_nav_like(text: str, topical: bool = False) -> bool:
+    """A short line that reads like a menu or footer link, not like a policy statement.
+
+    `topical`: the line sits under a heading about a privacy topic, where a short item ("Voice
+    recordings", "Acme Analytics") is a list entry with meaning, unless it names another document."""
+    words = text.split()
+    if (
+        not words
+        or len(words) > 6
+        or text.rstrip().endswith((".", ";", ":"))
+        or any(c.isdigit() for c in text)
+    ):
+        return False
+    if any(
+        w.lower().strip(".,()") in COMPANY_SUFFIXES or w.lower().strip(".,()") in COUNTRIES for w in words
+    ):
+        return False
+    title_case = all(w[:1].isupper() or w.lower() in _SMALL_WORDS or not w[:1].isalpha() for w in words)
+    if title_case and _NAV_DOC.search(text.strip(" .")):
+        return True
+    return not topical and len(words) <= 3 and not categories_in(text)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    words = text.split()
+    head, tail = " ".join(words[:6]), " ".join(words[-5:])
+    return f"{head} ... {tail}"
+
+
+def _durations(text: str) -> list[str]:
+    return [f"{m.group(1)} {m.group(2)}".lower() for m in _DURATION.finditer(text)]
+
+
+def _is_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
+    t = w.text.strip(",;:()\"'")
+    if not t or w.sentence_start or not t[:1].isupper():
+        return False
+    return vocabulary is None or w.key not in vocabulary or w.key in COUNTRIES
+
+
+def _opens_with_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
+    """A capitalised first word of a sentence that neither version writes in lower case."""
+    return w.sentence_start and w.text[:1].isupper() and vocabulary is not None and w.key not in vocabulary
+
+
+def _names(words: tuple[Word, ...], vocabulary: frozenset[str] | None = None) -> list[str]:
+    """Runs of capitalised words (with company suffixes) among the changed words: new recipients, entities."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, w in enumerate(words):
+        t = re.sub(r"[,;:\"']+$|(?<=\))\.$", "", w.text)
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if w.sentence_start and t[:1].isupper() and nxt is not None and _is_name(nxt, vocabulary):
+            current.append(t)  # "Veritrope Metrics Inc.": the first word of a name opening a sentence or row
+            continue
+        if t.startswith("(") != t.endswith(")"):
+            t = t.strip("()")
+        if _is_name(w, vocabulary) or (current and w.key in COMPANY_SUFFIXES and t[:1].isupper()):
+            current.append(t)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [" ".join(r) for r in runs if r]
+
+
+_RETENTION_CONTEXT = re.compile(
+    r"\b(?:keep|keeps|kept|retain\w*|retention|stor(?:e|es|ed|ing|age)|delet\w*|eras(?:e|ed|ure)|anonymi[sz]\w*"
+    r"|destroy\w*|purg\w*|archiv\w*|how long|from the (?:date|time|end) of|after (?:you|the|your|account|closure|termination)"
+    r"|conserv\w*|aufbewahr\w*|speicher\w*|lösch\w*|gelöscht|bewaar\w*|bewaren|lagr\w*|spara\w*|sparas|raderas|gallras)",
+    re.IGNORECASE,
+)
+_RESPONSE_CONTEXT = re.compile(
+    r"\b(?:respond\w*|response|reply|replies|answer\w*|acknowledge\w*|répond\w*|antwort\w*|beantwoord\w*|svar\w*)\b",
+    re.IGNORECASE,
+)
+_REQUEST = re.compile(r"\b(?:requests?|demandes?|anfragen?|antrag|verzoek\w*|begäran)\b", re.IGNORECASE)
+# A names-only change means something when the sentence is about which companies, products or services the
+# policy covers (its scope); elsewhere a product named or dropped from a list is not a privacy change.
+_SCOPE = re.compile(
+    r"\b(?:compan(?:y|ies)|entit(?:y|ies)|subsidiar\w*|group|brands?|products?|apps?|applications?|websites?"
+    r"|(?:policy|notice|statement) (?:applies|covers|describes)|appl(?:y|ies) to|covers?|offered as|formerly)\b",
+    re.IGNORECASE,
+)
+_LIST_ENTRY_WORDS = 15
+_CONTACT_HEADING = re.compile(
+    r"contact|address|who (?:we are|is responsible)|about us|data protection officer|\bdpo\b|representative"
+    r"|kontakt|adresse|verantwortlich|contactgegevens|kontaktuppgifter",
+    re.IGNORECASE,
+)
+
+
+def _topic(section: tuple[str, ...]) -> list[str]:
+    """Categories of the nearest heading that has one (the deepest heading speaks for the passage).
+    A heading naming a role ("As a data controller") is not about how to reach the company."""
+    for heading in reversed(section):
+        cats = categories_in(heading)
+        if "contact" in cats and not _CONTACT_HEADING.search(heading):
+            cats.remove("contact")
+        if cats:
+            return cats
+    return []
+
+
+def _is_list_entry(text: str) -> bool:
+    """A table row or a short list item rather than a statement: its heading gives it its meaning."""
+    words = text.split()
+    if "\n" in text.strip():
+        return False
+    return len(words) <= _LIST_ENTRY_WORDS or ("|" in text and len(words) <= 2 * _LIST_ENTRY_WORDS)
+
+
+def _passage_categories(text: str, topic: list[str]) -> list[str]:
+    """A whole added or removed passage: what it is mostly about, the heading breaking ties."""
+    if topic and _is_list_entry(text):
+        return topic
+    hits = category_hits(text)
+    if not hits:
+        return topic[:1]
+    top = max(hits.values())
+    on_topic = [c for c in topic if c in hits]
+    if on_topic:
+        # The passage is about its heading's topic; another category counts only as strongly as that.
+        bar = max(hits[c] for c in on_topic)
+        return [c for c, n in hits.items() if c in on_topic or n >= max(2, bar)]
+    return [c for c, n in hits.items() if n >= max(1, 0.34 * top)]
+
+
+def _shifted(before: str, after: str) -> list[str]:
+    """Categories a rewrite talks about more or less than before (the same mention on both sides is context)."""
+    hb, ha = category_hits(before), category_hits(after)
+    dominant = set(_dominant(before)) | set(_dominant(after))
+    return [c for c in dominant if hb.get(c, 0) != ha.get(c, 0)]
+
+
+def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
+    """A changed period takes its meaning from the clause it sits in: keeping data, or answering requests."""
+    if not (edit.before and edit.after) or _durations(edit.before) == _durations(edit.after):
+        return []
+    if not any(is_number(w.key) or w.key in _WORD_NUM for w in edit.removed + edit.added):
+        return []
+    near = _window(edit.after, edit.added, 8) + " " + _window(edit.before, edit.removed, 8)
+    if _RESPONSE_CONTEXT.search(near):
+        return ["rights"]
+    if _RETENTION_CONTEXT.search(near):
+        return ["retention"]
+    if _REQUEST.search(near) or _PATTERNS["rights"].search(near):
+        return ["rights"]
+    return [c for c in topic if c in ("retention", "rights")][:1]
+
+
+def _is_suffix(w: Word) -> bool:
+    return w.key in COMPANY_SUFFIXES and w.text[:1].isupper()  # "Inc.", "AS", not "such as"
+
+
+def _names_only(edit: Edit) -> bool:
+    """Every changed word is part of a name (capitalised), and at least one is a real name."""
+    changed = [w for w in edit.removed + edit.added if w.key not in _SMALL_WORDS]
+    return (
+        bool(changed)
+        and all(w.text.strip("(\"'")[:1].isupper() for w in changed)
+        and any(_is_name(w, edit.vocabulary) for w in changed)
+    )
+
+
+def _recipients(
+    words: tuple[Word, ...], vocabulary: frozenset[str] | None, known: frozenset[str] | None = None
+) -> str:
+    """ "Veritrope Metrics Inc. (United States)": named entities, with the country they sit in.
+    `known`: word keys of the old version; a name made only of them (the company itself) is not new."""
+    names = [
+        n
+        for n in _names(words, vocabulary)
+        if not categories_in(n)  # not "Standard Contractual Clauses"
+        and not (known is not None and all(token_key(p) in known for p in n.split()))
+    ]
+    countries = [n for n in names if all(p.lower().strip("().") in COUNTRIES for p in n.split())]
+    entities = [n for n in names if n not in countries]
+    if len(entities) == 1 and countries and countries[0] not in entities[0]:
+        return f"{entities[0]} ({countries[0].strip('()')})"
+    return ", ".join((entities or countries)[:3])
+
+
+def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
+    """The categories whose meaning this edit changes (strict: see module docstring)."""
+    if not edit.before or not edit.after:
+        text = edit.after or edit.before
+        if edit.novel == "":
+            # Reworded or moved text: only what it is most about, not every topic it touches.
+            return _dominant(text, share=1.0) or _passage_categories(text, topic)
+        return _passage_categories(edit.novel or text, topic)
+    periods = _duration_categories(edit, topic)
+    if periods:
+        return periods
+    changed = " ".join(w.text for w in edit.removed + edit.added)
+    cats = categories_in(changed)
+    if "collection" in cats and "collection" not in categories_in(edit.before + "\n" + edit.after):
+        cats.remove("collection")  # the changed "collected" was half of "collected and processed"
+    sentence_words = max(1, len((edit.before + " " + edit.after).split()) // 2)
+    if len(edit.removed) + len(edit.added) >= sentence_words:  # mostly rewritten: the sentences speak
+        cats = sorted(set(cats) | set(_shifted(edit.before, edit.after)))
+    if cats:
+        return cats
+    names = _names(edit.removed + edit.added, edit.vocabulary)
+    sentence = edit.after or edit.before
+    near = _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added)
+    if names and _PATTERNS["contact"].search(_sentences_naming(edit)):
+        return ["contact"]  # a different entity named as controller / at an address
+    if names and _names_only(edit):
+        # A name added to or dropped from a list: a recipient under a recipients heading, a company
+        # that serves you, the policy's scope; a product merely mentioned means nothing.
+        recipients = [c for c in topic if c in ("sharing", "transfer")]
+        if recipients:
+            return recipients
+        if any(_is_suffix(w) for w in edit.removed + edit.added + tuple(_words_of(sentence))):
+            return ["sharing"] if _PATTERNS["sharing"].search(sentence) else ["contact"]
+        found = _dominant(near, share=1.0) or _dominant(sentence, share=1.0)
+        return found or (["other"] if _SCOPE.search(sentence) else [])
+    # Neutral words (a number, "not", a name) take their meaning from the words around them first,
+    # then from the whole sentence.
+    return _dominant(near, share=1.0) or _dominant(sentence, share=1.0) or topic[:1]
+
+
+def _sentences_naming(edit: Edit) -> str:
+    """The sentences that hold the changed names (not the "contact us" line two sentences on)."""
+    out = []
+    for text, words in ((edit.before, edit.removed), (edit.after, edit.added)):
+        names = {part for name in _names(words, edit.vocabulary) for part in name.split()}
+        out.extend(s for s in split_sentences(text) if names & {t.strip(",;:()\"'.") for t in s.split()})
+    return " ".join(out)
+
+
+def _words_of(text: str) -> list[Word]:
+    return [Word(t, t.lower().strip(".,;:()\"'")) for t in text.split()]
+
+
+def _window(sentence: str, changed: tuple[Word, ...], radius: int = 5) -> str:
+    """The words around the change: where the changed words occur in sequence, else around the first
+    distinctive one (a lone "the" or "and" would anchor anywhere)."""
+    tokens = sentence.split()
+    if not changed or not tokens:
+        return ""
+    run = [w.text for w in changed[:3]]
+    spots = [i for i in range(len(tokens) - len(run) + 1) if tokens[i : i + len(run)] == run]
+    if not spots:
+        distinctive = {w.text for w in changed if w.key not in _SMALL_WORDS and len(w.key) > 2}
+        spots = [i for i, tok in enumerate(tokens) if tok in (distinctive or {w.text for w in changed})]
+    if not spots:
+        return ""
+    i = spots[0]
+    return " ".join(tokens[max(0, i - radius) : i + len(run) + radius])
+
+
+def _severity(edit: Edit, cats: list[str]) -> str:
+    removed = {w.key for w in edit.removed}
+    added = {w.key for w in edit.added}
+    neg_removed = bool(removed & NEGATIONS) and not (added & NEGATIONS)
+    neg_added = bool(added & NEGATIONS) and not (removed & NEGATIONS)
+    cat_set = set(cats)
+    if neg_removed and cat_set & _EXPANSIVE:
+        return "high"
+    if neg_added and cat_set & _PROTECTIVE:
+        return "high"
+    if not edit.after and cat_set & _PROTECTIVE:
+        return "high"
+    if not edit.before and cat_set & _EXPANSIVE:
+        return "high"
+    old_d, new_d = _durations(edit.before), _durations(edit.after)
+    if old_d and new_d and old_d != new_d and cat_set & {"retention", "rights"}:
+        return "high" if _days(new_d[0]) > _days(old_d[0]) else "medium"
+    if cat_set & (_EXPANSIVE | _PROTECTIVE | {"retention"}):
+        return "medium"
+    return "low"
+
+
+_UNIT_DAYS = {
+    "day": 1,
+    "jour": 1,
+    "tag": 1,
+    "dag": 1,
+    "week": 7,
+    "woche": 7,
+    "veck": 7,
+    "month": 30,
+    "mois": 30,
+}
+_WORD_NUM = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+}
+_WORD_NUM |= {"ten": 10, "twelve": 12, "thirty": 30, "sixty": 60, "ninety": 90}
+
+
+def _days(duration: str) -> float:
+    num, unit = duration.split(" ", 1)
+    unit = unit.split()[-1]  # "business days" counts as days
+    n = _WORD_NUM.get(num) or float(num.replace(",", "."))
+    for prefix, days in _UNIT_DAYS.items():
+        if unit.startswith(prefix):
+            return n * days
+    if unit.startswith(("mon", "maand", "mån")):
+        return n * 30
+    if unit.startswith("hour"):
+        return n / 24
+    return n * 365
+
+
+def _reason(edit: Edit, cats: list[str]) -> str:
+    old_d, new_d = _durations(edit.before), _durations(edit.after)
+    if edit.before and edit.after and old_d and new_d and old_d != new_d:
+        label = {"retention": "retention period", "rights": "response time for requests"}.get(
+            next((c for c in cats if c in ("retention", "rights")), ""), "period"
+        )
+        return f"{label}: {old_d[0]} -> {new_d[0]}"
+    for text, verb in ((edit.before, "removed"), (edit.after, "added")):
+        other = edit.after if verb == "removed" else edit.before
+        if edit.novel is not None and not other:
+            text = edit.novel  # a right named in reworded text was neither added nor removed
+        for m in _RIGHT_NAMES.finditer(text):
+            if m.group(0).lower() not in other.lower():
+                return f"{m.group(0).lower()} {verb}"
+    if not edit.after:
+        return f"'{_short(edit.before)}' removed"
+    if not edit.before:
+        names = _recipients(edit.added, edit.vocabulary, edit.old_words)
+        if names and set(cats) & {"sharing", "transfer"}:
+            return f"new recipient: {names}"
+        return f"'{_short(edit.after)}' added"
+    removed_neg = {w.key for w in edit.removed} & NEGATIONS
+    if removed_neg and not {w.key for w in edit.added} & NEGATIONS:
+        return f"negation dropped: '{_short(edit.before)}' -> '{_short(edit.after)}'"
+    names = _recipients(edit.added, edit.vocabulary, edit.old_words)
+    if names and set(cats) & {"sharing", "transfer"} and not edit.removed:
+        return f"new recipient: {names}"
+    old_words = " ".join(w.text for w in edit.removed) or "..."
+    new_words = " ".join(w.text for w in edit.added) or "..."
+    label = ", ".join(cats)
+    return f"{label}: '{_short(old_words, 60)}' -> '{_short(new_words, 60)}'"
+
+
+def classify_edit(edit: Edit) -> Verdict:
+    """The final call on one edit."""
+    if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
+        return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
+    if edit.relocated:
+        return Verdict(False, reason="moved: the same text exists elsewhere")
+    if edit.lead_in:
+        return Verdict(False, reason="editorial: line introducing an unchanged list")
+    changed = edit.removed + edit.added
+    if (
+        edit.renamed_throughout
+        and edit.removed
+        and edit.added
+        and all(_is_name(w, edit.vocabulary) or _opens_with_name(w, edit.vocabulary) for w in changed)
+        and not any(
+            _PATTERNS[c].search(edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer")
+        )
+    ):
+        return Verdict(False, reason="renamed throughout the document")
+    topic = _topic(edit.section)
+    lines = _lines(edit)
+    if lines and all(is_nav_like(line, bool(topic)) or _is_version_line(line) for line in lines):
+        return Verdict(False, reason="navigation or page chrome")
+    protected = [
+        w for w in edit.removed + edit.added if is_protected(w.text, w.key, w.sentence_start, edit.vocabulary)
+    ]
+    cats = _focus_categories(edit, topic)
+    if not cats and _names_only(edit):
+        return Verdict(False, reason="names only: a product or service named, no privacy meaning")
+    if not cats and not any(_weighty(w, edit) for w in protected):
+        return Verdict(False, reason="no privacy meaning in the changed words")
+    cats = sorted(set(cats or ["other"]), key=CATEGORIES.index)
+    return Verdict(True, tuple(cats), _severity(edit, cats), _reason(edit, cats))
+
+
+_DOC_WORDS = re.compile(r"\b(?:policy|notice|statement|version|pdf)\b", re.IGNORECASE)
+
+
+def _is_version_line(line: str) -> bool:
+    """A link to a dated copy of the policy ("Previous Privacy Policy PDF Version March 2025"): history, not text."""
+    words = line.split()
+    if not words or len(words) > 14 or line.rstrip().endswith((".", ";")) or not _DOC_WORDS.search(line):
+        return False
+    keys = [token_key(t) for t in words]
+    return any(is_number(k) for k in keys) and all(
+        t[:1].isupper() or is_date_part(k) or k in _SMALL_WORDS or not k
+        for t, k in zip(words, keys, strict=True)
+    )
+
+
+def _weighty(w: Word, edit: Edit) -> bool:
+    """A protected word that changes meaning on its own. A modal or quantifier does when it is swapped
+    ("will" -> "may", "all" -> "some"), not when it sits inside a whole new clause."""
+    if w.key in MODALS or w.key in QUANTIFIERS:
+        return len(edit.removed) <= 3 and len(edit.added) <= 3
+    # A revision date is not weighty.
+    return not (is_date_part(w.key) and has_date_context(edit.before + " " + edit.after))
+
+
+def _lines(edit: Edit) -> list[str]:
+    """The changed lines (blocks) of the edit, each judged on its own for menu-likeness."""
+    out = []
+    for text in (edit.before, edit.after):
+        out.extend(line for line in text.split("\n") if line.strip())
+    return out
+
+
+__all__ = ["Edit", "Verdict", "categories_in", "classify_edit", "is_nav_like", "MODALS", "QUANTIFIERS"]

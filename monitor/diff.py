@@ -1,0 +1,467 @@
+"""The diff engine: two Documents in, one DiffReport out.
+
+Sections are aligned first (monitor.sections); only pairs whose words differ are diffed. Inside a
+pair, words are mapped to single characters (diff-match-patch's line-mode trick applied to words)
+so `diff_main` + `diff_cleanupSemantic` work on word sequences. Changed words are grouped with the
+sentences they touch: sentences linked by an unchanged word or by one replace-hunk form one edit,
+so `Change.before`/`after` always carry whole sentences. Each edit is then judged by
+monitor.classify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from diff_match_patch import diff_match_patch
+
+from monitor.changes import Change, DiffReport, max_severity, severity_rank
+from monitor.classify import Edit, Verdict, classify_edit
+from monitor.document import Document, Section
+from monitor.guard import capture_problem
+from monitor.normalize import Word
+from monitor.sections import SectionPair, align_sections, heading_key
+from monitor.tokens import tokenize_block
+
+
+@dataclass
+class _Sentence:
+    text: str
+    block: int  # index of the block it belongs to
+    tokens: list[int] = field(default_factory=list)  # indices into _Side.words
+
+
+@dataclass
+class _Side:
+    """One section's words and sentences, ready to diff."""
+
+    words: list[Word]
+    word_sentence: list[int]  # sentence index of each word
+    word_span: list[tuple[int, int]]  # char span of each word inside its sentence text
+    sentences: list[_Sentence]
+    block_kinds: list[str]
+
+    def sentence_key(self, s: int) -> str:
+        return " ".join(self.words[t].key for t in self.sentences[s].tokens)
+
+
+def _prepare(section: Section | None) -> _Side:
+    side = _Side([], [], [], [], [])
+    if section is None:
+        return side
+    for b, block in enumerate(section.blocks):
+        side.block_kinds.append(block.kind)
+        bt = tokenize_block(block.text)
+        base = len(side.sentences)
+        side.sentences.extend(_Sentence(text, b) for text in bt.sentences)
+        prev_s, prev_key = -1, ""
+        for text, key, s_local, start, end in bt.words:
+            s_index = base + s_local
+            first = s_index != prev_s
+            side.sentences[s_index].tokens.append(len(side.words))
+            side.words.append(Word(text, key, first, "" if first else prev_key))
+            side.word_sentence.append(s_index)
+            side.word_span.append((start, end))
+            prev_s, prev_key = s_index, key
+    return side
+
+
+def _encode(words: list[Word], table: dict[str, str]) -> str:
+    out = []
+    for w in words:
+        ch = table.get(w.key)
+        if ch is None:
+            # Skip the surrogate range: diff-match-patch works on Python str, but stay printable-safe.
+            code = len(table) + 0x100
+            if code >= 0xD800:
+                code += 0x800
+            ch = table[w.key] = chr(code)
+        out.append(ch)
+    return "".join(out)
+
+
+def _word_diff(old: _Side, new: _Side) -> list[tuple[int, int]]:
+    """diff-match-patch over word symbols; returns (op, count) runs (op -1 delete, 0 equal, 1 insert)."""
+    table: dict[str, str] = {}
+    a, b = _encode(old.words, table), _encode(new.words, table)
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 2.0
+    diffs = dmp.diff_main(a, b, False)
+    dmp.diff_cleanupSemantic(diffs)
+    return [(op, len(text)) for op, text in diffs]
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass
+class _Group:
+    old_sentences: list[int]
+    new_sentences: list[int]
+    removed: list[int]  # word indices in old
+    added: list[int]  # word indices in new
+
+
+def _groups(old: _Side, new: _Side) -> list[_Group]:
+    """Changed words grouped by the sentences they touch (see module docstring)."""
+    runs = _word_diff(old, new)
+    n_old = len(old.sentences)
+    uf = _UnionFind(n_old + len(new.sentences))
+    removed: list[int] = []
+    added: list[int] = []
+    hunks: list[tuple[list[int], list[int]]] = []
+    i = j = 0
+    pending_r: list[int] = []
+    pending_a: list[int] = []
+    for op, count in runs:
+        if op == 0:
+            if pending_r or pending_a:
+                hunks.append((pending_r, pending_a))
+                pending_r, pending_a = [], []
+            for k in range(count):
+                uf.union(old.word_sentence[i + k], n_old + new.word_sentence[j + k])
+            i += count
+            j += count
+        elif op < 0:
+            pending_r.extend(range(i, i + count))
+            i += count
+        else:
+            pending_a.extend(range(j, j + count))
+            j += count
+    if pending_r or pending_a:
+        hunks.append((pending_r, pending_a))
+    for r, a in hunks:
+        nodes = [old.word_sentence[x] for x in r] + [n_old + new.word_sentence[y] for y in a]
+        for node in nodes[1:]:
+            uf.union(nodes[0], node)
+        removed.extend(r)
+        added.extend(a)
+    by_root: dict[int, _Group] = {}
+    for x in removed:
+        root = uf.find(old.word_sentence[x])
+        by_root.setdefault(root, _Group([], [], [], [])).removed.append(x)
+    for y in added:
+        root = uf.find(n_old + new.word_sentence[y])
+        by_root.setdefault(root, _Group([], [], [], [])).added.append(y)
+    for s in range(n_old):
+        root = uf.find(s)
+        if root in by_root:
+            by_root[root].old_sentences.append(s)
+    for s in range(len(new.sentences)):
+        root = uf.find(n_old + s)
+        if root in by_root:
+            by_root[root].new_sentences.append(s)
+    groups = list(by_root.values())
+    groups.sort(key=lambda g: (g.new_sentences[:1] or [len(new.sentences)], g.old_sentences[:1] or [0]))
+    return groups
+
+
+def _join(side: _Side, sentences: list[int], changed: list[int]) -> tuple[str, list[tuple[int, int]]]:
+    """The sentences as one string, and the char spans of the changed words inside it."""
+    changed_set = set(changed)
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    prev_block = None
+    for s in sentences:
+        sentence = side.sentences[s]
+        if parts:
+            sep = " " if sentence.block == prev_block else "\n"
+            parts.append(sep)
+            offset += 1
+        for t in sentence.tokens:
+            if t in changed_set:
+                a, b = side.word_span[t]
+                if spans and spans[-1][1] >= offset + a - 1:  # adjacent changed words: one highlight
+                    spans[-1] = (spans[-1][0], offset + b)
+                else:
+                    spans.append((offset + a, offset + b))
+        parts.append(sentence.text)
+        offset += len(sentence.text)
+        prev_block = sentence.block
+    return "".join(parts), spans
+
+
+@dataclass(frozen=True)
+class _DocSentences:
+    """Sentence keys of a whole document, to tell text that moved from text that changed."""
+
+    keys: frozenset[str]
+    lower_words: frozenset[str]  # keys of words this version writes in lower case somewhere
+    words: frozenset[str]
+    trigrams: frozenset[tuple[str, str, str]]  # word-key trigrams within each sentence
+
+
+def _doc_sentences(doc: Document) -> _DocSentences:
+    tokens = [tokenize_block(b.text) for s in doc.sections for b in s.blocks]
+    keys = frozenset(k for bt in tokens for k in bt.sentence_keys)
+    lower = frozenset(w[1] for bt in tokens for w in bt.words if w[0][:1].islower())
+    trigrams = frozenset(t for bt in tokens for k in bt.sentence_keys for t in _trigrams(k.split()))
+    return _DocSentences(keys, lower, frozenset(w[1] for bt in tokens for w in bt.words), trigrams)
+
+
+def _trigrams(keys: list[str]) -> list[tuple[str, str, str]]:
+    return list(zip(keys, keys[1:], keys[2:], strict=False))
+
+
+# A sentence whose word trigrams mostly occur in the other version was reworded or moved, not
+# written anew: it says nothing about which topics the change brings in or takes out.
+_REWORDED = 0.75
+
+
+def _novel_text(side: _Side, sentences: list[int], other: _DocSentences) -> str | None:
+    """The sentences that are new in substance, for categorising a whole added or removed passage;
+    None when every sentence is new (the whole text speaks), "" when none is."""
+    novel = []
+    for s in sentences:
+        grams = _trigrams(side.sentence_key(s).split())
+        if not grams or sum(g in other.trigrams for g in grams) < _REWORDED * len(grams):
+            novel.append(s)
+    if len(novel) == len(sentences):
+        return None
+    return _join(side, novel, [])[0]
+
+
+def _is_lead_in(new: _Side, sentence: int, added: set[int]) -> bool:
+    """An added line that only introduces the unchanged list right after it ("... including:")."""
+    sent = new.sentences[sentence]
+    if not sent.text.rstrip().endswith(":"):
+        return False
+    nxt = sent.block + 1
+    if nxt >= len(new.block_kinds) or new.block_kinds[nxt] != "li":
+        return False
+    following = [t for s in new.sentences if s.block == nxt for t in s.tokens]
+    return bool(following) and not any(t in added for t in following)
+
+
+def _edits_for_pair(
+    pair: SectionPair,
+    old: _Side,
+    new: _Side,
+    old_doc: _DocSentences,
+    new_doc: _DocSentences,
+    vocabulary: frozenset[str],
+) -> list[tuple[Edit, Change]]:
+    out: list[tuple[Edit, Change]] = []
+    path = list((pair.new or pair.old).path)  # type: ignore[union-attr]
+    old_path = list(pair.old.path) if pair.old is not None and pair.new is not None else None
+    if old_path == path:
+        old_path = None
+    for g in _groups(old, new):
+        before, before_spans = _join(old, g.old_sentences, g.removed)
+        after, after_spans = _join(new, g.new_sentences, g.added)
+        removed_set, added_set = set(g.removed), set(g.added)
+        # Sentences with changed words that do not exist anywhere in the other version.
+        fresh_old = [
+            s
+            for s in g.old_sentences
+            if any(t in removed_set for t in old.sentences[s].tokens)
+            and old.sentence_key(s) not in new_doc.keys
+        ]
+        fresh_new = [
+            s
+            for s in g.new_sentences
+            if any(t in added_set for t in new.sentences[s].tokens)
+            and new.sentence_key(s) not in old_doc.keys
+        ]
+        relocated = not fresh_old and not fresh_new
+        novel = None
+        if not before:
+            novel = _novel_text(new, fresh_new, old_doc)
+        elif not after:
+            novel = _novel_text(old, fresh_old, new_doc)
+        lead_in = not relocated and not fresh_old and all(_is_lead_in(new, s, added_set) for s in fresh_new)
+        edit = Edit(
+            section=tuple(path),
+            before=before,
+            after=after,
+            removed=tuple(old.words[x] for x in g.removed),
+            added=tuple(new.words[y] for y in g.added),
+            relocated=relocated,
+            lead_in=lead_in,
+            renamed_throughout=all(old.words[x].key not in new_doc.words for x in g.removed),
+            vocabulary=vocabulary,
+            novel=novel,
+            old_words=old_doc.words,
+        )
+        if pair.old is None:
+            kind = "added"
+        elif pair.new is None:
+            kind = "removed"
+        else:
+            kind = "modified"
+        change = Change(
+            section=path,
+            kind=kind,
+            substantive=False,
+            before=before,
+            after=after,
+            before_spans=before_spans,
+            after_spans=after_spans,
+            old_section=old_path,
+        )
+        out.append((edit, change))
+    return out
+
+
+def _whole_section_edit(
+    pair: SectionPair, side: _Side, other_doc: _DocSentences, added: bool, vocabulary: frozenset[str]
+) -> list[tuple[Edit, Change]]:
+    """An added or removed section is one change; only its sentences not found elsewhere count."""
+    if not side.words:
+        return []  # an empty heading is layout
+    section = pair.new if added else pair.old
+    assert section is not None
+    every = list(range(len(side.sentences)))
+    text, _ = _join(side, every, [])
+    fresh = [s for s in every if side.sentence_key(s) not in other_doc.keys]
+    fresh_text, _ = _join(side, fresh, [])
+    fresh_words = tuple(side.words[t] for s in fresh for t in side.sentences[s].tokens)
+    heading = section.path[-1:] if section.path else ()
+    full = (heading[0] + "\n" if heading else "") + text
+    edit = Edit(
+        section=tuple(section.path),
+        before="" if added else fresh_text,
+        after=fresh_text if added else "",
+        removed=() if added else fresh_words,
+        added=fresh_words if added else (),
+        relocated=not fresh,
+        vocabulary=vocabulary,
+        novel=_novel_text(side, fresh, other_doc),
+        old_words=other_doc.words if added else None,
+    )
+    change = Change(
+        section=list(section.path),
+        kind="added" if added else "removed",
+        substantive=False,
+        before="" if added else full,
+        after=full if added else "",
+        before_spans=[] if added else [(0, len(full))],
+        after_spans=[(0, len(full))] if added else [],
+    )
+    return [(edit, change)]
+
+
+def _apply(change: Change, verdict: Verdict) -> Change:
+    change.substantive = verdict.substantive
+    change.categories = list(verdict.categories) if verdict.substantive else []
+    change.severity = verdict.severity if verdict.substantive else None
+    change.reason = verdict.reason
+    return change
+
+
+def _summary(report_changes: list[Change], categories: list[str], suspect_reason: str | None) -> str:
+    if suspect_reason:
+        return f"suspect capture: {suspect_reason}"
+    n = sum(1 for c in report_changes if c.substantive)
+    if n:
+        return f"{n} substantive change{'s' if n != 1 else ''}: {', '.join(categories)}"
+    if report_changes:
+        k = len(report_changes)
+        return f"no substantive change ({k} cosmetic change{'s' if k != 1 else ''})"
+    return "no change"
+
+
+def compare(old: Document, new: Document) -> DiffReport:
+    """Compare two versions of a policy. Pure: no I/O, no clock."""
+    suspect_reason = capture_problem(new, old)
+    if suspect_reason and new.is_empty():
+        # Nothing was captured: listing every old sentence as removed would only bury the reason.
+        return DiffReport(
+            False,
+            [],
+            None,
+            True,
+            suspect_reason,
+            [],
+            _summary([], [], suspect_reason),
+            old.word_count,
+            new.word_count,
+        )
+    pairs = align_sections(old.sections, new.sections)
+    # Word-level sides only for sections that differ; the whole-document lookups come from the
+    # cached block tokens, so an unchanged section costs one cache hit per block.
+    old_sides: dict[int, _Side] = {}
+    new_sides: dict[int, _Side] = {}
+    for p in pairs:
+        if p.old is not None and p.new is not None and p.old.blocks == p.new.blocks:
+            continue
+        if p.old is not None:
+            old_sides[p.old_index] = _prepare(p.old)  # type: ignore[index]
+        if p.new is not None:
+            new_sides[p.new_index] = _prepare(p.new)  # type: ignore[index]
+    old_doc = _doc_sentences(old)
+    new_doc = _doc_sentences(new)
+    vocabulary = old_doc.lower_words | new_doc.lower_words
+
+    changes: list[Change] = []
+    for p in pairs:
+        o = old_sides.get(p.old_index) if p.old is not None else None  # type: ignore[arg-type]
+        n = new_sides.get(p.new_index) if p.new is not None else None  # type: ignore[arg-type]
+        if o is None and n is not None:
+            found = _whole_section_edit(p, n, old_doc, True, vocabulary)
+        elif n is None and o is not None:
+            found = _whole_section_edit(p, o, new_doc, False, vocabulary)
+        elif o is None and n is None:  # identical blocks: at most a move or a new heading
+            same_words = True
+            found = []
+        else:
+            assert o is not None and n is not None
+            same_words = [w.key for w in o.words] == [w.key for w in n.words]
+            found = [] if same_words else _edits_for_pair(p, o, n, old_doc, new_doc, vocabulary)
+        if (
+            p.old is not None
+            and p.new is not None
+            and (p.moved or (same_words and heading_key(p.old.path) != heading_key(p.new.path)))
+        ):
+            changes.append(
+                Change(
+                    section=list(p.new.path),
+                    kind="moved" if p.moved else "modified",
+                    substantive=False,
+                    reason="section moved" if p.moved else "heading renamed",
+                    before=p.old.heading if not p.moved else "",
+                    after=p.new.heading if not p.moved else "",
+                    old_section=list(p.old.path),
+                )
+            )
+        for edit, change in found:
+            changes.append(_apply(change, classify_edit(edit)))
+
+    if suspect_reason:
+        for c in changes:
+            c.substantive, c.categories, c.severity = False, [], None
+    # Substantive first, most severe first; otherwise document order (the sort is stable).
+    changes.sort(key=lambda c: (not c.substantive, -severity_rank(c.severity)))
+    substantive = [c for c in changes if c.substantive]
+    categories = sorted({cat for c in substantive for cat in c.categories})
+    return DiffReport(
+        substantive=bool(substantive),
+        categories=categories,
+        severity=max_severity([c.severity for c in substantive]),
+        suspect=suspect_reason is not None,
+        suspect_reason=suspect_reason,
+        changes=changes,
+        summary=_summary(changes, categories, suspect_reason),
+        old_words=old.word_count,
+        new_words=new.word_count,
+    )
+
+
+def clear_caches() -> None:
+    """Forget tokenized blocks (benchmarks call this to time a cold comparison)."""
+    from monitor import tokens
+
+    tokens.clear_caches()

@@ -1,0 +1,83 @@
+"""Blocks of text as sentences and word keys, cached by text.
+
+Two versions of a policy share nearly all of their blocks, and the section aligner, the diff and the
+moved-text lookup all need the same split, so it is done once per distinct block text. The split is
+pure, so caching it is safe; `clear_caches` exists for benchmarks that time a cold comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from monitor.normalize import display_text, is_numbering, token_key
+
+# A sentence ends at . ! ? followed by space, unless the word before is a common abbreviation.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_ABBREV = re.compile(
+    r"(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|corp|no|nr|art|sec|vs|mr|ms|dr|st|u\.s|u\.k|approx|incl|z\.b|bzw|ca|ggf|resp)\.)$"
+    r"|\b[A-Z]\.$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\S+")
+
+
+def split_sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        head = text[start : m.start()]
+        if _ABBREV.search(head):
+            continue
+        out.append(head.strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
+
+
+@lru_cache(maxsize=200_000)
+def word_key(token: str) -> str:
+    return token_key(token)
+
+
+@dataclass(frozen=True)
+class BlockTokens:
+    sentences: tuple[str, ...]  # display text of each sentence that has words
+    words: tuple[tuple[str, str, int, int, int], ...]  # (text, key, sentence index, start, end)
+    sentence_keys: tuple[str, ...]  # the word keys of each sentence, space-joined
+    content_key: str  # every word key of the block, space-joined
+
+
+@lru_cache(maxsize=50_000)
+def tokenize_block(text: str) -> BlockTokens:
+    sentences: list[str] = []
+    sentence_keys: list[str] = []
+    words: list[tuple[str, str, int, int, int]] = []
+    first_in_block = True
+    for sentence_text in split_sentences(display_text(text)):
+        s_index = len(sentences)
+        keys: list[str] = []
+        for m in _WORD.finditer(sentence_text):
+            tok = m.group(0)
+            if first_in_block:
+                first_in_block = False
+                if is_numbering(tok):
+                    continue  # list and section numbering is layout, not wording
+            key = word_key(tok)
+            if key:
+                words.append((tok, key, s_index, m.start(), m.end()))
+                keys.append(key)
+        if keys:  # a sentence without words (a lone symbol) is dropped
+            sentences.append(sentence_text)
+            sentence_keys.append(" ".join(keys))
+    return BlockTokens(
+        tuple(sentences), tuple(words), tuple(sentence_keys), " ".join(k for k in sentence_keys if k)
+    )
+
+
+def clear_caches() -> None:
+    tokenize_block.cache_clear()
+    word_key.cache_clear()

@@ -1,0 +1,598 @@
+"""Alerts: the outbox (rows written with the event) and the sender that delivers them.
+
+Never lost: `enqueue_change`/`enqueue_ops` add `Notification` rows inside the caller's transaction, so
+an event and its alerts commit together. Never doubled: `deliver_pending` claims each row with a
+guarded UPDATE (a lease in `claimed_until`) before sending, so a daemon and `notify flush` cannot both
+send it, and marks it sent in its own transaction. A target with several URLs records which URLs
+already accepted a message (`payload["delivered"]`), so a retry does not repeat them. Delivery is
+at-least-once: a crash between a send and its "sent" mark re-sends that one message after the lease.
+
+Logs name the target, never its URLs: apprise URLs hold tokens and passwords (see monitor.secrets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import re
+import socket
+import tempfile
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from monitor.changes import severity_rank
+from monitor.config import Config, TargetConfig
+from monitor.render import Message, channel_for, render_change, render_digest, render_ops, sample_event
+from monitor.secrets import mask_text, mask_url
+from monitor.store import Event, Notification, Store, Watch, utcnow
+
+log = logging.getLogger("monitor.notify")
+
+OPS_KINDS = ("failing", "suspect", "recovered")
+# A claim covers one send (rows are claimed one at a time, right before sending), so it can be short:
+# after a crash mid-send the row is free again this long after the claim.
+LEASE = timedelta(minutes=2)
+JITTER = 0.1  # +-10% on each retry delay so many failed rows do not retry in lock-step
+MAX_ERROR = 1000
+
+# (apprise URL, message) -> None/True on success; False or an exception on failure.
+Sender = Callable[[str, Message], Any]
+
+
+@dataclass
+class DeliveryStats:
+    """Counts of notification rows (a digest of three rows sent once counts 3 sent)."""
+
+    sent: int = 0
+    failed: int = 0  # attempts that failed and will be retried
+    deferred: int = 0  # not tried now: backoff, digest window still open, or claimed by another sender
+    gave_up: int = 0  # failed for the last time (status "failed"; `notify flush` retries them)
+
+
+class DeliveryError(Exception):
+    """A message was not accepted; the text is safe to log (no secrets)."""
+
+
+# -- secrets out of logs -------------------------------------------------------------------------
+
+
+class _MaskFilter(logging.Filter):
+    """Rewrites records of apprise (and urllib3, which logs request URLs) with every known target
+    secret masked, so a DEBUG log level cannot leak a Slack webhook token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        masked = mask_text(message, self.secrets)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+_FILTER = _MaskFilter()
+_FILTERED_LOGGERS = ("apprise", "urllib3.connectionpool")
+
+
+def target_secrets(config: Config) -> list[str]:
+    return [u for t in config.notify.targets.values() for u in t.urls]
+
+
+def protect_logs(config: Config) -> None:
+    """Mask this config's target URLs in third-party log records (idempotent)."""
+    _FILTER.secrets.update(target_secrets(config))
+    for name in _FILTERED_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+
+
+# -- enqueue -------------------------------------------------------------------------------------
+
+
+def _route(config: Config, watch_name: str) -> list[str]:
+    watch = config.watch(watch_name)
+    if watch is not None:
+        return config.targets_of(watch)
+    # A watch no longer in the config still has its change delivered to the default targets.
+    if config.defaults.notify is not None:
+        return list(config.defaults.notify)
+    return [n for n in config.notify.targets if n != config.notify.ops_target]
+
+
+def wants(target: TargetConfig, substantive: bool, severity: str | None) -> bool:
+    """Whether a target takes a change: substantive ones at or above its min_severity; cosmetic ones
+    (which have no severity) only when it asked for them with substantive_only = false."""
+    if not substantive:
+        return not target.substantive_only
+    return severity_rank(severity) >= severity_rank(target.min_severity)
+
+
+def enqueue_change(session: Session, config: Config, watch_name: str, event: Event) -> list[Notification]:
+    """Add one pending notification per target that wants this event, in the caller's transaction.
+    Idempotent per (event, target). A suspect capture alerts the ops target instead (enqueue_ops)."""
+    if (event.report_json or {}).get("suspect"):
+        return []
+    targets = config.notify.targets
+    existing = set(session.scalars(select(Notification.target).where(Notification.event_id == event.id)))
+    when = event.created_at or utcnow()
+    rows: list[Notification] = []
+    for name in _route(config, watch_name):
+        target = targets.get(name)
+        if target is None or name in existing or not wants(target, bool(event.substantive), event.severity):
+            continue
+        row = Notification(
+            event_id=event.id,
+            watch_id=event.watch_id,
+            target=name,
+            kind="change",
+            status="pending",
+            attempts=0,
+            created_at=when,
+            next_attempt_at=when,
+        )
+        session.add(row)
+        rows.append(row)
+        existing.add(name)
+    if rows:
+        session.flush()
+    return rows
+
+
+def enqueue_ops(
+    session: Session, config: Config, watch: Watch, kind: str, detail: str
+) -> Notification | None:
+    """An operational alert ("failing" | "suspect" | "recovered") for the ops target, if one is set."""
+    if kind not in OPS_KINDS:
+        raise ValueError(f"unknown ops alert kind {kind!r} (expected one of {', '.join(OPS_KINDS)})")
+    target = config.notify.ops_target
+    if not target:
+        return None
+    now = utcnow()
+    row = Notification(
+        event_id=None,
+        watch_id=watch.id,
+        target=target,
+        kind="ops",
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+        payload={
+            "kind": kind,
+            "watch": watch.name,
+            "url": watch.url,
+            "detail": detail,
+            "at": now.isoformat(),
+        },
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# -- sending with apprise ------------------------------------------------------------------------
+
+
+def _safe_filename(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:100] or "attachment"
+
+
+def apprise_send(url: str, message: Message) -> None:
+    """Send one message to one apprise URL; raises DeliveryError (with apprise's own reason)."""
+    import apprise
+
+    ap = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
+    if not ap.add(url):
+        raise DeliveryError("not a valid apprise URL (or its plugin is unavailable)")
+    # Attachments go through files: the email plugin reads them by path; the directory is removed after.
+    with tempfile.TemporaryDirectory(prefix="policy-monitor-") as tmp:
+        attach = None
+        if message.attachments:
+            attach = apprise.AppriseAttachment()
+            for name, data, _mime in message.attachments:
+                path = Path(tmp) / _safe_filename(name)
+                path.write_bytes(data)
+                attach.add(str(path))
+        result = ap.notify(
+            body=message.body, title=message.title, body_format=message.body_format, attach=attach
+        )
+        if not result:
+            reasons = [e.message for e in result.logs() if str(e.level).upper() in ("WARNING", "ERROR")]
+            raise DeliveryError("; ".join(dict.fromkeys(reasons)) or "the service did not accept the message")
+
+
+def _url_key(url: str) -> str:
+    # Which URLs of a target accepted a message, without storing the URL (it holds secrets).
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def _send_to_target(
+    target: TargetConfig,
+    render: Callable[[str], Message],
+    delivered: set[str],
+    sender: Sender,
+) -> list[str]:
+    """Send to every URL of the target not yet in `delivered` (updated in place); the masked errors."""
+    errors: list[str] = []
+    for url in target.urls:
+        key = _url_key(url)
+        if key in delivered:
+            continue
+        try:
+            message = render(channel_for(url))
+            if channel_for(url) == "email" and not target.attach_report:
+                message.attachments = []
+            ok = sender(url, message)
+        except Exception as exc:  # a plugin or rendering bug must not stop the other rows
+            ok, reason = (
+                False,
+                f"{type(exc).__name__}: {exc}" if not isinstance(exc, DeliveryError) else str(exc),
+            )
+        else:
+            reason = "the service did not accept the message"
+        if ok is False:
+            errors.append(f"{mask_url(url)}: {mask_text(reason, target.urls)}")
+        else:
+            delivered.add(key)
+    return errors
+
+
+# -- the outbox sender ---------------------------------------------------------------------------
+
+
+def _owner_token(owner: str) -> str:
+    # Unique per call, so two senders in one process (threads) never mistake each other's claims.
+    base = owner or f"{socket.gethostname()}:{os.getpid()}"
+    return f"{base[:60]}/{uuid.uuid4().hex[:12]}"
+
+
+def _claim(store: Store, ids: list[int], statuses: tuple[str, ...], now: datetime, token: str) -> list[int]:
+    """Claim rows that are still unsent and unclaimed (or whose claim lapsed); the ids we got."""
+    if not ids:
+        return []
+    with store.session() as s:
+        s.execute(
+            update(Notification)
+            .where(
+                Notification.id.in_(ids),
+                Notification.status.in_(statuses),
+                or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+            )
+            .values(claimed_until=now + LEASE, claimed_by=token)
+            .execution_options(synchronize_session=False)
+        )
+    with store.session() as s:
+        return list(
+            s.scalars(
+                select(Notification.id).where(Notification.id.in_(ids), Notification.claimed_by == token)
+            )
+        )
+
+
+def _load(store: Store, ids: list[int]) -> list[Notification]:
+    with store.session() as s:
+        rows = s.scalars(
+            select(Notification)
+            .where(Notification.id.in_(ids))
+            .options(
+                selectinload(Notification.event).selectinload(Event.watch),
+                selectinload(Notification.event).selectinload(Event.from_version),
+                selectinload(Notification.event).selectinload(Event.to_version),
+            )
+            .order_by(Notification.id)
+        )
+        return list(rows)
+
+
+def _mark_sent(store: Store, rows: list[Notification], now: datetime, token: str, delivered: set[str]) -> int:
+    with store.session() as s:
+        for row in rows:
+            payload = dict(row.payload or {})
+            payload.pop("delivered", None)
+            s.execute(
+                update(Notification)
+                .where(Notification.id == row.id, Notification.claimed_by == token)
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    attempts=row.attempts + 1,
+                    last_error=None,
+                    claimed_until=None,
+                    claimed_by=None,
+                    payload=payload or None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+    return len(rows)
+
+
+def retry_delay(config: Config, attempts: int) -> timedelta:
+    """Delay before the next attempt after `attempts` earlier ones: exponential, capped, jittered."""
+    n = config.notify
+    base = min(n.retry_max, n.retry_base * 2 ** min(attempts, 40))
+    return timedelta(seconds=min(n.retry_max, base * random.uniform(1 - JITTER, 1 + JITTER)))
+
+
+def _mark_failed(
+    store: Store,
+    config: Config,
+    rows: list[Notification],
+    now: datetime,
+    token: str,
+    error: str,
+    delivered: set[str],
+    stats: DeliveryStats,
+) -> None:
+    max_attempts = config.notify.max_attempts
+    with store.session() as s:
+        for row in rows:
+            attempts = row.attempts + 1
+            give_up = attempts >= max_attempts
+            delay = retry_delay(config, row.attempts)
+            payload = dict(row.payload or {})
+            if delivered:
+                payload["delivered"] = sorted(delivered)
+            s.execute(
+                update(Notification)
+                .where(Notification.id == row.id, Notification.claimed_by == token)
+                .values(
+                    status="failed" if give_up else row.status,
+                    attempts=attempts,
+                    next_attempt_at=now + delay,
+                    last_error=error[:MAX_ERROR],
+                    claimed_until=None,
+                    claimed_by=None,
+                    payload=payload or None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if give_up:
+                stats.gave_up += 1
+                log.error(
+                    "notification %s (%s) to target %r gave up after %d attempts: %s",
+                    row.id, row.kind, row.target, attempts, error,
+                )  # fmt: skip
+            else:
+                stats.failed += 1
+                log.warning(
+                    "notification %s (%s) to target %r failed (attempt %d of %d), next try in %ds: %s",
+                    row.id, row.kind, row.target, attempts, max_attempts, delay.total_seconds(), error,
+                )  # fmt: skip
+
+
+def _renderer(row: Notification) -> Callable[[str], Message]:
+    if row.kind == "ops":
+        payload = {k: v for k, v in (row.payload or {}).items() if k != "delivered"}
+        return lambda channel: render_ops(payload, channel)
+    event = row.event
+    if event is None:
+        raise DeliveryError("its event no longer exists")
+    return lambda channel: render_change(event, event.watch.name, event.watch.url, channel)
+
+
+def _deliver(
+    store: Store,
+    config: Config,
+    rows: list[Notification],
+    render: Callable[[str], Message] | None,
+    now: datetime,
+    token: str,
+    sender: Sender,
+    stats: DeliveryStats,
+) -> None:
+    """Send one message (for one row, or a digest of several) to the rows' target and record it."""
+    name = rows[0].target
+    target = config.notify.targets.get(name)
+    # A URL is skipped only if it accepted the message for every row (digests are re-sent whole).
+    keys = [set((r.payload or {}).get("delivered", [])) for r in rows]
+    delivered = set.intersection(*keys) if keys else set()
+    if target is None:
+        errors = [f"target {name!r} is not in the config"]
+    elif render is None:
+        errors = ["nothing to render"]
+    else:
+        errors = _send_to_target(target, render, delivered, sender)
+    if errors:
+        _mark_failed(store, config, rows, now, token, "; ".join(errors), delivered, stats)
+    else:
+        stats.sent += _mark_sent(store, rows, now, token, delivered)
+        log.info("sent %d notification(s) to target %r", len(rows), name)
+
+
+def _digest_boundary(ref: datetime, digest: str) -> datetime:
+    """The end of the hourly or daily (UTC) window that contains `ref`."""
+    if digest == "hourly":
+        return ref.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return ref.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def deliver_pending(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime | None = None,
+    ignore_backoff: bool = False,
+    owner: str = "",
+    send: Sender | None = None,
+) -> DeliveryStats:
+    """Deliver every due notification once. `ignore_backoff` (for `notify flush`) also sends rows
+    waiting for a retry, open digest windows and rows that gave up. `owner` names this sender in
+    claims (default host:pid); `send` replaces apprise (tests of the retry logic only)."""
+    now = now or utcnow()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)  # the store hands back aware UTC datetimes
+    sender = send or apprise_send
+    token = _owner_token(owner)
+    stats = DeliveryStats()
+    protect_logs(config)
+    statuses = ("pending", "failed") if ignore_backoff else ("pending",)
+    targets = config.notify.targets
+    digest_targets = [n for n, t in targets.items() if t.digest != "none"]
+
+    with store.session() as s:
+        candidates = s.execute(
+            select(
+                Notification.id,
+                Notification.target,
+                Notification.kind,
+                Notification.next_attempt_at,
+                Notification.created_at,
+                Notification.claimed_until,
+            )
+            .where(Notification.status.in_(statuses))
+            .order_by(Notification.next_attempt_at, Notification.id)
+        ).all()
+        last_digest: dict[str, datetime] = {}
+        if digest_targets:
+            last_digest = dict(
+                s.execute(
+                    select(Notification.target, func.max(Notification.sent_at))
+                    .where(
+                        Notification.target.in_(digest_targets),
+                        Notification.kind == "change",
+                        Notification.status == "sent",
+                    )
+                    .group_by(Notification.target)
+                ).all()
+            )
+
+    singles: list[int] = []
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for c in candidates:
+        if c.claimed_until is not None and c.claimed_until >= now:
+            stats.deferred += 1  # another sender has it right now
+        elif c.kind == "change" and c.target in digest_targets:
+            groups[c.target].append(c)
+        elif ignore_backoff or c.next_attempt_at <= now:
+            singles.append(c.id)
+        else:
+            stats.deferred += 1
+
+    for rid in singles:
+        got = _claim(store, [rid], statuses, now, token)
+        if not got:
+            stats.deferred += 1
+            continue
+        rows = _load(store, got)
+        if not rows:
+            continue
+        try:
+            render: Callable[[str], Message] | None = _renderer(rows[0])
+        except DeliveryError as exc:
+            _mark_failed(store, config, rows, now, token, str(exc), set(), stats)
+            continue
+        _deliver(store, config, rows, render, now, token, sender, stats)
+
+    for name, group in groups.items():
+        window = targets[name].digest
+        oldest = min(c.created_at for c in group)
+        ref = max(oldest, last_digest.get(name) or oldest)
+        due = now >= _digest_boundary(ref, window) and max(c.next_attempt_at for c in group) <= now
+        if not (ignore_backoff or due):
+            stats.deferred += len(group)
+            continue
+        got = _claim(store, [c.id for c in group], statuses, now, token)
+        stats.deferred += len(group) - len(got)
+        if got:
+            _deliver_digest(store, config, got, now, token, sender, stats)
+    return stats
+
+
+def _deliver_digest(
+    store: Store,
+    config: Config,
+    ids: list[int],
+    now: datetime,
+    token: str,
+    sender: Sender,
+    stats: DeliveryStats,
+) -> None:
+    rows = _load(store, ids)
+    items = [(r.event, r.event.watch.name, r.event.watch.url) for r in rows if r.event is not None]
+    if not items:
+        _mark_sent(store, rows, now, token, set())  # their events are gone: nothing left to say
+        return
+    _deliver(store, config, rows, lambda channel: render_digest(items, channel), now, token, sender, stats)
+
+
+# -- CLI helpers ---------------------------------------------------------------------------------
+
+
+def send_test(config: Config, target: str) -> bool:
+    """Send a sample alert to every URL of one target; True if all accepted it.
+    Raises ValueError for a target that is not in the config."""
+    tc = config.notify.targets.get(target)
+    if tc is None:
+        known = ", ".join(sorted(config.notify.targets)) or "none defined"
+        raise ValueError(f"unknown notify target {target!r} (targets: {known})")
+    protect_logs(config)
+    event = sample_event()
+
+    def render(channel: str) -> Message:
+        msg = render_change(event, "Sample policy", "https://example.com/privacy", channel)
+        msg.title = "[TEST] " + msg.title
+        return msg
+
+    errors = _send_to_target(tc, render, set(), apprise_send)
+    for error in errors:
+        log.warning("test alert to target %r failed: %s", target, error)
+    return not errors
+
+
+def pending_rows(store: Store, config: Config | None = None) -> list[dict[str, Any]]:
+    """What is waiting, for `notify pending`: one dict per pending or failed row, oldest first, with
+    a `why` explaining the wait. Errors are masked (with the config's URLs when given)."""
+    secrets: Iterable[str] = target_secrets(config) if config else []
+    digests = {n: t.digest for n, t in config.notify.targets.items() if t.digest != "none"} if config else {}
+    now = utcnow()
+    out: list[dict[str, Any]] = []
+    with store.session() as s:
+        rows = s.execute(
+            select(Notification, Watch.name)
+            .outerjoin(Watch, Watch.id == Notification.watch_id)
+            .where(Notification.status.in_(("pending", "failed")))
+            .order_by(Notification.created_at, Notification.id)
+        ).all()
+        for n, watch_name in rows:
+            error = mask_text(n.last_error, secrets) if n.last_error else None
+            if n.status == "failed":
+                why = f"gave up after {n.attempts} attempts (notify flush retries it)"
+            elif n.claimed_until is not None and n.claimed_until >= now:
+                why = "being sent now"
+            elif n.kind == "change" and n.target in digests:
+                why = f"held for the {digests[n.target]} digest"
+            elif n.attempts:
+                why = f"retry {n.attempts + 1} after a failure"
+            else:
+                why = "new, not sent yet"
+            out.append(
+                {
+                    "id": n.id,
+                    "target": n.target,
+                    "kind": n.kind,
+                    "watch": watch_name,
+                    "event_id": n.event_id,
+                    "status": n.status,
+                    "attempts": n.attempts,
+                    "next_attempt_at": n.next_attempt_at,
+                    "last_error": error,
+                    "why": why,
+                }
+            )
+    return out

@@ -1,0 +1,537 @@
+"""One check of one watch: fetch -> extract -> guard -> version -> diff -> event + outbox.
+
+Everything that happened is recorded as a `Check` row. Only a real, plausible new document becomes a
+version, and only a version that differs from the previous one becomes an event; errors, suspect
+captures and pages flapping between known renderings never do, and nothing here deletes history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor import extract as extract_mod
+from monitor.config import Config, WatchConfig, is_cron, parse_duration
+from monitor.diff import compare
+from monitor.document import Document
+from monitor.fetch import Fetcher, FetchPolicy, FetchRequest, FetchResult, decode_body
+from monitor.guard import capture_problem
+from monitor.store import Check, Event, RawBody, Store, Version, Watch, utcnow
+
+log = logging.getLogger("monitor.checker")
+
+LEASE = timedelta(minutes=15)  # longer than any check; a crashed holder's lease simply expires
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class CheckResult:
+    """What one check came to; `to_dict()` is one element of `policy-monitor check --json`."""
+
+    watch: str
+    outcome: str  # first | unchanged | changed | flap | suspect | error | upgrade | busy
+    version: int | None = None  # the watch's current version number after the check
+    event_id: int | None = None
+    substantive: bool | None = None
+    categories: list[str] = field(default_factory=list)
+    severity: str | None = None
+    summary: str | None = None
+    detail: str | None = None  # error or suspect reason
+    http_status: int | None = None
+    duration_ms: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if self.outcome != "changed":
+            for key in ("substantive", "categories", "severity", "summary"):
+                d.pop(key)
+        return {k: v for k, v in d.items() if v is not None}
+
+
+def extraction_id(wc: WatchConfig) -> str:
+    """What made a version: the extractor release, plus the watch's own selectors if it has any.
+    When either changes, stored versions are re-derived from their raw bodies (an upgrade, never an
+    alert), exactly as after a new release."""
+    if not wc.select and not wc.remove:
+        return extract_mod.EXTRACTOR_VERSION
+    spec = json.dumps([wc.select or [], wc.remove or []], sort_keys=True)
+    return f"{extract_mod.EXTRACTOR_VERSION}+{hashlib.sha1(spec.encode()).hexdigest()[:8]}"
+
+
+# -- scheduling arithmetic ------------------------------------------------------------------------
+
+
+def next_due(
+    schedule: str, after: datetime, jitter: float = 0.0, rng: random.Random | None = None
+) -> datetime:
+    """The next time a watch is due: an interval from `after` (spread by +-jitter so a hundred
+    watches added together do not all fire in the same second), or the next cron fire time."""
+    if is_cron(schedule):
+        from apscheduler.triggers.cron import CronTrigger
+
+        fire = CronTrigger.from_crontab(schedule, timezone="UTC").get_next_fire_time(None, after)
+        assert fire is not None
+        return fire
+    interval = parse_duration(schedule)
+    spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
+    return after + interval * (1 + spread)
+
+
+# -- watch bookkeeping --------------------------------------------------------------------------
+
+
+def sync_watches(store: Store, config: Config) -> None:
+    """Make the watches table match the config: new watches become due now, changed URLs are
+    updated, and watches gone from the config are deactivated (their history is kept)."""
+    wanted = {w.name: w for w in config.watches}
+    with store.session() as s:
+        rows = {w.name: w for w in s.scalars(select(Watch))}
+        for name, wc in wanted.items():
+            row = rows.get(name)
+            if row is None:
+                s.add(Watch(name=name, url=wc.url, active=True, next_due_at=utcnow()))
+            else:
+                if row.url != wc.url:
+                    # A different URL is a different resource: drop the validators of the old one.
+                    row.url, row.etag, row.last_modified = wc.url, None, None
+                if not row.active:
+                    row.active, row.next_due_at = True, utcnow()
+        for name, row in rows.items():
+            if name not in wanted and row.active:
+                row.active = False
+
+
+def _acquire(store: Store, watch_id: int, owner: str) -> bool:
+    now = utcnow()
+    with store.session() as s:
+        res = s.execute(
+            update(Watch)
+            .where(Watch.id == watch_id, or_(Watch.lease_until.is_(None), Watch.lease_until < now))
+            .values(lease_until=now + LEASE, lease_owner=owner)
+        )
+        return res.rowcount == 1
+
+
+def _release(s: Session, watch: Watch) -> None:
+    watch.lease_until, watch.lease_owner = None, None
+
+
+# -- the check ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prior:
+    watch_id: int
+    current_seq: int | None
+    current_markdown: str | None
+    current_extractor: str | None
+    current_raw: tuple[bytes, str] | None  # (body, media type) of the current version, if kept
+    current_raw_sha: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+def _load_prior(store: Store, name: str) -> _Prior | None:
+    with store.session() as s:
+        watch = Store.watch_by_name(s, name)
+        if watch is None:
+            return None
+        cur = watch.current_version
+        rb = s.get(RawBody, cur.raw_body_id) if cur is not None and cur.raw_body_id is not None else None
+        return _Prior(
+            watch.id,
+            cur.seq if cur else None,
+            cur.markdown if cur else None,
+            cur.extractor_version if cur else None,
+            (rb.body, rb.media_type) if rb else None,
+            rb.sha256 if rb else None,
+            watch.etag if cur else None,
+            watch.last_modified if cur else None,
+        )
+
+
+def _request(config: Config, wc: WatchConfig, prior: _Prior, conditional: bool) -> FetchRequest:
+    d = config.defaults
+    return FetchRequest(
+        url=wc.url,
+        timeout=wc.timeout or d.timeout,
+        user_agent=wc.user_agent or d.user_agent,
+        retries=d.retries if wc.retries is None else wc.retries,
+        headers=dict(wc.headers),
+        etag=prior.etag if conditional else None,
+        last_modified=prior.last_modified if conditional else None,
+    )
+
+
+def fetch_policy(config: Config, **overrides: Any) -> FetchPolicy:
+    f = config.fetch
+    return FetchPolicy(
+        concurrency=f.concurrency,
+        per_host=f.per_host,
+        max_body_bytes=f.max_body_bytes,
+        max_redirects=f.max_redirects,
+        allow_private_addresses=f.allow_private_addresses,
+        **overrides,
+    )
+
+
+async def check_watch(
+    store: Store, config: Config, wc: WatchConfig, fetcher: Fetcher, *, owner: str = OWNER
+) -> CheckResult:
+    prior = _load_prior(store, wc.name)
+    if prior is None:
+        sync_watches(store, config)
+        prior = _load_prior(store, wc.name)
+        assert prior is not None
+    if not _acquire(store, prior.watch_id, owner):
+        return CheckResult(wc.name, "busy", detail="another process is checking this watch")
+    started = utcnow()
+    t0 = time.monotonic()
+    try:
+        upgraded = prior.current_extractor not in (None, extraction_id(wc))
+        # After an extractor upgrade the stored validators describe a body we would now read
+        # differently, so fetch in full once.
+        result = await fetcher.fetch(_request(config, wc, prior, conditional=not upgraded))
+        return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0)
+    except Exception as exc:  # a bug must not kill the daemon or lose the lease
+        log.exception("check failed unexpectedly", extra={"watch": wc.name})
+        with store.session() as s:
+            watch = s.get(Watch, prior.watch_id)
+            assert watch is not None
+            _finish(s, config, wc, watch, started, t0, "error", error=f"internal error: {exc!r}")
+        return CheckResult(wc.name, "error", prior.current_seq, detail=f"internal error: {exc!r}")
+
+
+def _record(
+    store: Store,
+    config: Config,
+    wc: WatchConfig,
+    prior: _Prior,
+    result: FetchResult,
+    started: datetime,
+    t0: float,
+) -> CheckResult:
+    """Everything after the fetch, in one transaction: it runs in a worker thread because
+    extraction and diffing of a large policy take real CPU time."""
+    with store.session() as s:
+        watch = s.get(Watch, prior.watch_id)
+        assert watch is not None
+        res = _decide(s, config, wc, watch, prior, result)
+        check = _finish(
+            s,
+            config,
+            wc,
+            watch,
+            started,
+            t0,
+            res.outcome,
+            error=res.detail,
+            http_status=result.status,
+            not_modified=result.not_modified,
+            version_id=watch.current_version_id,
+            event_id=res.event_id,
+        )
+        res.duration_ms = check.duration_ms
+        res.http_status = result.status
+        res.version = watch.current_version.seq if watch.current_version else None
+        return res
+
+
+def _decide(
+    s: Session, config: Config, wc: WatchConfig, watch: Watch, prior: _Prior, result: FetchResult
+) -> CheckResult:
+    name = wc.name
+    if not result.ok:
+        kind = "suspect" if result.error_kind == "http_status" else "error"
+        return CheckResult(
+            name, kind, detail=f"{result.error_kind}: {result.error}" if result.error_kind else "fetch failed"
+        )
+    if result.not_modified:
+        if watch.current_version is not None:
+            watch.current_version.last_seen_at = utcnow()
+        return CheckResult(name, "unchanged", detail="304 not modified")
+
+    raw = result.body if result.body is not None else (result.text or "").encode("utf-8")
+    cur = watch.current_version
+    if (
+        cur is not None
+        and prior.current_raw_sha == hashlib.sha256(raw).hexdigest()
+        and cur.extractor_version == extraction_id(wc)
+    ):
+        # The very bytes the current version was made from, read the same way: nothing to extract.
+        cur.last_seen_at = utcnow()
+        _remember_validators(watch, result)
+        return CheckResult(name, "unchanged")
+
+    try:
+        body: bytes | str = result.text if result.text is not None else (result.body or b"")
+        doc = extract_mod.extract(body, result.media_type or "text/html", select=wc.select, remove=wc.remove)
+    except extract_mod.ExtractError as exc:
+        return CheckResult(name, "error", detail=f"extraction failed: {exc}")
+
+    old_doc = Document.from_markdown(prior.current_markdown) if prior.current_markdown else None
+
+    # A newer extractor reads the stored raw body differently: re-derive the current version from it
+    # first, so the comparison below sees only what the site changed, never what our code changed.
+    upgrade_note = None
+    if cur is not None and cur.extractor_version != extraction_id(wc):
+        old_doc, upgrade_note = _rederive(s, wc, watch, cur, prior, doc)
+        cur = watch.current_version
+
+    problem = capture_problem(doc, old_doc)
+    if problem:
+        return CheckResult(name, "suspect", detail=problem)
+
+    digest = doc.content_hash()
+    if cur is not None and cur.content_hash == digest:
+        cur.last_seen_at = utcnow()
+        _remember_validators(watch, result)
+        if cur.raw_body_id is None:
+            cur.raw_body_id = _keep_raw(s, config, watch, result, raw).id
+        if upgrade_note:
+            return CheckResult(name, "upgrade", detail=upgrade_note)
+        return CheckResult(name, "unchanged")
+
+    recent = _recent_versions(s, config, watch)
+    flap = next((v for v in recent if v.content_hash == digest), None)
+    if flap is not None:
+        flap.last_seen_at = utcnow()
+        watch.current_version = flap
+        _remember_validators(watch, result)
+        return CheckResult(name, "flap", detail=f"same as version {flap.seq}; not reported again")
+
+    report = compare(old_doc, doc) if old_doc is not None else None
+    if report is not None and report.suspect:
+        return CheckResult(name, "suspect", detail=report.suspect_reason or "looks like a failed capture")
+
+    version = _new_version(s, wc, watch, doc, _keep_raw(s, config, watch, result, raw))
+    watch.current_version = version
+    _remember_validators(watch, result)
+    if cur is None or report is None:
+        return CheckResult(name, "first")
+
+    event = Event(
+        watch_id=watch.id,
+        from_version_id=cur.id,
+        to_version_id=version.id,
+        substantive=report.substantive,
+        categories=list(report.categories),
+        severity=report.severity,
+        report_json=report.to_dict(),
+    )
+    s.add(event)
+    s.flush()
+    _enqueue_change(s, config, wc.name, event)
+    return CheckResult(
+        name,
+        "changed",
+        event_id=event.id,
+        substantive=report.substantive,
+        categories=list(report.categories),
+        severity=report.severity,
+        summary=report.summary,
+    )
+
+
+def _rederive(
+    s: Session, wc: WatchConfig, watch: Watch, cur: Version, prior: _Prior, fresh: Document
+) -> tuple[Document, str]:
+    if prior.current_raw is not None:
+        body, content_type = prior.current_raw
+        media_type = content_type.split(";")[0].strip()
+        text: bytes | str = (
+            body if media_type == "application/pdf" else decode_body(body, content_type, media_type)[0]
+        )
+        wc_doc = extract_mod.extract(text, media_type, select=wc.select, remove=wc.remove)
+        note = f"re-derived version {cur.seq} with extraction {extraction_id(wc)}"
+    else:
+        # No raw body kept: the freshly fetched page becomes the baseline, marked as an upgrade.
+        wc_doc = fresh
+        note = f"extraction {extraction_id(wc)}: no raw body kept; current page taken as baseline"
+    if wc_doc.content_hash() == cur.content_hash:
+        cur.extractor_version = extraction_id(wc)
+        return wc_doc, note
+    version = _new_version(s, wc, watch, wc_doc, None, upgrade_of=cur)
+    version.raw_body_id = cur.raw_body_id
+    watch.current_version = version
+    return wc_doc, note
+
+
+def _new_version(
+    s: Session,
+    wc: WatchConfig,
+    watch: Watch,
+    doc: Document,
+    raw: RawBody | None,
+    upgrade_of: Version | None = None,
+) -> Version:
+    seq = (s.scalar(select(func.max(Version.seq)).where(Version.watch_id == watch.id)) or 0) + 1
+    markdown = doc.to_markdown()
+    version = Version(
+        watch_id=watch.id,
+        seq=seq,
+        content_hash=doc.content_hash(),
+        markdown_z=Version.pack(markdown),
+        word_count=doc.word_count,
+        extractor_version=extraction_id(wc),
+        raw_body_id=raw.id if raw else None,
+        upgrade_of_id=upgrade_of.id if upgrade_of else None,
+    )
+    s.add(version)
+    s.flush()
+    return version
+
+
+def _keep_raw(s: Session, config: Config, watch: Watch, result: FetchResult, raw: bytes) -> RawBody:
+    import zlib
+
+    media_type = result.media_type or "text/html"
+    if result.encoding and result.text is not None:
+        # Keep the charset the fetch settled on, so a re-derivation decodes the bytes the same way.
+        media_type += f"; charset={result.encoding}"
+    rb = RawBody(
+        watch_id=watch.id,
+        url=result.url,
+        media_type=media_type,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        size=len(raw),
+        body_z=zlib.compress(raw, 6),
+    )
+    s.add(rb)
+    s.flush()
+    _prune_raw(s, config, watch, keep_id=rb.id)
+    return rb
+
+
+def _prune_raw(s: Session, config: Config, watch: Watch, keep_id: int) -> None:
+    keep = max(config.database.keep_raw_bodies, 1)
+    ids = list(
+        s.scalars(
+            select(RawBody.id).where(RawBody.watch_id == watch.id).order_by(RawBody.id.desc()).offset(keep)
+        )
+    )
+    for rid in ids:
+        if rid != keep_id:
+            s.delete(s.get(RawBody, rid))
+
+
+def _recent_versions(s: Session, config: Config, watch: Watch) -> list[Version]:
+    return list(
+        s.scalars(
+            select(Version)
+            .where(Version.watch_id == watch.id)
+            .order_by(Version.seq.desc())
+            .limit(config.database.recent_versions)
+        )
+    )
+
+
+def _remember_validators(watch: Watch, result: FetchResult) -> None:
+    watch.etag, watch.last_modified = result.etag, result.last_modified
+
+
+def _enqueue_change(s: Session, config: Config, name: str, event: Event) -> None:
+    try:
+        from monitor import notify
+    except ImportError:  # notify lands separately; without it there is nothing to enqueue
+        return
+    notify.enqueue_change(s, config, name, event)
+
+
+def _enqueue_ops(s: Session, config: Config, watch: Watch, kind: str, detail: str) -> None:
+    try:
+        from monitor import notify
+    except ImportError:
+        return
+    notify.enqueue_ops(s, config, watch, kind, detail)
+
+
+def _finish(
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    started: datetime,
+    t0: float,
+    outcome: str,
+    **fields: Any,
+) -> Check:
+    """Record the check, update the watch's health (with ops alerts on transitions), schedule the
+    next check and release the lease: all in the caller's transaction."""
+    now = utcnow()
+    check = Check(
+        watch_id=watch.id,
+        started_at=started,
+        finished_at=now,
+        duration_ms=int((time.monotonic() - t0) * 1000),
+        outcome=outcome,
+        **fields,
+    )
+    s.add(check)
+    detail = fields.get("error") or ""
+    if outcome == "error":
+        watch.consecutive_failures += 1
+        if watch.consecutive_failures >= config.notify.failure_threshold and watch.status != "failing":
+            watch.status = "failing"
+            _enqueue_ops(s, config, watch, "failing", f"{watch.consecutive_failures} failed checks: {detail}")
+    elif outcome == "suspect":
+        watch.consecutive_failures += 1
+        if watch.status != "suspect":
+            watch.status = "suspect"
+            _enqueue_ops(s, config, watch, "suspect", detail)
+    else:
+        if watch.status in ("failing", "suspect"):
+            _enqueue_ops(s, config, watch, "recovered", f"check succeeded ({outcome}) after {watch.status}")
+        watch.status = "ok"
+        watch.consecutive_failures = 0
+    watch.last_checked_at = now
+    watch.next_due_at = next_due(config.interval_of(wc), now, config.defaults.jitter)
+    _release(s, watch)
+    s.flush()
+    return check
+
+
+# -- a round ------------------------------------------------------------------------------------
+
+
+async def run_checks(
+    store: Store,
+    config: Config,
+    names: list[str] | None = None,
+    *,
+    fetcher: Fetcher | None = None,
+    on_done: Callable[[CheckResult], None] | None = None,
+) -> list[CheckResult]:
+    """Check the named watches (all active ones by default) concurrently, within the fetch limits."""
+    sync_watches(store, config)
+    if names:
+        unknown = [n for n in names if config.watch(n) is None]
+        if unknown:
+            raise KeyError(", ".join(unknown))
+        watches = [config.watch(n) for n in names]
+    else:
+        watches = list(config.watches)
+
+    async def one(wc: WatchConfig, f: Fetcher) -> CheckResult:
+        res = await check_watch(store, config, wc, f)
+        if on_done:
+            on_done(res)
+        return res
+
+    if fetcher is not None:
+        return list(await asyncio.gather(*(one(wc, fetcher) for wc in watches if wc)))
+    async with Fetcher(fetch_policy(config)) as f:
+        return list(await asyncio.gather(*(one(wc, f) for wc in watches if wc)))

@@ -1,0 +1,222 @@
+"""Categories, severity, reasons and the substantive call on single edits."""
+
+from monitor.classify import Edit, categories_in, classify_edit, is_nav_like
+from monitor.normalize import Word, token_key
+
+
+def w(text: str) -> tuple[Word, ...]:
+    return tuple(Word(t, token_key(t), i == 0) for i, t in enumerate(text.split()))
+
+
+def added(sentence: str, section: tuple[str, ...] = ("Details",)) -> Edit:
+    return Edit(section, "", sentence, (), w(sentence))
+
+
+def removed(sentence: str, section: tuple[str, ...] = ("Details",)) -> Edit:
+    return Edit(section, sentence, "", w(sentence), ())
+
+
+def test_category_vocabulary_english_and_other_languages():
+    assert categories_in("We keep your data for 3 years") == ["retention"]
+    assert categories_in("Standard Contractual Clauses govern the transfer of data") == ["transfer"]
+    assert "tracking" in categories_in("Nous utilisons des traceurs")
+    assert "retention" in categories_in("Aufbewahrungsfrist")
+    assert "rights" in categories_in("U heeft het recht op inzage")
+    assert "children" in categories_in("Tjänsten är inte avsedd för barn")
+
+
+def test_new_recipient_is_sharing_high_and_named():
+    v = classify_edit(added("We share purchase events with Mixpanel Inc. (USA) to analyse sales."))
+    assert v.substantive and "sharing" in v.categories and v.severity == "high"
+    assert v.reason == "new recipient: Mixpanel Inc. (USA)"
+
+
+def test_removed_protection_is_high():
+    v = classify_edit(removed("We encrypt all card data at rest and in transit."))
+    assert v.substantive and v.categories == ("security",) and v.severity == "high"
+    assert v.reason.endswith("removed")
+
+
+def test_response_time_reason():
+    before = "We answer requests to access your data within 5 business days."
+    after = "We answer requests to access your data within 45 days."
+    v = classify_edit(Edit(("Your rights",), before, after, w("5 business"), w("45")))
+    assert v.substantive and v.categories == ("rights",)
+    assert v.reason == "response time for requests: 5 business days -> 45 days"
+    assert v.severity == "high"  # slower answers narrow what people can do
+
+
+def test_strict_categories_follow_the_changed_words_not_the_sentence():
+    before = "We share your order data with our courier and keep it for 2 years."
+    after = "We share your order data with our courier and keep it for 3 years."
+    v = classify_edit(Edit(("Sharing",), before, after, w("2"), w("3")))
+    assert v.categories == ("retention",)
+
+
+def test_neutral_word_takes_the_sentence_category():
+    before = "We do not sell your personal data."
+    after = "We sell your personal data."
+    v = classify_edit(Edit(("Sale",), before, after, w("do not"), ()))
+    assert v.substantive and v.categories == ("sharing",) and v.severity == "high"
+
+
+def test_modal_and_quantifier_swaps_count():
+    for old, new in (("will", "may"), ("all", "some")):
+        before, after = f"We {old} delete the records.", f"We {new} delete the records."
+        v = classify_edit(Edit(("Retention",), before, after, (Word(old, old),), (Word(new, new),)))
+        assert v.substantive, (old, new)
+
+
+def test_footer_links_and_chrome_are_not_substantive():
+    assert is_nav_like("Candidate Privacy Policy")
+    assert is_nav_like("Sign in")
+    assert not is_nav_like("Mixpanel Inc.")
+    assert not is_nav_like("We sell data.")
+    assert not classify_edit(added("Careers Privacy Notice", ("Legal",))).substantive
+    assert not classify_edit(added("Guest", ())).substantive
+
+
+def test_short_list_entry_under_a_privacy_heading_counts():
+    v = classify_edit(added("Voice recordings", ("Information we collect",)))
+    assert v.substantive and v.categories == ("collection",)
+
+
+def test_marketing_copy_without_privacy_meaning_is_not_substantive():
+    v = classify_edit(
+        Edit(
+            ("About",),
+            "Our shop has great books.",
+            "Our shop has wonderful books.",
+            w("great"),
+            w("wonderful"),
+        )
+    )
+    assert not v.substantive
+
+
+def test_relocated_and_lead_in_edits_are_not_substantive():
+    e = added("We share your data with Parcelly GmbH.")
+    assert not classify_edit(
+        Edit(e.section, e.before, e.after, e.removed, e.added, relocated=True)
+    ).substantive
+    lead = added("If you apply for a job, we process your data for these reasons:")
+    assert not classify_edit(
+        Edit(lead.section, lead.before, lead.after, lead.removed, lead.added, lead_in=True)
+    ).substantive
+
+
+def test_brand_renamed_throughout_is_not_substantive_but_controller_change_is():
+    rename = Edit(
+        ("Accounts",),
+        "Sign in with your Quillo account.",
+        "Sign in with your Brisk account.",
+        w("x Quillo")[1:],
+        w("x Brisk")[1:],
+        renamed_throughout=True,
+    )
+    assert not classify_edit(rename).substantive
+    ctrl = Edit(
+        ("Who we are",),
+        "The controller is Quillo Ltd.",
+        "The controller is Brisk Ltd.",
+        w("x Quillo")[1:],
+        w("x Brisk")[1:],
+        renamed_throughout=True,
+    )
+    v = classify_edit(ctrl)
+    assert v.substantive and v.categories == ("contact",)
+
+
+def test_effective_date_line_is_noise():
+    e = Edit(
+        ("Changes",),
+        "Effective date: 1 May 2023",
+        "Effective date: 1 June 2024",
+        w("May 2023"),
+        w("June 2024"),
+    )
+    assert not classify_edit(e).substantive
+
+
+def test_changed_period_next_to_keep_wording_is_retention_with_both_periods():
+    before = (
+        "We keep order data for 24 months after your last purchase, and the courier receives your address."
+    )
+    after = "We keep order data for 5 years after your last purchase, and the courier receives your address."
+    v = classify_edit(Edit(("Retention",), before, after, w("24 months"), w("5 years")))
+    assert v.substantive and v.categories == ("retention",)
+    assert v.reason == "retention period: 24 months -> 5 years" and v.severity == "high"
+
+
+def test_changed_period_in_a_table_row_takes_the_retention_heading():
+    before = "Usage events | 24 months from the date of collection"
+    after = "Usage events | 5 years from the date of collection"
+    v = classify_edit(Edit(("How long we keep personal data",), before, after, w("24 months"), w("5 years")))
+    assert v.categories == ("retention",) and v.reason == "retention period: 24 months -> 5 years"
+
+
+def test_new_row_under_a_recipients_heading_is_a_named_recipient():
+    row = "Corvalis Metrics Inc. | Usage benchmarking | United States"
+    # The documents write "usage" in lower case elsewhere: a table cell's first word, not a name.
+    e = added(row, ("Who we share personal data with", "Service providers"))
+    v = classify_edit(Edit(e.section, e.before, e.after, e.removed, e.added, vocabulary=frozenset({"usage"})))
+    assert v.substantive and v.categories == ("sharing",) and v.severity == "high"
+    assert v.reason == "new recipient: Corvalis Metrics Inc. (United States)"
+
+
+def test_a_product_name_dropped_from_a_list_is_not_substantive():
+    before = "Our suite includes Quillo, Brisk and Tandem for writing."
+    after = "Our suite includes Brisk and Tandem for writing."
+    v = classify_edit(Edit(("Overview",), before, after, w("x Quillo,")[1:], ()))
+    assert not v.substantive
+
+
+def test_reserving_the_right_to_change_the_policy_is_not_a_data_subject_right():
+    assert "rights" not in categories_in("Acme reserves the right to adjust this policy at any time.")
+    assert "children" not in categories_in("We are fully transparent about it.")
+    assert "contact" not in categories_in("Support representatives can read your ticket.")
+    assert "contact" in categories_in("The data controller is Acme Ltd.")
+
+
+def test_collect_and_use_names_processing_not_collection():
+    v = classify_edit(added("Our legal basis for collecting and using personal data depends on the context."))
+    assert v.categories == ("use",)
+    assert "collection" in categories_in("We collect your phone number.")
+
+
+def test_a_place_makes_processing_a_transfer():
+    assert "transfer" not in categories_in("Orders are processed in the checkout portal.")
+    assert "transfer" in categories_in("Orders are processed in the United States.")
+    assert "transfer" in categories_in("Our model provider is located in the US.")
+
+
+def test_contact_us_instruction_is_not_a_contact_change():
+    before = "You can manage your data in your Quillby account. To make requests, please contact us through the portal."
+    after = "You can manage your data in your Ferncroft account. To make requests, please contact us through the portal."
+    v = classify_edit(Edit(("Questions",), before, after, w("Quillby"), w("Ferncroft")))
+    assert "contact" not in v.categories
+
+
+def test_controller_named_in_the_changed_sentence_is_contact():
+    before = "Quillby Media B.V. is the controller of your personal data."
+    after = "Quillby Services Limited is the controller of your personal data."
+    removed_words = tuple(x for x in w(before) if x.text in ("Media", "B.V."))
+    added_words = tuple(x for x in w(after) if x.text in ("Services", "Limited"))
+    v = classify_edit(Edit(("Who we are",), before, after, removed_words, added_words))
+    assert v.substantive and v.categories == ("contact",)
+
+
+def test_sentence_opening_rename_throughout_is_not_substantive():
+    before, after = "Quillby account information.", "Ferncroft account information."
+    v = classify_edit(
+        Edit(
+            ("Information we collect",),
+            before,
+            after,
+            w("Quillby"),
+            w("Ferncroft"),
+            renamed_throughout=True,
+            vocabulary=frozenset({"account", "information"}),
+        )
+    )
+    assert not v.substantive and v.reason == "renamed throughout the document"

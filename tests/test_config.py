@@ -1,0 +1,120 @@
+"""Config: defaults, env substitution, and errors that name the file and the key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError, load_config, parse_config, parse_duration
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.toml"
+    p.write_text(text, "utf-8")
+    return p
+
+
+def test_defaults_without_a_file() -> None:
+    c = load_config(None)
+    assert c.database.url == "sqlite:///./data/monitor.db"
+    assert c.fetch.max_body_bytes == 10_000_000
+    assert c.fetch.allow_private_addresses is False
+    assert c.watches == []
+
+
+def test_example_config_is_valid_and_watches_the_seed_companies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("SLACK_TOKEN_A", "SLACK_TOKEN_B", "SLACK_TOKEN_C", "SMTP_PASSWORD"):
+        monkeypatch.setenv(var, "secret")
+    c = load_config(ROOT / "config.example.toml")
+    names = " ".join(w.name for w in c.watches).lower()
+    for company in ("trengo", "cequens", "thechatcenter", "trueconf"):
+        assert company in names
+    assert c.notify.ops_target == "ops"
+    assert c.watch("TrueConf Privacy Policy").interval == "0 6 * * 1"
+
+
+def test_env_substitution_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOK", "127.0.0.1:9999")
+    p = write(
+        tmp_path,
+        """
+[notify.targets.hook]
+urls = ["json://${HOOK}/x", "json://${MISSING:-localhost}/y"]
+""",
+    )
+    c = load_config(p)
+    assert c.notify.targets["hook"].urls == ["json://127.0.0.1:9999/x", "json://localhost/y"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[[watches]]\nname = "A"\nurl = "ftp://x.example"\n', "watches[0].url (watch 'A')"),
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "soon"\n', "watches[0].interval"),
+        ('[defaults]\ninteral = "1d"\n', "defaults.interal: unknown key"),
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\nnotify = ["nope"]\n', "unknown target 'nope'"),
+        ('[notify.targets.x]\nurls = ["json://${NOT_SET_ANYWHERE}"]\n', "NOT_SET_ANYWHERE"),
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\nselect = ["div["]\n', "bad CSS selector"),
+        ("[database\nurl = 1\n", "invalid TOML"),
+        ("[fetch]\nconcurrency = 0\n", "fetch.concurrency"),
+        (
+            '[[watches]]\nname = "A"\nurl = "https://a.example"\n[[watches]]\nname = "a"\nurl = "https://b.example"\n',
+            "duplicate watch name",
+        ),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert str(p) in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config("/nonexistent/config.toml")
+
+
+def test_durations() -> None:
+    assert parse_duration("6h") == timedelta(hours=6)
+    assert parse_duration("1d") == timedelta(days=1)
+    assert parse_duration("90s") == timedelta(seconds=90)
+    with pytest.raises(ValueError):
+        parse_duration("0m")
+
+
+def test_routing_defaults() -> None:
+    c = parse_config(
+        {
+            "notify": {
+                "ops_target": "ops",
+                "targets": {"a": {"urls": "json://h/a"}, "ops": {"urls": "json://h/o"}},
+            },
+            "watches": [
+                {"name": "W1", "url": "https://a.example/p"},
+                {"name": "W2", "url": "https://a.example/q", "notify": []},
+            ],
+        }
+    )
+    assert c.targets_of(c.watches[0]) == ["a"]  # everything but the ops target
+    assert c.targets_of(c.watches[1]) == []
+
+
+def test_cli_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
+    p = write(tmp_path, '[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "often"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(p), "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert str(p) in proc.stderr and "watches[0].interval" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,66 @@
+"""End to end on the labelled dev set (../shared/devset): the project's accuracy targets."""
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(os.environ.get("MONITOR_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "eval_devset.py"
+
+if not (SHARED / "devset" / "labels.jsonl").exists():
+    pytest.skip(f"dev set not found under {SHARED} (set MONITOR_SHARED_DIR)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    spec = importlib.util.spec_from_file_location("eval_devset", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module.evaluate(SHARED)
+
+
+def test_every_pair_is_evaluated(evaluation):
+    assert len(evaluation.pairs) == 40
+
+
+def test_substantive_accuracy(evaluation):
+    assert evaluation.accuracy >= 0.95, [
+        p.pair_id for p in evaluation.pairs if p.predicted != p.gold_substantive
+    ]
+
+
+def test_no_noise_alerts(evaluation):
+    assert evaluation.noise_alerts == []
+
+
+def test_category_micro_f1(evaluation):
+    assert evaluation.micro[2] >= 0.85
+
+
+def test_failed_captures_are_suspect(evaluation):
+    suspects = {p.pair_id for p in evaluation.pairs if p.report.suspect}
+    truncated = next(p for p in evaluation.pairs if p.pair_id == "D025")
+    empty = next(p for p in evaluation.pairs if p.pair_id == "D038")
+    assert truncated.report.suspect_reason == "cut off mid-sentence"
+    assert empty.report.suspect_reason == "empty document"
+    # Only failed captures (and the homepage captured instead of a policy) may be suspect.
+    assert suspects <= {"D025", "D030", "D038"}
+
+
+def test_report_contract_holds_on_real_pairs(evaluation):
+    for p in evaluation.pairs:
+        r = p.report
+        subst = [c for c in r.changes if c.substantive]
+        assert r.categories == sorted({cat for c in subst for cat in c.categories}), p.pair_id
+        assert r.substantive == bool(subst) and not (r.suspect and r.substantive), p.pair_id
+        flags = [not c.substantive for c in r.changes]
+        assert flags == sorted(flags), p.pair_id
+        for c in r.changes:
+            for a, b in c.before_spans:
+                assert 0 <= a < b <= len(c.before), p.pair_id
+            for a, b in c.after_spans:
+                assert 0 <= a < b <= len(c.after), p.pair_id

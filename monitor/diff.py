@@ -11,6 +11,7 @@ monitor.classify.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from diff_match_patch import diff_match_patch
 
@@ -201,15 +202,18 @@ class _DocSentences:
     keys: frozenset[str]
     lower_words: frozenset[str]  # keys of words this version writes in lower case somewhere
     words: frozenset[str]
-    trigrams: frozenset[tuple[str, str, str]]  # word-key trigrams within each sentence
+
+    @cached_property
+    def trigrams(self) -> frozenset[tuple[str, str, str]]:
+        """Word-key trigrams within each sentence (built only when a passage needs them)."""
+        return frozenset(t for k in self.keys for t in _trigrams(k.split()))
 
 
 def _doc_sentences(doc: Document) -> _DocSentences:
     tokens = [tokenize_block(b.text) for s in doc.sections for b in s.blocks]
     keys = frozenset(k for bt in tokens for k in bt.sentence_keys)
     lower = frozenset(w[1] for bt in tokens for w in bt.words if w[0][:1].islower())
-    trigrams = frozenset(t for bt in tokens for k in bt.sentence_keys for t in _trigrams(k.split()))
-    return _DocSentences(keys, lower, frozenset(w[1] for bt in tokens for w in bt.words), trigrams)
+    return _DocSentences(keys, lower, frozenset(w[1] for bt in tokens for w in bt.words))
 
 
 def _trigrams(keys: list[str]) -> list[tuple[str, str, str]]:
@@ -462,6 +466,7 @@ def compare(old: Document, new: Document) -> DiffReport:
 
 def clear_caches() -> None:
     """Forget tokenized blocks (benchmarks call this to time a cold comparison)."""
-    from monitor import tokens
+    from monitor import classify, tokens
 
     tokens.clear_caches()
+    classify.clear_caches()

@@ -226,7 +226,9 @@ def test_reworded_passage_is_categorised_by_its_new_sentences_only():
 def test_reworded_passage_without_new_sentences_keeps_only_its_main_topic():
     old = dict(
         BASE,
-        Partners=["We disclose order details to couriers and payment partners so that they can deliver parcels."],
+        Partners=[
+            "We disclose order details to couriers and payment partners so that they can deliver parcels."
+        ],
     )
     new = dict(BASE)
     new["Delivery"] = [
@@ -239,7 +241,9 @@ def test_reworded_passage_without_new_sentences_keeps_only_its_main_topic():
 
 def test_the_company_itself_is_not_a_new_recipient():
     new = dict(BASE)
-    new["Gift cards"] = ["Brambleton Books Ltd shares gift card balances with Tillwise Payments GmbH (Germany)."]
+    new["Gift cards"] = [
+        "Brambleton Books Ltd shares gift card balances with Tillwise Payments GmbH (Germany)."
+    ]
     r = compare(doc(BASE), doc(new))
     (c,) = r.substantive_changes
     assert c.reason == "new recipient: Tillwise Payments GmbH (Germany)"

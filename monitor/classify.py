@@ -469,6 +469,12 @@ def _severity(edit: Edit, cats: list[str]) -> str:
         return "high"
     if not edit.before and cat_set & _EXPANSIVE:
         return "high"
+    if (
+        cat_set & {"sharing", "transfer"}
+        and not edit.removed
+        and _recipients(edit.added, edit.vocabulary, edit.old_words)
+    ):
+        return "high"  # a company added to who receives the data widens sharing
     old_d, new_d = _durations(edit.before), _durations(edit.after)
     if old_d and new_d and old_d != new_d and cat_set & {"retention", "rights"}:
         return "high" if _days(new_d[0]) > _days(old_d[0]) else "medium"

@@ -220,3 +220,16 @@ def test_sentence_opening_rename_throughout_is_not_substantive():
         )
     )
     assert not v.substantive and v.reason == "renamed throughout the document"
+
+
+def test_recipient_added_to_an_existing_sentence_is_high():
+    before = "Transfers are made on the basis of the Standard Contractual Clauses."
+    after = "Transfers to Veldmoor Analytics Inc. in the United States are made on the basis of the Standard Contractual Clauses."
+    added_words = tuple(
+        x
+        for x in w(after)
+        if x.text in ("to", "Veldmoor", "Analytics", "Inc.", "in", "the", "United", "States")
+    )[:8]
+    v = classify_edit(Edit(("International transfers",), before, after, (), added_words))
+    assert v.substantive and "transfer" in v.categories and v.severity == "high"
+    assert v.reason == "new recipient: Veldmoor Analytics Inc. (United States)"

@@ -87,21 +87,14 @@ _PLACES += r"|united kingdom|data cent(?:er|re)s?|(?:other|multiple|several|diff
 _CATEGORY_PATTERNS["transfer"] = _CATEGORY_PATTERNS["transfer"].replace("{places}", _PLACES)
 
 
-class _Vocabulary:
-    """A category pattern matched against lower-cased text: Python's re is several times slower with
-    IGNORECASE on the long passages a rewritten section produces."""
-
-    def __init__(self, pattern: str) -> None:
-        self._re = re.compile(pattern.replace("[A-Z]", "[a-z]"))
-
-    def search(self, text: str) -> re.Match[str] | None:
-        return self._re.search(text.lower())
-
-    def findall(self, text: str) -> list[str]:
-        return self._re.findall(text.lower())
+# Matched against lower-cased text: Python's re is several times slower with IGNORECASE on the long
+# passages a rewritten section produces.
+_PATTERNS = {c: re.compile(p.replace("[A-Z]", "[a-z]")) for c, p in _CATEGORY_PATTERNS.items()}
 
 
-_PATTERNS = {c: _Vocabulary(p) for c, p in _CATEGORY_PATTERNS.items()}
+def _mentions(category: str, text: str) -> bool:
+    return _PATTERNS[category].search(text.lower()) is not None
+
 
 # Changing these narrows what people can do about their data, so losing them is "high".
 _PROTECTIVE = {"rights", "security", "children"}
@@ -170,7 +163,7 @@ def category_hits(text: str) -> dict[str, int]:
 
 @lru_cache(maxsize=4096)
 def _hits(text: str) -> tuple[tuple[str, int], ...]:
-    text = _PROCESSING_PAIR.sub("use", text)
+    text = _PROCESSING_PAIR.sub("use", text).lower()
     hits = []
     for c in CATEGORIES:
         if c in _PATTERNS:
@@ -185,7 +178,7 @@ def clear_caches() -> None:
 
 
 def categories_in(text: str) -> list[str]:
-    text = _PROCESSING_PAIR.sub("use", text)
+    text = _PROCESSING_PAIR.sub("use", text).lower()
     return [c for c in CATEGORIES if c in _PATTERNS and _PATTERNS[c].search(text)]
 
 
@@ -348,7 +341,7 @@ def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
         return ["rights"]
     if _RETENTION_CONTEXT.search(near):
         return ["retention"]
-    if _REQUEST.search(near) or _PATTERNS["rights"].search(near):
+    if _REQUEST.search(near) or _mentions("rights", near):
         return ["rights"]
     return [c for c in topic if c in ("retention", "rights")][:1]
 
@@ -408,7 +401,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     names = _names(edit.removed + edit.added, edit.vocabulary)
     sentence = edit.after or edit.before
     near = _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added)
-    if names and _PATTERNS["contact"].search(_sentences_naming(edit)):
+    if names and _mentions("contact", _sentences_naming(edit)):
         return ["contact"]  # a different entity named as controller / at an address
     if names and _names_only(edit):
         # A name added to or dropped from a list: a recipient under a recipients heading, a company
@@ -417,7 +410,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
         if recipients:
             return recipients
         if any(_is_suffix(w) for w in edit.removed + edit.added + tuple(_words_of(sentence))):
-            return ["sharing"] if _PATTERNS["sharing"].search(sentence) else ["contact"]
+            return ["sharing"] if _mentions("sharing", sentence) else ["contact"]
         found = _dominant(near, share=1.0) or _dominant(sentence, share=1.0)
         return found or (["other"] if _SCOPE.search(sentence) else [])
     # Neutral words (a number, "not", a name) take their meaning from the words around them first,
@@ -569,9 +562,7 @@ def classify_edit(edit: Edit) -> Verdict:
         and edit.removed
         and edit.added
         and all(_is_name(w, edit.vocabulary) or _opens_with_name(w, edit.vocabulary) for w in changed)
-        and not any(
-            _PATTERNS[c].search(edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer")
-        )
+        and not any(_mentions(c, edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer"))
     ):
         return Verdict(False, reason="renamed throughout the document")
     topic = _topic(edit.section)

@@ -140,6 +140,7 @@ class Edit:
     novel: str | None = None
     # Word keys of the old version: a name it already used is not a new recipient.
     old_words: frozenset[str] | None = None
+    chrome: bool = False  # every changed word sits in a block judged page chrome (monitor.chrome)
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,7 @@ _CONTACT_HEADING = re.compile(
 )
 
 
-def _topic(section: tuple[str, ...]) -> list[str]:
+def heading_topic(section: tuple[str, ...]) -> list[str]:
     """Categories of the nearest heading that has one (the deepest heading speaks for the passage).
     A heading naming a role ("As a data controller") is not about how to reach the company."""
     for heading in reversed(section):
@@ -554,6 +555,8 @@ def classify_edit(edit: Edit) -> Verdict:
         return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
     if edit.relocated:
         return Verdict(False, reason="moved: the same text exists elsewhere")
+    if edit.chrome:
+        return Verdict(False, reason="page chrome: a menu, link list or label run, not policy text")
     if edit.lead_in:
         return Verdict(False, reason="editorial: line introducing an unchanged list")
     changed = edit.removed + edit.added
@@ -565,7 +568,7 @@ def classify_edit(edit: Edit) -> Verdict:
         and not any(_mentions(c, edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer"))
     ):
         return Verdict(False, reason="renamed throughout the document")
-    topic = _topic(edit.section)
+    topic = heading_topic(edit.section)
     lines = _lines(edit)
     if lines and all(is_nav_like(line, bool(topic)) or _is_version_line(line) for line in lines):
         return Verdict(False, reason="navigation or page chrome")
@@ -613,4 +616,4 @@ def _lines(edit: Edit) -> list[str]:
     return out
 
 
-__all__ = ["Edit", "Verdict", "categories_in", "classify_edit", "is_nav_like", "MODALS", "QUANTIFIERS"]
+__all__ = ["Edit", "Verdict", "categories_in", "classify_edit", "heading_topic", "is_nav_like", "MODALS", "QUANTIFIERS"]

@@ -16,7 +16,8 @@ from functools import cached_property
 from diff_match_patch import diff_match_patch
 
 from monitor.changes import Change, DiffReport, max_severity, severity_rank
-from monitor.classify import Edit, Verdict, classify_edit
+from monitor.chrome import ChromeContext, chrome_blocks
+from monitor.classify import Edit, Verdict, classify_edit, heading_topic
 from monitor.document import Document, Section
 from monitor.guard import capture_problem
 from monitor.normalize import Word
@@ -40,15 +41,22 @@ class _Side:
     word_span: list[tuple[int, int]]  # char span of each word inside its sentence text
     sentences: list[_Sentence]
     block_kinds: list[str]
+    block_chrome: list[bool] = field(default_factory=list)
+
+    def in_chrome(self, word: int) -> bool:
+        return self.block_chrome[self.sentences[self.word_sentence[word]].block]
 
     def sentence_key(self, s: int) -> str:
         return " ".join(self.words[t].key for t in self.sentences[s].tokens)
 
 
-def _prepare(section: Section | None) -> _Side:
+def _prepare(section: Section | None, context: ChromeContext | None = None) -> _Side:
     side = _Side([], [], [], [], [])
     if section is None:
         return side
+    side.block_chrome = chrome_blocks(
+        [(b.kind, b.text) for b in section.blocks], bool(heading_topic(section.path)), context
+    )
     for b, block in enumerate(section.blocks):
         side.block_kinds.append(block.kind)
         bt = tokenize_block(block.text)
@@ -66,29 +74,105 @@ def _prepare(section: Section | None) -> _Side:
     return side
 
 
-def _encode(words: list[Word], table: dict[str, str]) -> str:
+def _encode(keys: list[str], table: dict[str, str]) -> str:
     out = []
-    for w in words:
-        ch = table.get(w.key)
+    for key in keys:
+        ch = table.get(key)
         if ch is None:
             # Skip the surrogate range: diff-match-patch works on Python str, but stay printable-safe.
             code = len(table) + 0x100
             if code >= 0xD800:
                 code += 0x800
-            ch = table[w.key] = chr(code)
+            ch = table[key] = chr(code)
         out.append(ch)
     return "".join(out)
 
 
-def _word_diff(old: _Side, new: _Side) -> list[tuple[int, int]]:
-    """diff-match-patch over word symbols; returns (op, count) runs (op -1 delete, 0 equal, 1 insert)."""
+def _key_diff(a_keys: list[str], b_keys: list[str], timeout: float = 2.0) -> list[tuple[int, int]]:
+    """diff-match-patch over word keys; returns (op, count) runs (op -1 delete, 0 equal, 1 insert)."""
     table: dict[str, str] = {}
-    a, b = _encode(old.words, table), _encode(new.words, table)
+    a, b = _encode(a_keys, table), _encode(b_keys, table)
     dmp = diff_match_patch()
-    dmp.Diff_Timeout = 2.0
+    dmp.Diff_Timeout = timeout
     diffs = dmp.diff_main(a, b, False)
     dmp.diff_cleanupSemantic(diffs)
     return [(op, len(text)) for op, text in diffs]
+
+
+def _word_diff(old: _Side, new: _Side) -> list[tuple[int, int]]:
+    return _key_diff([w.key for w in old.words], [w.key for w in new.words])
+
+
+Position = tuple[int, int]  # (section index, ordinal of the word among the section's block words)
+
+
+def _stream(doc: Document) -> tuple[list[str], list[Position]]:
+    """Every word key of a document in reading order, headings included, with where each word sits.
+    A heading's words get negative ordinals: they match text but never stand for a block word."""
+    keys: list[str] = []
+    where: list[Position] = []
+    for si, section in enumerate(doc.sections):
+        if section.path:
+            for k, w in enumerate(tokenize_block(section.heading).words):
+                keys.append(w[1])
+                where.append((si, -1 - k))
+        n = 0
+        for block in section.blocks:
+            for w in tokenize_block(block.text).words:
+                keys.append(w[1])
+                where.append((si, n))
+                n += 1
+    return keys, where
+
+
+# The whole-document diff only filters; on a large rewrite its coarser answer just filters less.
+_DOCUMENT_DIFF_TIMEOUT = 0.5
+
+
+def _changed_in_document(old: Document, new: Document) -> tuple[set[Position], set[Position]]:
+    """Words that differ when the two versions are read as one stream each, ignoring sections.
+
+    Text that reads the same from start to end was only re-cut (a bold line that became a heading,
+    a heading that became a paragraph, a table of contents re-rendered): a section-level edit made
+    only of such words is layout, not a change of wording."""
+    old_keys, old_where = _stream(old)
+    new_keys, new_where = _stream(new)
+    removed: set[Position] = set()
+    added: set[Position] = set()
+    i = j = 0
+    for op, count in _key_diff(old_keys, new_keys, _DOCUMENT_DIFF_TIMEOUT):
+        if op == 0:
+            i += count
+            j += count
+        elif op < 0:
+            removed.update(old_where[i : i + count])
+            i += count
+        else:
+            added.update(new_where[j : j + count])
+            j += count
+    return removed, added
+
+
+# Share of the old version's words that may differ when a new capture merely completes it.
+_COMPLETION_KEEPS = 0.98
+
+
+def _completes_cut_capture(old: Document, new: Document, removed: set[Position]) -> bool:
+    """The old capture stopped partway through a block that the new version has in full, and
+    nearly every old word is still read in order: the new version repairs a cut-off capture, it
+    does not change the policy."""
+    blocks = [b for s in old.sections for b in s.blocks]
+    if not blocks:
+        return False
+    text = blocks[-1].text.rstrip()
+    if len(text.split()) < 2 or text[-1] in ".!?;)\"'":
+        return False
+    old_words = sum(1 for p in _stream(old)[1] if p[1] >= 0)
+    if old_words == 0 or sum(1 for p in removed if p[1] >= 0) > (1 - _COMPLETION_KEEPS) * old_words:
+        return False
+    return any(
+        len(b.text) > len(text) and b.text.startswith(text) for s in new.sections for b in s.blocks
+    )
 
 
 class _UnionFind:
@@ -257,6 +341,7 @@ def _edits_for_pair(
     old_doc: _DocSentences,
     new_doc: _DocSentences,
     vocabulary: frozenset[str],
+    doc_changed: tuple[set[Position], set[Position]],
 ) -> list[tuple[Edit, Change]]:
     out: list[tuple[Edit, Change]] = []
     path = list((pair.new or pair.old).path)  # type: ignore[union-attr]
@@ -264,6 +349,14 @@ def _edits_for_pair(
     if old_path == path:
         old_path = None
     for g in _groups(old, new):
+        # Only words that also differ in the whole-document reading are changed wording.
+        layout_only = bool(g.removed or g.added)
+        g.removed = [x for x in g.removed if (pair.old_index, x) in doc_changed[0]]
+        g.added = [y for y in g.added if (pair.new_index, y) in doc_changed[1]]
+        layout_only = layout_only and not g.removed and not g.added
+        # Words in chrome blocks never make a change substantive; the change is still listed.
+        wording = [x for x in g.removed if not old.in_chrome(x)], [y for y in g.added if not new.in_chrome(y)]
+        chrome = bool(g.removed or g.added) and not wording[0] and not wording[1]
         before, before_spans = _join(old, g.old_sentences, g.removed)
         after, after_spans = _join(new, g.new_sentences, g.added)
         removed_set, added_set = set(g.removed), set(g.added)
@@ -280,17 +373,26 @@ def _edits_for_pair(
             if any(t in added_set for t in new.sentences[s].tokens)
             and new.sentence_key(s) not in old_doc.keys
         ]
-        relocated = not fresh_old and not fresh_new
+        relocated = (not fresh_old and not fresh_new) or layout_only
         novel = None
         if not before:
             novel = _novel_text(new, fresh_new, old_doc)
         elif not after:
             novel = _novel_text(old, fresh_old, new_doc)
         lead_in = not relocated and not fresh_old and all(_is_lead_in(new, s, added_set) for s in fresh_new)
+        if not chrome:
+            # The classifier reads policy text only: chrome sentences and their words are left out.
+            g.old_sentences = [s for s in g.old_sentences if not old.block_chrome[old.sentences[s].block]]
+            g.new_sentences = [s for s in g.new_sentences if not new.block_chrome[new.sentences[s].block]]
+            g.removed, g.added = wording
+            fresh_old = [s for s in fresh_old if s in g.old_sentences]
+            fresh_new = [s for s in fresh_new if s in g.new_sentences]
+            if not before or not after:
+                novel = _novel_text(new, fresh_new, old_doc) if not before else _novel_text(old, fresh_old, new_doc)
         edit = Edit(
             section=tuple(path),
-            before=before,
-            after=after,
+            before=_join(old, g.old_sentences, [])[0] if before else "",
+            after=_join(new, g.new_sentences, [])[0] if after else "",
             removed=tuple(old.words[x] for x in g.removed),
             added=tuple(new.words[y] for y in g.added),
             relocated=relocated,
@@ -299,6 +401,7 @@ def _edits_for_pair(
             vocabulary=vocabulary,
             novel=novel,
             old_words=old_doc.words,
+            chrome=chrome,
         )
         if pair.old is None:
             kind = "added"
@@ -321,16 +424,31 @@ def _edits_for_pair(
 
 
 def _whole_section_edit(
-    pair: SectionPair, side: _Side, other_doc: _DocSentences, added: bool, vocabulary: frozenset[str]
+    pair: SectionPair,
+    side: _Side,
+    other_doc: _DocSentences,
+    added: bool,
+    vocabulary: frozenset[str],
+    doc_changed: set[Position],
 ) -> list[tuple[Edit, Change]]:
-    """An added or removed section is one change; only its sentences not found elsewhere count."""
+    """An added or removed section is one change; only its sentences not found elsewhere, and not
+    read in the same place of the whole other document, count."""
     if not side.words:
         return []  # an empty heading is layout
     section = pair.new if added else pair.old
+    index = pair.new_index if added else pair.old_index
     assert section is not None
     every = list(range(len(side.sentences)))
     text, _ = _join(side, every, [])
-    fresh = [s for s in every if side.sentence_key(s) not in other_doc.keys]
+    fresh = [
+        s
+        for s in every
+        if side.sentence_key(s) not in other_doc.keys
+        and any((index, t) in doc_changed for t in side.sentences[s].tokens)
+    ]
+    wording = [s for s in fresh if not side.block_chrome[side.sentences[s].block]]
+    chrome = bool(fresh) and not wording
+    fresh = wording or fresh
     fresh_text, _ = _join(side, fresh, [])
     fresh_words = tuple(side.words[t] for s in fresh for t in side.sentences[s].tokens)
     heading = section.path[-1:] if section.path else ()
@@ -345,6 +463,7 @@ def _whole_section_edit(
         vocabulary=vocabulary,
         novel=_novel_text(side, fresh, other_doc),
         old_words=other_doc.words if added else None,
+        chrome=chrome,
     )
     change = Change(
         section=list(section.path),
@@ -366,6 +485,9 @@ def _apply(change: Change, verdict: Verdict) -> Change:
     return change
 
 
+_COMPLETION_SUMMARY = "no substantive change: the previous capture was cut off and this one completes it"
+
+
 def _summary(report_changes: list[Change], categories: list[str], suspect_reason: str | None) -> str:
     if suspect_reason:
         return f"suspect capture: {suspect_reason}"
@@ -378,8 +500,10 @@ def _summary(report_changes: list[Change], categories: list[str], suspect_reason
     return "no change"
 
 
-def compare(old: Document, new: Document) -> DiffReport:
-    """Compare two versions of a policy. Pure: no I/O, no clock."""
+def compare(old: Document, new: Document, context: ChromeContext | None = None) -> DiffReport:
+    """Compare two versions of a policy. Pure: no I/O, no clock.
+
+    `context`: evidence about page chrome from outside the two versions (monitor.chrome)."""
     suspect_reason = capture_problem(new, old)
     if suspect_reason and new.is_empty():
         # Nothing was captured: listing every old sentence as removed would only bury the reason.
@@ -403,28 +527,31 @@ def compare(old: Document, new: Document) -> DiffReport:
         if p.old is not None and p.new is not None and p.old.blocks == p.new.blocks:
             continue
         if p.old is not None:
-            old_sides[p.old_index] = _prepare(p.old)  # type: ignore[index]
+            old_sides[p.old_index] = _prepare(p.old, context)  # type: ignore[index]
         if p.new is not None:
-            new_sides[p.new_index] = _prepare(p.new)  # type: ignore[index]
+            new_sides[p.new_index] = _prepare(p.new, context)  # type: ignore[index]
     old_doc = _doc_sentences(old)
     new_doc = _doc_sentences(new)
     vocabulary = old_doc.lower_words | new_doc.lower_words
+    doc_changed = _changed_in_document(old, new)
 
     changes: list[Change] = []
     for p in pairs:
         o = old_sides.get(p.old_index) if p.old is not None else None  # type: ignore[arg-type]
         n = new_sides.get(p.new_index) if p.new is not None else None  # type: ignore[arg-type]
         if o is None and n is not None:
-            found = _whole_section_edit(p, n, old_doc, True, vocabulary)
+            found = _whole_section_edit(p, n, old_doc, True, vocabulary, doc_changed[1])
         elif n is None and o is not None:
-            found = _whole_section_edit(p, o, new_doc, False, vocabulary)
+            found = _whole_section_edit(p, o, new_doc, False, vocabulary, doc_changed[0])
         elif o is None and n is None:  # identical blocks: at most a move or a new heading
             same_words = True
             found = []
         else:
             assert o is not None and n is not None
             same_words = [w.key for w in o.words] == [w.key for w in n.words]
-            found = [] if same_words else _edits_for_pair(p, o, n, old_doc, new_doc, vocabulary)
+            found = [] if same_words else _edits_for_pair(
+                p, o, n, old_doc, new_doc, vocabulary, doc_changed
+            )
         if (
             p.old is not None
             and p.new is not None
@@ -444,7 +571,8 @@ def compare(old: Document, new: Document) -> DiffReport:
         for edit, change in found:
             changes.append(_apply(change, classify_edit(edit)))
 
-    if suspect_reason:
+    completion = suspect_reason is None and _completes_cut_capture(old, new, doc_changed[0])
+    if suspect_reason or completion:
         for c in changes:
             c.substantive, c.categories, c.severity = False, [], None
     # Substantive first, most severe first; otherwise document order (the sort is stable).
@@ -458,7 +586,7 @@ def compare(old: Document, new: Document) -> DiffReport:
         suspect=suspect_reason is not None,
         suspect_reason=suspect_reason,
         changes=changes,
-        summary=_summary(changes, categories, suspect_reason),
+        summary=_COMPLETION_SUMMARY if completion else _summary(changes, categories, suspect_reason),
         old_words=old.word_count,
         new_words=new.word_count,
     )

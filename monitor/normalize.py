@@ -107,7 +107,12 @@ _NUMBERING = re.compile(
 
 
 def token_key(token: str) -> str:
-    """Comparison key of one whitespace-delimited word; "" for a word that is only punctuation."""
+    """Comparison key of one whitespace-delimited word; "" for a word that is only punctuation.
+
+    Compatibility forms are folded first (Unicode NFKC): a ligature ("ﬁles"), a full-width digit
+    ("２４") or a superscript compares equal to its plain letters and digits."""
+    if not token.isascii():
+        token = unicodedata.normalize("NFKC", token)
     t = typography(token)
     if "email-protected" in t.lower() or "email protected" in t.lower():
         return OBFUSCATED_EMAIL
@@ -191,11 +196,23 @@ _MONTHS = word_set(
 )
 _DATE_CONTEXT = re.compile(
     r"\b(?:last (?:updated?|modified|revised|reviewed|changed)|updated|effective|revised|revision|modified|"
-    r"version|dated|as of|copyright|mis à jour|mise à jour|en vigueur|dernière|stand|gültig|aktualisiert|"
+    r"version|dated|as of|copyright|published|posted|issued|reviewed|generated|retrieved|printed|"
+    r"mis à jour|mise à jour|en vigueur|dernière|stand|gültig|aktualisiert|"
     r"zuletzt|bijgewerkt|laatst|geldig|uppdaterad|senast|gäller)\b|©|\(c\)",
     re.IGNORECASE,
 )
 _DATE_PART = re.compile(r"^(?:\d{1,4}(?:st|nd|rd|th|er|e)?|\d{1,4}(?:[./\-]\d{1,4}){1,2}|v?\d+(?:\.\d+)*)$")
+# A time of day or a timestamp ("08:06", "9:41pm", "2026-11-30T08:06:40Z", "UTC"): a page stamps
+# these per request; no policy states a fact as a time of day.
+_TIME_PART = re.compile(
+    r"^(?:\d{1,2}[:h.]\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:am|pm|a\.m|p\.m)?"
+    r"|\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?"
+    r"|am|pm|a\.m|p\.m|utc|gmt|[a-z]{1,3}[sd]t|cet|cest|uhr)$"
+)
+
+
+def is_time_part(key: str) -> bool:
+    return bool(_TIME_PART.match(key))
 
 
 def is_number(key: str) -> bool:
@@ -309,6 +326,10 @@ def is_noise_edit(removed: list[Word], added: list[Word], before: str, after: st
     rest_a = [w for w in added if w.key not in _ARTICLES and not _is_reference(w)]
     if not rest_r and not rest_a:
         return True
+    rest_r = [w for w in rest_r if not is_time_part(w.key)]
+    rest_a = [w for w in rest_a if not is_time_part(w.key)]
+    if not rest_r and not rest_a:
+        return True  # a time of day or timestamp: stamped per request
     dated = has_date_context(before) or has_date_context(after) or _is_date_line(before, after)
     if dated and all(is_date_part(w.key) or w.key in _DATE_LINE_WORDS for w in rest_r + rest_a):
         return True

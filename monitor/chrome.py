@@ -1,0 +1,167 @@
+"""Is a block policy text or site chrome? Decided per block from general evidence, not phrase lists.
+
+Extraction removes most navigation, but real captures still carry menus, link lists, tickers and
+footers inside the policy's own container. A block is chrome when it reads like a run of labels
+rather than prose: most of its text is link text, or it is a long run of capitalised labels with
+hardly any function words, sentence punctuation or list commas. Short lines (a lone "Games" or
+"Back to top") are judged elsewhere (monitor.classify.is_nav_like), with their heading as context.
+
+Evidence from outside the block can be added through `ChromeContext`: blocks that also occur in
+other watched documents of the same host, or that changed in many earlier checks of this watch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.normalize import display_text, word_set
+from monitor.tokens import tokenize_block
+
+_LINK_TEXT = re.compile(r"\[((?:[^\[\]]|\\\[|\\\])*)\]\((?:[^()]|\([^)]*\))*\)")
+_LETTER_WORD = re.compile(r"[^\W\d_]", re.UNICODE)
+
+# Function words of the languages the vocabulary knows: prose has many, a menu has few. Only their
+# share is used, so a short list per language is enough.
+FUNCTION_WORDS = word_set(
+    "the a an and or of to for with in on at by from that which as is are was were be been will may can "
+    "we you your our us they their it its this these those not no if when who what how do does have has "
+    "le la les des du de et ou pour avec dans que qui est sont nous vous votre vos nos ne pas un une "
+    "der die das und oder für mit von zu den dem ist sind wir sie ihre ihr nicht ein eine werden "
+    "el los las y o para con en que es son nosotros su sus no un una por se "
+    "het een en voor met van zijn wij u uw niet och eller för med av till är vi du din inte"
+)
+
+MIN_WORDS = 8  # shorter lines are judged with their heading (classify.is_nav_like)
+LINK_SHARE = 0.6  # share of visible characters inside link text
+# Prose has 30-50% function words and few capitalised words (German nouns included: about a third);
+# a label run has few function words, or is nearly all capitalised (a row of headings, a footer).
+LABEL_RUNS = ((0.15, 0.5), (0.3, 0.7))  # (most function words, fewest capitalised words)
+MENU_RUN = 3  # this many short labels in a row, outside a section about a privacy topic, are a menu
+LABEL_MAX_WORDS = 6
+FOOTER_RUN = 6  # under a topical heading, a closing run of bare links must be this long
+_COPYRIGHT = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b", re.IGNORECASE)
+WORDS_PER_COMMA = 8  # an enumeration of data types uses commas; a menu does not
+WORDS_PER_SENTENCE_END = 25
+
+
+@dataclass(frozen=True)
+class ChromeContext:
+    """Evidence from outside the two versions: content keys (monitor.tokens content_key) of blocks
+    seen in other watched documents of the same host, or that changed in many earlier checks."""
+
+    shared_blocks: frozenset[str] = frozenset()
+    flapping_blocks: frozenset[str] = frozenset()
+
+    def knows(self, content_key: str) -> bool:
+        return content_key in self.shared_blocks or content_key in self.flapping_blocks
+
+
+@dataclass(frozen=True)
+class BlockShape:
+    words: int
+    link_share: float
+    function_share: float
+    caps_share: float
+    commas: int
+    sentence_ends: int
+
+
+def shape(raw: str) -> BlockShape:
+    """Measures of one block as stored (markdown links kept)."""
+    visible = display_text(raw)
+    tokens = visible.split()
+    n = len(tokens)
+    link_chars = sum(len(display_text(m.group(1))) for m in _LINK_TEXT.finditer(raw))
+    letters = [t for t in tokens if _LETTER_WORD.search(t)]
+    caps = sum(1 for t in letters if t.lstrip("\"'(«“")[:1].isupper())
+    functions = sum(1 for t in tokens if t.lower().strip(".,;:!?()\"'") in FUNCTION_WORDS)
+    ends = sum(1 for t in tokens if t.endswith((".", "!", "?", ";", ":")) and len(t) > 1)
+    return BlockShape(
+        words=n,
+        link_share=link_chars / max(1, len(visible)),
+        function_share=functions / max(1, n),
+        caps_share=caps / max(1, len(letters)),
+        commas=visible.count(",") + visible.count("、"),
+        sentence_ends=ends,
+    )
+
+
+def is_chrome_block(raw: str, kind: str = "p", context: ChromeContext | None = None, key: str = "") -> bool:
+    """True when a block (its stored text, markdown links included) is page chrome.
+
+    `kind`: "p", "li" or "row"; table rows are data (a cookie table, a list of processors) and are
+    only chrome by outside evidence. `key`: the block's content key, looked up in `context`."""
+    if context is not None and key and context.knows(key):
+        return True
+    if kind == "row":
+        return False
+    s = shape(raw)
+    if s.words < MIN_WORDS:
+        return False
+    if s.link_share >= LINK_SHARE and s.function_share < 0.25:
+        return True  # a list of links: a menu, a footer, "related articles"
+    return (
+        any(s.function_share <= f and s.caps_share >= c for f, c in LABEL_RUNS)
+        and s.commas * WORDS_PER_COMMA < s.words
+        and s.sentence_ends * WORDS_PER_SENTENCE_END < s.words
+    )
+
+
+def _is_label(raw: str, kind: str) -> bool:
+    """A short line that names something rather than says something: a menu entry, a link."""
+    if kind == "row":
+        return False
+    text = display_text(raw).strip()
+    words = text.split()
+    if not words:
+        return True  # link debris between menu entries
+    return len(words) <= LABEL_MAX_WORDS and not text.endswith((".", ";", ":", "!", "?")) and "," not in text
+
+
+def chrome_blocks(
+    blocks: Sequence[tuple[str, str]], topical: bool, context: ChromeContext | None = None
+) -> list[bool]:
+    """Chrome verdicts for a section's blocks, given as (kind, stored text) in reading order.
+
+    Besides each block's own shape, a run of `MENU_RUN` or more short labels is a menu when the
+    section is not about a privacy topic (`topical`: its heading names one); under a topical heading
+    such a run is a list (data types, recipients) and keeps its meaning."""
+    out = [
+        is_chrome_block(text, kind, context, tokenize_block(text).content_key if context else "")
+        or _is_copyright(text)
+        for kind, text in blocks
+    ]
+    labels = [_is_label(text, kind) for kind, text in blocks]
+    start = 0
+    while start < len(blocks):
+        end = start
+        while end < len(blocks) and (labels[end] or out[end]):
+            end += 1
+        run = range(start, end)
+        if len(run) >= MENU_RUN and (not topical or _is_footer_run(blocks, run)):
+            for i in run:
+                out[i] = True
+        start = max(end, start + 1)
+    return out
+
+
+def _is_copyright(raw: str) -> bool:
+    """A copyright line ("© 2026 Acme Ltd. All rights reserved."): a footer's signature."""
+    text = display_text(raw)
+    return bool(_COPYRIGHT.search(text)) and len(text.split()) <= 15
+
+
+def _is_footer_run(blocks: Sequence[tuple[str, str]], run: range) -> bool:
+    """Under a topical heading a run of labels is a list, unless it closes the section and is
+    mostly bare links: a footer or language picker captured into the last section."""
+    if run.stop != len(blocks) or len(run) < FOOTER_RUN:
+        return False
+    linked = sum(
+        1 for i in run if shape(blocks[i][1]).link_share >= LINK_SHARE or not display_text(blocks[i][1])
+    )
+    return 2 * linked >= len(run)
+
+
+__all__ = ["ChromeContext", "BlockShape", "FUNCTION_WORDS", "chrome_blocks", "is_chrome_block", "shape"]

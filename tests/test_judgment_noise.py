@@ -1,0 +1,166 @@
+"""Noise kinds met on real captures, on fictional documents: chrome blocks, layout re-cuts, cut-off
+captures completed, times of day, compatibility characters. Each with a neighbour that must still count."""
+
+from monitor.chrome import chrome_blocks, is_chrome_block
+from monitor.diff import compare
+from monitor.document import Document, DocumentBuilder
+from monitor.normalize import token_key
+
+INTRO = (
+    "Quillmere Games Ltd runs the Quillmere store and is responsible for your personal data. "
+    "This notice explains what we collect, why, and how you can reach us."
+)
+BODY = {
+    "Data we collect": ["We collect your name, e-mail address and the games you buy."],
+    "Retention": ["We keep purchase records for 2 years after your last purchase."],
+    "Your rights": ["You may ask us to access, correct or delete your data at any time."],
+    "Contact": ["Write to privacy@quillmere.example or to 4 Lantern Lane, Harrowgate."],
+}
+
+
+def build(sections: dict[str, list[str]], preamble: list[str] = (), tail: list[str] = ()) -> Document:
+    b = DocumentBuilder()
+    for text in preamble:
+        b.block("p", text)
+    b.block("p", INTRO)
+    for heading, blocks in sections.items():
+        b.heading(heading, 1)
+        for text in blocks:
+            kind = "li" if text.startswith("- ") else "p"
+            b.block(kind, text.removeprefix("- "))
+    for text in tail:
+        b.block("p", text)
+    return b.build("Quillmere privacy notice")
+
+
+# -- chrome decided per block ---------------------------------------------------------------------
+
+MENU_OLD = [
+    "[Home](https://q.example/)",
+    "[Store](https://q.example/store)",
+    "[News](https://q.example/news)",
+    "[Support](https://q.example/help)",
+]
+MENU_NEW = MENU_OLD[:2] + ["[Winter Sale](https://q.example/sale)"] + MENU_OLD[2:]
+
+
+def test_a_menu_entry_added_above_the_policy_is_not_substantive():
+    r = compare(build(BODY, preamble=MENU_OLD), build(BODY, preamble=MENU_NEW))
+    assert not r.substantive
+    assert r.changes, "the chrome edit is still listed as cosmetic"
+
+
+def test_a_long_label_run_is_chrome_but_an_enumeration_with_commas_is_not():
+    menu = "Kitchen Dining Outdoor Furniture Garden Tools Lighting Rugs Curtains Storage Gifts Sale Outlet"
+    assert is_chrome_block(menu)
+    listing = "Name, Email Address, Phone Number, Postal Address, Date Of Birth, Payment Card Details"
+    assert not is_chrome_block(listing)
+    prose = "We keep purchase records for two years after your last purchase, then delete them."
+    assert not is_chrome_block(prose)
+    assert not is_chrome_block("Acme Analytics | usage statistics | United States | 13 months", kind="row")
+
+
+def test_a_run_of_short_items_under_a_topical_heading_is_a_list_not_a_menu():
+    items = [("li", "Name"), ("li", "E-mail address"), ("li", "Phone number"), ("li", "Game history")]
+    assert chrome_blocks(items, topical=True) == [False] * 4
+    assert chrome_blocks(items, topical=False) == [True] * 4
+
+
+def test_a_footer_merged_into_the_last_section_is_chrome():
+    footer_old = [
+        "[About](https://q.example/about)",
+        "[Careers](https://q.example/jobs)",
+        "[Press](https://q.example/press)",
+        "[Deutsch](https://q.example/de)",
+        "[Français](https://q.example/fr)",
+        "[Terms](https://q.example/terms)",
+        "© 2025 Quillmere Games Ltd",
+    ]
+    footer_new = footer_old[:-1] + ["[Italiano](https://q.example/it)", "© 2026 Quillmere Games Ltd"]
+    r = compare(build(BODY, tail=footer_old), build(BODY, tail=footer_new))
+    assert not r.substantive
+
+
+def test_a_new_contact_address_in_the_last_section_still_counts():
+    new = dict(
+        BODY,
+        Contact=BODY["Contact"] + ["Our data protection officer is Mara Oyelaran, dpo@quillmere.example."],
+    )
+    r = compare(build(BODY), build(new))
+    assert r.substantive and "contact" in r.categories
+
+
+# -- layout: the same words re-cut into other sections or blocks ----------------------------------
+
+
+def test_headings_turned_into_paragraphs_are_layout_only():
+    old = build(BODY)
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    for heading, blocks in BODY.items():
+        b.block("p", heading)  # the heading markup was lost: same words, now a paragraph
+        for text in blocks:
+            b.block("p", text)
+    r = compare(old, b.build("Quillmere privacy notice"))
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+
+
+def test_a_real_edit_inside_a_re_cut_document_is_still_found():
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    for heading, blocks in BODY.items():
+        b.block("p", heading)
+        for text in blocks:
+            b.block("p", text.replace("2 years", "10 years"))
+    r = compare(build(BODY), b.build("Quillmere privacy notice"))
+    assert r.substantive and "retention" in r.categories
+
+
+# -- a cut-off capture completed ------------------------------------------------------------------
+
+
+def test_a_new_capture_that_completes_a_cut_off_one_is_not_a_change():
+    full = dict(BODY, Sharing=["We share purchase data with our payment processor and with our auditors."])
+    cut = dict(BODY, Sharing=["We share purchase data with our payment"])
+    r = compare(build(cut), build(full))
+    assert not r.substantive and not r.suspect
+    assert "completes" in r.summary
+
+
+def test_text_appended_after_a_complete_old_version_is_a_change():
+    more = dict(BODY, Sharing=["We share purchase data with advertising partners in the United States."])
+    r = compare(build(BODY), build(more))
+    assert r.substantive
+
+
+# -- times of day, compatibility characters -------------------------------------------------------
+
+
+def test_times_of_day_and_timestamps_are_noise():
+    for before, after in [
+        ("08:06:40", "09:06:41"),
+        ("8:06", "9:41"),
+        ("8:06 am", "9:41 pm"),
+        ("2026-11-30T08:06:40Z.", "2026-11-30T09:06:41Z."),
+    ]:
+        old = build(BODY, preamble=[f"Page generated at {before}"])
+        new = build(BODY, preamble=[f"Page generated at {after}"])
+        assert not compare(old, new).substantive, (before, after)
+
+
+def test_a_changed_duration_next_to_a_time_still_counts():
+    new = dict(BODY, Retention=["We keep purchase records for 5 years after your last purchase."])
+    r = compare(
+        build(BODY, preamble=["Page generated at 08:06"]), build(new, preamble=["Page generated at 09:41"])
+    )
+    assert r.substantive and r.categories == ["retention"]
+
+
+def test_ligatures_and_full_width_digits_fold():
+    assert token_key("ﬁles") == "files"
+    assert token_key("２４") == "24"
+    old = dict(BODY, Retention=["We keep log ﬁles for ２４ months."])
+    new = dict(BODY, Retention=["We keep log files for 24 months."])
+    assert not compare(build(old), build(new)).substantive
+    newer = dict(BODY, Retention=["We keep log files for 36 months."])
+    assert compare(build(old), build(newer)).substantive

@@ -1,11 +1,18 @@
-"""Measure the diff engine against the labelled dev set.
+"""Measure the judgment engine on the labelled dev set, by grouped cross-validation over services.
 
-    .venv/bin/python bench/eval_devset.py [--shared PATH] [--verbose]
+    .venv/bin/python bench/eval_devset.py [--shared PATH] [--folds 5] [--verbose] [--write-thresholds]
 
-Runs `compare` on every pair of <shared>/devset (old.md / new.md read with monitor.extract) and
-prints substantive accuracy, noise alerts (cosmetic pairs reported substantive), missed substantive
-pairs, per-category precision / recall / F1 and the micro average. A suspect report counts as "not
-substantive", which is the right answer for a failed capture.
+Every pair of <shared>/devset is compared once with the vocabulary rules alone (monitor.diff); the
+verdict behind each change keeps the rules' categories, those the changed words name, and the
+changed clause. Then, for each of `--folds` folds (a service is never in both training and test):
+the category model is refit on the corpus without the test services' policies
+(scripts/train_category_model.train), the per-category veto thresholds are tuned on the training
+pairs, and the test pairs are scored with that model and those thresholds. The CV figures are the
+result; "fit" figures (thresholds tuned on every pair, the shipped model) are printed for reference.
+
+A suspect report counts as "not substantive", the right answer for a failed capture.
+`--write-thresholds` tunes thresholds on every pair with the model trained on the whole corpus and
+writes monitor/models/thresholds.json (the shipped veto).
 """
 
 from __future__ import annotations
@@ -13,107 +20,103 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor.changes import CATEGORIES, DiffReport
-from monitor.diff import compare
-from monitor.document import Document, DocumentBuilder
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from monitor.changes import CATEGORIES, DiffReport  # noqa: E402
+from monitor.classify import Verdict  # noqa: E402
+from monitor.diff import compare_verdicts  # noqa: E402
+from monitor.extract import extract_file  # noqa: E402
+from monitor.veto import SupportsPredict, Veto  # noqa: E402
+
+GRID = [round(0.05 * i, 2) for i in range(0, 19)]
+VETOED = [c for c in CATEGORIES if c != "other"]
 
 
 def default_shared() -> Path:
     env = os.environ.get("MONITOR_SHARED_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-
-
-def _crude_markdown(text: str) -> Document:
-    """Stand-in reader used only when monitor.extract is not available."""
-    builder = DocumentBuilder()
-    lines = text.split("\n")
-    title = ""
-    for i, line in enumerate(lines):
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if re.match(r"^\s*(=+|-+)\s*$", line) and line.strip():
-            continue
-        if nxt.strip() and re.match(r"^(=+|-+)\s*$", nxt.strip()) and line.strip():
-            level = 1 if nxt.strip()[0] == "=" else 2
-            if level == 1 and not title:
-                title = line.strip()
-            else:
-                builder.heading(line, level)
-            continue
-        m = re.match(r"^(#{1,6})\s+(.*)$", line)
-        if m:
-            if len(m.group(1)) == 1 and not title:
-                title = m.group(2)
-            else:
-                builder.heading(m.group(2), len(m.group(1)))
-            continue
-        m = re.match(r"^(\s*)(?:[*+-]|\d+[.)])\s+(.*)$", line)
-        if m:
-            builder.block("li", m.group(2), len(m.group(1)) // 2)
-        elif line.strip().startswith("|"):
-            builder.block("row", line.strip().strip("|"))
-        else:
-            builder.block("p", line)
-    return builder.build(title)
-
-
-def read_document(path: Path) -> Document:
-    try:
-        from monitor.extract import extract_file
-    except ImportError:
-        return _crude_markdown(path.read_text(encoding="utf-8"))
-    return extract_file(path)
+    return Path(env) if env else ROOT.parent / "shared"
 
 
 @dataclass
-class PairResult:
+class Pair:
     pair_id: str
+    service: str
     gold_substantive: bool
     gold_categories: set[str]
     report: DiffReport
+    verdicts: list[Verdict]
+    # Model probabilities per verdict clause, filled per fold.
+    probs: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def predicted(self) -> bool:
         return self.report.substantive and not self.report.suspect
 
-    @property
-    def predicted_categories(self) -> set[str]:
-        return set(self.report.categories) if self.predicted else set()
+    def categories(self, thresholds: dict[str, float] | None) -> set[str]:
+        if not self.predicted:
+            return set()
+        out: set[str] = set()
+        for v, p in zip(self.verdicts, self.probs or [{}] * len(self.verdicts), strict=True):
+            if not v.substantive:
+                continue
+            if thresholds is None:
+                out.update(v.categories)
+            else:
+                out.update(Veto(_Fixed(p), thresholds).apply(v.candidates, v.certain, v.clause))
+        return out
 
 
-@dataclass
-class Evaluation:
-    pairs: list[PairResult] = field(default_factory=list)
+class _Fixed:
+    """A model that answers with probabilities already computed for one clause."""
 
-    @property
-    def accuracy(self) -> float:
-        return sum(p.predicted == p.gold_substantive for p in self.pairs) / max(1, len(self.pairs))
+    def __init__(self, probs: dict[str, float]) -> None:
+        self._probs = probs
 
-    @property
-    def noise_alerts(self) -> list[str]:
-        return [p.pair_id for p in self.pairs if p.predicted and not p.gold_substantive]
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        return [self._probs for _ in texts]
 
-    @property
-    def missed(self) -> list[str]:
-        return [p.pair_id for p in self.pairs if p.gold_substantive and not p.predicted]
 
-    def category_counts(self, category: str) -> tuple[int, int, int]:
-        tp = sum(category in p.predicted_categories and category in p.gold_categories for p in self.pairs)
-        fp = sum(category in p.predicted_categories and category not in p.gold_categories for p in self.pairs)
-        fn = sum(category not in p.predicted_categories and category in p.gold_categories for p in self.pairs)
-        return tp, fp, fn
+def load_pairs(shared: Path) -> list[Pair]:
+    devset = shared / "devset"
+    labels = [json.loads(line) for line in (devset / "labels.jsonl").read_text().splitlines() if line.strip()]
+    pairs = []
+    for label in labels:
+        folder = devset / label["id"]
+        meta = json.loads((folder / "meta.json").read_text())
+        report, verdicts = compare_verdicts(
+            extract_file(folder / "old.md"), extract_file(folder / "new.md"), veto=None
+        )
+        pairs.append(
+            Pair(label["id"], meta["service"], label["substantive"], set(label["categories"]), report, verdicts)
+        )
+    return pairs
 
-    @property
-    def micro(self) -> tuple[float, float, float]:
-        tp = fp = fn = 0
-        for c in CATEGORIES:
-            a, b, d = self.category_counts(c)
-            tp, fp, fn = tp + a, fp + b, fn + d
-        return _prf(tp, fp, fn)
+
+def folds_by_service(pairs: Sequence[Pair], k: int) -> list[set[str]]:
+    """Services dealt to k folds, largest first, each to the fold with the fewest pairs so far."""
+    sizes: dict[str, int] = {}
+    for p in pairs:
+        sizes[p.service] = sizes.get(p.service, 0) + 1
+    folds: list[set[str]] = [set() for _ in range(k)]
+    load = [0] * k
+    for service in sorted(sizes, key=lambda s: (-sizes[s], s)):
+        i = load.index(min(load))
+        folds[i].add(service)
+        load[i] += sizes[service]
+    return folds
+
+
+def fill_probs(pairs: Sequence[Pair], model: SupportsPredict | None) -> None:
+    for p in pairs:
+        clauses = [v.clause for v in p.verdicts]
+        p.probs = model.predict(clauses) if model is not None and clauses else [{} for _ in clauses]
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -123,50 +126,173 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def evaluate(shared: Path) -> Evaluation:
-    devset = shared / "devset"
-    labels = [json.loads(line) for line in (devset / "labels.jsonl").read_text().splitlines() if line.strip()]
-    result = Evaluation()
-    for label in labels:
-        pair = devset / label["id"]
-        report = compare(read_document(pair / "old.md"), read_document(pair / "new.md"))
-        result.pairs.append(PairResult(label["id"], label["substantive"], set(label["categories"]), report))
-    return result
+def tune_thresholds(pairs: Sequence[Pair]) -> dict[str, float]:
+    """Per category, the threshold with the best pair-level F1 on these pairs (ties: the higher
+    threshold, for precision). Categories are tuned one at a time; the fallback that keeps a
+    change's likeliest category when all are vetoed is left out of the search."""
+    out: dict[str, float] = {}
+    for c in VETOED:
+        best = (-1.0, 0.0)
+        for t in GRID:
+            tp = fp = fn = 0
+            for p in pairs:
+                pred = p.predicted and any(
+                    v.substantive
+                    and c in v.candidates
+                    and (c in v.certain or probs.get(c, 0.0) >= t)
+                    for v, probs in zip(p.verdicts, p.probs, strict=True)
+                )
+                gold = c in p.gold_categories
+                tp, fp, fn = tp + (pred and gold), fp + (pred and not gold), fn + (gold and not pred)
+            f = _prf(tp, fp, fn)[2] if tp + fp + fn else 0.0
+            if f >= best[0]:
+                best = (f, t)
+        out[c] = best[1]
+    return out
+
+
+@dataclass
+class Scores:
+    rows: list[tuple[Pair, set[str]]] = field(default_factory=list)
+
+    def add(self, pair: Pair, categories: set[str]) -> None:
+        self.rows.append((pair, categories))
+
+    @property
+    def accuracy(self) -> float:
+        return sum(p.predicted == p.gold_substantive for p, _ in self.rows) / max(1, len(self.rows))
+
+    @property
+    def noise_alerts(self) -> list[str]:
+        return [p.pair_id for p, _ in self.rows if p.predicted and not p.gold_substantive]
+
+    @property
+    def cosmetic(self) -> int:
+        return sum(not p.gold_substantive for p, _ in self.rows)
+
+    @property
+    def missed(self) -> list[str]:
+        return [p.pair_id for p, _ in self.rows if p.gold_substantive and not p.predicted]
+
+    def counts(self, c: str) -> tuple[int, int, int]:
+        tp = sum(c in got and c in p.gold_categories for p, got in self.rows)
+        fp = sum(c in got and c not in p.gold_categories for p, got in self.rows)
+        fn = sum(c not in got and c in p.gold_categories for p, got in self.rows)
+        return tp, fp, fn
+
+    def micro(self) -> tuple[float, float, float]:
+        tp = fp = fn = 0
+        for c in CATEGORIES:
+            a, b, d = self.counts(c)
+            tp, fp, fn = tp + a, fp + b, fn + d
+        return _prf(tp, fp, fn)
+
+    def print(self, title: str) -> None:
+        print(f"== {title}")
+        print(f"pairs: {len(self.rows)}")
+        print(f"substantive accuracy: {self.accuracy:.3f}   (target >= 0.93)")
+        alerts = self.noise_alerts
+        share = len(alerts) / max(1, self.cosmetic)
+        print(f"cosmetic pairs alerted: {len(alerts)} / {self.cosmetic} = {share:.1%}   (target <= 8%)  {' '.join(alerts)}")
+        print(f"substantive pairs missed: {len(self.missed)}  {' '.join(self.missed)}")
+        print(f"{'category':<12} {'P':>6} {'R':>6} {'F1':>6}  tp fp fn")
+        for c in CATEGORIES:
+            tp, fp, fn = self.counts(c)
+            if tp + fp + fn:
+                p, r, f = _prf(tp, fp, fn)
+                print(f"{c:<12} {p:6.2f} {r:6.2f} {f:6.2f}  {tp:2} {fp:2} {fn:2}")
+        p, r, f = self.micro()
+        print(f"{'micro':<12} {p:6.2f} {r:6.2f} {f:6.2f}   (targets P >= 0.80, F1 >= 0.80)")
+
+
+def _trainer() -> Callable[[Path, set[str]], SupportsPredict] | None:
+    try:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from train_category_model import train  # type: ignore[import-not-found]
+    except ImportError as exc:
+        print(f"(no category model trainer: {exc}; the rules are scored without the veto)", file=sys.stderr)
+        return None
+    return train
+
+
+def cross_validate(pairs: list[Pair], shared: Path, k: int) -> tuple[Scores, list[dict[str, float]]]:
+    train = _trainer()
+    scores = Scores()
+    all_thresholds = []
+    for i, test_services in enumerate(folds_by_service(pairs, k)):
+        t0 = time.perf_counter()
+        model = train(shared, set(test_services)) if train is not None else None
+        fill_probs(pairs, model)
+        training = [p for p in pairs if p.service not in test_services]
+        thresholds = tune_thresholds(training) if model is not None else None
+        all_thresholds.append(thresholds or {})
+        test = [p for p in pairs if p.service in test_services]
+        for p in test:
+            scores.add(p, p.categories(thresholds))
+        print(
+            f"fold {i + 1}/{k}: {len(test)} test pairs, {len(test_services)} services, "
+            f"{time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+        )
+    return scores, all_thresholds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=default_shared())
+    parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--write-thresholds", action="store_true")
     args = parser.parse_args(argv)
     if not (args.shared / "devset" / "labels.jsonl").exists():
         print(f"no dev set under {args.shared}", file=sys.stderr)
         return 2
-    ev = evaluate(args.shared)
+    t0 = time.perf_counter()
+    pairs = load_pairs(args.shared)
+    print(f"compared {len(pairs)} pairs in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+
+    rules = Scores()
+    for p in pairs:
+        rules.add(p, p.categories(None))
+    rules.print("vocabulary rules alone (nothing fitted)")
+
+    cv, fold_thresholds = cross_validate(pairs, args.shared, args.folds)
+    cv.print(f"grouped {args.folds}-fold cross-validation by service (the result)")
+    if any(fold_thresholds):
+        print("thresholds per fold:")
+        for c in VETOED:
+            print(f"  {c:<12} " + " ".join(f"{t.get(c, 0):.2f}" for t in fold_thresholds))
+
     if args.verbose:
-        for p in ev.pairs:
+        by_id = dict(cv.rows and [(p.pair_id, got) for p, got in cv.rows])
+        for p in pairs:
+            got = by_id.get(p.pair_id, set())
             mark = "ok " if p.predicted == p.gold_substantive else "ERR"
             gold = ",".join(sorted(p.gold_categories)) or "-"
-            got = ",".join(sorted(p.predicted_categories)) or "-"
-            print(
-                f"{mark} {p.pair_id} gold={p.gold_substantive!s:5} pred={p.predicted!s:5} gold[{gold}] pred[{got}]"
-            )
+            print(f"{mark} {p.pair_id} gold={p.gold_substantive!s:5} pred={p.predicted!s:5} "
+                  f"gold[{gold}] pred[{','.join(sorted(got)) or '-'}]")
             print(f"      {p.report.summary}")
             for c in p.report.changes:
                 if c.substantive:
                     print(f"      - [{c.severity}] {','.join(c.categories)}: {c.reason[:150]}")
-    print(f"pairs: {len(ev.pairs)}")
-    print(f"substantive accuracy: {ev.accuracy:.3f}")
-    print(f"noise alerts: {len(ev.noise_alerts)} {' '.join(ev.noise_alerts)}")
-    print(f"missed substantive: {len(ev.missed)} {' '.join(ev.missed)}")
-    print(f"{'category':<12} {'P':>6} {'R':>6} {'F1':>6}  tp fp fn")
-    for c in CATEGORIES:
-        tp, fp, fn = ev.category_counts(c)
-        if tp + fp + fn:
-            p, r, f = _prf(tp, fp, fn)
-            print(f"{c:<12} {p:6.2f} {r:6.2f} {f:6.2f}  {tp:2} {fp:2} {fn:2}")
-    p, r, f = ev.micro
-    print(f"{'micro':<12} {p:6.2f} {r:6.2f} {f:6.2f}")
+
+    if args.write_thresholds:
+        train = _trainer()
+        if train is None:
+            return 1
+        model = train(args.shared, set())
+        fill_probs(pairs, model)
+        thresholds = tune_thresholds(pairs)
+        fit = Scores()
+        for p in pairs:
+            fit.add(p, p.categories(thresholds))
+        fit.print("fit on every pair (thresholds tuned and scored on the same pairs: not a result)")
+        out = ROOT / "monitor" / "models" / "thresholds.json"
+        out.write_text(
+            json.dumps({"source": "bench/eval_devset.py --write-thresholds", "thresholds": thresholds}, indent=1)
+            + "\n"
+        )
+        print(f"wrote {out}")
     return 0
 
 

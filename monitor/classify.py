@@ -16,6 +16,8 @@ from functools import lru_cache
 from monitor.changes import CATEGORIES
 from monitor.normalize import (
     COMPANY_SUFFIXES,
+    OBFUSCATED_EMAIL,
+    is_email,
     COUNTRIES,
     MODALS,
     NEGATIONS,
@@ -30,6 +32,7 @@ from monitor.normalize import (
     word_set,
 )
 from monitor.tokens import split_sentences
+from monitor.veto import Veto
 
 _CATEGORY_PATTERNS: dict[str, str] = {
     "retention": r"\bretain|retention|\bretained|\bkept\b|\bkeeps? (?!(?:you|track)\b)[^.]{0,40}?\b(?:for|until|as long)\b"
@@ -150,6 +153,11 @@ class Verdict:
     severity: str | None = None
     reason: str = ""
     notes: tuple[str, ...] = field(default=())
+    # What the veto saw, for tuning it: the rules' categories, those the changed words name, and
+    # the changed clause the model read.
+    candidates: tuple[str, ...] = ()
+    certain: tuple[str, ...] = ()
+    clause: str = ""
 
 
 # "collect and use" names processing as a whole (a legal basis, a purpose), not a new collection.
@@ -549,8 +557,9 @@ def _reason(edit: Edit, cats: list[str]) -> str:
     return f"{label}: '{_short(old_words, 60)}' -> '{_short(new_words, 60)}'"
 
 
-def classify_edit(edit: Edit) -> Verdict:
-    """The final call on one edit."""
+def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
+    """The final call on one edit. `veto` (monitor.veto) drops categories the changed clause gives
+    no support to; None keeps every category the rules found."""
     if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
         return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
     if edit.relocated:
@@ -581,7 +590,35 @@ def classify_edit(edit: Edit) -> Verdict:
     if not cats and not any(_weighty(w, edit) for w in protected):
         return Verdict(False, reason="no privacy meaning in the changed words")
     cats = sorted(set(cats or ["other"]), key=CATEGORIES.index)
-    return Verdict(True, tuple(cats), _severity(edit, cats), _reason(edit, cats))
+    certain = _certain_categories(edit, topic)
+    clause = changed_clause(edit)
+    candidates = tuple(cats)
+    if veto is not None:
+        cats = veto.apply(cats, certain, clause)
+    return Verdict(
+        True,
+        tuple(cats),
+        _severity(edit, cats),
+        _reason(edit, cats),
+        candidates=candidates,
+        certain=tuple(sorted(certain)),
+        clause=clause,
+    )
+
+
+def changed_clause(edit: Edit) -> str:
+    """The text the model judges: the sentences the changed words sit in (a passage's novel part)."""
+    if edit.before and edit.after:
+        return edit.before + "\n" + edit.after
+    return edit.novel or edit.after or edit.before
+
+
+def _certain_categories(edit: Edit, topic: list[str]) -> set[str]:
+    """Categories the changed words name themselves: a changed period, an e-mail address."""
+    certain = set(_duration_categories(edit, topic))
+    if any(is_email(w.key) for w in edit.removed + edit.added if w.key != OBFUSCATED_EMAIL):
+        certain.add("contact")
+    return certain
 
 
 _DOC_WORDS = re.compile(r"\b(?:policy|notice|statement|version|pdf)\b", re.IGNORECASE)

@@ -23,6 +23,7 @@ from monitor.guard import capture_problem
 from monitor.normalize import Word
 from monitor.sections import SectionPair, align_sections, heading_key
 from monitor.tokens import tokenize_block
+from monitor.veto import Veto, default_veto
 
 
 @dataclass
@@ -500,10 +501,33 @@ def _summary(report_changes: list[Change], categories: list[str], suspect_reason
     return "no change"
 
 
-def compare(old: Document, new: Document, context: ChromeContext | None = None) -> DiffReport:
+_SHIPPED = "shipped"
+
+
+def compare(
+    old: Document,
+    new: Document,
+    context: ChromeContext | None = None,
+    veto: Veto | None | str = _SHIPPED,
+) -> DiffReport:
     """Compare two versions of a policy. Pure: no I/O, no clock.
 
-    `context`: evidence about page chrome from outside the two versions (monitor.chrome)."""
+    `context`: evidence about page chrome from outside the two versions (monitor.chrome).
+    `veto`: the learned category veto (monitor.veto); by default the one shipped with the package,
+    None for the vocabulary rules alone."""
+    return compare_verdicts(old, new, context, veto)[0]
+
+
+def compare_verdicts(
+    old: Document,
+    new: Document,
+    context: ChromeContext | None = None,
+    veto: Veto | None | str = _SHIPPED,
+) -> tuple[DiffReport, list[Verdict]]:
+    """`compare`, with the verdict behind each change that came from an edit (for tuning)."""
+    if veto == _SHIPPED:
+        veto = default_veto()
+    verdicts: list[Verdict] = []
     suspect_reason = capture_problem(new, old)
     if suspect_reason and new.is_empty():
         # Nothing was captured: listing every old sentence as removed would only bury the reason.
@@ -517,7 +541,7 @@ def compare(old: Document, new: Document, context: ChromeContext | None = None) 
             _summary([], [], suspect_reason),
             old.word_count,
             new.word_count,
-        )
+        ), verdicts
     pairs = align_sections(old.sections, new.sections)
     # Word-level sides only for sections that differ; the whole-document lookups come from the
     # cached block tokens, so an unchanged section costs one cache hit per block.
@@ -569,7 +593,9 @@ def compare(old: Document, new: Document, context: ChromeContext | None = None) 
                 )
             )
         for edit, change in found:
-            changes.append(_apply(change, classify_edit(edit)))
+            verdict = classify_edit(edit, veto)  # type: ignore[arg-type]
+            verdicts.append(verdict)
+            changes.append(_apply(change, verdict))
 
     completion = suspect_reason is None and _completes_cut_capture(old, new, doc_changed[0])
     if suspect_reason or completion:
@@ -589,7 +615,7 @@ def compare(old: Document, new: Document, context: ChromeContext | None = None) 
         summary=_COMPLETION_SUMMARY if completion else _summary(changes, categories, suspect_reason),
         old_words=old.word_count,
         new_words=new.word_count,
-    )
+    ), verdicts
 
 
 def clear_caches() -> None:

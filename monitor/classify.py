@@ -16,15 +16,14 @@ from functools import lru_cache
 from monitor.changes import CATEGORIES
 from monitor.normalize import (
     COMPANY_SUFFIXES,
-    OBFUSCATED_EMAIL,
-    is_email,
     COUNTRIES,
     MODALS,
     NEGATIONS,
+    OBFUSCATED_EMAIL,
     QUANTIFIERS,
     Word,
-    has_date_context,
     is_date_part,
+    is_email,
     is_noise_edit,
     is_number,
     is_protected,
@@ -46,7 +45,7 @@ _CATEGORY_PATTERNS: dict[str, str] = {
     r"|(?:stored|processed|hosted|located) (?:and processed )?(?:in|on servers in) (?:the )?(?:{places})\b"
     r"|servers? (?:located )?in|third countr|binding corporate"
     r"|transfert|pays tiers|hors de l.union|übermittl|drittland|drittländer|doorgifte|buiten de eer|överför|tredjeland",
-    "rights": r"(?:your|data subject|privacy|consumer|individual)s?.? rights|(?<!reserves the )(?<!reserve the )right (?:to|of) (?!change|modify|update|amend|adjust|revise|alter|terminate|refuse|use|suspend)"
+    "rights": r"(?:your|data subject|privacy|consumer|individual|additional|following|these|such)s?.? rights(?! reserved)|rights (?:under|to|of|regarding)|(?<!reserves the )(?<!reserve the )right (?:to|of) (?!change|modify|update|amend|adjust|revise|alter|terminate|refuse|use|suspend)"
     r"|request (?:access|a copy|deletion|correction|that we)|rectif|correct (?:your|inaccurate)"
     r"|erasure|\berase|delete your|deletion of your|portab|object to|objection|restrict|withdraw|opt[- ]?out|unsubscribe"
     r"|complain|supervisory authority|data protection authority|\bico\b|\bappeal|verify your identity|respond to (?:your )?requests?"
@@ -221,6 +220,22 @@ def is_nav_like(text: str, topical: bool = False) -> bool:
     if title_case and _NAV_DOC.search(text.strip(" .")):
         return True
     return not topical and len(words) <= 3 and not categories_in(text)
+
+
+_QUOTE_WORDS = 30
+
+
+def _clause_quote(text: str, cats: list[str]) -> str:
+    """The sentence of a passage that says most about its first category, quoted whole up to
+    `_QUOTE_WORDS` words: a reader sees the clause that changed, not a passage's first and last words."""
+    sentences = [s for line in text.split("\n") for s in split_sentences(line)] or [text]
+    if cats and cats[0] in _PATTERNS:
+        pattern = _PATTERNS[cats[0]]
+        best = max(sentences, key=lambda s: len(pattern.findall(s.lower())))
+    else:
+        best = sentences[0]
+    words = best.split()
+    return " ".join(words[:_QUOTE_WORDS]) + (" ..." if len(words) > _QUOTE_WORDS else "")
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -539,12 +554,12 @@ def _reason(edit: Edit, cats: list[str]) -> str:
             if m.group(0).lower() not in other.lower():
                 return f"{m.group(0).lower()} {verb}"
     if not edit.after:
-        return f"'{_short(edit.before)}' removed"
+        return f"'{_clause_quote(edit.novel or edit.before, cats)}' removed"
     if not edit.before:
         names = _recipients(edit.added, edit.vocabulary, edit.old_words)
         if names and set(cats) & {"sharing", "transfer"}:
             return f"new recipient: {names}"
-        return f"'{_short(edit.after)}' added"
+        return f"'{_clause_quote(edit.novel or edit.after, cats)}' added"
     removed_neg = {w.key for w in edit.removed} & NEGATIONS
     if removed_neg and not {w.key for w in edit.added} & NEGATIONS:
         return f"negation dropped: '{_short(edit.before)}' -> '{_short(edit.after)}'"
@@ -584,6 +599,15 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
     protected = [
         w for w in edit.removed + edit.added if is_protected(w.text, w.key, w.sentence_start, edit.vocabulary)
     ]
+    if (
+        edit.before
+        and edit.after
+        and changed
+        and all(is_number(w.key) or is_date_part(w.key) for w in changed)
+        and not any(is_number(w.key) and _is_measure(w, edit) for w in changed)
+        and not _mentions("contact", _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added))
+    ):  # a house number or postcode in an address is contact
+        return Verdict(False, reason="figures only: dates or counts, not a period, age, amount or share")
     cats = _focus_categories(edit, topic)
     if not cats and _names_only(edit):
         return Verdict(False, reason="names only: a product or service named, no privacy meaning")
@@ -637,12 +661,38 @@ def _is_version_line(line: str) -> bool:
 
 
 def _weighty(w: Word, edit: Edit) -> bool:
-    """A protected word that changes meaning on its own. A modal or quantifier does when it is swapped
-    ("will" -> "may", "all" -> "some"), not when it sits inside a whole new clause."""
+    """A protected word that changes meaning on its own, where no category names what changed.
+
+    A negation always does; a modal or quantifier when it is swapped ("will" -> "may", "all" ->
+    "some"), not when it sits inside a whole new clause; a number only as a period, an age, an
+    amount or a share. A name, a date or a bare figure (a count of requests in a yearly report)
+    says nothing about personal data by itself."""
+    if not (edit.before and edit.after):
+        return False  # a whole passage without privacy vocabulary: no category, no meaning
+    if w.key in NEGATIONS:
+        return True
     if w.key in MODALS or w.key in QUANTIFIERS:
         return len(edit.removed) <= 3 and len(edit.added) <= 3
-    # A revision date is not weighty.
-    return not (is_date_part(w.key) and has_date_context(edit.before + " " + edit.after))
+    if is_number(w.key):
+        return _is_measure(w, edit)
+    return False
+
+
+_MEASURE_UNIT = re.compile(r"^(?:%|percent|per|years?|old|age[sd]?|€|\$|£|eur|usd|gbp|chf)$", re.IGNORECASE)
+
+
+def _is_measure(w: Word, edit: Edit) -> bool:
+    """A number that is a period, an age, an amount or a share, judged by the words around it."""
+    if re.search(r"[%€$£]", w.text) or _durations(w.text):
+        return True
+    for text in (edit.before, edit.after):
+        tokens = text.split()
+        for i, tok in enumerate(tokens):
+            if tok == w.text:
+                around = tokens[max(0, i - 2) : i + 3]
+                if _durations(" ".join(around)) or any(_MEASURE_UNIT.match(t.strip(".,;:()")) for t in around):
+                    return True
+    return False
 
 
 def _lines(edit: Edit) -> list[str]:

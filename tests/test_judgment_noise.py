@@ -164,3 +164,34 @@ def test_ligatures_and_full_width_digits_fold():
     assert not compare(build(old), build(new)).substantive
     newer = dict(BODY, Retention=["We keep log files for 36 months."])
     assert compare(build(old), build(newer)).substantive
+
+
+# -- no category, no alert: dates, counts and names alone carry no privacy meaning ----------------
+
+
+def test_a_yearly_figure_refreshed_is_not_substantive():
+    old = dict(BODY, **{"Your rights": BODY["Your rights"] + ["In 2025 we received 1210 requests and answered 1190."]})
+    new = dict(BODY, **{"Your rights": BODY["Your rights"] + ["In 2025 we received 388 requests and answered 371."]})
+    assert not compare(build(old), build(new)).substantive
+
+
+def test_an_age_or_an_amount_still_counts_without_a_category_word():
+    old = dict(BODY, Store=["Players must be at least 13 years old to open an account."])
+    new = dict(BODY, Store=["Players must be at least 16 years old to open an account."])
+    assert compare(build(old), build(new)).substantive
+
+
+def test_a_negation_dropped_still_counts_without_a_category_word():
+    old = dict(BODY, Store=["We do not show your profile to other players."])
+    new = dict(BODY, Store=["We show your profile to other players."])
+    assert compare(build(old), build(new)).substantive
+
+
+def test_a_passage_reason_quotes_the_clause_about_its_category():
+    new = dict(BODY, Retention=BODY["Retention"] + [
+        "Our store runs on a small team in Harrowgate. We keep chat transcripts for 5 years after a ticket closes. "
+        "Thank you for playing."
+    ])
+    r = compare(build(BODY), build(new))
+    reasons = [c.reason for c in r.substantive_changes]
+    assert any("We keep chat transcripts for 5 years after a ticket closes." in x for x in reasons), reasons

@@ -32,71 +32,7 @@ from monitor.normalize import (
 )
 from monitor.tokens import split_sentences
 from monitor.veto import Veto
-
-_CATEGORY_PATTERNS: dict[str, str] = {
-    "retention": r"\bretain|retention|\bretained|\bkept\b|\bkeeps? (?!(?:you|track)\b)[^.]{0,40}?\b(?:for|until|as long)\b"
-    r"|as long as|how long|storage period|stored for|\bstores? (?!(?:you|track)\b)[^.]{0,50}?\b(?:for|until)\b"
-    r"|delete[sd]? (?:it |them |your \w+ )?(?:after|within|once|when)|automatically deleted|anonymi[sz]|pseudonymi[sz]"
-    r"|conserv|durée de conservation|aufbewahr|speicher(?:n|t|ung|dauer)|gelöscht|löschen|bewaar|bewaren|bewaartermijn"
-    r"|lagras|lagrar|sparas|sparar|gallras|raderas",
-    "transfer": r"\btransfer(?:s|red|ring)? (?:of )?(?:your |personal |the |such |this )?(?:data|information)|international(?:ly)? transfer"
-    r"|outside (?:of )?(?:the )?(?:eea|eu|european|uk|united kingdom|switzerland|your country)|cross-border"
-    r"|standard contractual|\bsccs?\b|adequacy|privacy shield|data privacy framework|\bdpf\b"
-    r"|(?:stored|processed|hosted|located) (?:and processed )?(?:in|on servers in) (?:the )?(?:{places})\b"
-    r"|servers? (?:located )?in|third countr|binding corporate"
-    r"|transfert|pays tiers|hors de l.union|übermittl|drittland|drittländer|doorgifte|buiten de eer|överför|tredjeland",
-    "rights": r"(?:your|data subject|privacy|consumer|individual|additional|following|these|such)s?.? rights(?! reserved)|rights (?:under|to|of|regarding)|(?<!reserves the )(?<!reserve the )right (?:to|of) (?!change|modify|update|amend|adjust|revise|alter|terminate|refuse|use|suspend)"
-    r"|request (?:access|a copy|deletion|correction|that we)|rectif|correct (?:your|inaccurate)"
-    r"|erasure|\berase|delete your|deletion of your|portab|object to|objection|restrict|withdraw|opt[- ]?out|unsubscribe"
-    r"|complain|supervisory authority|data protection authority|\bico\b|\bappeal|verify your identity|respond to (?:your )?requests?"
-    r"|dsar|subject access|exercise|droit|réclamation|effacement|opposition|recht auf|auskunft|berichtigung|widerspruch|beschwerde"
-    r"|recht op|inzage|bezwaar|klacht|rätt att|rättelse|invändning|klagomål",
-    "sharing": r"\bshar(?:e|es|ed|ing)\b(?! (?:settings|preferences|options|controls)\b)|disclos|third[- ]part|sub-?processor|processors?\b|service providers?|affiliat|partners?\b"
-    r"|vendors?\b|\bsell|\bsold\b|sale of|recipient|law enforcement|public authorit|government|provide (?:it|them|your|personal)[^.]{0,30}\bto"
-    r"|independent controller|joint controller|partag|communiqu|destinataire|sous-traitant|weitergabe|weitergeben|empfänger"
-    r"|auftragsverarbeiter|dritte|verkop|verkauf|säljer|\bdelen\b|gedeeld|ontvanger|verwerker|derden|\bdela\b|delar|mottagare|personuppgiftsbiträde|tredje part",
-    "collection": r"collect|gather|obtain|we receive|information (?:that )?you (?:provide|give|submit)|(?:from|other|third[- ]party|public\w*) sources"
-    r"|biometric|voice|recordings?\b|(?:precise |approximate )?location (?:data|information)|geolocation|contacts? list"
-    r"|device (?:information|identifiers?|data)|ip address|identifiers?\b|categories of (?:personal )?(?:data|information)"
-    r"|date of birth|tax id|salary|income|health data|photos?\b|screen content|recueill|erheb|erfass|sammeln|verzamel|samla",
-    "use": r"\bus(?:e|es|ed|ing)\b (?:(?:your|this|the|such|that|these) )?(?:personal |)(?:data|information)|\bus(?:e|es|ed|ing) (?:it|them)\b|purposes?\b|legal bas|lawful bas|legitimate interest"
-    r"|consent|performance of (?:a |the )?contract|profil|automated decision|marketing|advertising|targeting|personali[sz]"
-    r"|\btrain(?:ing|ed)?\b|machine learning|artificial intelligence|\bai\b|\bllms?\b|\bmodels?\b|improve|research|analy[sz]e"
-    r"|finalité|utilis|base légale|intérêt légitime|zweck|verwend|rechtsgrundlage|berechtigte|\bdoel|gebruik|grondslag"
-    r"|gerechtvaardigd|ändamål|använd|rättslig grund|berättigat intresse",
-    "tracking": r"cookie|pixel|web beacon|beacons?\b|\bsdks?\b"
-    r"|(?:web|site|website|google|adobe|third[- ]party|mobile|app|usage|advertising) analytics"
-    r"|analytics (?:cookies?|tools?|tags?|scripts?|sdks?|providers?|services|technolog\w*|partners?|software)|tracking technolog|track(?:s|ed)? (?:you|your|users|visitors)"
-    r"|cross-(?:site|device) tracking|do not track|local storage|fingerprint|advertising id|traceur|témoin|kakor",
-    "security": r"\bsecurity\b|securely|secure (?:your|the|personal|our)|encrypt|breach|safeguard|unauthori[sz]ed|iso ?27|soc ?2|vulnerab"
-    r"|penetration test|firewall|access controls?|sécurité|chiffr|sicherheit|verschlüssel|beveilig|versleutel|säkerhet|krypter",
-    "children": r"\bchild|minors?\b|under (?:the age of )?1[0-9]|age of 1[0-9]|years of age|parental|\bparents?\b(?! company)|legal guardian"
-    r"|\bkids?\b|teen|coppa|family safety|enfant|mineur|kinder|minderjährig|eltern|kinderen|minderjarig|\bbarn\b|minderårig"
-    r"|förälder|vårdnadshavare",
-    "contact": r"(?:is|are) (?:the|your) (?:joint )?(?:data )?controllers?|(?<!independent )(?<!joint )(?:data )?controllers? (?:is|are|for|of your|responsible)|controller:|data protection officer|\bdpo\b|registered office|(?:eu|uk|our|data protection|gdpr|swiss|appointed|legal) representative|authori[sz]ed agent|postal address"
-    r"|mailing address|our address|headquarter"
-    r"|[\w.+-]+@[\w-]+\.[\w.]+|\b\d+[a-z]? [A-Z]\w+ (?:st|street|ave|avenue|road|rd|blvd|boulevard|lane|way|drive|square|place)\b"
-    r"|\b(?:suite|ste)\.? \d+|responsable du traitement|délégué|verantwortliche?r?\b|datenschutzbeauftragt|anschrift"
-    r"|verwerkingsverantwoordelijke|functionaris|personuppgiftsansvarig|dataskyddsombud",
-    "changes": r"(?:changes?|updates?|modif\w*|amend\w*) (?:to )?(?:this|our|the) (?:privacy )?(?:policy|notice|statement)"
-    r"|(?:update|change|revise|modify|amend) (?:this|our|the) (?:privacy )?(?:policy|notice|statement)|notify you"
-    r"|material changes?|take[sn]? effect|becomes? effective|(?:policy|notice|statement) (?:is|will be|shall be) effective"
-    r"|effective (?:upon|immediately|for)|prior notice|advance notice|modification de la|änderung|wijziging|ändring",
-}
-# Where data sits says "transfer" only with a place: "processed in the portal" is not one.
-_PLACES = "|".join(sorted((re.escape(c) for c in COUNTRIES), key=len, reverse=True))
-_PLACES += r"|united kingdom|data cent(?:er|re)s?|(?:other|multiple|several|different) (?:countries|jurisdictions|regions)"
-_CATEGORY_PATTERNS["transfer"] = _CATEGORY_PATTERNS["transfer"].replace("{places}", _PLACES)
-
-
-# Matched against lower-cased text: Python's re is several times slower with IGNORECASE on the long
-# passages a rewritten section produces.
-_PATTERNS = {c: re.compile(p.replace("[A-Z]", "[a-z]")) for c, p in _CATEGORY_PATTERNS.items()}
-
-
-def _mentions(category: str, text: str) -> bool:
-    return _PATTERNS[category].search(text.lower()) is not None
-
+from monitor.vocabulary import PATTERNS, mentions
 
 # Changing these narrows what people can do about their data, so losing them is "high".
 _PROTECTIVE = {"rights", "security", "children"}
@@ -174,8 +110,8 @@ def _hits(text: str) -> tuple[tuple[str, int], ...]:
     text = _PROCESSING_PAIR.sub("use", text).lower()
     hits = []
     for c in CATEGORIES:
-        if c in _PATTERNS:
-            n = len(_PATTERNS[c].findall(text))
+        if c in PATTERNS:
+            n = len(PATTERNS[c].findall(text))
             if n:
                 hits.append((c, n))
     return tuple(hits)
@@ -187,7 +123,7 @@ def clear_caches() -> None:
 
 def categories_in(text: str) -> list[str]:
     text = _PROCESSING_PAIR.sub("use", text).lower()
-    return [c for c in CATEGORIES if c in _PATTERNS and _PATTERNS[c].search(text)]
+    return [c for c in CATEGORIES if c in PATTERNS and PATTERNS[c].search(text)]
 
 
 def _dominant(text: str, share: float = 0.34) -> list[str]:
@@ -229,8 +165,8 @@ def _clause_quote(text: str, cats: list[str]) -> str:
     """The sentence of a passage that says most about its first category, quoted whole up to
     `_QUOTE_WORDS` words: a reader sees the clause that changed, not a passage's first and last words."""
     sentences = [s for line in text.split("\n") for s in split_sentences(line)] or [text]
-    if cats and cats[0] in _PATTERNS:
-        pattern = _PATTERNS[cats[0]]
+    if cats and cats[0] in PATTERNS:
+        pattern = PATTERNS[cats[0]]
         best = max(sentences, key=lambda s: len(pattern.findall(s.lower())))
     else:
         best = sentences[0]
@@ -365,7 +301,7 @@ def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
         return ["rights"]
     if _RETENTION_CONTEXT.search(near):
         return ["retention"]
-    if _REQUEST.search(near) or _mentions("rights", near):
+    if _REQUEST.search(near) or mentions("rights", near):
         return ["rights"]
     return [c for c in topic if c in ("retention", "rights")][:1]
 
@@ -425,7 +361,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     names = _names(edit.removed + edit.added, edit.vocabulary)
     sentence = edit.after or edit.before
     near = _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added)
-    if names and _mentions("contact", _sentences_naming(edit)):
+    if names and mentions("contact", _sentences_naming(edit)):
         return ["contact"]  # a different entity named as controller / at an address
     if names and _names_only(edit):
         # A name added to or dropped from a list: a recipient under a recipients heading, a company
@@ -434,7 +370,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
         if recipients:
             return recipients
         if any(_is_suffix(w) for w in edit.removed + edit.added + tuple(_words_of(sentence))):
-            return ["sharing"] if _mentions("sharing", sentence) else ["contact"]
+            return ["sharing"] if mentions("sharing", sentence) else ["contact"]
         found = _dominant(near, share=1.0) or _dominant(sentence, share=1.0)
         return found or (["other"] if _SCOPE.search(sentence) else [])
     # Neutral words (a number, "not", a name) take their meaning from the words around them first,
@@ -589,7 +525,7 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         and edit.removed
         and edit.added
         and all(_is_name(w, edit.vocabulary) or _opens_with_name(w, edit.vocabulary) for w in changed)
-        and not any(_mentions(c, edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer"))
+        and not any(mentions(c, edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer"))
     ):
         return Verdict(False, reason="renamed throughout the document")
     topic = heading_topic(edit.section)
@@ -605,7 +541,7 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         and changed
         and all(is_number(w.key) or is_date_part(w.key) for w in changed)
         and not any(is_number(w.key) and _is_measure(w, edit) for w in changed)
-        and not _mentions("contact", _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added))
+        and not mentions("contact", _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added))
     ):  # a house number or postcode in an address is contact
         return Verdict(False, reason="figures only: dates or counts, not a period, age, amount or share")
     cats = _focus_categories(edit, topic)

@@ -108,12 +108,98 @@ def _alternation(items: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[st
     return re.compile("|".join(f"(?P<g{i}>{p})" for i, (_, p) in enumerate(items))), [v for v, _ in items]
 
 
-_RIGHTS, _RIGHT_NAMES = _alternation([(v, p) for v, p, _ in V.RIGHTS])
+def _top_alternatives(pattern: str) -> list[str]:
+    """The branches of a regex's top-level alternation (split at "|" outside groups and classes)."""
+    out, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _expand_leading_group(branch: str, depth: int = 0) -> list[str]:
+    """ "(?:tele)?phone" -> ["telephone", "phone"]: branches that open with a literal, which the regex
+    engine rejects at a glance, instead of a group it has to enter at every word."""
+    if depth > 3 or not branch.startswith("(?:"):
+        return [branch]
+    level, i = 0, 0
+    while i < len(branch):
+        if branch[i] == "\\":
+            i += 2
+            continue
+        level += {"(": 1, ")": -1}.get(branch[i], 0)
+        if level == 0:
+            break
+        i += 1
+    inner, rest = branch[3:i], branch[i + 1 :]
+    options = _top_alternatives(inner)
+    if rest[:1] == "?":
+        rest, options = rest[1:], [*options, ""]
+    elif rest[:1] in ("*", "+", "{"):
+        return [branch]
+    return [b for o in options for b in _expand_leading_group(o + rest, depth + 1)]
+
+
+_LEADING_GUARD = re.compile(r"^(?:\\b|\(\?<!(?:[^()\[\]]|\[[^\]]*\])*\))+")
+_WORD_CHAR = "a-zà-žа-яё0-9"
+
+
+class _Table:
+    """A vocabulary table matched in one pass, only where a word starts.
+
+    The scan pattern consumes the character before a word (a space, a quote, a CJK character), so
+    Python's regex engine skips every position inside a word cheaply and, at a word start, rejects
+    branches by their first literal; the table entry that matched is then found by matching the
+    entries themselves at that spot (their own guards, "\\b" or look-behinds, apply there)."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self.names = [v for v, _ in items]
+        self.entries = [re.compile(p) for _, p in items]
+        branches = [
+            x
+            for _, p in items
+            for b in _top_alternatives(p)
+            for x in _expand_leading_group(_LEADING_GUARD.sub("", b))
+        ]
+        self.scan = re.compile(rf"[^{_WORD_CHAR}](?:{'|'.join(branches)})")
+
+    def finditer(self, low: str) -> list[tuple[int, str]]:
+        """(position, canonical value) of each entry found in lower-case `low`."""
+        out = []
+        text = " " + low
+        for m in self.scan.finditer(text):
+            pos = m.start()  # of the word in `low`: the scan starts one character early, on " " + low
+            for name, entry in zip(self.names, self.entries, strict=True):
+                if entry.match(low, pos):
+                    out.append((pos, name))
+                    break
+        return out
+
+    def search(self, low: str) -> bool:
+        return bool(self.finditer(low))
+
+
+_RIGHTS = _Table([(v, p) for v, p, _ in V.RIGHTS])
 _STRONG_RIGHTS = {v for v, _, strong in V.RIGHTS if strong}
-_RECIPIENTS, _RECIPIENT_NAMES = _alternation(V.RECIPIENTS)
-_DATA, _DATA_NAMES = _alternation(V.DATA)
-_PURPOSES, _PURPOSE_NAMES = _alternation(V.PURPOSES)
-_COUNTRIES, _COUNTRY_NAMES = _alternation(list(V.COUNTRY_NAMES.items()))
+_RECIPIENTS = _Table(V.RECIPIENTS)
+_DATA = _Table(V.DATA)
+_PURPOSES = _Table(V.PURPOSES)
+_COUNTRIES = _Table(list(V.COUNTRY_NAMES.items()))
 _UNITS, _UNIT_NAMES = _alternation([(u, p) for u, _, p in V.UNITS])
 _UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
 _OPEN, _OPEN_NAMES = _alternation([(v, p) for v, _, p in V.OPEN_PERIODS])
@@ -142,21 +228,38 @@ _LIST_INTRO = re.compile(
 _LIST_SPLIT = re.compile(r",|;| and | or | & |/")
 
 
+class _Scan:
+    """A word-start pattern (a context, a negation, a verb) scanned like a _Table, without naming."""
+
+    def __init__(self, pattern: str) -> None:
+        branches = [
+            x for b in _top_alternatives(pattern) for x in _expand_leading_group(_LEADING_GUARD.sub("", b))
+        ]
+        self.scan = re.compile(rf"[^{_WORD_CHAR}](?:{'|'.join(branches)})")
+
+    def search(self, low: str) -> bool:
+        return self.scan.search(" " + low) is not None
+
+    def spans(self, low: str) -> list[tuple[int, int]]:
+        """(start, end) in `low` of every match."""
+        return [(m.start(), m.end() - 1) for m in self.scan.finditer(" " + low)]
+
+
 def _c(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_RIGHTS_CONTEXT = _c(V.RIGHTS_CONTEXT)
-_SHARING_CONTEXT = _c(V.SHARING_CONTEXT)
-_LOCATION_CONTEXT = _c(V.LOCATION_CONTEXT)
-_RETENTION_CONTEXT = _c(V.RETENTION_CONTEXT)
-_RESPONSE_CONTEXT = _c(V.RESPONSE_CONTEXT)
-_SALE = _c(V.SALE_VERBS)
+_RIGHTS_CONTEXT = _Scan(V.RIGHTS_CONTEXT)
+_SHARING_CONTEXT = _Scan(V.SHARING_CONTEXT)
+_LOCATION_CONTEXT = _Scan(V.LOCATION_CONTEXT)
+_RETENTION_CONTEXT = _Scan(V.RETENTION_CONTEXT)
+_RESPONSE_CONTEXT = _Scan(V.RESPONSE_CONTEXT)
+_SALE = _Scan(V.SALE_VERBS)
 _SHARE_FOR_ADS = _c(V.SHARE_FOR_ADS)
-_DATA_WORDS = _c(V.DATA_WORDS)
-_BUSINESS_SALE = _c(V.BUSINESS_SALE)
+_DATA_WORDS = _Scan(V.DATA_WORDS)
+_BUSINESS_SALE = _Scan(V.BUSINESS_SALE)
 _SALE_AS_RIGHT = _c(V.SALE_AS_RIGHT)
-_NEGATION = _c(V.NEGATION)
+_NEGATION = _Scan(V.NEGATION)
 _CJK_NEGATION = _c(V.CJK_NEGATION)
 _POST_NEGATION = _c(V.POST_NEGATION)
 _EXCEPTION = _c(V.EXCEPTION)
@@ -197,13 +300,13 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 class _Clause:
     """One clause of a sentence (lower case) with where its negations and exceptions are."""
 
-    def __init__(self, low: str, start: int, end: int) -> None:
+    def __init__(self, low: str, start: int, end: int, negations: list[int]) -> None:
         self.text = low
         self.start, self.end = start, end
         cond = _CONDITIONAL.match(low, start, end)
         # A negation inside "if you do not consent," is the reader's choice, not the policy's stance.
         self.open = cond.end() if cond else start
-        self.negations = [m.end() for m in _NEGATION.finditer(low, self.open, end)]
+        self.negations = [n for n in negations if self.open < n <= end]
 
     def negated(self, pos: int) -> bool:
         """Whether the item at `pos` is denied: a negation before it in the clause, no exception between."""
@@ -214,11 +317,12 @@ class _Clause:
 
 
 def _clauses(low: str) -> list[_Clause]:
+    negations = [end for _, end in _NEGATION.spans(low)]
     out, start = [], 0
     for m in _CLAUSE_BREAK.finditer(low):
-        out.append(_Clause(low, start, m.start()))
+        out.append(_Clause(low, start, m.start(), negations))
         start = m.end()
-    out.append(_Clause(low, start, len(low)))
+    out.append(_Clause(low, start, len(low), negations))
     return out
 
 
@@ -233,19 +337,15 @@ def _fact(kind: str, value: str, negated: bool = False, days: float | None = Non
     return Fact(kind, value, KIND_CATEGORY[kind], negated, days)
 
 
-def _table_facts(
-    kind: str, pattern: re.Pattern[str], names: list[str], low: str, clauses: list[_Clause]
-) -> list[tuple[Fact, int]]:
-    out = []
-    for m in pattern.finditer(low):
-        value = names[int(m.lastgroup[1:])]  # type: ignore[index]
-        out.append((_fact(kind, value, _clause_at(clauses, m.start()).negated(m.start())), m.start()))
-    return out
+def _table_facts(kind: str, table: _Table, low: str, clauses: list[_Clause]) -> list[tuple[Fact, int]]:
+    return [
+        (_fact(kind, value, _clause_at(clauses, pos).negated(pos)), pos) for pos, value in table.finditer(low)
+    ]
 
 
 def _rights(low: str, clauses: list[_Clause], in_context: bool) -> list[Fact]:
     out = []
-    for fact, pos in _table_facts("right", _RIGHTS, _RIGHT_NAMES, low, clauses):
+    for fact, pos in _table_facts("right", _RIGHTS, low, clauses):
         if not (in_context or fact.value in _STRONG_RIGHTS):
             continue
         if fact.value == "opt-out":
@@ -269,15 +369,16 @@ def _rights(low: str, clauses: list[_Clause], in_context: bool) -> list[Fact]:
 
 
 def _sale(low: str, clauses: list[_Clause]) -> list[Fact]:
-    if not _DATA_WORDS.search(low) or _BUSINESS_SALE.search(low):
+    if not _SALE.search(low) or not _DATA_WORDS.search(low) or _BUSINESS_SALE.search(low):
         return []
     text = _blank(low, _SALE_AS_RIGHT)
+    found = [(start, end, "sell") for start, end in _SALE.spans(text)]
+    found += [(m.start(), m.end(), "share for targeted advertising") for m in _SHARE_FOR_ADS.finditer(text)]
     out = []
-    for pattern, value in ((_SALE, "sell"), (_SHARE_FOR_ADS, "share for targeted advertising")):
-        for m in pattern.finditer(text):
-            clause = _clause_at(clauses, m.start())
-            negated = clause.negated(m.start()) or bool(_POST_NEGATION.search(text[m.end() : clause.end]))
-            out.append(_fact("sale", value, negated))
+    for start, end, value in found:
+        clause = _clause_at(clauses, start)
+        negated = clause.negated(start) or bool(_POST_NEGATION.search(text[end : clause.end]))
+        out.append(_fact("sale", value, negated))
     return out
 
 
@@ -286,7 +387,7 @@ def _number(word: str) -> float:
 
 
 def _periods(low: str, in_retention: bool) -> list[Fact]:
-    text = _SPELLED_AND_DIGITS.sub(lambda m: m.group(1).rjust(len(m.group(0))), low)
+    text = _SPELLED_AND_DIGITS.sub(lambda m: m.group(1).rjust(len(m.group(0))), low) if "(" in low else low
     found: list[tuple[int, str, float | None]] = []
     for m in _DURATION.finditer(text):
         n, unit = _number(m.group(1) or m.group(2)), _UNIT_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
@@ -312,8 +413,8 @@ def _periods(low: str, in_retention: bool) -> list[Fact]:
 def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
     """A period means keeping data or answering a request, whichever the nearest words speak of."""
 
-    def distance(pattern: re.Pattern[str]) -> int:
-        return min((abs(m.start() - pos) for m in pattern.finditer(text)), default=10**6)
+    def distance(pattern: _Scan) -> int:
+        return min((abs(start - pos) for start, _ in pattern.spans(text)), default=10**6)
 
     keep, answer = distance(_RETENTION_CONTEXT), distance(_RESPONSE_CONTEXT)
     if keep < 10**6 and keep <= answer:
@@ -325,7 +426,7 @@ def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
 
 def _countries(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact]:
     text = _blank(low, _NOT_PLACE)
-    out = [f for f, _ in _table_facts("country", _COUNTRIES, _COUNTRY_NAMES, text, clauses)]
+    out = [f for f, _ in _table_facts("country", _COUNTRIES, text, clauses)]
     words = sentence.split()
     for m in _ABBREVIATION.finditer(sentence):
         prev = sentence[: m.start()].split()[-1:] or [""]
@@ -387,12 +488,12 @@ def extract_facts(text: str, context: str = "") -> frozenset[Fact]:
         clauses = _clauses(low)
         facts += _rights(low, clauses, bool(_RIGHTS_CONTEXT.search(low) or _RIGHTS_CONTEXT.search(ctx)))
         facts += _sale(low, clauses)
-        facts += [f for f, _ in _table_facts("data", _DATA, _DATA_NAMES, low, clauses)]
+        facts += [f for f, _ in _table_facts("data", _DATA, low, clauses)]
         # "Opt out of targeted advertising" names a right, "share for targeted advertising" a stance.
-        plain = _blank(_blank(low, _SHARE_FOR_ADS), _OPT_OUT_OF)
-        facts += [f for f, _ in _table_facts("purpose", _PURPOSES, _PURPOSE_NAMES, plain, clauses)]
+        plain = _blank(_blank(low, _SHARE_FOR_ADS), _OPT_OUT_OF) if "advertis" in low or "opt" in low else low
+        facts += [f for f, _ in _table_facts("purpose", _PURPOSES, plain, clauses)]
         if _SHARING_CONTEXT.search(low) or _SHARING_CONTEXT.search(ctx):
-            facts += [f for f, _ in _table_facts("recipient", _RECIPIENTS, _RECIPIENT_NAMES, low, clauses)]
+            facts += [f for f, _ in _table_facts("recipient", _RECIPIENTS, low, clauses)]
             facts += _organisations(sentence, low, clauses)
         if _LOCATION_CONTEXT.search(low) or _LOCATION_CONTEXT.search(ctx):
             facts += _countries(sentence, low, clauses)

@@ -3,6 +3,9 @@
 Each table maps a canonical value (the name a reason shows: "deletion", "India", "advertisers") to the
 words that say it, English first, then French, German, Spanish and Dutch where cheap, and Russian,
 Japanese and Chinese for the sale stance and periods. Nothing here names a company or a policy.
+
+Patterns match where a word starts (monitor.facts scans word starts only, for speed): a part inside a
+compound needs an explicit prefix ("[a-zäöüß]*übertragbarkeit" for "Datenübertragbarkeit").
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ RIGHTS: list[tuple[str, str, bool]] = [
     ("non-discrimination", r"non-?discriminat\w*|discriminat\w*", False),
     (
         "portability",
-        r"portab\w*|machine-readable|\bexport\w*|\bport (?:your|it|them|personal)|übertragbarkeit"
+        r"portab\w*|machine-readable|\bexport\w*|\bport (?:your|it|them|personal)"
+        r"|[a-zäöüß]*übertragbarkeit"
         r"|overdraagbaarheid"
         r"|(?:structured|commonly used|portable) (?:and |, )?(?:commonly used |machine-readable )?format",
         True,
@@ -365,7 +369,7 @@ SHARE_FOR_ADS = (
 # Words that make a clause about personal data (a sale of "products" is no sale of data).
 DATA_WORDS = (
     r"\bdata\b|information|\bpersonal\b|details|données|informations|\bdaten\b|angaben|\bdatos\b|información"
-    r"|gegevens|данн\w*|информаци\w*|情報|データ|数据|信息|资料"
+    r"|[a-z]*gegevens|[a-zäöüß]+daten\b|данн\w*|информаци\w*|情報|データ|数据|信息|资料"
 )
 # A sale of the business (merger, insolvency) is not a sale of data.
 BUSINESS_SALE = r"business|assets|merger|acquisition|reorgani[sz]|bankrupt|insolven|substantially all|company"
@@ -379,7 +383,8 @@ SALE_AS_RIGHT = (
 # Negations that reach every item after them in the clause (en, fr, de, es, nl, ru, zh).
 NEGATION = (
     r"\bnot\b(?! only| just| limited| necessarily)|\bnever\b|\bno\b(?! (?:cost|charge|fee|later|more|less"
-    r"|longer than|matter)\b)|\bnone\b|\bneither\b|\bnor\b|\bcannot\b|n't\b|\bno longer\b|\bne\b|\bn'|\bpas\b"
+    r"|longer than|matter)\b)|\bnone\b|\bneither\b|\bnor\b|\bcannot\b|[a-z]+n't\b|\bno longer\b|\bne\b"
+    r"|\bn'|\bpas\b"
     r"|\bjamais\b|\baucun\w*|\bnicht\b|\bkein\w*|\bnie\b|\bniemals\b|\bnunca\b|\bjamás\b|\bningun\w*|\bniet\b"
     r"|\bgeen\b|\bnooit\b|(?<!\w)не(?!\w)|(?<!\w)никогда(?!\w)"
 )

@@ -103,9 +103,30 @@ class FactChange:
         return "high" if self.expands else "medium"
 
 
+class _BaseChars(dict[int, str]):
+    """str.translate table: a letter with diacritics to its base letter ("é" -> "e", "ü" -> "u")."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        parts = unicodedata.normalize("NFD", ch)
+        base = parts[0] if len(parts) > 1 and all(unicodedata.combining(c) for c in parts[1:]) else ch
+        self[code] = base
+        return base
+
+
+_BASE_CHARS = _BaseChars()
+
+
+def _unaccent(text: str) -> str:
+    """Diacritics dropped, one character for one, so positions still hold: "donnees" and "données"
+    are one word to the vocabulary (a capture that lost its accents is no change of facts)."""
+    return text if text.isascii() else text.translate(_BASE_CHARS)
+
+
 def _alternation(items: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[str]]:
     """One regex for a whole table; the name of the matching group says which canonical value matched."""
-    return re.compile("|".join(f"(?P<g{i}>{p})" for i, (_, p) in enumerate(items))), [v for v, _ in items]
+    joined = "|".join(f"(?P<g{i}>{_unaccent(p)})" for i, (_, p) in enumerate(items))
+    return re.compile(joined), [v for v, _ in items]
 
 
 def _top_alternatives(pattern: str) -> list[str]:
@@ -156,7 +177,7 @@ def _expand_leading_group(branch: str, depth: int = 0) -> list[str]:
 
 
 _LEADING_GUARD = re.compile(r"^(?:\\b|\(\?<!(?:[^()\[\]]|\[[^\]]*\])*\))+")
-_WORD_CHAR = "a-zà-žа-яё0-9"
+_WORD_CHAR = "a-zßøæœа-я0-9"  # after _unaccent: Latin and Cyrillic letters, digits
 
 
 class _Table:
@@ -169,6 +190,7 @@ class _Table:
 
     def __init__(self, items: list[tuple[str, str]]) -> None:
         self.names = [v for v, _ in items]
+        items = [(v, _unaccent(p)) for v, p in items]
         self.entries = [re.compile(p) for _, p in items]
         branches = [
             x
@@ -205,9 +227,10 @@ _UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
 _OPEN, _OPEN_NAMES = _alternation([(v, p) for v, _, p in V.OPEN_PERIODS])
 _OPEN_DAYS = {v: d for v, d, _ in V.OPEN_PERIODS}
 # A number, a hyphen or space, a unit; a Latin or Cyrillic unit must end its word, a CJK one need not.
-_NUMBER_WORD = "|".join(sorted(V.NUMBER_WORDS, key=len, reverse=True))
+_NUMBER_WORDS = {_unaccent(w): n for w, n in V.NUMBER_WORDS.items()}
+_NUMBER_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _DURATION = re.compile(
-    rf"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)|\b({_NUMBER_WORD}))\s*-?\s*(?:{_UNITS.pattern})(?![a-zà-žа-яё])"
+    rf"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)|\b({_NUMBER_WORD}))\s*-?\s*(?:{_UNITS.pattern})(?![a-zßа-я])"
 )
 _SPELLED_AND_DIGITS = re.compile(rf"\b(?:{_NUMBER_WORD}) \((\d+)\)")  # "thirty (30) days"
 _ABBREVIATION = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|U\.K\.|USA|US|UK|EU|EEA|UAE|PRC)(?![\w])")
@@ -232,6 +255,7 @@ class _Scan:
     """A word-start pattern (a context, a negation, a verb) scanned like a _Table, without naming."""
 
     def __init__(self, pattern: str) -> None:
+        pattern = _unaccent(pattern)
         branches = [
             x for b in _top_alternatives(pattern) for x in _expand_leading_group(_LEADING_GUARD.sub("", b))
         ]
@@ -246,7 +270,7 @@ class _Scan:
 
 
 def _c(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return re.compile(_unaccent(pattern))
 
 
 _RIGHTS_CONTEXT = _Scan(V.RIGHTS_CONTEXT)
@@ -278,11 +302,11 @@ def _fold(text: str) -> str:
 
 
 def _lower(text: str) -> str:
-    """Lower case with the same length, so positions found in it hold in the original."""
+    """Lower case without diacritics, with the same length, so positions found in it hold in the original."""
     low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return _unaccent(low)
 
 
 def _sentences(text: str) -> list[str]:
@@ -383,7 +407,7 @@ def _sale(low: str, clauses: list[_Clause]) -> list[Fact]:
 
 
 def _number(word: str) -> float:
-    return float(V.NUMBER_WORDS.get(word) or word.replace(",", "."))
+    return float(_NUMBER_WORDS.get(word) or word.replace(",", "."))
 
 
 def _periods(low: str, in_retention: bool) -> list[Fact]:
@@ -432,6 +456,8 @@ def _countries(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact]:
         prev = sentence[: m.start()].split()[-1:] or [""]
         if len(words) > 1 and prev[0].isupper() and len(prev[0]) > 1:
             continue  # a line in capitals ("CONTACT US")
+        if text[m.start()] == " ":
+            continue  # part of a name that is no place ("EU-U.S. Data Privacy Framework")
         out.append(
             _fact(
                 "country",
@@ -467,7 +493,7 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
             ):
                 continue
             name = " ".join(words)
-            lname = name.lower()
+            lname = _lower(name)
             if _RECIPIENTS.search(lname) or _COUNTRIES.search(lname) or _DATA.search(lname):
                 continue
             if not any(f.ident == _fact("recipient", name).ident or f.value.startswith(name) for f in out):
@@ -589,4 +615,11 @@ def clear_caches() -> None:
     extract_facts.cache_clear()
 
 
-__all__ = ["Fact", "FactChange", "KIND_CATEGORY", "compare_facts", "extract_facts", "clear_caches"]
+__all__ = [
+    "Fact",
+    "FactChange",
+    "KIND_CATEGORY",
+    "clear_caches",
+    "compare_facts",
+    "extract_facts",
+]

@@ -260,7 +260,7 @@ PURPOSES: list[tuple[str, str]] = [
     (
         "legal compliance",
         r"comply with (?:our |applicable |the |any )?(?:legal|law|laws|regulations)|legal"
-        r" obligations?|required by (?:applicable )?law|legal requirements|obligations légales|rechtliche\w* "
+        r" obligations?|obligations légales|rechtliche\w* "
         r"verpflichtung\w*|obligaciones legales|wettelijke verplichting\w*",
     ),
     ("profiling", r"\bprofiling|\bprofilage|profilbildung|elaboración de perfiles"),
@@ -354,7 +354,11 @@ COUNTRY_ABBREVIATIONS = {
     "PRC": "China",
 }
 # Mentions of a region that do not say data goes there.
-COUNTRY_NOT_PLACE = r"european commission|european data protection board|court of justice|\bgdpr\b"
+COUNTRY_NOT_PLACE = (
+    r"european commission|european data protection board|court of justice|\bgdpr\b"
+    r"|\b(?:eu|swiss|switzerland|uk|united kingdom)[- ]u\.?s\.?(?: data privacy framework| privacy shield| dpf)?"
+    r"|\buk extension|\bswiss-us"
+)
 
 # Verbs of selling personal data (en, fr, es, de, nl, ru, ja, zh).
 SALE_VERBS = (

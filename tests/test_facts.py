@@ -545,3 +545,16 @@ def test_bad_input_gives_no_facts_and_no_error():
     for text in ("", "   ", "\x00\x01", "|||", "([[", "a" * 5000):
         assert extract_facts(text) == frozenset()
     assert compare_facts("", "") == []
+
+
+def test_accents_lost_or_restored_change_no_fact():
+    assert compare_facts(
+        "Vos donnees peuvent etre transferees hors de l'Union europeenne; vous pouvez demander l'acces.",
+        "Vos données peuvent être transférées hors de l'Union européenne; vous pouvez demander l'accès.",
+    ) == []
+
+
+def test_names_of_transfer_frameworks_are_no_places():
+    before = "We transfer data to the United States under the EU-U.S. Data Privacy Framework."
+    after = "We transfer data to the United States under the EU-U.S. and Swiss-U.S. Data Privacy Frameworks."
+    assert compare_facts(before, after) == []

@@ -290,6 +290,7 @@ _EXCEPTION = _c(V.EXCEPTION)
 _CLAUSE_BREAK = _c(V.CLAUSE_BREAK)
 _CONDITIONAL = _c(V.CONDITIONAL)
 _NOT_PLACE = _c(V.COUNTRY_NOT_PLACE)
+_NOT_TRANSFER = _c(V.COUNTRY_NOT_TRANSFER)
 _NOT_A_PERIOD = _c(V.NOT_A_PERIOD)
 _NOT_A_PERIOD_AFTER = _c(V.NOT_A_PERIOD_AFTER)
 _OPT_OUT_OF = re.compile(r"opt(?:ing)?[- ]?out (?:of|from) [^.;,]{0,60}")
@@ -335,9 +336,13 @@ class _Clause:
     def negated(self, pos: int) -> bool:
         """Whether the item at `pos` is denied: a negation before it in the clause, no exception between."""
         before = [n for n in self.negations if n <= pos]
-        if before and not _EXCEPTION.search(self.text, before[-1], pos):
+        # A negation reaches the list it governs, not a whole paragraph-long sentence.
+        if before and pos - before[-1] <= _NEGATION_REACH and not _EXCEPTION.search(self.text, before[-1], pos):
             return True
         return bool(_CJK_NEGATION.search(self.text, max(self.open, pos - 6), pos))
+
+
+_NEGATION_REACH = 120  # characters: "we do not sell or share your personal information with ... or ..."
 
 
 def _clauses(low: str) -> list[_Clause]:
@@ -448,11 +453,22 @@ def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
     return "retention" if in_retention else None
 
 
-def _countries(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact]:
+def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bool) -> list[Fact]:
+    """Places data goes or sits: a country named near words of storing or transferring (or under a
+    heading about it), not where people live ("residents of the EU") or a company is registered."""
     text = _blank(low, _NOT_PLACE)
-    out = [f for f, _ in _table_facts("country", _COUNTRIES, text, clauses)]
+    context = [start for start, _ in _LOCATION_CONTEXT.spans(text)]
+
+    def is_place(pos: int) -> bool:
+        if _NOT_TRANSFER.search(text[max(0, pos - 50) : pos]):
+            return False
+        return heading_says or any(-60 <= start - pos <= 100 for start in context)
+
+    out = [f for f, pos in _table_facts("country", _COUNTRIES, text, clauses) if is_place(pos)]
     words = sentence.split()
     for m in _ABBREVIATION.finditer(sentence):
+        if not is_place(m.start()):
+            continue
         prev = sentence[: m.start()].split()[-1:] or [""]
         if len(words) > 1 and prev[0].isupper() and len(prev[0]) > 1:
             continue  # a line in capitals ("CONTACT US")
@@ -522,7 +538,7 @@ def extract_facts(text: str, context: str = "") -> frozenset[Fact]:
             facts += [f for f, _ in _table_facts("recipient", _RECIPIENTS, low, clauses)]
             facts += _organisations(sentence, low, clauses)
         if _LOCATION_CONTEXT.search(low) or _LOCATION_CONTEXT.search(ctx):
-            facts += _countries(sentence, low, clauses)
+            facts += _countries(sentence, low, clauses, bool(_LOCATION_CONTEXT.search(ctx)))
         facts += _periods(low, bool(_RETENTION_CONTEXT.search(ctx)))
     return frozenset(facts)
 

@@ -360,6 +360,13 @@ COUNTRY_NOT_PLACE = (
     r"|\buk extension|\bswiss-us"
 )
 
+# Words before a country that make it where people live or a company is registered, not where data goes.
+COUNTRY_NOT_TRANSFER = (
+    r"(?:residents?|citizens|consumers|individuals|users|people|customers|you live|you are|living)"
+    r" (?:of|in|from|within|outside)\b[^.;:]{0,40}$|representative|registered (?:office|address|in)|headquarter"
+    r"|incorporated|laws? of(?: the)? $|governed by|courts? of(?: the)? $|offices? in(?: the)? $"
+)
+
 # Verbs of selling personal data (en, fr, es, de, nl, ru, ja, zh).
 SALE_VERBS = (
     r"\bsell(?:s|ing)?\b|\bsold\b|\bsale of\b|\bvend(?:re|ons|ez|ent|u|us|ue|ues|rons|emos|en|er|ido|idos)\b"
@@ -423,7 +430,7 @@ SHARING_CONTEXT = (
     r"|ontvanger|передав|передач|提供|共有|第三者|披露|共享"
 )
 LOCATION_CONTEXT = (
-    r"transfer|\bstor|\bprocess|\bhost|server|locat|outside|countr|jurisdiction|data cent|\breside|\bin which"
+    r"transfer|\bstor|\bprocess|\bhost|server|locat|outside|countr|jurisdiction|data cent|\bin which"
     r"|transf|pays|traité|hébergé|übermitt|übertrag|verarbeit|gespeichert|speicher|drittl|almacen|tratad"
     r"|alojad"
     r"|doorgeg|verwerkt|opgeslagen|передач|хран|обраб|移転|保存|処理|转移|存储|处理|境外"

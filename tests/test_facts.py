@@ -558,3 +558,30 @@ def test_names_of_transfer_frameworks_are_no_places():
     before = "We transfer data to the United States under the EU-U.S. Data Privacy Framework."
     after = "We transfer data to the United States under the EU-U.S. and Swiss-U.S. Data Privacy Frameworks."
     assert compare_facts(before, after) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you are a resident of the EU, the UK or Switzerland, you have the right to access your data.",
+        "Our representative in Turkey is Brightmoor Temsilcilik Ltd, which processes requests under local law.",
+        "These terms are governed by the laws of Ireland, and we process data to provide the service.",
+    ],
+)
+def test_where_people_live_or_a_company_sits_is_no_transfer(text):
+    assert not [f for f in facts(text) if f[0] == "country"]
+
+
+def test_a_negation_does_not_reach_across_a_long_sentence():
+    text = (
+        "The remember-me option does not give direct access to your account, which you reach by signing in "
+        "with your password each time, and when you sign in we show your name and your order history."
+    )
+    got = facts(text)
+    assert ("data", "name", False) in got and ("data", "purchase history", False) in got
+
+
+def test_servers_located_in_a_country_are_a_place():
+    assert reasons("Our servers are located in Germany.", "Our servers are located in Germany and India.") == {
+        "country added: India"
+    }

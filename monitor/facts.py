@@ -528,7 +528,10 @@ def extract_facts(text: str, context: str = "") -> frozenset[Fact]:
     for sentence in _sentences(folded):
         low = _lower(sentence)
         clauses = _clauses(low)
-        facts += _rights(low, clauses, bool(_RIGHTS_CONTEXT.search(low) or _RIGHTS_CONTEXT.search(ctx)))
+        # "Kept until you request deletion" states a period, not the right to deletion.
+        rights_text = _blank(low, _OPEN) if "until" in low else low
+        in_context = _RIGHTS_CONTEXT.search(rights_text) or _RIGHTS_CONTEXT.search(ctx)
+        facts += _rights(rights_text, clauses, bool(in_context))
         facts += _sale(low, clauses)
         facts += [f for f, _ in _table_facts("data", _DATA, low, clauses)]
         # "Opt out of targeted advertising" names a right, "share for targeted advertising" a stance.

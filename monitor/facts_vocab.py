@@ -505,6 +505,25 @@ OPEN_PERIODS: list[tuple[str, float | None, str]] = [
         r"(?:as long as|while|until) (?:you (?:have|maintain|keep) "
         r"(?:an|your) account|your account (?:is|remains) (?:active|open))",
     ),
+    (
+        "until the account is closed",
+        None,
+        r"until (?:you (?:close|delete|deactivate|terminate) (?:your|the) account|(?:your|the) account is "
+        r"(?:closed|deleted|deactivated|terminated))",
+    ),
+    (
+        "until deletion is requested",
+        None,
+        r"until (?:you|the customer|the user|they) (?:request|ask|instruct)\w* (?:us )?(?:to delete|(?:its |their )?"
+        r"deletion)|until (?:you delete|deleted by you|you remove) ",
+    ),
+    # Not kept at all: comparable with any period (0 days).
+    (
+        "not retained",
+        0.0,
+        r"(?:not|never) (?:be )?(?:retained|stored|kept|retain|store|keep)\b|zero[- ](?:data )?retention"
+        r"|(?:deleted|discarded|erased) immediately|immediately (?:deleted|discarded|erased)",
+    ),
 ]
 # A number of years that is an age or a look-back window, not a period of keeping data.
 NOT_A_PERIOD = (

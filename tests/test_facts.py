@@ -585,3 +585,23 @@ def test_servers_located_in_a_country_are_a_place():
     assert reasons("Our servers are located in Germany.", "Our servers are located in Germany and India.") == {
         "country added: India"
     }
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("We do not retain your prompts.", "We retain your prompts for 30 days.", "retention period: not retained -> 30 days"),
+        (
+            "We keep your files until you close your account.",
+            "We keep your files for 2 years after you close your account.",
+            "retention period: until the account is closed -> 2 years",
+        ),
+        (
+            "Customer data is kept until the customer requests its deletion.",
+            "Customer data is kept for 90 days.",
+            "retention period: until deletion is requested -> 90 days",
+        ),
+    ],
+)
+def test_periods_without_a_number(before, after, expected):
+    assert [c.reason for c in compare_facts(before, after)] == [expected]

@@ -337,7 +337,11 @@ class _Clause:
         """Whether the item at `pos` is denied: a negation before it in the clause, no exception between."""
         before = [n for n in self.negations if n <= pos]
         # A negation reaches the list it governs, not a whole paragraph-long sentence.
-        if before and pos - before[-1] <= _NEGATION_REACH and not _EXCEPTION.search(self.text, before[-1], pos):
+        if (
+            before
+            and pos - before[-1] <= _NEGATION_REACH
+            and not _EXCEPTION.search(self.text, before[-1], pos)
+        ):
             return True
         return bool(_CJK_NEGATION.search(self.text, max(self.open, pos - 6), pos))
 
@@ -460,7 +464,7 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
     context = [start for start, _ in _LOCATION_CONTEXT.spans(text)]
 
     def is_place(pos: int) -> bool:
-        if _NOT_TRANSFER.search(text[max(0, pos - 50) : pos]):
+        if _NOT_TRANSFER.search(text[max(0, pos - 120) : pos]):
             return False
         return heading_says or any(-60 <= start - pos <= 100 for start in context)
 

@@ -153,8 +153,11 @@ DATA: list[tuple[str, str]] = [
     ),
     (
         "name",
-        r"(?<!user)(?<!domain )(?<!company )(?<!brand )(?<!file )(?<!screen )(?<!business )(?<!product )"
-        r"\b(?:(?:full|first|last|legal|real|given|family) )?names?\b(?! of\b)",
+        # A person's name: with a possessive or a qualifier, or as an item of a list of data.
+        r"(?:your|their|his|her|full|first|last|legal|real|given|family|display|contact|customer"
+        r"|user'?s) names?\b"
+        r"|surnames?|(?<=, )names?\b(?! of\b)|names?(?=\s*(?:,|/| and (?:your |e-?mail|postal|phone|contact"
+        r"|address|surname|date|age|gender)))",
     ),
     (
         "date of birth",
@@ -356,14 +359,17 @@ COUNTRY_ABBREVIATIONS = {
 # Mentions of a region that do not say data goes there.
 COUNTRY_NOT_PLACE = (
     r"european commission|european data protection board|court of justice|\bgdpr\b"
-    r"|\b(?:eu|swiss|switzerland|uk|united kingdom)[- ]u\.?s\.?(?: data privacy framework| privacy shield| dpf)?"
+    r"|\b(?:eu|swiss|switzerland|uk|united kingdom)[- ]u\.?s\.?(?: data privacy framework| privacy shield"
+    r"| dpf)?"
     r"|\buk extension|\bswiss-us"
 )
 
 # Words before a country that make it where people live or a company is registered, not where data goes.
 COUNTRY_NOT_TRANSFER = (
-    r"(?:residents?|citizens|consumers|individuals|users|people|customers|you live|you are|living)"
-    r" (?:of|in|from|within|outside)\b[^.;:]{0,40}$|representative|registered (?:office|address|in)|headquarter"
+    r"(?:residents?|citizens|consumers|individuals|users|people|customers|you live|you(?: are"
+    r"|'re)(?: \w+){0,3}"
+    r"|living) (?:of|in|from|within|outside)\b(?:(?!, (?:we|you|they|our|it|this)\b)[^.;:]){0,60}$"
+    r"|representative|registered (?:office|address|in)|headquarter"
     r"|incorporated|laws? of(?: the)? $|governed by|courts? of(?: the)? $|offices? in(?: the)? $"
 )
 
@@ -514,7 +520,8 @@ OPEN_PERIODS: list[tuple[str, float | None, str]] = [
     (
         "until deletion is requested",
         None,
-        r"until (?:you|the customer|the user|they) (?:request|ask|instruct)\w* (?:us )?(?:to delete|(?:its |their )?"
+        r"until (?:you|the customer|the user|they) (?:request|ask|instruct)\w* (?:us )?(?:to delete|(?:its "
+        r"|their )?"
         r"deletion)|until (?:you delete|deleted by you|you remove) ",
     ),
     # Not kept at all: comparable with any period (0 days).

@@ -548,10 +548,13 @@ def test_bad_input_gives_no_facts_and_no_error():
 
 
 def test_accents_lost_or_restored_change_no_fact():
-    assert compare_facts(
-        "Vos donnees peuvent etre transferees hors de l'Union europeenne; vous pouvez demander l'acces.",
-        "Vos données peuvent être transférées hors de l'Union européenne; vous pouvez demander l'accès.",
-    ) == []
+    assert (
+        compare_facts(
+            "Vos donnees peuvent etre transferees hors de l'Union europeenne; vous pouvez demander l'acces.",
+            "Vos données peuvent être transférées hors de l'Union européenne; vous pouvez demander l'accès.",
+        )
+        == []
+    )
 
 
 def test_names_of_transfer_frameworks_are_no_places():
@@ -564,7 +567,7 @@ def test_names_of_transfer_frameworks_are_no_places():
     "text",
     [
         "If you are a resident of the EU, the UK or Switzerland, you have the right to access your data.",
-        "Our representative in Turkey is Brightmoor Temsilcilik Ltd, which processes requests under local law.",
+        "Our representative in Turkey is Brightmoor Temsilcilik Ltd, which processes requests locally.",
         "These terms are governed by the laws of Ireland, and we process data to provide the service.",
     ],
 )
@@ -582,15 +585,19 @@ def test_a_negation_does_not_reach_across_a_long_sentence():
 
 
 def test_servers_located_in_a_country_are_a_place():
-    assert reasons("Our servers are located in Germany.", "Our servers are located in Germany and India.") == {
-        "country added: India"
-    }
+    assert reasons(
+        "Our servers are located in Germany.", "Our servers are located in Germany and India."
+    ) == {"country added: India"}
 
 
 @pytest.mark.parametrize(
     ("before", "after", "expected"),
     [
-        ("We do not retain your prompts.", "We retain your prompts for 30 days.", "retention period: not retained -> 30 days"),
+        (
+            "We do not retain your prompts.",
+            "We retain your prompts for 30 days.",
+            "retention period: not retained -> 30 days",
+        ),
         (
             "We keep your files until you close your account.",
             "We keep your files for 2 years after you close your account.",
@@ -605,3 +612,21 @@ def test_servers_located_in_a_country_are_a_place():
 )
 def test_periods_without_a_number(before, after, expected):
     assert [c.reason for c in compare_facts(before, after)] == [expected]
+
+
+def test_name_is_a_kind_of_data_only_as_a_persons_name():
+    assert ("data", "name", False) in facts("We collect your name and email address.")
+    assert ("data", "name", False) in facts("We collect your email address, name, and phone number.")
+    for text in (
+        "Name: Brightmoor Temsilcilik",
+        "The name of the service changed.",
+        "We register domain names.",
+    ):
+        assert not [f for f in facts(text) if f[1] == "name"], text
+
+
+def test_where_visitors_come_from_is_no_transfer():
+    text = (
+        "If you are accessing our services from the EEA, the UK or Switzerland, we store your data in Canada."
+    )
+    assert {f for f in facts(text) if f[0] == "country"} == {("country", "Canada", False)}

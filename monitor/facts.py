@@ -1,0 +1,648 @@
+"""Named facts of a policy clause, compared as sets.
+
+A clause says which rights people have, which data is collected, who receives it, where it goes, for
+what purposes, how long it is kept, and whether it is sold. `extract_facts` turns a passage into a set
+of `Fact`s with canonical values (synonyms and languages folded: "erase", "Löschung" and "be
+forgotten" are all the right to `deletion`), so that `compare_facts` can say what was added or removed
+("right removed: deletion", "country added: India", "retention period: 24 months -> 5 years",
+"sale: 'do not sell' -> 'sell'") however the sentence around it was reworded or reordered.
+
+Pure and cached: the text is folded (NFKC, typography, markup) and lower-cased once; every table is
+one precompiled alternation per kind. Negation is scoped to the clause: "we do not sell your data to
+advertisers" holds the facts sale and recipient `advertisers`, both negated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from monitor import facts_vocab as V
+from monitor.normalize import display_text, word_set
+from monitor.tokens import split_sentences
+
+# Which taxonomy category (../shared/LABELING.md) a fact of each kind belongs to.
+KIND_CATEGORY = {
+    "right": "rights",
+    "response": "rights",
+    "retention": "retention",
+    "country": "transfer",
+    "recipient": "sharing",
+    "sale": "sharing",
+    "data": "collection",
+    "purpose": "use",
+}
+_KIND_ORDER = list(KIND_CATEGORY)
+# How a reason names each kind.
+_LABEL = {"retention": "retention period", "response": "response time for requests"}
+# Kinds whose positive mention widens what is done with data (so adding one is the bad news).
+_EXPANSIVE_KINDS = {"country", "recipient", "sale", "data", "purpose"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One named fact: `kind` (see KIND_CATEGORY), canonical `value`, taxonomy `category`.
+
+    `negated`: the clause denies it ("we do not sell", "we never share ... with advertisers").
+    `days`: for periods, the length in days (inf for "indefinitely"; None for an open period)."""
+
+    kind: str
+    value: str
+    category: str
+    negated: bool = False
+    days: float | None = field(default=None, compare=False)
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        """What makes two facts the same item: "24 months" and "2 years" are one period."""
+        if self.days is not None and math.isfinite(self.days):
+            return (self.kind, f"{self.days:.1f}")
+        return (self.kind, re.sub(r"[^\w]+", "", self.value.lower()))
+
+    def shown(self) -> str:
+        if not self.negated:
+            return self.value
+        if self.kind == "sale":
+            return f"do not {self.value}"
+        return f"no {self.value}" if self.kind == "right" else f"not {self.value}"
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """A fact added, removed, or changed (a period's length, a stance's negation).
+
+    `expands`: the change widens what is done with data or narrows what people can do about it (a
+    right removed, a recipient, country, purpose or kind of data added, a "do not sell" dropped, a
+    longer period): the integrator rates it high."""
+
+    change: str  # "added" | "removed" | "changed"
+    before: Fact | None
+    after: Fact | None
+    reason: str
+    expands: bool
+
+    @property
+    def fact(self) -> Fact:
+        fact = self.after or self.before
+        assert fact is not None
+        return fact
+
+    @property
+    def kind(self) -> str:
+        return self.fact.kind
+
+    @property
+    def category(self) -> str:
+        return self.fact.category
+
+    @property
+    def severity(self) -> str:
+        return "high" if self.expands else "medium"
+
+
+class _BaseChars(dict[int, str]):
+    """str.translate table: a letter with diacritics to its base letter ("é" -> "e", "ü" -> "u")."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        parts = unicodedata.normalize("NFD", ch)
+        base = parts[0] if len(parts) > 1 and all(unicodedata.combining(c) for c in parts[1:]) else ch
+        self[code] = base
+        return base
+
+
+_BASE_CHARS = _BaseChars()
+
+
+def _unaccent(text: str) -> str:
+    """Diacritics dropped, one character for one, so positions still hold: "donnees" and "données"
+    are one word to the vocabulary (a capture that lost its accents is no change of facts)."""
+    return text if text.isascii() else text.translate(_BASE_CHARS)
+
+
+def _alternation(items: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[str]]:
+    """One regex for a whole table; the name of the matching group says which canonical value matched."""
+    joined = "|".join(f"(?P<g{i}>{_unaccent(p)})" for i, (_, p) in enumerate(items))
+    return re.compile(joined), [v for v, _ in items]
+
+
+def _top_alternatives(pattern: str) -> list[str]:
+    """The branches of a regex's top-level alternation (split at "|" outside groups and classes)."""
+    out, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _expand_leading_group(branch: str, depth: int = 0) -> list[str]:
+    """ "(?:tele)?phone" -> ["telephone", "phone"]: branches that open with a literal, which the regex
+    engine rejects at a glance, instead of a group it has to enter at every word."""
+    if depth > 3 or not branch.startswith("(?:"):
+        return [branch]
+    level, i = 0, 0
+    while i < len(branch):
+        if branch[i] == "\\":
+            i += 2
+            continue
+        level += {"(": 1, ")": -1}.get(branch[i], 0)
+        if level == 0:
+            break
+        i += 1
+    inner, rest = branch[3:i], branch[i + 1 :]
+    options = _top_alternatives(inner)
+    if rest[:1] == "?":
+        rest, options = rest[1:], [*options, ""]
+    elif rest[:1] in ("*", "+", "{"):
+        return [branch]
+    return [b for o in options for b in _expand_leading_group(o + rest, depth + 1)]
+
+
+_LEADING_GUARD = re.compile(r"^(?:\\b|\(\?<!(?:[^()\[\]]|\[[^\]]*\])*\))+")
+_WORD_CHAR = "a-zßøæœа-я0-9"  # after _unaccent: Latin and Cyrillic letters, digits
+
+
+class _Table:
+    """A vocabulary table matched in one pass, only where a word starts.
+
+    The scan pattern consumes the character before a word (a space, a quote, a CJK character), so
+    Python's regex engine skips every position inside a word cheaply and, at a word start, rejects
+    branches by their first literal; the table entry that matched is then found by matching the
+    entries themselves at that spot (their own guards, "\\b" or look-behinds, apply there)."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self.names = [v for v, _ in items]
+        items = [(v, _unaccent(p)) for v, p in items]
+        self.entries = [re.compile(p) for _, p in items]
+        branches = [
+            x
+            for _, p in items
+            for b in _top_alternatives(p)
+            for x in _expand_leading_group(_LEADING_GUARD.sub("", b))
+        ]
+        self.scan = re.compile(rf"[^{_WORD_CHAR}](?:{'|'.join(branches)})")
+
+    def finditer(self, low: str) -> list[tuple[int, str]]:
+        """(position, canonical value) of each entry found in lower-case `low`."""
+        out = []
+        text = " " + low
+        for m in self.scan.finditer(text):
+            pos = m.start()  # of the word in `low`: the scan starts one character early, on " " + low
+            for name, entry in zip(self.names, self.entries, strict=True):
+                if entry.match(low, pos):
+                    out.append((pos, name))
+                    break
+        return out
+
+    def search(self, low: str) -> bool:
+        return bool(self.finditer(low))
+
+
+_RIGHTS = _Table([(v, p) for v, p, _ in V.RIGHTS])
+_STRONG_RIGHTS = {v for v, _, strong in V.RIGHTS if strong}
+_RECIPIENTS = _Table(V.RECIPIENTS)
+_DATA = _Table(V.DATA)
+_PURPOSES = _Table(V.PURPOSES)
+_COUNTRIES = _Table(list(V.COUNTRY_NAMES.items()))
+_UNITS, _UNIT_NAMES = _alternation([(u, p) for u, _, p in V.UNITS])
+_UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
+_OPEN, _OPEN_NAMES = _alternation([(v, p) for v, _, p in V.OPEN_PERIODS])
+_OPEN_DAYS = {v: d for v, d, _ in V.OPEN_PERIODS}
+# A number, a hyphen or space, a unit; a Latin or Cyrillic unit must end its word, a CJK one need not.
+_NUMBER_WORDS = {_unaccent(w): n for w, n in V.NUMBER_WORDS.items()}
+_NUMBER_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_DURATION = re.compile(
+    rf"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)|\b({_NUMBER_WORD}))\s*-?\s*(?:{_UNITS.pattern})(?![a-zßа-я])"
+)
+_SPELLED_AND_DIGITS = re.compile(rf"\b(?:{_NUMBER_WORD}) \((\d+)\)")  # "thirty (30) days"
+_ABBREVIATION = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|U\.K\.|USA|US|UK|EU|EEA|UAE|PRC)(?![\w])")
+_ORG_SUFFIX = (
+    r"Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|GmbH|AG|S\.A\.S\.|S\.A\.|SAS"
+    r"|SARL|SE"
+    r"|B\.V\.|BV|N\.V\.|NV|AB|ASA|plc|PLC|Oy|A/S|ApS|S\.r\.l\.|Srl|S\.p\.A\.|SpA|Pty Ltd\.?|Pty|LLP|LP|KG"
+    r"|K\.K\."
+)
+_ORG = re.compile(
+    rf"((?:[A-Z][\w&'.-]*\s+(?:(?:of|&|de|du|der|für)\s+)?){{0,4}}[A-Z][\w&'.-]*),?\s+"
+    rf"({_ORG_SUFFIX})(?![\w])"
+)
+_NOT_NAME_START = word_set("the our its their with and including such for to by from please we your a an")
+_LIST_INTRO = re.compile(
+    r"\b(?:such as|including(?: but not limited to)?|like|e\.g\.,?|for example,?|namely|notably)\s"
+)
+_LIST_SPLIT = re.compile(r",|;| and | or | & |/")
+
+
+class _Scan:
+    """A word-start pattern (a context, a negation, a verb) scanned like a _Table, without naming."""
+
+    def __init__(self, pattern: str) -> None:
+        pattern = _unaccent(pattern)
+        branches = [
+            x for b in _top_alternatives(pattern) for x in _expand_leading_group(_LEADING_GUARD.sub("", b))
+        ]
+        self.scan = re.compile(rf"[^{_WORD_CHAR}](?:{'|'.join(branches)})")
+
+    def search(self, low: str) -> bool:
+        return self.scan.search(" " + low) is not None
+
+    def spans(self, low: str) -> list[tuple[int, int]]:
+        """(start, end) in `low` of every match."""
+        return [(m.start(), m.end() - 1) for m in self.scan.finditer(" " + low)]
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(_unaccent(pattern))
+
+
+_RIGHTS_CONTEXT = _Scan(V.RIGHTS_CONTEXT)
+_SHARING_CONTEXT = _Scan(V.SHARING_CONTEXT)
+_LOCATION_CONTEXT = _Scan(V.LOCATION_CONTEXT)
+_RETENTION_CONTEXT = _Scan(V.RETENTION_CONTEXT)
+_RESPONSE_CONTEXT = _Scan(V.RESPONSE_CONTEXT)
+_SALE = _Scan(V.SALE_VERBS)
+_SHARE_FOR_ADS = _c(V.SHARE_FOR_ADS)
+_DATA_WORDS = _Scan(V.DATA_WORDS)
+_BUSINESS_SALE = _Scan(V.BUSINESS_SALE)
+_SALE_AS_RIGHT = _c(V.SALE_AS_RIGHT)
+_NEGATION = _Scan(V.NEGATION)
+_CJK_NEGATION = _c(V.CJK_NEGATION)
+_POST_NEGATION = _c(V.POST_NEGATION)
+_EXCEPTION = _c(V.EXCEPTION)
+_CLAUSE_BREAK = _c(V.CLAUSE_BREAK)
+_CONDITIONAL = _c(V.CONDITIONAL)
+_NOT_PLACE = _c(V.COUNTRY_NOT_PLACE)
+_NOT_TRANSFER = _c(V.COUNTRY_NOT_TRANSFER)
+_NOT_A_PERIOD = _c(V.NOT_A_PERIOD)
+_NOT_A_PERIOD_AFTER = _c(V.NOT_A_PERIOD_AFTER)
+_OPT_OUT_OF = re.compile(r"opt(?:ing)?[- ]?out (?:of|from) [^.;,]{0,60}")
+_SENTENCE_CJK = re.compile(r"(?<=[。！？])")
+
+
+def _fold(text: str) -> str:
+    """Display text with compatibility forms folded: "２４ months" is "24 months", "ﬁles" is "files"."""
+    return display_text(unicodedata.normalize("NFKC", text))
+
+
+def _lower(text: str) -> str:
+    """Lower case without diacritics, with the same length, so positions found in it hold in the original."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return _unaccent(low)
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    for line in text.split("\n"):
+        for sentence in split_sentences(line):
+            out.extend(s for s in _SENTENCE_CJK.split(sentence) if s.strip())
+    return out
+
+
+def _blank(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+class _Clause:
+    """One clause of a sentence (lower case) with where its negations and exceptions are."""
+
+    def __init__(self, low: str, start: int, end: int, negations: list[int]) -> None:
+        self.text = low
+        self.start, self.end = start, end
+        cond = _CONDITIONAL.match(low, start, end)
+        # A negation inside "if you do not consent," is the reader's choice, not the policy's stance.
+        self.open = cond.end() if cond else start
+        self.negations = [n for n in negations if self.open < n <= end]
+
+    def negated(self, pos: int) -> bool:
+        """Whether the item at `pos` is denied: a negation before it in the clause, no exception between."""
+        before = [n for n in self.negations if n <= pos]
+        # A negation reaches the list it governs, not a whole paragraph-long sentence.
+        if (
+            before
+            and pos - before[-1] <= _NEGATION_REACH
+            and not _EXCEPTION.search(self.text, before[-1], pos)
+        ):
+            return True
+        return bool(_CJK_NEGATION.search(self.text, max(self.open, pos - 6), pos))
+
+
+_NEGATION_REACH = 120  # characters: "we do not sell or share your personal information with ... or ..."
+
+
+def _clauses(low: str) -> list[_Clause]:
+    negations = [end for _, end in _NEGATION.spans(low)]
+    out, start = [], 0
+    for m in _CLAUSE_BREAK.finditer(low):
+        out.append(_Clause(low, start, m.start(), negations))
+        start = m.end()
+    out.append(_Clause(low, start, len(low), negations))
+    return out
+
+
+def _clause_at(clauses: list[_Clause], pos: int) -> _Clause:
+    for c in clauses:
+        if pos <= c.end:
+            return c
+    return clauses[-1]
+
+
+def _fact(kind: str, value: str, negated: bool = False, days: float | None = None) -> Fact:
+    return Fact(kind, value, KIND_CATEGORY[kind], negated, days)
+
+
+def _table_facts(kind: str, table: _Table, low: str, clauses: list[_Clause]) -> list[tuple[Fact, int]]:
+    return [
+        (_fact(kind, value, _clause_at(clauses, pos).negated(pos)), pos) for pos, value in table.finditer(low)
+    ]
+
+
+def _rights(low: str, clauses: list[_Clause], in_context: bool) -> list[Fact]:
+    out = []
+    for fact, pos in _table_facts("right", _RIGHTS, low, clauses):
+        if not (in_context or fact.value in _STRONG_RIGHTS):
+            continue
+        if fact.value == "opt-out":
+            # "Opt out of the sale" and "opt out of targeted advertising" are distinct rights.
+            tail = low[pos : pos + 70]
+            values = [
+                v
+                for w, v in (
+                    ("sale", "opt-out of sale"),
+                    ("sell", "opt-out of sale"),
+                    ("advertis", "opt-out of targeted advertising"),
+                    ("profil", "opt-out of profiling"),
+                )
+                if w in tail
+            ]
+            for value in dict.fromkeys(values) or ["opt-out"]:
+                out.append(_fact("right", value, fact.negated))
+            continue
+        out.append(fact)
+    return out
+
+
+def _sale(low: str, clauses: list[_Clause]) -> list[Fact]:
+    if not _SALE.search(low) or not _DATA_WORDS.search(low) or _BUSINESS_SALE.search(low):
+        return []
+    text = _blank(low, _SALE_AS_RIGHT)
+    found = [(start, end, "sell") for start, end in _SALE.spans(text)]
+    found += [(m.start(), m.end(), "share for targeted advertising") for m in _SHARE_FOR_ADS.finditer(text)]
+    out = []
+    for start, end, value in found:
+        clause = _clause_at(clauses, start)
+        negated = clause.negated(start) or bool(_POST_NEGATION.search(text[end : clause.end]))
+        out.append(_fact("sale", value, negated))
+    return out
+
+
+def _number(word: str) -> float:
+    return float(_NUMBER_WORDS.get(word) or word.replace(",", "."))
+
+
+def _periods(low: str, in_retention: bool) -> list[Fact]:
+    text = _SPELLED_AND_DIGITS.sub(lambda m: m.group(1).rjust(len(m.group(0))), low) if "(" in low else low
+    found: list[tuple[int, str, float | None]] = []
+    for m in _DURATION.finditer(text):
+        n, unit = _number(m.group(1) or m.group(2)), _UNIT_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
+        if _NOT_A_PERIOD.search(text[max(0, m.start() - 20) : m.start()]) or _NOT_A_PERIOD_AFTER.match(
+            text[m.end() :]
+        ):
+            continue  # an age ("under 16 years") or a look-back window ("in the past 12 months")
+        if unit == "year" and n >= 1000:
+            continue  # a calendar year ("2024年")
+        shown = f"{n:g} {unit}{'' if n == 1 else 's'}"
+        found.append((m.start(), shown, n * _UNIT_DAYS[unit]))
+    for m in _OPEN.finditer(text):
+        value = _OPEN_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
+        found.append((m.start(), value, _OPEN_DAYS[value]))
+    out = []
+    for pos, value, days in found:
+        kind = _period_kind(text, pos, in_retention)
+        if kind:
+            out.append(_fact(kind, value, days=days))
+    return out
+
+
+def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
+    """A period means keeping data or answering a request, whichever the nearest words speak of."""
+
+    def distance(pattern: _Scan) -> int:
+        return min((abs(start - pos) for start, _ in pattern.spans(text)), default=10**6)
+
+    keep, answer = distance(_RETENTION_CONTEXT), distance(_RESPONSE_CONTEXT)
+    if keep < 10**6 and keep <= answer:
+        return "retention"
+    if answer < 10**6:
+        return "response"
+    return "retention" if in_retention else None
+
+
+def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bool) -> list[Fact]:
+    """Places data goes or sits: a country named near words of storing or transferring (or under a
+    heading about it), not where people live ("residents of the EU") or a company is registered."""
+    text = _blank(low, _NOT_PLACE)
+    context = [start for start, _ in _LOCATION_CONTEXT.spans(text)]
+
+    def is_place(pos: int) -> bool:
+        if _NOT_TRANSFER.search(text[max(0, pos - 120) : pos]):
+            return False
+        return heading_says or any(-60 <= start - pos <= 100 for start in context)
+
+    out = [f for f, pos in _table_facts("country", _COUNTRIES, text, clauses) if is_place(pos)]
+    words = sentence.split()
+    for m in _ABBREVIATION.finditer(sentence):
+        if not is_place(m.start()):
+            continue
+        prev = sentence[: m.start()].split()[-1:] or [""]
+        if len(words) > 1 and prev[0].isupper() and len(prev[0]) > 1:
+            continue  # a line in capitals ("CONTACT US")
+        if text[m.start()] == " ":
+            continue  # part of a name that is no place ("EU-U.S. Data Privacy Framework")
+        out.append(
+            _fact(
+                "country",
+                V.COUNTRY_ABBREVIATIONS[m.group(1)],
+                _clause_at(clauses, m.start()).negated(m.start()),
+            )
+        )
+    return out
+
+
+def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact]:
+    """Named recipients: capitalised runs ending in a company suffix, and names listed after "such as"."""
+    out = []
+    for m in _ORG.finditer(sentence):
+        words = m.group(1).split()
+        while words and words[0].lower() in _NOT_NAME_START:
+            words = words[1:]
+        if words:
+            name = " ".join(words).rstrip(",") + " " + m.group(2)
+            out.append(_fact("recipient", name, _clause_at(clauses, m.start()).negated(m.start())))
+    intro = _LIST_INTRO.search(low)
+    if intro:
+        end = _clause_at(clauses, intro.end()).end
+        listed = re.sub(r"\([^)]*\)", " ", sentence[intro.end() : end])
+        for item in _LIST_SPLIT.split(listed):
+            words = item.strip(" .:'\"").split()
+            if words and words[0].lower() == "the":
+                words = words[1:]
+            if (
+                not words
+                or len(words) > 4
+                or not all(w[:1].isupper() or w in ("of", "&", "for") for w in words)
+            ):
+                continue
+            name = " ".join(words)
+            lname = _lower(name)
+            if _RECIPIENTS.search(lname) or _COUNTRIES.search(lname) or _DATA.search(lname):
+                continue
+            if not any(f.ident == _fact("recipient", name).ident or f.value.startswith(name) for f in out):
+                pos = intro.end() + max(0, listed.find(words[0]))
+                out.append(_fact("recipient", name, _clause_at(clauses, pos).negated(pos)))
+    return out
+
+
+@lru_cache(maxsize=16384)
+def extract_facts(text: str, context: str = "") -> frozenset[Fact]:
+    """The named facts a passage states. `context`: the heading it sits under, which lets a bare list
+    entry ("India", "Advertising partners") count as a place or a recipient. Never raises on text."""
+    folded = _fold(text)
+    ctx = _lower(_fold(context)) if context else ""
+    facts: list[Fact] = []
+    for sentence in _sentences(folded):
+        low = _lower(sentence)
+        clauses = _clauses(low)
+        # "Kept until you request deletion" states a period, not the right to deletion.
+        rights_text = _blank(low, _OPEN) if "until" in low else low
+        in_context = _RIGHTS_CONTEXT.search(rights_text) or _RIGHTS_CONTEXT.search(ctx)
+        facts += _rights(rights_text, clauses, bool(in_context))
+        facts += _sale(low, clauses)
+        facts += [f for f, _ in _table_facts("data", _DATA, low, clauses)]
+        # "Opt out of targeted advertising" names a right, "share for targeted advertising" a stance.
+        plain = _blank(_blank(low, _SHARE_FOR_ADS), _OPT_OUT_OF) if "advertis" in low or "opt" in low else low
+        facts += [f for f, _ in _table_facts("purpose", _PURPOSES, plain, clauses)]
+        if _SHARING_CONTEXT.search(low) or _SHARING_CONTEXT.search(ctx):
+            facts += [f for f, _ in _table_facts("recipient", _RECIPIENTS, low, clauses)]
+            facts += _organisations(sentence, low, clauses)
+        if _LOCATION_CONTEXT.search(low) or _LOCATION_CONTEXT.search(ctx):
+            facts += _countries(sentence, low, clauses, bool(_LOCATION_CONTEXT.search(ctx)))
+        facts += _periods(low, bool(_RETENTION_CONTEXT.search(ctx)))
+    return frozenset(facts)
+
+
+def _reason_added_removed(fact: Fact, verb: str) -> str:
+    label = _LABEL.get(fact.kind, fact.kind)
+    if fact.kind == "sale":
+        return f"{label} {verb}: '{fact.shown()}'"
+    if fact.negated:
+        return f"{label} {'ruled out' if verb == 'added' else 'no longer ruled out'}: {fact.value}"
+    return f"{label} {verb}: {fact.value}"
+
+
+def _expands(change: str, before: Fact | None, after: Fact | None) -> bool:
+    fact = after or before
+    assert fact is not None
+    if fact.kind in ("retention", "response"):
+        if change != "changed" or before is None or after is None:
+            return False
+        return (after.days if after.days is not None else math.inf) > (
+            before.days if before.days is not None else math.inf
+        ) or (after.days is None and before.days is not None)
+    # "Positive" = the fact holds after the change and did not before.
+    gained = (
+        (change == "added" and not fact.negated)
+        or (change == "removed" and fact.negated)
+        or (change == "changed" and after is not None and not after.negated)
+    )
+    return gained if fact.kind in _EXPANSIVE_KINDS else not gained
+
+
+def _order(f: Fact) -> tuple[int, float, str]:
+    return (_KIND_ORDER.index(f.kind), f.days if f.days is not None else math.inf, f.value.lower())
+
+
+def compare_facts(before: str, after: str, context: str = "") -> list[FactChange]:
+    """What the named facts of `after` add to or remove from those of `before` (see FactChange).
+
+    A fact that merely moved inside the passage, or a reworded sentence stating the same facts, gives
+    nothing. Periods removed and added are paired shortest to shortest into "changed" items."""
+    old, new = extract_facts(before, context), extract_facts(after, context)
+    if old == new:
+        return []
+
+    def by_ident(facts: frozenset[Fact]) -> dict[tuple[str, str], dict[bool, Fact]]:
+        out: dict[tuple[str, str], dict[bool, Fact]] = {}
+        for f in sorted(facts, key=_order):
+            out.setdefault(f.ident, {}).setdefault(f.negated, f)
+        return out
+
+    a, b = by_ident(old), by_ident(new)
+    changes: list[FactChange] = []
+    removed: list[Fact] = []
+    added: list[Fact] = []
+    for ident in sorted(set(a) | set(b), key=lambda i: _order(next(iter((a.get(i) or b[i]).values())))):
+        pa, pb = a.get(ident, {}), b.get(ident, {})
+        if set(pa) == set(pb):
+            continue
+        if len(pa) == 1 and len(pb) == 1:
+            (fa,), (fb,) = pa.values(), pb.values()
+            reason = f"{_LABEL.get(fa.kind, fa.kind)}: '{fa.shown()}' -> '{fb.shown()}'"
+            changes.append(FactChange("changed", fa, fb, reason, _expands("changed", fa, fb)))
+            continue
+        removed += [f for n, f in pa.items() if n not in pb]
+        added += [f for n, f in pb.items() if n not in pa]
+    for kind in ("retention", "response", "opt-out"):
+        # Periods pair up into one "changed" item; so does an opt-out that now says what it is from.
+        gone = [f for f in removed if f.kind == kind or (kind == "opt-out" and f.value == "opt-out")]
+        came = [f for f in added if f.kind == kind or (kind == "opt-out" and f.value.startswith("opt-out"))]
+        if kind == "opt-out":
+            gone, came = gone[: len(came)], came[: len(gone)]
+        for fa, fb in zip(gone, came, strict=False):
+            reason = f"{_LABEL.get(fa.kind, fa.kind)}: {fa.value} -> {fb.value}"
+            changes.append(FactChange("changed", fa, fb, reason, _expands("changed", fa, fb)))
+            removed.remove(fa)
+            added.remove(fb)
+    changes += [
+        FactChange("removed", f, None, _reason_added_removed(f, "removed"), _expands("removed", f, None))
+        for f in removed
+    ]
+    changes += [
+        FactChange("added", None, f, _reason_added_removed(f, "added"), _expands("added", None, f))
+        for f in added
+    ]
+    changes.sort(key=lambda c: (not c.expands, _order(c.fact)))
+    return changes
+
+
+def clear_caches() -> None:
+    extract_facts.cache_clear()
+
+
+__all__ = [
+    "Fact",
+    "FactChange",
+    "KIND_CATEGORY",
+    "clear_caches",
+    "compare_facts",
+    "extract_facts",
+]

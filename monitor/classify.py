@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from monitor.changes import CATEGORIES
+from monitor.changes import CATEGORIES, max_severity
+from monitor.fact_diff import OtherFacts, edit_fact_changes
+from monitor.facts import FactChange
 from monitor.normalize import (
     COMPANY_SUFFIXES,
     COUNTRIES,
@@ -79,6 +81,8 @@ class Edit:
     # Word keys of the old version: a name it already used is not a new recipient.
     old_words: frozenset[str] | None = None
     chrome: bool = False  # every changed word sits in a block judged page chrome (monitor.chrome)
+    # For a whole passage: the named facts of the entire other version (monitor.fact_diff).
+    other_facts: OtherFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -519,6 +523,17 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         return Verdict(False, reason="page chrome: a menu, link list or label run, not policy text")
     if edit.lead_in:
         return Verdict(False, reason="editorial: line introducing an unchanged list")
+    facts = edit_fact_changes(
+        edit.before if edit.novel is None or not edit.before else edit.novel,
+        edit.after if edit.novel is None or not edit.after else edit.novel,
+        edit.section[-1] if edit.section else "",
+        edit.other_facts,
+    )
+    facts = [f for f in facts if not _known_recipient(f, edit)]
+    if facts:
+        return _fact_verdict(edit, facts, veto)
+    if edit.novel == "":
+        return Verdict(False, reason="reworded or moved: the same facts are stated elsewhere")
     changed = edit.removed + edit.added
     if (
         edit.renamed_throughout
@@ -561,6 +576,46 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         _severity(edit, cats),
         _reason(edit, cats),
         candidates=candidates,
+        certain=tuple(sorted(certain)),
+        clause=clause,
+    )
+
+
+_FACT_REASONS = 3  # a reason names this many fact changes at most, the widening ones first
+# Reasons the rules word more precisely than a list of facts (a period with its own units, a
+# recipient with its country, a dropped negation quoted in full).
+_SPECIFIC_REASON = re.compile(r"^(?:retention period|response time|period|new recipient|negation dropped|right )")
+
+
+def _known_recipient(change: FactChange, edit: Edit) -> bool:
+    """A recipient "added" whose every word the old version already used (the company itself)."""
+    if change.kind != "recipient" or change.change != "added" or edit.old_words is None:
+        return False
+    return all(token_key(p) in edit.old_words for p in change.fact.value.split())
+
+
+def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Verdict:
+    """A named fact added or removed is substantive: its category is certain, its reason names it
+    ("right removed: deletion"), and a change that widens processing or narrows rights is high."""
+    certain = {f.category for f in facts}
+    topic = heading_topic(edit.section)
+    rules = _focus_categories(edit, topic)
+    clause = changed_clause(edit)
+    cats = sorted(certain | set(rules), key=CATEGORIES.index)
+    if veto is not None:
+        cats = veto.apply(cats, certain, clause)
+    severity = "high" if any(f.expands for f in facts) else max_severity([_severity(edit, cats), "medium"])
+    reasons = _reason(edit, cats)
+    if not _SPECIFIC_REASON.match(reasons):
+        reasons = "; ".join(f.reason for f in facts[:_FACT_REASONS])
+        if len(facts) > _FACT_REASONS:
+            reasons += f" (+{len(facts) - _FACT_REASONS} more)"
+    return Verdict(
+        True,
+        tuple(cats),
+        severity,
+        reasons,
+        candidates=tuple(sorted(certain | set(rules), key=CATEGORIES.index)),
         certain=tuple(sorted(certain)),
         clause=clause,
     )

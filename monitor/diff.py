@@ -11,7 +11,7 @@ monitor.classify.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from diff_match_patch import diff_match_patch
 
@@ -19,6 +19,8 @@ from monitor.changes import Change, DiffReport, max_severity, severity_rank
 from monitor.chrome import ChromeContext, chrome_blocks
 from monitor.classify import Edit, Verdict, classify_edit, heading_topic
 from monitor.document import Document, Section
+from monitor.fact_diff import OtherFacts
+from monitor.facts import Fact, extract_facts
 from monitor.guard import capture_problem
 from monitor.normalize import Word
 from monitor.sections import SectionPair, align_sections, heading_key
@@ -343,6 +345,7 @@ def _edits_for_pair(
     new_doc: _DocSentences,
     vocabulary: frozenset[str],
     doc_changed: tuple[set[Position], set[Position]],
+    doc_facts: tuple[OtherFacts, OtherFacts],
 ) -> list[tuple[Edit, Change]]:
     out: list[tuple[Edit, Change]] = []
     path = list((pair.new or pair.old).path)  # type: ignore[union-attr]
@@ -403,6 +406,7 @@ def _edits_for_pair(
             novel=novel,
             old_words=old_doc.words,
             chrome=chrome,
+            other_facts=doc_facts[1] if not before else doc_facts[0] if not after else None,
         )
         if pair.old is None:
             kind = "added"
@@ -431,6 +435,7 @@ def _whole_section_edit(
     added: bool,
     vocabulary: frozenset[str],
     doc_changed: set[Position],
+    other_facts: OtherFacts,
 ) -> list[tuple[Edit, Change]]:
     """An added or removed section is one change; only its sentences not found elsewhere, and not
     read in the same place of the whole other document, count."""
@@ -465,6 +470,7 @@ def _whole_section_edit(
         novel=_novel_text(side, fresh, other_doc),
         old_words=other_doc.words if added else None,
         chrome=chrome,
+        other_facts=other_facts,
     )
     change = Change(
         section=list(section.path),
@@ -499,6 +505,16 @@ def _summary(report_changes: list[Change], categories: list[str], suspect_reason
         k = len(report_changes)
         return f"no substantive change ({k} cosmetic change{'s' if k != 1 else ''})"
     return "no change"
+
+
+def _facts_of(doc: Document) -> OtherFacts:
+    """The named facts of a whole version, extracted on first use (only a passage stating a fact asks)."""
+
+    @cache
+    def facts() -> frozenset[Fact]:
+        return extract_facts(doc.text)
+
+    return facts
 
 
 _SHIPPED = "shipped"
@@ -558,15 +574,16 @@ def compare_verdicts(
     new_doc = _doc_sentences(new)
     vocabulary = old_doc.lower_words | new_doc.lower_words
     doc_changed = _changed_in_document(old, new)
+    doc_facts = (_facts_of(old), _facts_of(new))
 
     changes: list[Change] = []
     for p in pairs:
         o = old_sides.get(p.old_index) if p.old is not None else None  # type: ignore[arg-type]
         n = new_sides.get(p.new_index) if p.new is not None else None  # type: ignore[arg-type]
         if o is None and n is not None:
-            found = _whole_section_edit(p, n, old_doc, True, vocabulary, doc_changed[1])
+            found = _whole_section_edit(p, n, old_doc, True, vocabulary, doc_changed[1], doc_facts[0])
         elif n is None and o is not None:
-            found = _whole_section_edit(p, o, new_doc, False, vocabulary, doc_changed[0])
+            found = _whole_section_edit(p, o, new_doc, False, vocabulary, doc_changed[0], doc_facts[1])
         elif o is None and n is None:  # identical blocks: at most a move or a new heading
             same_words = True
             found = []
@@ -574,7 +591,7 @@ def compare_verdicts(
             assert o is not None and n is not None
             same_words = [w.key for w in o.words] == [w.key for w in n.words]
             found = [] if same_words else _edits_for_pair(
-                p, o, n, old_doc, new_doc, vocabulary, doc_changed
+                p, o, n, old_doc, new_doc, vocabulary, doc_changed, doc_facts
             )
         if (
             p.old is not None

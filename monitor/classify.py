@@ -159,9 +159,12 @@ def is_nav_like(text: str, topical: bool = False) -> bool:
     title_case = all(w[:1].isupper() or w.lower() in _SMALL_WORDS or not w[:1].isalpha() for w in words)
     if title_case and _NAV_DOC.search(text.strip(" .")):
         return True
+    if len(words) <= 4 and _PAGE_MOVE.match(text.strip()):
+        return True  # "Back to top", "Skip to content": moves around the page, says nothing
     return not topical and len(words) <= 3 and not categories_in(text)
 
 
+_PAGE_MOVE = re.compile(r"^(?:back|skip|go|return|jump|scroll)(?: back)? to\b", re.IGNORECASE)
 _QUOTE_WORDS = 30
 
 
@@ -553,8 +556,8 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
     if (
         edit.before
         and edit.after
-        and changed
-        and all(is_number(w.key) or is_date_part(w.key) for w in changed)
+        and any(is_number(w.key) for w in changed)
+        and all(is_number(w.key) or is_date_part(w.key) or w.key in _SMALL_WORDS for w in changed)
         and not any(is_number(w.key) and _is_measure(w, edit) for w in changed)
         and not mentions("contact", _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added))
     ):  # a house number or postcode in an address is contact

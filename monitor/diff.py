@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
-from diff_match_patch import diff_match_patch
-
 from monitor.changes import Change, DiffReport, max_severity, severity_rank
 from monitor.chrome import ChromeContext, chrome_blocks
 from monitor.classify import Edit, Verdict, classify_edit, heading_topic
@@ -22,10 +20,12 @@ from monitor.document import Document, Section
 from monitor.fact_diff import OtherFacts
 from monitor.facts import Fact, extract_facts
 from monitor.guard import capture_problem
+from monitor.moves import pair_moved_passages
 from monitor.normalize import Word
 from monitor.sections import SectionPair, align_sections, heading_key
 from monitor.tokens import tokenize_block
 from monitor.veto import Veto, default_veto
+from monitor.worddiff import key_diff
 
 
 @dataclass
@@ -77,33 +77,8 @@ def _prepare(section: Section | None, context: ChromeContext | None = None) -> _
     return side
 
 
-def _encode(keys: list[str], table: dict[str, str]) -> str:
-    out = []
-    for key in keys:
-        ch = table.get(key)
-        if ch is None:
-            # Skip the surrogate range: diff-match-patch works on Python str, but stay printable-safe.
-            code = len(table) + 0x100
-            if code >= 0xD800:
-                code += 0x800
-            ch = table[key] = chr(code)
-        out.append(ch)
-    return "".join(out)
-
-
-def _key_diff(a_keys: list[str], b_keys: list[str], timeout: float = 2.0) -> list[tuple[int, int]]:
-    """diff-match-patch over word keys; returns (op, count) runs (op -1 delete, 0 equal, 1 insert)."""
-    table: dict[str, str] = {}
-    a, b = _encode(a_keys, table), _encode(b_keys, table)
-    dmp = diff_match_patch()
-    dmp.Diff_Timeout = timeout
-    diffs = dmp.diff_main(a, b, False)
-    dmp.diff_cleanupSemantic(diffs)
-    return [(op, len(text)) for op, text in diffs]
-
-
 def _word_diff(old: _Side, new: _Side) -> list[tuple[int, int]]:
-    return _key_diff([w.key for w in old.words], [w.key for w in new.words])
+    return key_diff([w.key for w in old.words], [w.key for w in new.words])
 
 
 Position = tuple[int, int]  # (section index, ordinal of the word among the section's block words)
@@ -143,7 +118,7 @@ def _changed_in_document(old: Document, new: Document) -> tuple[set[Position], s
     removed: set[Position] = set()
     added: set[Position] = set()
     i = j = 0
-    for op, count in _key_diff(old_keys, new_keys, _DOCUMENT_DIFF_TIMEOUT):
+    for op, count in key_diff(old_keys, new_keys, _DOCUMENT_DIFF_TIMEOUT):
         if op == 0:
             i += count
             j += count
@@ -577,6 +552,7 @@ def compare_verdicts(
     doc_facts = (_facts_of(old), _facts_of(new))
 
     changes: list[Change] = []
+    edits: list[tuple[Edit, Change]] = []
     for p in pairs:
         o = old_sides.get(p.old_index) if p.old is not None else None  # type: ignore[arg-type]
         n = new_sides.get(p.new_index) if p.new is not None else None  # type: ignore[arg-type]
@@ -609,10 +585,12 @@ def compare_verdicts(
                     old_section=list(p.old.path),
                 )
             )
-        for edit, change in found:
-            verdict = classify_edit(edit, veto)  # type: ignore[arg-type]
-            verdicts.append(verdict)
-            changes.append(_apply(change, verdict))
+        edits.extend(found)
+
+    for edit, change in pair_moved_passages(edits):
+        verdict = classify_edit(edit, veto)  # type: ignore[arg-type]
+        verdicts.append(verdict)
+        changes.append(_apply(change, verdict))
 
     completion = suspect_reason is None and _completes_cut_capture(old, new, doc_changed[0])
     if suspect_reason or completion:

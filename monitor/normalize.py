@@ -99,6 +99,7 @@ def display_text(text: str) -> str:
 # -- word keys ---------------------------------------------------------------------------------
 
 _EDGE_PUNCT = "\"'()[]{}<>.,;:!?*_|#•·–-+=~^/\\"
+_MEANINGFUL_SYMBOLS = "%€$£¥§&@#"
 _URL = re.compile(r"^(?:https?://|www\.)", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$")
 _NUMBERING = re.compile(
@@ -117,8 +118,8 @@ def token_key(token: str) -> str:
     if "email-protected" in t.lower() or "email protected" in t.lower():
         return OBFUSCATED_EMAIL
     t = t.strip(_EDGE_PUNCT)
-    if not t:
-        return ""
+    if not t or not any(c.isalnum() or c in _MEANINGFUL_SYMBOLS for c in t):
+        return ""  # an arrow, bullet, emoji or dingbat marks a link or a list, it says nothing
     if _URL.match(t):
         # Query strings and fragments carry tracking ids and session strings, not policy meaning.
         t = re.sub(r"^https?://", "", t, flags=re.I)
@@ -308,6 +309,8 @@ def is_noise_edit(removed: list[Word], added: list[Word], before: str, after: st
     e-mail revealed (or hidden), spelling/hyphenation fixes, articles."""
     if (removed or added) and _squash(removed) == _squash(added):
         return True  # "TV. Microsoft" -> "TV.Microsoft": only spacing or punctuation moved
+    if len(removed) > 2 and sorted(w.key for w in removed) == sorted(w.key for w in added):
+        return True  # the same words in another order: "In the settings you can ..." / "You can ... in the settings"
     removed = [w for w in removed if not is_link_word(w.key) and not _PLACEHOLDER.match(w.text)]
     added = [w for w in added if not is_link_word(w.key) and not _PLACEHOLDER.match(w.text)]
     if not removed and not added:

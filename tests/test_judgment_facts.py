@@ -1,0 +1,81 @@
+"""The faults a lawyer would not forgive, on fictional documents: facts added or removed are always
+reported and named, whatever the wording around them; moved or reworded text stating the same facts is not."""
+
+from monitor.diff import compare
+from monitor.document import Document, DocumentBuilder
+
+INTRO = "Halvorsen Maps AS makes the Halvorsen hiking app and is the controller of your personal data."
+
+
+def build(sections: dict[str, list[str]]) -> Document:
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    for heading, blocks in sections.items():
+        b.heading(heading, 1)
+        for text in blocks:
+            b.block("p", text)
+    return b.build("Halvorsen privacy policy")
+
+
+BASE = {
+    "What we collect": ["We collect your e-mail address and the routes you record."],
+    "Cookies": [
+        "We use cookies to keep you signed in and analytics cookies to count visits.",
+        "You can refuse analytics cookies in the cookie settings.",
+    ],
+    "Your rights": ["You may ask us to delete, correct or export your data."],
+    "Contact": ["Write to privacy@halvorsen.example."],
+}
+
+
+def test_a_right_dropped_from_an_enumeration_is_substantive_and_named():
+    new = dict(BASE, **{"Your rights": ["You may ask us to correct your data."]})
+    r = compare(build(BASE), build(new))
+    assert r.substantive and r.categories == ["rights"] and r.severity == "high"
+    reason = r.substantive_changes[0].reason
+    assert "deletion" in reason and "portability" in reason, reason
+
+
+def test_a_right_added_to_an_enumeration_is_named_too():
+    new = dict(BASE, **{"Your rights": ["You may ask us to delete, correct, restrict or export your data."]})
+    r = compare(build(BASE), build(new))
+    assert r.substantive and "rights" in r.categories
+
+
+def test_a_whole_cookie_section_removed_is_substantive():
+    new = {k: v for k, v in BASE.items() if k != "Cookies"}
+    r = compare(build(BASE), build(new))
+    assert r.substantive and "tracking" in r.categories
+
+
+def test_a_sale_stance_flipped_in_russian_is_substantive_and_high():
+    old = dict(BASE, Sharing=["Мы не продаём ваши персональные данные третьим лицам."])
+    new = dict(BASE, Sharing=["Мы продаём ваши персональные данные третьим лицам."])
+    r = compare(build(old), build(new))
+    assert r.substantive and r.severity == "high"
+    assert "sharing" in r.categories
+
+
+def test_a_country_added_is_named():
+    old = dict(BASE, Storage=["We store your data on servers in Norway."])
+    new = dict(BASE, Storage=["We store your data on servers in Norway and India."])
+    r = compare(build(old), build(new))
+    assert r.substantive and "transfer" in r.categories
+    assert "India" in " ".join(c.reason for c in r.substantive_changes)
+
+
+def test_a_paragraph_moved_and_lightly_reworded_is_not_substantive():
+    moved = "In the cookie settings, you can refuse analytics cookies."
+    old = dict(BASE, Cookies=BASE["Cookies"][:1] + [BASE["Cookies"][1]])
+    new = dict(BASE, Cookies=BASE["Cookies"][:1], Contact=BASE["Contact"] + [moved])
+    r = compare(build(old), build(new))
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+
+
+def test_page_moves_and_link_arrows_are_not_policy_text():
+    old = dict(BASE, Cookies=BASE["Cookies"] + ["Back to top"])
+    new = dict(BASE, Cookies=BASE["Cookies"])
+    assert not compare(build(old), build(new)).substantive
+    old = dict(BASE, Contact=["Write to privacy@halvorsen.example ↗ or see the help centre ↗."])
+    new = dict(BASE, Contact=["Write to privacy@halvorsen.example or see the help centre."])
+    assert not compare(build(old), build(new)).substantive

@@ -601,8 +601,14 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Ver
     """A named fact added or removed is substantive: its category is certain, its reason names it
     ("right removed: deletion"), and a change that widens processing or narrows rights is high."""
     certain = {f.category for f in facts}
-    topic = heading_topic(edit.section)
-    rules = _focus_categories(edit, topic)
+    # Beside the facts, only what the changed words themselves say: the sentence around a named fact
+    # mentions other topics in passing.
+    if edit.before and edit.after:
+        rules = categories_in(" ".join(w.text for w in edit.removed + edit.added))
+    else:  # a whole passage: what it is most about, and its heading's topic where it speaks of it
+        text = edit.novel or edit.after or edit.before
+        mentioned = categories_in(text)
+        rules = _dominant(text, share=1.0) + [c for c in heading_topic(edit.section) if c in mentioned]
     clause = changed_clause(edit)
     cats = sorted(certain | set(rules), key=CATEGORIES.index)
     if veto is not None:

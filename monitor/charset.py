@@ -52,9 +52,9 @@ def decode_text(body: bytes, content_type: str | None, media_type: str) -> Decod
 
     Candidates, in order: the BOM (it cannot be wrong, and browsers let it win); utf-8 when the body
     is valid UTF-8 and its own `<meta>`/XML declaration says utf-8 (a header contradicting both is
-    the misconfigured part); the header charset; the document's declaration; utf-8; then
-    charset_normalizer's guess. The first candidate that decodes strictly into text without
-    mojibake wins. If none does, the first candidate is decoded with replacement characters and
+    the misconfigured part); the header charset; the document's declaration; utf-8; and, only when
+    none of these decodes the bytes at all, charset_normalizer's guess. The first candidate that
+    decodes strictly into text without mojibake wins. If none does, the first candidate is decoded with replacement characters and
     `problem` names what is wrong.
     """
     bom = _bom_encoding(body)
@@ -66,10 +66,14 @@ def decode_text(body: bytes, content_type: str | None, media_type: str) -> Decod
     if declared == "utf-8" and _is_utf8(body):
         candidates.append("utf-8")
     candidates += [c for c in (header, declared, "utf-8") if c]
-    guess = _guess(body)
-    if guess:
-        candidates.append(guess)
     candidates = list(dict.fromkeys(candidates))
+    # A statistical guess only for bytes that no label fits: where a label decodes them cleanly but
+    # the text is mojibake, the page itself is garbled, and some far-off codec (a CJK one, say) that
+    # turns the garbage into "plausible" text would only hide that.
+    if not any(_decodes(body, c) for c in candidates):
+        guess = _guess(body)
+        if guess and guess not in candidates:
+            candidates.append(guess)
 
     first_problem: str | None = None
     for encoding in candidates:
@@ -136,9 +140,13 @@ def _excerpt(chunk: str) -> str:
 
 
 def _is_utf8(body: bytes) -> bool:
+    return _decodes(body, "utf-8")
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
     try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
+        body.decode(_codec(encoding))
+    except (UnicodeDecodeError, LookupError):
         return False
     return True
 

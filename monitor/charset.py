@@ -54,8 +54,8 @@ def decode_text(body: bytes, content_type: str | None, media_type: str) -> Decod
     is valid UTF-8 and its own `<meta>`/XML declaration says utf-8 (a header contradicting both is
     the misconfigured part); the header charset; the document's declaration; utf-8; and, only when
     none of these decodes the bytes at all, charset_normalizer's guess. The first candidate that
-    decodes strictly into text without mojibake wins. If none does, the first candidate is decoded with replacement characters and
-    `problem` names what is wrong.
+    decodes strictly into text without mojibake wins. If none does, the first candidate is decoded
+    with replacement characters and `problem` names what is wrong.
     """
     bom = _bom_encoding(body)
     header = _known(_header_charset(content_type))

@@ -166,7 +166,9 @@ class Fetcher:
         attempts = 0
         while True:
             attempts += 1
-            timeout = request.timeout if deadline is None else min(request.timeout, deadline - time.monotonic())
+            timeout = request.timeout
+            if deadline is not None:
+                timeout = min(timeout, deadline - time.monotonic())
             outcome = await self._attempt(self._client, request, max(timeout, 0.001))
             retry_after = outcome.retry_after
             outcome.result.retry_after = retry_after

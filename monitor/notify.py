@@ -235,9 +235,10 @@ def _send_to_target(
                 message.attachments = []
             # apprise gets the URL as sent (timeouts, id headers); a replacement sender (tests of
             # the outbox logic) gets the configured URL, as its contract says.
-            ok = apprise_send(prepare_url(url, target, msg_id), message) if sender is apprise_send else sender(
-                url, message
-            )
+            if sender is apprise_send:
+                ok = apprise_send(prepare_url(url, target, msg_id), message)
+            else:
+                ok = sender(url, message)
         except Exception as exc:  # a plugin or rendering bug must not stop the other rows
             ok, reason = (
                 False,

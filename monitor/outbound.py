@@ -55,7 +55,9 @@ def prepare_url(url: str, target: TargetConfig, msg_id: str | None) -> str:
             params += [("+Idempotency-Key", msg_id)]
         if scheme in ("json", "jsons"):
             params += [(":id", msg_id)]
-    extra = "&".join(f"{quote(k, safe='+:')}={quote(v, safe='')}" for k, v in params if k.lower() not in present)
+    extra = "&".join(
+        f"{quote(k, safe='+:')}={quote(v, safe='')}" for k, v in params if k.lower() not in present
+    )
     if not extra:
         return url
     return url + ("&" if "?" in url else "?") + extra
@@ -174,9 +176,10 @@ def apprise_send(url: str, message: Message) -> None:
     if not ap.add(url):
         raise DeliveryError("not a valid apprise URL (or its plugin is unavailable)")
     # Attachments go through files: the email plugin reads them by path; the directory is removed after.
-    with tempfile.TemporaryDirectory(prefix="policy-monitor-") as tmp, _observed(
-        _url_param(url, f"+{ID_HEADER}")
-    ) as errors:
+    with (
+        tempfile.TemporaryDirectory(prefix="policy-monitor-") as tmp,
+        _observed(_url_param(url, f"+{ID_HEADER}")) as errors,
+    ):
         attach = None
         if message.attachments:
             attach = apprise.AppriseAttachment()
@@ -184,7 +187,9 @@ def apprise_send(url: str, message: Message) -> None:
                 path = Path(tmp) / _safe_filename(name)
                 path.write_bytes(data)
                 attach.add(str(path))
-        result = ap.notify(body=message.body, title=message.title, body_format=message.body_format, attach=attach)
+        result = ap.notify(
+            body=message.body, title=message.title, body_format=message.body_format, attach=attach
+        )
     if not result:
         reasons = [e.message for e in result.logs() if str(e.level).upper() in ("WARNING", "ERROR")]
         reason = "; ".join(dict.fromkeys(reasons)) or "the service did not accept the message"

@@ -20,10 +20,15 @@ from monitor.fetch import Fetcher
 from monitor.store import Check, Event, Store, Version, Watch, utcnow
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-ACCENTED = {**SECTIONS, "Who we are": SECTIONS["Who we are"] + " Our office in Zürich answers “privacy” questions – café."}
+ACCENTED = {
+    **SECTIONS,
+    "Who we are": SECTIONS["Who we are"] + " Our office in Zürich answers “privacy” questions – café.",
+}
 
 
-def make_config(server: LocalHTTPServer, store: Store, *, defaults: dict[str, Any] | None = None, **watch: Any) -> Config:
+def make_config(
+    server: LocalHTTPServer, store: Store, *, defaults: dict[str, Any] | None = None, **watch: Any
+) -> Config:
     return parse_config(
         {
             "database": {"url": store.url},
@@ -57,13 +62,17 @@ def store(tmp_path: Path) -> Store:
 # -- 1. charsets --------------------------------------------------------------------------------
 
 
-def test_a_node_that_mislabels_the_charset_changes_nothing(http_server: LocalHTTPServer, store: Store) -> None:
+def test_a_node_that_mislabels_the_charset_changes_nothing(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
     config = make_config(http_server, store)
     body = policy_html(ACCENTED).replace("<head>", '<head><meta charset="utf-8">').encode()
     http_server.route("/privacy", Response(body=body, headers=HTML))
     assert check(store, config).outcome == "first"
     # One node behind the load balancer says latin-1 for the very same bytes.
-    http_server.route("/privacy", Response(body=body, headers={"Content-Type": "text/html; charset=iso-8859-1"}))
+    http_server.route(
+        "/privacy", Response(body=body, headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    )
     assert check(store, config).outcome == "unchanged"
     assert counts(store) == (1, 0)
 
@@ -96,7 +105,9 @@ def moved(target: str) -> Response:
     return Response(body=html, headers=HTML)
 
 
-def test_a_policy_that_moved_behind_a_meta_refresh_is_followed(http_server: LocalHTTPServer, store: Store) -> None:
+def test_a_policy_that_moved_behind_a_meta_refresh_is_followed(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
     config = make_config(http_server, store)
     http_server.route("/privacy", Response(body=policy_html(), headers=HTML))
     assert check(store, config).outcome == "first"
@@ -131,7 +142,9 @@ def test_a_refresh_the_guard_refuses_is_suspect_and_names_its_target(
     assert counts(store) == (1, 0)
 
 
-def test_a_refresh_to_a_missing_page_is_suspect_with_the_target(http_server: LocalHTTPServer, store: Store) -> None:
+def test_a_refresh_to_a_missing_page_is_suspect_with_the_target(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
     config = make_config(http_server, store)
     http_server.route("/privacy", Response(body=policy_html(), headers=HTML))
     assert check(store, config).outcome == "first"
@@ -150,7 +163,9 @@ def next_due(store: Store) -> Any:
         return s.scalars(select(Watch.next_due_at)).one()
 
 
-def test_a_long_retry_after_ends_the_check_and_moves_the_next_one(http_server: LocalHTTPServer, store: Store) -> None:
+def test_a_long_retry_after_ends_the_check_and_moves_the_next_one(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
     config = make_config(http_server, store, interval="30m", retries=3)
     http_server.route("/privacy", Response(503, "maintenance", {"Retry-After": "7200"}))
 
@@ -171,7 +186,9 @@ def test_the_interval_still_wins_when_it_is_later(http_server: LocalHTTPServer, 
     assert next_due(store) >= before + timedelta(days=7)
 
 
-def test_a_short_retry_after_is_waited_for_within_the_check(http_server: LocalHTTPServer, store: Store) -> None:
+def test_a_short_retry_after_is_waited_for_within_the_check(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
     config = make_config(http_server, store, interval="30m", retries=2)
     http_server.sequence(
         "/privacy", Response(503, "busy", {"Retry-After": "1"}), Response(body=policy_html(), headers=HTML)
@@ -254,7 +271,10 @@ def test_a_well_behaved_server_keeps_answering_304(http_server: LocalHTTPServer,
 
 @pytest.mark.parametrize(
     ("defaults", "key"),
-    [({"full_fetch_every": 0}, "defaults.full_fetch_every"), ({"full_fetch_after": "soon"}, "defaults.full_fetch_after")],
+    [
+        ({"full_fetch_every": 0}, "defaults.full_fetch_every"),
+        ({"full_fetch_after": "soon"}, "defaults.full_fetch_after"),
+    ],
 )
 def test_refresh_settings_are_validated(defaults: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):

@@ -17,7 +17,9 @@ TEXT = "Wir speichern Nutzungsdaten für 24 Monate – „Verträge“ bleiben 1
 
 
 def page(meta: str = '<meta charset="utf-8">', body: str = TEXT) -> str:
-    return f"<!doctype html><html><head>{meta}<title>Datenschutz</title></head><body><p>{body}</p></body></html>"
+    return (
+        f"<!doctype html><html><head>{meta}<title>Datenschutz</title></head><body><p>{body}</p></body></html>"
+    )
 
 
 # -- 1. charset labels that contradict the body -----------------------------------------------------
@@ -32,7 +34,9 @@ async def test_utf8_body_and_meta_beat_a_contradicting_header(
     http_server: LocalHTTPServer, header: str, meta: str
 ) -> None:
     html = page(meta)
-    http_server.route("/p", Response(body=html.encode(), headers={"Content-Type": f"text/html; charset={header}"}))
+    http_server.route(
+        "/p", Response(body=html.encode(), headers={"Content-Type": f"text/html; charset={header}"})
+    )
 
     result = await fetch(http_server.url("/p"))
 
@@ -41,8 +45,12 @@ async def test_utf8_body_and_meta_beat_a_contradicting_header(
 
 async def test_utf8_body_without_meta_is_not_read_as_latin1(http_server: LocalHTTPServer) -> None:
     html = page(meta="")
-    http_server.route("/p", Response(body=html.encode(), headers={"Content-Type": "text/html; charset=iso-8859-1"}))
-    http_server.route("/t", Response(body=TEXT.encode(), headers={"Content-Type": "text/plain; charset=iso-8859-1"}))
+    http_server.route(
+        "/p", Response(body=html.encode(), headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    )
+    http_server.route(
+        "/t", Response(body=TEXT.encode(), headers={"Content-Type": "text/plain; charset=iso-8859-1"})
+    )
 
     assert (await fetch(http_server.url("/p"))).text == html
     assert (await fetch(http_server.url("/t"))).text == TEXT
@@ -51,16 +59,22 @@ async def test_utf8_body_without_meta_is_not_read_as_latin1(http_server: LocalHT
 async def test_a_genuine_latin1_page_still_follows_its_header(http_server: LocalHTTPServer) -> None:
     # Neighbour: the bytes really are windows-1252 and the <meta> is the wrong label.
     html = page('<meta charset="utf-8">')
-    http_server.route("/p", Response(body=html.encode("cp1252"), headers={"Content-Type": "text/html; charset=iso-8859-1"}))
+    http_server.route(
+        "/p", Response(body=html.encode("cp1252"), headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    )
 
     result = await fetch(http_server.url("/p"))
 
     assert result.ok and result.text == html and result.encoding == "windows-1252"
 
 
-async def test_a_wrong_utf8_header_gives_way_to_the_declared_legacy_charset(http_server: LocalHTTPServer) -> None:
+async def test_a_wrong_utf8_header_gives_way_to_the_declared_legacy_charset(
+    http_server: LocalHTTPServer,
+) -> None:
     html = page('<meta charset="windows-1252">')
-    http_server.route("/p", Response(body=html.encode("cp1252"), headers={"Content-Type": "text/html; charset=utf-8"}))
+    http_server.route(
+        "/p", Response(body=html.encode("cp1252"), headers={"Content-Type": "text/html; charset=utf-8"})
+    )
 
     result = await fetch(http_server.url("/p"))
 
@@ -69,7 +83,9 @@ async def test_a_wrong_utf8_header_gives_way_to_the_declared_legacy_charset(http
 
 async def test_ascii_pages_are_unaffected(http_server: LocalHTTPServer) -> None:
     html = page(body="We keep usage data for 24 months.")
-    http_server.route("/p", Response(body=html.encode(), headers={"Content-Type": "text/html; charset=iso-8859-1"}))
+    http_server.route(
+        "/p", Response(body=html.encode(), headers={"Content-Type": "text/html; charset=iso-8859-1"})
+    )
 
     result = await fetch(http_server.url("/p"))
 
@@ -84,7 +100,9 @@ async def test_ascii_pages_are_unaffected(http_server: LocalHTTPServer) -> None:
         "We keep â€œusageâ€ data â€” for 24 months",
     ],
 )
-async def test_a_page_that_is_mojibake_in_itself_is_suspect(http_server: LocalHTTPServer, garbled: str) -> None:
+async def test_a_page_that_is_mojibake_in_itself_is_suspect(
+    http_server: LocalHTTPServer, garbled: str
+) -> None:
     http_server.route("/p", Response(body=page(body=garbled).encode(), headers={"Content-Type": "text/html"}))
 
     result = await fetch(http_server.url("/p"))
@@ -105,7 +123,12 @@ async def test_undecodable_bytes_are_suspect_with_a_count(http_server: LocalHTTP
 
 
 def test_mojibake_detector_spares_real_text_and_code() -> None:
-    for text in (TEXT, "Политика конфиденциальности", "個人情報の取り扱い", "l’utilisateur “droit” — 3 × 4 € ½"):
+    for text in (
+        TEXT,
+        "Политика конфиденциальности",
+        "個人情報の取り扱い",
+        "l’utilisateur “droit” — 3 × 4 € ½",
+    ):
         assert looks_like_mojibake(text) is None
     # An accent table inside a script is code, not text: not judged.
     html = '<html><head><meta charset="utf-8"><script>var m={"ÀÁÂÃÄÅ":"A","Ã¤":"ae"}</script></head><p>ok</p>'
@@ -118,7 +141,7 @@ def test_mojibake_detector_spares_real_text_and_code() -> None:
 def stub(content: str) -> Response:
     html = (
         f'<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{content}">'
-        '</head><body><p>This page has moved.</p></body></html>'
+        "</head><body><p>This page has moved.</p></body></html>"
     )
     return Response(body=html, headers={"Content-Type": "text/html; charset=utf-8"})
 
@@ -144,7 +167,10 @@ async def test_meta_refresh_is_followed(http_server: LocalHTTPServer, content: s
 async def test_refresh_header_is_followed_like_the_meta_element(http_server: LocalHTTPServer) -> None:
     http_server.route(
         "/privacy",
-        Response(body="<html><body>moved</body></html>", headers={"Content-Type": "text/html", "Refresh": "0; url=/new"}),
+        Response(
+            body="<html><body>moved</body></html>",
+            headers={"Content-Type": "text/html", "Refresh": "0; url=/new"},
+        ),
     )
     http_server.route("/new", POLICY)
 
@@ -241,7 +267,9 @@ async def fetch_with(request: FetchRequest, policy: FetchPolicy = FAST) -> tuple
 
 
 @pytest.mark.parametrize("status", [429, 503])
-async def test_a_wait_longer_than_the_budget_ends_the_fetch(http_server: LocalHTTPServer, status: int) -> None:
+async def test_a_wait_longer_than_the_budget_ends_the_fetch(
+    http_server: LocalHTTPServer, status: int
+) -> None:
     http_server.sequence("/p", Response(status, headers={"Retry-After": "45"}), POLICY)
 
     result, delays = await fetch_with(
@@ -253,7 +281,9 @@ async def test_a_wait_longer_than_the_budget_ends_the_fetch(http_server: LocalHT
 
 
 async def test_an_http_date_retry_after_counts_too(http_server: LocalHTTPServer) -> None:
-    http_server.sequence("/p", Response(503, headers={"Retry-After": "Fri, 31 Dec 2100 23:59:59 GMT"}), POLICY)
+    http_server.sequence(
+        "/p", Response(503, headers={"Retry-After": "Fri, 31 Dec 2100 23:59:59 GMT"}), POLICY
+    )
 
     result, delays = await fetch_with(FetchRequest(http_server.url("/p"), timeout=5, retries=3, budget=60))
 

@@ -38,7 +38,10 @@ def header(post: Any, name: str) -> str | None:
 # -- the id on the wire -------------------------------------------------------------------------
 
 
-def test_webhook_message_carries_the_event_id_as_headers_and_json_field(store: Store, webhook: Any) -> None:  # noqa: F811
+def test_webhook_message_carries_the_event_id_as_headers_and_json_field(
+    store: Store,
+    webhook: Any,  # noqa: F811
+) -> None:
     config = make_config({"hook": {"urls": [webhook.url()]}})
     event_id, _ = add_event(store, config, high_report())
     add_event(store, config, low_report(), created_at=T0 + timedelta(hours=1))
@@ -108,7 +111,7 @@ def test_email_message_id_is_stable_across_a_resend(store: Store, smtp_server: A
     assert first[ID_HEADER] == msg_id.strip("<>").split("@")[0]
 
 
-def test_other_emails_still_get_random_message_ids(store: Store, smtp_server: Any) -> None:  # noqa: F811
+def test_different_events_get_different_message_ids(store: Store, smtp_server: Any) -> None:  # noqa: F811
     config = make_config({"legal": {"urls": [smtp_server.url()]}})
     add_event(store, config, high_report())
     add_event(store, config, low_report(), created_at=T0 + timedelta(minutes=1))
@@ -121,7 +124,10 @@ def test_other_emails_still_get_random_message_ids(store: Store, smtp_server: An
 # -- slow receivers ---------------------------------------------------------------------------------
 
 
-def test_a_slow_receiver_within_the_target_timeout_gets_it_once(store: Store, webhook: Any) -> None:  # noqa: F811
+def test_a_slow_receiver_within_the_target_timeout_gets_it_once(
+    store: Store,
+    webhook: Any,  # noqa: F811
+) -> None:
     config = make_config({"hook": {"urls": [webhook.url()], "timeout": 10}})
     add_event(store, config, high_report())
     webhook.delay = 1.5
@@ -132,7 +138,10 @@ def test_a_slow_receiver_within_the_target_timeout_gets_it_once(store: Store, we
     assert stats.sent == 1 and webhook.attempts == 1
 
 
-def test_a_receiver_slower_than_the_apprise_default_is_still_waited_for(store: Store, webhook: Any) -> None:  # noqa: F811
+def test_a_receiver_slower_than_the_apprise_default_is_still_waited_for(
+    store: Store,
+    webhook: Any,  # noqa: F811
+) -> None:
     # The default target timeout (30 s) is longer than apprise's 4 s read timeout.
     config = make_config({"hook": {"urls": [webhook.url()]}})
     assert config.notify.targets["hook"].timeout >= 30

@@ -27,13 +27,14 @@ from monitor import extract as extract_mod
 from monitor.config import Config, WatchConfig, is_cron, parse_duration
 from monitor.diff import compare
 from monitor.document import Document
-from monitor.fetch import Fetcher, FetchPolicy, FetchRequest, FetchResult, decode_body
+from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchPolicy, FetchRequest, FetchResult, decode_body
 from monitor.guard import capture_problem
 from monitor.store import Check, Event, RawBody, Store, Version, Watch, utcnow
 
 log = logging.getLogger("monitor.checker")
 
 LEASE = timedelta(minutes=15)  # longer than any check; a crashed holder's lease simply expires
+FETCH_BUDGET_MAX = LEASE / 2  # a fetch's retries and waits end well before the lease does
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -165,15 +166,48 @@ def _load_prior(store: Store, name: str) -> _Prior | None:
 
 def _request(config: Config, wc: WatchConfig, prior: _Prior, conditional: bool) -> FetchRequest:
     d = config.defaults
+    timeout = wc.timeout or d.timeout
+    retries = d.retries if wc.retries is None else wc.retries
     return FetchRequest(
         url=wc.url,
-        timeout=wc.timeout or d.timeout,
+        timeout=timeout,
         user_agent=wc.user_agent or d.user_agent,
-        retries=d.retries if wc.retries is None else wc.retries,
+        retries=retries,
         headers=dict(wc.headers),
         etag=prior.etag if conditional else None,
         last_modified=prior.last_modified if conditional else None,
+        # Every attempt and every wait between them fits in here, which is well inside the lease:
+        # a server asking for a longer wait ends the check (see Fetcher.fetch), it is not slept through.
+        budget=min((retries + 1) * timeout, FETCH_BUDGET_MAX.total_seconds()),
     )
+
+
+def _conditional_allowed(store: Store, config: Config, wc: WatchConfig, watch_id: int) -> bool:
+    """Whether this check may send validators: the watch allows it, and a full fetch is not due.
+
+    A full (unconditional) fetch is due when none of the last `full_fetch_every - 1` checks fetched
+    a body, or the last one that did is older than `full_fetch_after`: a cache answering 304 to a
+    stale validator cannot hide a change for more than that many checks, or that long."""
+    d = config.defaults
+    if not (d.conditional if wc.conditional is None else wc.conditional):
+        return False
+    window = d.full_fetch_every - 1
+    if window <= 0:
+        return False
+    with store.session() as s:
+        rows = s.execute(
+            select(Check.started_at, Check.not_modified, Check.http_status)
+            .where(Check.watch_id == watch_id)
+            .order_by(Check.started_at.desc(), Check.id.desc())
+            .limit(window)
+        ).all()
+    last_full = next(
+        (r.started_at for r in rows if not r.not_modified and r.http_status and 200 <= r.http_status < 300),
+        None,
+    )
+    if last_full is None:
+        return len(rows) < window  # a young watch whose first full fetch is still in the window
+    return utcnow() - last_full < parse_duration(d.full_fetch_after)
 
 
 def fetch_policy(config: Config, **overrides: Any) -> FetchPolicy:
@@ -204,7 +238,8 @@ async def check_watch(
         upgraded = prior.current_extractor not in (None, extraction_id(wc))
         # After an extractor upgrade the stored validators describe a body we would now read
         # differently, so fetch in full once.
-        result = await fetcher.fetch(_request(config, wc, prior, conditional=not upgraded))
+        conditional = not upgraded and _conditional_allowed(store, config, wc, prior.watch_id)
+        result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
         return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0)
     except Exception as exc:  # a bug must not kill the daemon or lose the lease
         log.exception("check failed unexpectedly", extra={"watch": wc.name})
@@ -244,6 +279,10 @@ def _record(
             version_id=watch.current_version_id,
             event_id=res.event_id,
         )
+        if result.retry_after:
+            # The server asked us to come back later: never before that, even if the interval is shorter.
+            not_before = utcnow() + timedelta(seconds=result.retry_after)
+            watch.next_due_at = max(watch.next_due_at or not_before, not_before)
         res.duration_ms = check.duration_ms
         res.http_status = result.status
         res.version = watch.current_version.seq if watch.current_version else None
@@ -255,7 +294,7 @@ def _decide(
 ) -> CheckResult:
     name = wc.name
     if not result.ok:
-        kind = "suspect" if result.error_kind == "http_status" else "error"
+        kind = "suspect" if result.error_kind in SUSPECT_KINDS else "error"
         return CheckResult(
             name, kind, detail=f"{result.error_kind}: {result.error}" if result.error_kind else "fetch failed"
         )

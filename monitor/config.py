@@ -83,11 +83,23 @@ class DefaultsConfig(_Model):
     retries: int = Field(3, ge=0, le=10)
     jitter: float = Field(0.1, ge=0, le=0.5, description="random spread of each interval, as a fraction")
     notify: list[str] | None = None  # targets for watches that name none; None = every change target
+    # Conditional requests (If-None-Match / If-Modified-Since) save bandwidth, but a cache that answers
+    # 304 to a stale validator would hide a change for ever: so every `full_fetch_every`-th check, and
+    # any check more than `full_fetch_after` after the last full one, fetches unconditionally.
+    conditional: bool = True
+    full_fetch_every: int = Field(10, ge=1, le=1000, description="at least every Nth check is a full fetch")
+    full_fetch_after: str = "1d"
 
     @field_validator("interval")
     @classmethod
     def _interval(cls, v: str) -> str:
         return validate_schedule(v)
+
+    @field_validator("full_fetch_after")
+    @classmethod
+    def _full_fetch_after(cls, v: str) -> str:
+        parse_duration(v)
+        return v
 
 
 class WatchConfig(_Model):
@@ -102,6 +114,7 @@ class WatchConfig(_Model):
     timeout: float | None = Field(None, gt=0, le=600)
     retries: int | None = Field(None, ge=0, le=10)
     user_agent: str | None = None
+    conditional: bool | None = None  # false: never send validators for this watch
 
     @field_validator("name")
     @classmethod
@@ -144,6 +157,10 @@ class TargetConfig(_Model):
     digest: Literal["none", "hourly", "daily"] = "none"
     # For mailto targets: attach the HTML diff report.
     attach_report: bool = True
+    # Seconds to wait for the receiver's answer once a message is sent, and to connect. A slow
+    # receiver that does answer within `timeout` is not sent the message again.
+    timeout: float = Field(30.0, gt=0, le=600)
+    connect_timeout: float = Field(10.0, gt=0, le=120)
 
     @field_validator("urls", mode="before")
     @classmethod
@@ -158,6 +175,10 @@ class NotifyConfig(_Model):
     max_attempts: int = Field(12, ge=1, description="delivery attempts before a notification is given up")
     retry_base: float = Field(30.0, gt=0, description="seconds before the first retry; doubles each time")
     retry_max: float = Field(3600.0, gt=0)
+    # A send that timed out after the request went out may have been accepted: it is retried only
+    # this many seconds later (never sooner, not even by `notify flush`), so a slow receiver has
+    # answered long before; if it had accepted, the copy carries the same id and can be dropped.
+    resend_after_timeout: float = Field(600.0, gt=0, le=86400)
 
 
 class LogConfig(_Model):

@@ -7,10 +7,9 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
 import email.utils
+import html
 import random
-import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
-import charset_normalizer
 import httpx
+from w3lib.html import get_meta_refresh
 
+# decode_body is re-exported: the checker decodes stored raw bodies with it.
+from monitor.charset import HTML_TYPES, bom_encoding, decode_text
+from monitor.charset import decode_body as decode_body
 from monitor.netguard import AddressGuard, BlockedAddress, guarded_transport
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = HTML_TYPES | {"text/plain", "text/markdown"}
 SUPPORTED_TYPES = TEXT_TYPES | {"application/pdf"}
 _TYPE_ALIASES = {"text/x-markdown": "text/markdown", "application/x-pdf": "application/pdf"}
@@ -32,6 +33,7 @@ _UNTYPED = frozenset({"", "application/octet-stream", "binary/octet-stream", "ap
 _ACCEPT = (
     "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1"
 )
+_REFRESH_SCAN = 64_000  # characters searched for a meta refresh (it belongs in the <head>)
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers that carry credentials meant for the configured origin only.
 _ORIGIN_BOUND_HEADERS = ("authorization", "cookie", "proxy-authorization")
@@ -48,7 +50,13 @@ class FetchPolicy:
     allow_private_addresses: bool = False
     backoff_base: float = 1.0
     backoff_max: float = 60.0
-    retry_after_max: float = 300.0
+    # The longest server-requested wait (Retry-After) honoured inside one fetch; a longer one ends the
+    # fetch at once, and the result's `retry_after` tells the caller when to come back.
+    retry_after_max: float = 60.0
+    # Client-side redirects (<meta http-equiv="refresh">, the Refresh header) followed per attempt.
+    max_refreshes: int = 3
+    # A refresh with a longer delay is a page timer (auto-reload, session expiry), not a move.
+    refresh_max_delay: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,13 @@ class FetchRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     etag: str | None = None
     last_modified: str | None = None
+    # Seconds the whole fetch may take, attempts and waits between them included (None: no bound
+    # beyond the attempts themselves). The checker derives it so that a fetch never outlives its lease.
+    budget: float | None = None
+
+
+SUSPECT_KINDS = frozenset({"http_status", "meta_refresh", "bad_encoding"})
+"""error_kinds that describe what the site served (a suspect capture), not a failure to fetch."""
 
 
 @dataclass
@@ -80,7 +95,13 @@ class FetchResult:
     duration_ms: int = 0
     error: str | None = None
     error_kind: str | None = None  # timeout | network | http_status | too_large | unsupported_type |
-    # blocked_address | bad_url | redirects
+    # blocked_address | bad_url | redirects | retry_later | meta_refresh | bad_encoding
+    # Seconds the server asked us to wait (Retry-After on the last answer), so the next check is not
+    # scheduled before it.
+    retry_after: float | None = None
+    # Client-side redirects followed to reach `url`, in order (the watched URL first).
+    refreshed_from: list[str] = field(default_factory=list)
+    refresh_header: str | None = None  # the response's Refresh header, if any
 
 
 @dataclass
@@ -135,16 +156,35 @@ class Fetcher:
             await client.__aexit__(exc_type, exc, tb)
 
     async def fetch(self, request: FetchRequest) -> FetchResult:
+        """Fetch with retries, all within `request.budget`. Waits the server asks for (Retry-After)
+        are honoured only while short (`retry_after_max`) and inside the budget; a longer one ends
+        the fetch now as `retry_later`, with `retry_after` set, rather than sleeping through it."""
         if self._client is None:
             raise RuntimeError("Fetcher must be used as 'async with Fetcher(...) as fetcher'")
         started = time.monotonic()
+        deadline = None if request.budget is None else started + request.budget
         attempts = 0
         while True:
             attempts += 1
-            outcome = await self._attempt(self._client, request)
+            timeout = request.timeout
+            if deadline is not None:
+                timeout = min(timeout, deadline - time.monotonic())
+            outcome = await self._attempt(self._client, request, max(timeout, 0.001))
+            retry_after = outcome.retry_after
+            outcome.result.retry_after = retry_after
             if not outcome.retryable or attempts > request.retries:
                 break
-            await self._sleep(self._delay(attempts, outcome.retry_after))
+            left = None if deadline is None else deadline - time.monotonic()
+            if retry_after is not None and retry_after > min(
+                self.policy.retry_after_max, left if left is not None else retry_after
+            ):
+                _postpone(outcome.result, retry_after, left, self.policy.retry_after_max)
+                break
+            delay = self._delay(attempts, retry_after)
+            if left is not None and delay >= left:
+                # No time left in this check for the wait and another attempt: stop with what we have.
+                break
+            await self._sleep(delay)
         result = outcome.result
         result.attempts = attempts
         result.duration_ms = int((time.monotonic() - started) * 1000)
@@ -157,16 +197,39 @@ class Fetcher:
         ceiling = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (attempt - 1))
         return random.uniform(0.0, ceiling)
 
-    async def _attempt(self, client: httpx.AsyncClient, request: FetchRequest) -> _Outcome:
-        """One attempt: the request and every redirect hop it leads to."""
+    async def _attempt(self, client: httpx.AsyncClient, request: FetchRequest, timeout: float) -> _Outcome:
+        """One attempt: the request, its HTTP redirects, and the client-side redirects (meta refresh,
+        Refresh header) of the pages it reaches, each hop through the same address guard."""
         url = request.url
-        origin = _origin(url)
+        trail: list[str] = []  # pages that refreshed, in order
+        while True:
+            outcome = await self._http_attempt(client, request, url, timeout)
+            if trail and not outcome.result.ok and not outcome.retryable:
+                return _refresh_not_followed(trail[-1], url, outcome.result.error or "it failed")
+            target = _refresh_target(outcome.result, self.policy.refresh_max_delay)
+            if target is None:
+                outcome.result.refreshed_from = trail
+                return outcome
+            trail.append(outcome.result.url)
+            if target in trail:
+                return _refresh_not_followed(trail[-1], target, "it leads back to a page already visited")
+            if len(trail) > self.policy.max_refreshes:
+                return _refresh_not_followed(
+                    trail[-1], target, f"more than {self.policy.max_refreshes} client-side redirects"
+                )
+            url = target
+
+    async def _http_attempt(
+        self, client: httpx.AsyncClient, request: FetchRequest, url: str, timeout: float
+    ) -> _Outcome:
+        """One request and every HTTP redirect hop it leads to."""
+        origin = _origin(request.url)
         for _hop in range(self.policy.max_redirects + 1):
             problem = _check_scheme(url)
             if problem is not None:
                 return _fail(url, "bad_url", problem)
             headers = self._headers(request, same_origin=_origin(url) == origin)
-            outcome, location = await self._request(client, url, headers, request.timeout)
+            outcome, location = await self._request(client, url, headers, timeout)
             if location is None:
                 if outcome.result.not_modified:
                     # A 304 need not repeat the validators; keep the ones that produced it.
@@ -270,8 +333,13 @@ class Fetcher:
         result = FetchResult(
             url, ok=True, status=status, media_type=media_type, body=body, **_validators(response)
         )
+        result.refresh_header = response.headers.get("refresh")
         if media_type in TEXT_TYPES:
-            result.text, result.encoding = decode_body(body, response.headers.get("content-type"), media_type)
+            decoded = decode_text(body, response.headers.get("content-type"), media_type)
+            result.text, result.encoding = decoded.text, decoded.encoding
+            if decoded.problem:
+                # What the site served cannot be read reliably: a suspect capture, never a version.
+                result.ok, result.error_kind, result.error = False, "bad_encoding", decoded.problem
         return _Outcome(result)
 
 
@@ -279,6 +347,39 @@ def _fail(
     url: str, kind: str, message: str, *, status: int | None = None, retryable: bool = False
 ) -> _Outcome:
     return _Outcome(FetchResult(url, ok=False, status=status, error=message, error_kind=kind), retryable)
+
+
+def _refresh_target(result: FetchResult, max_delay: float) -> str | None:
+    """Where an HTML page sends the browser by <meta http-equiv="refresh"> or a Refresh header, if it
+    does so promptly (within `max_delay` seconds) and to another page; else None."""
+    if not result.ok or result.media_type not in HTML_TYPES or result.text is None:
+        return None
+    delay, target = get_meta_refresh(result.text, result.url, max_scan=_REFRESH_SCAN)
+    if target is None and result.refresh_header:
+        # The header has the meta element's syntax: let the same parser read it.
+        meta = f'<meta http-equiv="refresh" content="{html.escape(result.refresh_header)}">'
+        delay, target = get_meta_refresh(meta, result.url)
+    if target is None or delay is None or delay > max_delay:
+        return None
+    target = str(httpx.URL(target).copy_with(fragment=None)) if _check_scheme(target) is None else target
+    if target == str(httpx.URL(result.url).copy_with(fragment=None)):
+        return None  # a page that reloads itself has not moved
+    return target
+
+
+def _refresh_not_followed(page: str, target: str, why: str) -> _Outcome:
+    message = f"the page at {page} redirects (meta refresh) to {target}, not followed: {why}"
+    return _fail(page, "meta_refresh", message)
+
+
+def _postpone(result: FetchResult, wait: float, left: float | None, limit: float) -> None:
+    """Turn a retryable answer with a long Retry-After into `retry_later`: the fetch ends now."""
+    bound = limit if left is None else min(limit, max(left, 0.0))
+    result.error_kind = "retry_later"
+    result.error = (
+        f"{result.error or 'the server is unavailable'}; it asks to retry after {wait:g}s, longer than "
+        f"this check may wait ({bound:.0f}s): the next check is due after that"
+    )
 
 
 def _status_text(response: httpx.Response) -> str:
@@ -346,19 +447,10 @@ _BINARY_MAGIC = (
     b"RIFF",
     b"\x00\x00\x01\x00",
 )
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with the UTF-16 LE one
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
 def sniff_media_type(body: bytes) -> str:
     """Guess the type of an untyped body: PDF, HTML, or plain text; octet-stream when binary."""
     head = body[:1024]
-    bom = _bom_encoding(head)
+    bom = bom_encoding(head)
     if bom is not None:
         head = head.decode(bom, errors="replace").encode("ascii", errors="replace")
     stripped = head.lstrip()
@@ -370,77 +462,6 @@ def sniff_media_type(body: bytes) -> str:
     if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
         return "application/octet-stream"
     return "text/plain"
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-# WHATWG: these labels mean windows-1252 on the web; pages labelled latin-1 routinely use 0x80-0x9F.
-_WEB_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
-
-
-def decode_body(body: bytes, content_type: str | None, media_type: str) -> tuple[str, str]:
-    """Decode a text body; returns (text, encoding used).
-
-    Order: BOM (it cannot be wrong, and browsers let it win), header charset, HTML <meta>/XML
-    declaration, strict UTF-8, then charset_normalizer's guess.
-    """
-    encoding = (
-        _bom_encoding(body)
-        or _known(_header_charset(content_type))
-        or (_known(_document_charset(body)) if media_type in HTML_TYPES else None)
-    )
-    if encoding is None:
-        try:
-            return body.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            best = charset_normalizer.from_bytes(body[:200_000]).best()
-            encoding = _known(best.encoding) if best is not None else None
-            encoding = encoding or "utf-8"
-    # "utf-8-sig"/"utf-16"/"utf-32" consume the BOM; a stray U+FEFF would otherwise lead the text.
-    codec = {"utf-8": "utf-8-sig"}.get(encoding, encoding)
-    return body.decode(codec, errors="replace"), _display_name(encoding)
-
-
-def _bom_encoding(data: bytes) -> str | None:
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name
-    return None
-
-
-def _header_charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    for param in content_type.split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip("\"'") or None
-    return None
-
-
-def _document_charset(body: bytes) -> str | None:
-    head = body[:4096]
-    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
-    if match is None:
-        return None
-    label = match.group(1).decode("ascii")
-    # A UTF-16 label read through an ASCII-compatible scan is necessarily wrong (WHATWG says utf-8).
-    return "utf-8" if label.lower().replace("_", "-").startswith("utf-16") else label
-
-
-def _known(label: str | None) -> str | None:
-    """The Python codec name for a charset label, or None when Python has no such codec."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    return _WEB_ALIASES.get(name, name)
-
-
-def _display_name(codec_name: str) -> str:
-    return {"cp1252": "windows-1252"}.get(codec_name, codec_name)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -5,7 +5,11 @@ an event and its alerts commit together. Never doubled: `deliver_pending` claims
 guarded UPDATE (a lease in `claimed_until`) before sending, so a daemon and `notify flush` cannot both
 send it, and marks it sent in its own transaction. A target with several URLs records which URLs
 already accepted a message (`payload["delivered"]`), so a retry does not repeat them. Delivery is
-at-least-once: a crash between a send and its "sent" mark re-sends that one message after the lease.
+at-least-once: a crash between a send and its "sent" mark re-sends that one message after the lease,
+and a send that timed out after the request went out (the receiver may have accepted it) is retried
+only `resend_after_timeout` later. Every message carries a stable id (`message_id`: a header and a
+JSON field of webhooks, the e-mail Message-ID), the same on every retry, so a receiver can drop the
+rare copy.
 
 Logs name the target, never its URLs: apprise URLs hold tokens and passwords (see monitor.secrets).
 """
@@ -16,15 +20,12 @@ import hashlib
 import logging
 import os
 import random
-import re
 import socket
-import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -32,11 +33,19 @@ from sqlalchemy.orm import Session, selectinload
 
 from monitor.changes import severity_rank
 from monitor.config import Config, TargetConfig
+from monitor.outbound import (
+    AmbiguousDelivery,
+    DeliveryError,
+    apprise_send,
+    prepare_url,
+)
 from monitor.render import Message, channel_for, render_change, render_digest, render_ops, sample_event
 from monitor.secrets import mask_text, mask_url
 from monitor.store import Event, Notification, Store, Watch, utcnow
 
 log = logging.getLogger("monitor.notify")
+# Bookkeeping kept in Notification.payload, never shown in a message.
+_PRIVATE_KEYS = frozenset({"delivered", "hold_until"})
 
 OPS_KINDS = ("failing", "suspect", "recovered")
 # A claim covers one send (rows are claimed one at a time, right before sending), so it can be short:
@@ -57,10 +66,6 @@ class DeliveryStats:
     failed: int = 0  # attempts that failed and will be retried
     deferred: int = 0  # not tried now: backoff, digest window still open, or claimed by another sender
     gave_up: int = 0  # failed for the last time (status "failed"; `notify flush` retries them)
-
-
-class DeliveryError(Exception):
-    """A message was not accepted; the text is safe to log (no secrets)."""
 
 
 # -- secrets out of logs -------------------------------------------------------------------------
@@ -186,35 +191,22 @@ def enqueue_ops(
     return row
 
 
-# -- sending with apprise ------------------------------------------------------------------------
+# -- sending -------------------------------------------------------------------------------------
 
 
-def _safe_filename(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")[:100] or "attachment"
-
-
-def apprise_send(url: str, message: Message) -> None:
-    """Send one message to one apprise URL; raises DeliveryError (with apprise's own reason)."""
-    import apprise
-
-    ap = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))
-    if not ap.add(url):
-        raise DeliveryError("not a valid apprise URL (or its plugin is unavailable)")
-    # Attachments go through files: the email plugin reads them by path; the directory is removed after.
-    with tempfile.TemporaryDirectory(prefix="policy-monitor-") as tmp:
-        attach = None
-        if message.attachments:
-            attach = apprise.AppriseAttachment()
-            for name, data, _mime in message.attachments:
-                path = Path(tmp) / _safe_filename(name)
-                path.write_bytes(data)
-                attach.add(str(path))
-        result = ap.notify(
-            body=message.body, title=message.title, body_format=message.body_format, attach=attach
-        )
-        if not result:
-            reasons = [e.message for e in result.logs() if str(e.level).upper() in ("WARNING", "ERROR")]
-            raise DeliveryError("; ".join(dict.fromkeys(reasons)) or "the service did not accept the message")
+def message_id(rows: list[Notification]) -> str:
+    """The stable id of the message these outbox rows make: the same on every retry and after a
+    restart, different for every other message. One change row: its event (so every target of an
+    event names it alike); an ops alert: its row; a digest: the rows it gathers."""
+    if len(rows) == 1 and rows[0].kind == "change" and rows[0].event_id is not None:
+        event = rows[0].event
+        stamp = f"-{event.created_at:%Y%m%d%H%M%S}" if event is not None and event.created_at else ""
+        return f"pm-event-{rows[0].event_id}{stamp}"
+    if len(rows) == 1:
+        stamp = f"-{rows[0].created_at:%Y%m%d%H%M%S}" if rows[0].created_at else ""
+        return f"pm-{rows[0].kind}-{rows[0].id}{stamp}"
+    digest = hashlib.sha256(",".join(str(r.id) for r in sorted(rows, key=lambda r: r.id)).encode())
+    return f"pm-digest-{rows[0].target}-{digest.hexdigest()[:16]}"
 
 
 def _url_key(url: str) -> str:
@@ -227,9 +219,12 @@ def _send_to_target(
     render: Callable[[str], Message],
     delivered: set[str],
     sender: Sender,
-) -> list[str]:
-    """Send to every URL of the target not yet in `delivered` (updated in place); the masked errors."""
+    msg_id: str | None = None,
+) -> tuple[list[str], bool]:
+    """Send to every URL of the target not yet in `delivered` (updated in place). Returns the masked
+    errors, and whether any failure was ambiguous (sent, but no answer: it may have arrived)."""
     errors: list[str] = []
+    ambiguous = False
     for url in target.urls:
         key = _url_key(url)
         if key in delivered:
@@ -238,19 +233,25 @@ def _send_to_target(
             message = render(channel_for(url))
             if channel_for(url) == "email" and not target.attach_report:
                 message.attachments = []
-            ok = sender(url, message)
+            # apprise gets the URL as sent (timeouts, id headers); a replacement sender (tests of
+            # the outbox logic) gets the configured URL, as its contract says.
+            if sender is apprise_send:
+                ok = apprise_send(prepare_url(url, target, msg_id), message)
+            else:
+                ok = sender(url, message)
         except Exception as exc:  # a plugin or rendering bug must not stop the other rows
             ok, reason = (
                 False,
                 f"{type(exc).__name__}: {exc}" if not isinstance(exc, DeliveryError) else str(exc),
             )
+            ambiguous = ambiguous or isinstance(exc, AmbiguousDelivery)
         else:
             reason = "the service did not accept the message"
         if ok is False:
             errors.append(f"{mask_url(url)}: {mask_text(reason, target.urls)}")
         else:
             delivered.add(key)
-    return errors
+    return errors, ambiguous
 
 
 # -- the outbox sender ---------------------------------------------------------------------------
@@ -262,7 +263,23 @@ def _owner_token(owner: str) -> str:
     return f"{base[:60]}/{uuid.uuid4().hex[:12]}"
 
 
-def _claim(store: Store, ids: list[int], statuses: tuple[str, ...], now: datetime, token: str) -> list[int]:
+def claim_lease(target: TargetConfig | None) -> timedelta:
+    """How long a claim lasts: longer than the slowest send to the target may take, so another
+    sender never takes a row over while this one still waits for the receiver's answer."""
+    if target is None:
+        return LEASE
+    per_url = target.connect_timeout + target.timeout + 30
+    return max(LEASE, timedelta(seconds=per_url * len(target.urls)))
+
+
+def _claim(
+    store: Store,
+    ids: list[int],
+    statuses: tuple[str, ...],
+    now: datetime,
+    token: str,
+    lease: timedelta = LEASE,
+) -> list[int]:
     """Claim rows that are still unsent and unclaimed (or whose claim lapsed); the ids we got."""
     if not ids:
         return []
@@ -274,7 +291,7 @@ def _claim(store: Store, ids: list[int], statuses: tuple[str, ...], now: datetim
                 Notification.status.in_(statuses),
                 or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
             )
-            .values(claimed_until=now + LEASE, claimed_by=token)
+            .values(claimed_until=now + lease, claimed_by=token)
             .execution_options(synchronize_session=False)
         )
     with store.session() as s:
@@ -303,8 +320,7 @@ def _load(store: Store, ids: list[int]) -> list[Notification]:
 def _mark_sent(store: Store, rows: list[Notification], now: datetime, token: str, delivered: set[str]) -> int:
     with store.session() as s:
         for row in rows:
-            payload = dict(row.payload or {})
-            payload.pop("delivered", None)
+            payload = {k: v for k, v in (row.payload or {}).items() if k not in _PRIVATE_KEYS}
             s.execute(
                 update(Notification)
                 .where(Notification.id == row.id, Notification.claimed_by == token)
@@ -338,14 +354,21 @@ def _mark_failed(
     error: str,
     delivered: set[str],
     stats: DeliveryStats,
+    ambiguous: bool = False,
 ) -> None:
+    """Record a failed attempt. After an ambiguous one (sent, no answer) the next attempt waits
+    at least `resend_after_timeout`, and `payload["hold_until"]` keeps `notify flush` from it too."""
     max_attempts = config.notify.max_attempts
+    hold_until = now + timedelta(seconds=config.notify.resend_after_timeout) if ambiguous else now
     with store.session() as s:
         for row in rows:
             attempts = row.attempts + 1
             give_up = attempts >= max_attempts
-            delay = retry_delay(config, row.attempts)
+            delay = max(retry_delay(config, row.attempts), hold_until - now)
             payload = dict(row.payload or {})
+            payload.pop("hold_until", None)
+            if ambiguous:
+                payload["hold_until"] = hold_until.isoformat()
             if delivered:
                 payload["delivered"] = sorted(delivered)
             s.execute(
@@ -378,7 +401,7 @@ def _mark_failed(
 
 def _renderer(row: Notification) -> Callable[[str], Message]:
     if row.kind == "ops":
-        payload = {k: v for k, v in (row.payload or {}).items() if k != "delivered"}
+        payload = {k: v for k, v in (row.payload or {}).items() if k not in _PRIVATE_KEYS}
         return lambda channel: render_ops(payload, channel)
     event = row.event
     if event is None:
@@ -402,17 +425,30 @@ def _deliver(
     # A URL is skipped only if it accepted the message for every row (digests are re-sent whole).
     keys = [set((r.payload or {}).get("delivered", [])) for r in rows]
     delivered = set.intersection(*keys) if keys else set()
+    ambiguous = False
     if target is None:
         errors = [f"target {name!r} is not in the config"]
     elif render is None:
         errors = ["nothing to render"]
     else:
-        errors = _send_to_target(target, render, delivered, sender)
+        errors, ambiguous = _send_to_target(target, render, delivered, sender, message_id(rows))
     if errors:
-        _mark_failed(store, config, rows, now, token, "; ".join(errors), delivered, stats)
+        _mark_failed(store, config, rows, now, token, "; ".join(errors), delivered, stats, ambiguous)
     else:
         stats.sent += _mark_sent(store, rows, now, token, delivered)
         log.info("sent %d notification(s) to target %r", len(rows), name)
+
+
+def held_until(payload: dict[str, Any] | None) -> datetime | None:
+    """Until when a row waits after an ambiguous send (see _mark_failed), or None."""
+    value = (payload or {}).get("hold_until")
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _digest_boundary(ref: datetime, digest: str) -> datetime:
@@ -454,6 +490,7 @@ def deliver_pending(
                 Notification.next_attempt_at,
                 Notification.created_at,
                 Notification.claimed_until,
+                Notification.payload,
             )
             .where(Notification.status.in_(statuses))
             .order_by(Notification.next_attempt_at, Notification.id)
@@ -477,6 +514,8 @@ def deliver_pending(
     for c in candidates:
         if c.claimed_until is not None and c.claimed_until >= now:
             stats.deferred += 1  # another sender has it right now
+        elif (held := held_until(c.payload)) is not None and held > now:
+            stats.deferred += 1  # sent without an answer: wait for the receiver, even on a flush
         elif c.kind == "change" and c.target in digest_targets:
             groups[c.target].append(c)
         elif ignore_backoff or c.next_attempt_at <= now:
@@ -484,8 +523,10 @@ def deliver_pending(
         else:
             stats.deferred += 1
 
+    leases = {name: claim_lease(t) for name, t in targets.items()}
+    target_of = {c.id: c.target for c in candidates}
     for rid in singles:
-        got = _claim(store, [rid], statuses, now, token)
+        got = _claim(store, [rid], statuses, now, token, leases.get(target_of[rid], LEASE))
         if not got:
             stats.deferred += 1
             continue
@@ -507,7 +548,7 @@ def deliver_pending(
         if not (ignore_backoff or due):
             stats.deferred += len(group)
             continue
-        got = _claim(store, [c.id for c in group], statuses, now, token)
+        got = _claim(store, [c.id for c in group], statuses, now, token, leases.get(name, LEASE))
         stats.deferred += len(group) - len(got)
         if got:
             _deliver_digest(store, config, got, now, token, sender, stats)
@@ -549,18 +590,21 @@ def send_test(config: Config, target: str) -> bool:
         msg.title = "[TEST] " + msg.title
         return msg
 
-    errors = _send_to_target(tc, render, set(), apprise_send)
+    errors, _ambiguous = _send_to_target(tc, render, set(), apprise_send, f"pm-test-{uuid.uuid4().hex[:12]}")
     for error in errors:
         log.warning("test alert to target %r failed: %s", target, error)
     return not errors
 
 
-def pending_rows(store: Store, config: Config | None = None) -> list[dict[str, Any]]:
+def pending_rows(
+    store: Store, config: Config | None = None, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """What is waiting, for `notify pending`: one dict per pending or failed row, oldest first, with
-    a `why` explaining the wait. Errors are masked (with the config's URLs when given)."""
+    a `why` explaining the wait (as of `now`, default the current time). Errors are masked (with the
+    config's URLs when given)."""
     secrets: Iterable[str] = target_secrets(config) if config else []
     digests = {n: t.digest for n, t in config.notify.targets.items() if t.digest != "none"} if config else {}
-    now = utcnow()
+    now = now or utcnow()
     out: list[dict[str, Any]] = []
     with store.session() as s:
         rows = s.execute(
@@ -575,6 +619,11 @@ def pending_rows(store: Store, config: Config | None = None) -> list[dict[str, A
                 why = f"gave up after {n.attempts} attempts (notify flush retries it)"
             elif n.claimed_until is not None and n.claimed_until >= now:
                 why = "being sent now"
+            elif (held := held_until(n.payload)) is not None and held > now:
+                why = (
+                    f"sent without an answer in time; held until {held:%Y-%m-%d %H:%M:%S} UTC so a slow "
+                    "receiver is not sent it twice (a resend carries the same id)"
+                )
             elif n.kind == "change" and n.target in digests:
                 why = f"held for the {digests[n.target]} digest"
             elif n.attempts:

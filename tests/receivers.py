@@ -113,12 +113,16 @@ class ReceivedPost:
 
 class WebhookReceiver:
     """Records every POST. `fail_next` answers that many requests with `fail_status` first (a receiver
-    that is down or broken); `stop()`/`start()` close and reopen the same port (connection refused)."""
+    that is down or broken); `stop()`/`start()` close and reopen the same port (connection refused).
+    `delay` seconds pass between receiving a request and answering it (a slow receiver that does
+    accept); `received` logs every request, accepted or not."""
 
     def __init__(self) -> None:
         self.host = "127.0.0.1"
         self.port = 0
         self.posts: list[ReceivedPost] = []  # accepted (2xx) requests only
+        self.received: list[ReceivedPost] = []  # every request, in arrival order
+        self.delay = 0.0
         self.attempts = 0  # every request, accepted or not
         self.fail_next = 0
         self.fail_status = 500
@@ -137,6 +141,7 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver._lock:
+                    receiver.received.append(ReceivedPost(self.path, dict(self.headers.items()), body))
                     receiver.attempts += 1
                     failing = receiver.fail_next > 0
                     if failing:
@@ -144,11 +149,16 @@ class WebhookReceiver:
                     else:
                         receiver.posts.append(ReceivedPost(self.path, dict(self.headers.items()), body))
                 status = receiver.fail_status if failing else 200
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender stopped waiting (its read timeout): what slow-receiver tests are about
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean

@@ -361,6 +361,8 @@ async def test_429_honours_retry_after_zero(http_server: LocalHTTPServer) -> Non
 
 
 async def test_retry_after_is_capped(http_server: LocalHTTPServer) -> None:
+    # Issue 8, item 3: a wait longer than the cap is not slept (capped) any more; it ends the fetch
+    # at once and is handed to the caller, which schedules the next check after it.
     http_server.sequence(
         "/p", Response(503, headers={"Retry-After": "3600"}), Response(body="<html>ok</html>", headers=HTML)
     )
@@ -368,7 +370,19 @@ async def test_retry_after_is_capped(http_server: LocalHTTPServer) -> None:
 
     result = await fetch(http_server.url("/p"), policy=FetchPolicy(retry_after_max=7.5), delays=delays)
 
-    assert result.ok and delays == [7.5]
+    assert not result.ok and result.error_kind == "retry_later" and result.retry_after == 3600.0
+    assert delays == [] and http_server.count("/p") == 1 and result.status == 503
+
+
+async def test_retry_after_within_the_cap_is_honoured(http_server: LocalHTTPServer) -> None:
+    http_server.sequence(
+        "/p", Response(503, headers={"Retry-After": "5"}), Response(body="<html>ok</html>", headers=HTML)
+    )
+    delays: list[float] = []
+
+    result = await fetch(http_server.url("/p"), policy=FetchPolicy(retry_after_max=7.5), delays=delays)
+
+    assert result.ok and delays == [5.0] and result.attempts == 2
 
 
 async def test_5xx_after_retries_is_an_error_with_status(http_server: LocalHTTPServer) -> None:

@@ -1,0 +1,208 @@
+"""Turning a fetched text body into str: which charset to believe, and whether the result is sound.
+
+Servers and pages contradict each other: one node behind a load balancer says `charset=iso-8859-1`
+for UTF-8 bytes whose `<meta>` says utf-8; an old CMS says utf-8 for windows-1252 bytes. Decoding
+with the wrong label turns every accented letter or curly quote into mojibake ("fÃ¼r", "â€œ"), and
+that would be stored as a new version and alerted as a change. So the labels are candidates, tried
+in a fixed order, and a candidate is taken only if the bytes decode strictly *and* the text does not
+look like mojibake (ftfy's detector, see `looks_like_mojibake`). When no candidate gives sound text
+the body is decoded as well as it can be and `Decoded.problem` says why it is not to be trusted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import charset_normalizer
+import ftfy.badness
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# WHATWG: these labels mean windows-1252 on the web; pages labelled latin-1 routinely use 0x80-0x9F.
+_WEB_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+_CODE_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+# ftfy's detector is made for short strings; long pages are judged in slices so that one bad run is
+# not diluted, and the scan stays linear.
+_SLICE = 20_000
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """`text` decoded with `encoding` (a display name such as "utf-8" or "windows-1252");
+    `problem` is None for sound text, else why the text cannot be trusted (for a suspect reason)."""
+
+    text: str
+    encoding: str
+    problem: str | None = None
+
+
+def decode_text(body: bytes, content_type: str | None, media_type: str) -> Decoded:
+    """Decode a text body, choosing the charset by evidence.
+
+    Candidates, in order: the BOM (it cannot be wrong, and browsers let it win); utf-8 when the body
+    is valid UTF-8 and its own `<meta>`/XML declaration says utf-8 (a header contradicting both is
+    the misconfigured part); the header charset; the document's declaration; utf-8; and, only when
+    none of these decodes the bytes at all, charset_normalizer's guess. The first candidate that
+    decodes strictly into text without mojibake wins. If none does, the first candidate is decoded
+    with replacement characters and `problem` names what is wrong.
+    """
+    bom = _bom_encoding(body)
+    header = _known(_header_charset(content_type))
+    declared = _known(_document_charset(body)) if media_type in HTML_TYPES else None
+    candidates: list[str] = []
+    if bom:
+        candidates.append(bom)
+    if declared == "utf-8" and _is_utf8(body):
+        candidates.append("utf-8")
+    candidates += [c for c in (header, declared, "utf-8") if c]
+    candidates = list(dict.fromkeys(candidates))
+    # A statistical guess only for bytes that no label fits: where a label decodes them cleanly but
+    # the text is mojibake, the page itself is garbled, and some far-off codec (a CJK one, say) that
+    # turns the garbage into "plausible" text would only hide that.
+    if not any(_decodes(body, c) for c in candidates):
+        guess = _guess(body)
+        if guess and guess not in candidates:
+            candidates.append(guess)
+
+    first_problem: str | None = None
+    for encoding in candidates:
+        try:
+            text = body.decode(_codec(encoding))
+        except (UnicodeDecodeError, LookupError):
+            first_problem = first_problem or f"the body is not valid {_display_name(encoding)}"
+            continue
+        sample = looks_like_mojibake(_without_code(text) if media_type in HTML_TYPES else text)
+        if sample is None:
+            return Decoded(text, _display_name(encoding))
+        first_problem = first_problem or (
+            f"decoded as {_display_name(encoding)} the text looks like mojibake (e.g. {sample!r})"
+        )
+    # Nothing sound: decode as the best-ranked label says, and say why it cannot be trusted.
+    encoding = candidates[0]
+    text = body.decode(_codec(encoding), errors="replace")
+    # U+FFFD written by the site itself (valid UTF-8) is its text, not our decoding failing.
+    literal = body.count(b"\xef\xbf\xbd") if encoding == "utf-8" else 0
+    replaced = text.count("\ufffd") - literal
+    detail = f"; {replaced} undecodable byte sequence(s)" if replaced > 0 else ""
+    problem = f"undecodable or garbled text: {first_problem or 'no charset fits'}{detail}"
+    return Decoded(text, _display_name(encoding), problem)
+
+
+def decode_body(body: bytes, content_type: str | None, media_type: str) -> tuple[str, str]:
+    """(text, encoding) as `decode_text` chooses them, for callers that need no verdict."""
+    decoded = decode_text(body, content_type, media_type)
+    return decoded.text, decoded.encoding
+
+
+def looks_like_mojibake(text: str) -> str | None:
+    """A short excerpt around the first mojibake-looking run (ftfy.badness), or None if none."""
+    for start in range(0, len(text), _SLICE):
+        # Overlap the slices a little so a run cut at a slice boundary is still seen.
+        chunk = text[start : start + _SLICE + 16]
+        if ftfy.badness.is_bad(chunk):
+            return _excerpt(chunk)
+    return None
+
+
+def _without_code(html: str) -> str:
+    """The HTML without the bodies of <script> and <style>: code (accent tables, escapes) is not text a
+    person reads, so it is not judged. One pass, linear even for unclosed tags."""
+    lowered = html.lower()
+    parts: list[str] = []
+    pos = 0
+    while (m := _CODE_OPEN.search(html, pos)) is not None:
+        parts.append(html[pos : m.start()])
+        end = lowered.find(f"</{m.group(1).lower()}", m.end())
+        if end < 0:
+            return "".join(parts)
+        pos = end
+    parts.append(html[pos:])
+    return " ".join(parts)
+
+
+def _excerpt(chunk: str) -> str:
+    # Point at the first non-ASCII character ftfy would change, for a readable reason.
+    for i, ch in enumerate(chunk):
+        if ord(ch) > 127 and ftfy.badness.is_bad(chunk[max(0, i - 12) : i + 12]):
+            return chunk[max(0, i - 12) : i + 12].strip()
+    return chunk[:24]
+
+
+def _is_utf8(body: bytes) -> bool:
+    return _decodes(body, "utf-8")
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(_codec(encoding))
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _guess(body: bytes) -> str | None:
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    return _known(best.encoding) if best is not None else None
+
+
+def _codec(encoding: str) -> str:
+    # "utf-8-sig"/"utf-16"/"utf-32" consume the BOM; a stray U+FEFF would otherwise lead the text.
+    return {"utf-8": "utf-8-sig"}.get(encoding, encoding)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding a byte-order mark at the start of `data` announces, if any."""
+    return _bom_encoding(data)
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
+def _document_charset(body: bytes) -> str | None:
+    head = body[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if match is None:
+        return None
+    label = match.group(1).decode("ascii")
+    # A UTF-16 label read through an ASCII-compatible scan is necessarily wrong (WHATWG says utf-8).
+    return "utf-8" if label.lower().replace("_", "-").startswith("utf-16") else label
+
+
+def _known(label: str | None) -> str | None:
+    """The Python codec name for a charset label, or None when Python has no such codec."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return _WEB_ALIASES.get(name, name)
+
+
+def _display_name(codec_name: str) -> str:
+    return {"cp1252": "windows-1252"}.get(codec_name, codec_name)

@@ -380,9 +380,43 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
             return ["sharing"] if mentions("sharing", sentence) else ["contact"]
         found = _dominant(near, share=1.0) or _dominant(sentence, share=1.0)
         return found or (["other"] if _SCOPE.search(sentence) else [])
-    # Neutral words (a number, "not", a name) take their meaning from the words around them first,
-    # then from the whole sentence.
+    # Neutral words that carry meaning (a number, "not", a name, "publicly") take their category from
+    # the words around them first, then from the whole sentence. Other words ("and", "e.g." -> "for
+    # example", "is" -> "are") are editing: the sentence's topics did not change.
+    if not any(_carries_meaning(w, edit) for w in edit.removed + edit.added):
+        return []
     return _dominant(near, share=1.0) or _dominant(sentence, share=1.0) or topic[:1]
+
+
+def _carries_meaning(w: Word, edit: Edit) -> bool:
+    """A changed word that changes what a sentence says about data without naming a category: a
+    negation, a swapped modal or quantifier, a period or amount, a country, a stance word. A product
+    or section name, a conjunction or a synonym does not."""
+    if w.key in STANCE_WORDS or w.key in NEGATIONS or w.key in COUNTRIES:
+        return True
+    if is_number(w.key):
+        return _is_measure(w, edit) or _is_contact_number(w, edit)
+    return (w.key in MODALS or w.key in QUANTIFIERS) and _weighty(w, edit)
+
+
+_PHONE = re.compile(r"^\+?[\d()][\d()\s./-]{5,}\d$")
+
+
+def _is_contact_number(w: Word, edit: Edit) -> bool:
+    """A phone number, or a house number or postcode in an address: how to reach the controller."""
+    if sum(c.isdigit() for c in w.key) >= 7 and _PHONE.match(w.key):
+        return True
+    return mentions("contact", _window(edit.before, (w,), 4) + " " + _window(edit.after, (w,), 4))
+
+
+# Words that change what is done with data without naming a category: who can see it, whether a
+# person has a choice, whether it identifies them.
+STANCE_WORDS = word_set(
+    "public publicly private privately optional mandatory required voluntary voluntarily explicit explicitly "
+    "automatic automatically manual manually permanent permanently temporary temporarily anonymous "
+    "anonymously identifiable aggregated aggregate sensitive unencrypted encrypted opt-in opt-out "
+    "öffentlich freiwillig verpflichtend publiquement obligatoire facultatif openbaar verplicht offentlig frivillig"
+)
 
 
 def _sentences_naming(edit: Edit) -> str:

@@ -25,6 +25,7 @@ from monitor.normalize import Word
 from monitor.sections import SectionPair, align_sections, heading_key
 from monitor.tokens import tokenize_block
 from monitor.veto import Veto, default_veto
+from monitor.whole import Position, changed_in_document, completes_cut_capture, rewrite_summary
 from monitor.worddiff import key_diff
 
 
@@ -79,78 +80,6 @@ def _prepare(section: Section | None, context: ChromeContext | None = None) -> _
 
 def _word_diff(old: _Side, new: _Side) -> list[tuple[int, int]]:
     return key_diff([w.key for w in old.words], [w.key for w in new.words])
-
-
-Position = tuple[int, int]  # (section index, ordinal of the word among the section's block words)
-
-
-def _stream(doc: Document) -> tuple[list[str], list[Position]]:
-    """Every word key of a document in reading order, headings included, with where each word sits.
-    A heading's words get negative ordinals: they match text but never stand for a block word."""
-    keys: list[str] = []
-    where: list[Position] = []
-    for si, section in enumerate(doc.sections):
-        if section.path:
-            for k, w in enumerate(tokenize_block(section.heading).words):
-                keys.append(w[1])
-                where.append((si, -1 - k))
-        n = 0
-        for block in section.blocks:
-            for w in tokenize_block(block.text).words:
-                keys.append(w[1])
-                where.append((si, n))
-                n += 1
-    return keys, where
-
-
-# The whole-document diff only filters; on a large rewrite its coarser answer just filters less.
-_DOCUMENT_DIFF_TIMEOUT = 0.5
-
-
-def _changed_in_document(old: Document, new: Document) -> tuple[set[Position], set[Position]]:
-    """Words that differ when the two versions are read as one stream each, ignoring sections.
-
-    Text that reads the same from start to end was only re-cut (a bold line that became a heading,
-    a heading that became a paragraph, a table of contents re-rendered): a section-level edit made
-    only of such words is layout, not a change of wording."""
-    old_keys, old_where = _stream(old)
-    new_keys, new_where = _stream(new)
-    removed: set[Position] = set()
-    added: set[Position] = set()
-    i = j = 0
-    for op, count in key_diff(old_keys, new_keys, _DOCUMENT_DIFF_TIMEOUT):
-        if op == 0:
-            i += count
-            j += count
-        elif op < 0:
-            removed.update(old_where[i : i + count])
-            i += count
-        else:
-            added.update(new_where[j : j + count])
-            j += count
-    return removed, added
-
-
-# Share of the old version's words that may differ when a new capture merely completes it.
-_COMPLETION_KEEPS = 0.98
-
-
-def _completes_cut_capture(old: Document, new: Document, removed: set[Position]) -> bool:
-    """The old capture stopped partway through a block that the new version has in full, and
-    nearly every old word is still read in order: the new version repairs a cut-off capture, it
-    does not change the policy."""
-    blocks = [b for s in old.sections for b in s.blocks]
-    if not blocks:
-        return False
-    text = blocks[-1].text.rstrip()
-    if len(text.split()) < 2 or text[-1] in ".!?;)\"'":
-        return False
-    old_words = sum(1 for p in _stream(old)[1] if p[1] >= 0)
-    if old_words == 0 or sum(1 for p in removed if p[1] >= 0) > (1 - _COMPLETION_KEEPS) * old_words:
-        return False
-    return any(
-        len(b.text) > len(text) and b.text.startswith(text) for s in new.sections for b in s.blocks
-    )
 
 
 class _UnionFind:
@@ -470,12 +399,15 @@ def _apply(change: Change, verdict: Verdict) -> Change:
 _COMPLETION_SUMMARY = "no substantive change: the previous capture was cut off and this one completes it"
 
 
-def _summary(report_changes: list[Change], categories: list[str], suspect_reason: str | None) -> str:
+def _summary(
+    report_changes: list[Change], categories: list[str], suspect_reason: str | None, rewrite: str | None = None
+) -> str:
     if suspect_reason:
         return f"suspect capture: {suspect_reason}"
     n = sum(1 for c in report_changes if c.substantive)
     if n:
-        return f"{n} substantive change{'s' if n != 1 else ''}: {', '.join(categories)}"
+        line = f"{n} substantive change{'s' if n != 1 else ''}: {', '.join(categories)}"
+        return f"{rewrite}. {line}" if rewrite else line
     if report_changes:
         k = len(report_changes)
         return f"no substantive change ({k} cosmetic change{'s' if k != 1 else ''})"
@@ -548,7 +480,7 @@ def compare_verdicts(
     old_doc = _doc_sentences(old)
     new_doc = _doc_sentences(new)
     vocabulary = old_doc.lower_words | new_doc.lower_words
-    doc_changed = _changed_in_document(old, new)
+    doc_changed = changed_in_document(old, new)
     doc_facts = (_facts_of(old), _facts_of(new))
 
     changes: list[Change] = []
@@ -592,7 +524,8 @@ def compare_verdicts(
         verdicts.append(verdict)
         changes.append(_apply(change, verdict))
 
-    completion = suspect_reason is None and _completes_cut_capture(old, new, doc_changed[0])
+    completion = suspect_reason is None and completes_cut_capture(old, new, doc_changed[0])
+    rewrite = None if suspect_reason or completion else rewrite_summary(old, new, doc_changed)
     if suspect_reason or completion:
         for c in changes:
             c.substantive, c.categories, c.severity = False, [], None
@@ -607,7 +540,7 @@ def compare_verdicts(
         suspect=suspect_reason is not None,
         suspect_reason=suspect_reason,
         changes=changes,
-        summary=_COMPLETION_SUMMARY if completion else _summary(changes, categories, suspect_reason),
+        summary=_COMPLETION_SUMMARY if completion else _summary(changes, categories, suspect_reason, rewrite),
         old_words=old.word_count,
         new_words=new.word_count,
     ), verdicts

@@ -200,17 +200,21 @@ class _Table:
         ]
         self.scan = re.compile(rf"[^{_WORD_CHAR}](?:{'|'.join(branches)})")
 
-    def finditer(self, low: str) -> list[tuple[int, str]]:
-        """(position, canonical value) of each entry found in lower-case `low`."""
+    def spans(self, low: str) -> list[tuple[int, int, str]]:
+        """(start, end, canonical value) of each entry found in lower-case `low`."""
         out = []
-        text = " " + low
-        for m in self.scan.finditer(text):
+        for m in self.scan.finditer(" " + low):
             pos = m.start()  # of the word in `low`: the scan starts one character early, on " " + low
             for name, entry in zip(self.names, self.entries, strict=True):
-                if entry.match(low, pos):
-                    out.append((pos, name))
+                hit = entry.match(low, pos)
+                if hit:
+                    out.append((pos, hit.end(), name))
                     break
         return out
+
+    def finditer(self, low: str) -> list[tuple[int, str]]:
+        """(position, canonical value) of each entry found in lower-case `low`."""
+        return [(start, name) for start, _, name in self.spans(low)]
 
     def search(self, low: str) -> bool:
         return bool(self.finditer(low))
@@ -224,8 +228,9 @@ _PURPOSES = _Table(V.PURPOSES)
 _COUNTRIES = _Table(list(V.COUNTRY_NAMES.items()))
 _UNITS, _UNIT_NAMES = _alternation([(u, p) for u, _, p in V.UNITS])
 _UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
-_OPEN, _OPEN_NAMES = _alternation([(v, p) for v, _, p in V.OPEN_PERIODS])
+_OPEN = _Table([(v, p) for v, _, p in V.OPEN_PERIODS])
 _OPEN_DAYS = {v: d for v, d, _ in V.OPEN_PERIODS}
+_HAS_DIGIT = re.compile(r"\d")
 # A number, a hyphen or space, a unit; a Latin or Cyrillic unit must end its word, a CJK one need not.
 _NUMBER_WORDS = {_unaccent(w): n for w, n in V.NUMBER_WORDS.items()}
 _NUMBER_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
@@ -284,6 +289,7 @@ _DATA_WORDS = _Scan(V.DATA_WORDS)
 _BUSINESS_SALE = _Scan(V.BUSINESS_SALE)
 _SALE_AS_RIGHT = _c(V.SALE_AS_RIGHT)
 _NEGATION = _Scan(V.NEGATION)
+_UNIT_WORDS = _Scan("|".join(p for _, _, p in V.UNITS))
 _CJK_NEGATION = _c(V.CJK_NEGATION)
 _POST_NEGATION = _c(V.POST_NEGATION)
 _EXCEPTION = _c(V.EXCEPTION)
@@ -422,7 +428,9 @@ def _number(word: str) -> float:
 def _periods(low: str, in_retention: bool) -> list[Fact]:
     text = _SPELLED_AND_DIGITS.sub(lambda m: m.group(1).rjust(len(m.group(0))), low) if "(" in low else low
     found: list[tuple[int, str, float | None]] = []
-    for m in _DURATION.finditer(text):
+    # Most sentences name no period: skip the costly scan unless a digit or a unit word is there.
+    durations = _DURATION.finditer(text) if _HAS_DIGIT.search(text) or _UNIT_WORDS.search(text) else ()
+    for m in durations:
         n, unit = _number(m.group(1) or m.group(2)), _UNIT_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
         if _NOT_A_PERIOD.search(text[max(0, m.start() - 20) : m.start()]) or _NOT_A_PERIOD_AFTER.match(
             text[m.end() :]
@@ -432,9 +440,7 @@ def _periods(low: str, in_retention: bool) -> list[Fact]:
             continue  # a calendar year ("2024年")
         shown = f"{n:g} {unit}{'' if n == 1 else 's'}"
         found.append((m.start(), shown, n * _UNIT_DAYS[unit]))
-    for m in _OPEN.finditer(text):
-        value = _OPEN_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
-        found.append((m.start(), value, _OPEN_DAYS[value]))
+    found += [(start, value, _OPEN_DAYS[value]) for start, value in _OPEN.finditer(text)]
     out = []
     for pos, value, days in found:
         kind = _period_kind(text, pos, in_retention)
@@ -533,7 +539,9 @@ def extract_facts(text: str, context: str = "") -> frozenset[Fact]:
         low = _lower(sentence)
         clauses = _clauses(low)
         # "Kept until you request deletion" states a period, not the right to deletion.
-        rights_text = _blank(low, _OPEN) if "until" in low else low
+        rights_text = low
+        for start, end, _ in _OPEN.spans(low) if "until" in low else ():
+            rights_text = rights_text[:start] + " " * (end - start) + rights_text[end:]
         in_context = _RIGHTS_CONTEXT.search(rights_text) or _RIGHTS_CONTEXT.search(ctx)
         facts += _rights(rights_text, clauses, bool(in_context))
         facts += _sale(low, clauses)

@@ -299,7 +299,7 @@ _NOT_PLACE = _c(V.COUNTRY_NOT_PLACE)
 _NOT_TRANSFER = _c(V.COUNTRY_NOT_TRANSFER)
 _NOT_A_PERIOD = _c(V.NOT_A_PERIOD)
 _NOT_A_PERIOD_AFTER = _c(V.NOT_A_PERIOD_AFTER)
-_OPT_OUT_OF = re.compile(r"opt(?:ing)?[- ]?out (?:of|from) [^.;,]{0,60}")
+_OPT_OUT_OF = re.compile(r"opt(?:ing)?[- ]?out (?:of|from) [^.;]{0,100}")
 _SENTENCE_CJK = re.compile(r"(?<=[。！？])")
 
 
@@ -389,7 +389,7 @@ def _rights(low: str, clauses: list[_Clause], in_context: bool) -> list[Fact]:
             continue
         if fact.value == "opt-out":
             # "Opt out of the sale" and "opt out of targeted advertising" are distinct rights.
-            tail = low[pos : pos + 70]
+            tail = re.split(r"[.;]", low[pos : pos + 110], maxsplit=1)[0]
             values = [
                 v
                 for w, v in (

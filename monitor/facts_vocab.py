@@ -58,7 +58,14 @@ RIGHTS: list[tuple[str, str, bool]] = [
         r"|\baccès\b|\bauskunft\w*|\bacceso\b|\binzage\b",
         False,
     ),
-    ("correction", r"\bcorrect(?:ed|ing|ion|ions)?\b|rectif\w*|berichtig\w*|\bcorrig\w*|\bcorrec\w*", False),
+    (
+        "correction",
+        # "correct" as a verb with its object (or in an enumeration of verbs), not "the correct process".
+        r"\bcorrect(?:ing)?\b(?=,|\.|;|$| (?:or |and )?(?:your|any|the|inaccurate|incomplete|outdated|personal|it\b"
+        r"|them|errors?|mistakes?|data|information|delet|eras|updat|amend|export|port|access|restrict|object))"
+        r"|\bcorrect(?:ed|ion|ions)\b|rectif\w*|berichtig\w*|\bcorrig\w*|\bcorrecci\w*|\bcorrectie\w*",
+        False,
+    ),
     (
         "deletion",
         r"\bdelet\w*|\beras\w*|be forgotten|\beffac\w*|\bsupprim\w*|suppression|lösch\w*|\bsupresión"
@@ -215,7 +222,11 @@ DATA: list[tuple[str, str]] = [
     ),
     ("usage data", r"usage (?:data|information)|log (?:files|data|information)"),
     ("credentials", r"passwords?|login credentials|account credentials|user ?names?"),
-    ("messages", r"\bmessages\b|chat (?:logs|history|content|messages)|content of (?:your )?communications"),
+    (
+        "messages",
+        r"(?:content of |your |private |direct |in-app )(?:messages|communications|chats)|messages (?:you|that you)"
+        r" (?:send|receive|exchange|post)|chat (?:logs|history|content|messages)",
+    ),
     (
         "sensitive data",
         r"racial|ethnic origin|religio\w* (?:beliefs|views)|political (?:opinions|views)"
@@ -250,7 +261,11 @@ PURPOSES: list[tuple[str, str]] = [
         r"personali[sz]\w*|personnalis\w*|personalisier\w*|personaliz\w*|customi[sz]\w*|tailor\w*"
         r"|recommendations?",
     ),
-    ("analytics", r"analytics?(?! (?:providers?|partners?|companies))|analy[sz]\w*|statisti\w*|measur\w*"),
+    (
+        "analytics",
+        r"analytics?(?! (?:providers?|partners?|companies))|analy[sz](?:e|es|ed|ing|is)\b|statistic\w*|measurement"
+        r"|measur(?:e|es|ing) (?:the )?(?:effectiveness|performance|use|usage|engagement|audiences?|traffic|how|reach)",
+    ),
     (
         "security and fraud prevention",
         r"\bfraud\w*|security purposes|(?:prevent|detect)\w* (?:and \w+ )?"

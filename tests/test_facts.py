@@ -630,3 +630,25 @@ def test_where_visitors_come_from_is_no_transfer():
         "If you are accessing our services from the EEA, the UK or Switzerland, we store your data in Canada."
     )
     assert {f for f in facts(text) if f[0] == "country"} == {("country", "Canada", False)}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("We push back when a request does not follow the correct process.", "right", "correction"),
+        ("We use physical security measures to prevent unauthorised access.", "purpose", "analytics"),
+        ("Processing of personal data for sending electronic messages.", "data", "messages"),
+    ],
+)
+def test_words_that_only_look_like_a_fact(text, kind, value):
+    assert not [f for f in facts(text) if f[:2] == (kind, value)]
+
+
+def test_opt_out_named_far_from_what_it_is_from():
+    text = (
+        "You may have the right to opt out of the processing of your personal data for cross-context "
+        "behavioral advertising."
+    )
+    assert {f for f in facts(text) if f[0] in ("right", "purpose")} == {
+        ("right", "opt-out of targeted advertising", False)
+    }

@@ -251,7 +251,7 @@ _ORG = re.compile(
 )
 _NOT_NAME_START = word_set("the our its their with and including such for to by from please we your a an")
 _LIST_INTRO = re.compile(
-    r"\b(?:such as|including(?: but not limited to)?|like|e\.g\.,?|for example,?|namely|notably)\s"
+    r"\b(?:such as|including(?: but not limited to)?|e\.g\.,?|for example,?|namely|notably)\s"
 )
 _LIST_SPLIT = re.compile(r",|;| and | or | & |/")
 

@@ -50,8 +50,8 @@ RIGHTS: list[tuple[str, str, bool]] = [
     ),
     (
         "access",
-        r"right to know\b|(?<!unauthori[sz]ed )\baccess(?:ing)?\b(?! controls?| to (?:our|the|this) "
-        r"(?:services?|site|website|platform|app))|know (?:what|which|whether|the categories)|(?:obtain"
+        r"right to know\b|(?<!unauthori[sz]ed )\baccess(?:ing)?\b(?! controls?| (?:to )?(?:our|the|this|these) "
+        r"(?:services?|site|websites?|platforms?|apps?|products?|features?|content|pages?))|know (?:what|which|whether|the categories)|(?:obtain"
         r"|receive|get|request) "
         r"an? copy(?![^.;]{0,50}(?:portable|machine-readable|structured))|\bconfirm(?:ation)? (?:whether"
         r"|that we)"
@@ -88,8 +88,10 @@ RIGHTS: list[tuple[str, str, bool]] = [
 ]
 # A clause about what people may ask for or do: only there do verbs like "delete" name a right.
 RIGHTS_CONTEXT = (
-    r"\bright|\brequest|\bask\b|\bentitled|\bexercis|\bchoices?\b|\byou (?:may|can|could"
-    r"|are (?:not )?able to|have|cannot|can.t)\b"
+    # "request" only as a person's request about their data, not "after your support request is closed".
+    r"\bright|\byou(?: may| can| could)?(?: also)? (?:request|ask)|\bask us|\brequest (?:that we|us to|access"
+    r"|deletion|correction|erasure|a copy)|\brequests? (?:to|for)\b|\bsubmit\w* a request|\bentitled|\bexercis"
+    r"|\bchoices?\b|\byou (?:may|can|could|are (?:not )?able to|have|cannot|can.t)\b"
     r"|\bdroit|\bvous pouvez|\bdemand|\brecht|\bsie können|\bantrag|\bderecho|\bpuede|\bsolicit|\bu kunt"
     r"|\bverzoek"
     r"|\bправ|\bвы можете|権利|請求|权利|请求"
@@ -145,7 +147,8 @@ RECIPIENTS: list[tuple[str, str]] = [
 DATA: list[tuple[str, str]] = [
     (
         "email address",
-        r"e-?mail address(?:es)?|\be-?mails?(?=\s*(?:,|;|/|\)|$| and\b| or\b))"
+        # A bare "email" is the datum only in a list ("name, email, phone"), not "send us an email".
+        r"e-?mail address(?:es)?|(?<=, )e-?mails?\b(?! (?:us|to|from))|\be-?mails?(?=\s*(?:,|;|/))"
         r"|adresse (?:e-mail|électronique)|e-mail-adresse|correo electrónico|e-mailadres",
     ),
     (
@@ -204,7 +207,7 @@ DATA: list[tuple[str, str]] = [
         r"|\bid cards?",
     ),
     ("contacts", r"contacts? lists?|address book|your contacts"),
-    ("photos", r"\bphotos?\b|photographs?|pictures"),
+    ("photos", r"\bphotos?\b|photographs?|your pictures"),
     (
         "voice recordings",
         r"voice (?:recordings?|data|commands|inputs?)|audio recordings?|call recordings?"
@@ -445,7 +448,7 @@ CONDITIONAL = r"^(?:if|unless|when|where|in case|si|wenn|falls|als|indien)\b[^,]
 SHARING_CONTEXT = (
     r"\bshar|disclos|\bprovid|\btransfer|\bsell|\bsold\b|\bsale\b|\bgive|\bsend|\bsent\b"
     r"|make (?:it )?available"
-    r"|\baccess\b|recipient|\breceiv|third part|\bpartag|communiqu|transmet|destinataire|weitergeb"
+    r"|\baccess to (?:your |the |this |such |personal )?(?:data|information)|recipient|\breceiv|third part|\bpartag|communiqu|transmet|destinataire|weitergeb"
     r"|weitergegeben"
     r"|übermitt|offenleg|empfänger|compart|\bceder|\bcomunic|destinatari|\bdelen|gedeeld|verstrek|doorgeg"
     r"|ontvanger|передав|передач|提供|共有|第三者|披露|共享"

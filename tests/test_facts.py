@@ -652,3 +652,17 @@ def test_opt_out_named_far_from_what_it_is_from():
     assert {f for f in facts(text) if f[0] in ("right", "purpose")} == {
         ("right", "opt-out of targeted advertising", False)
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You can access our services through a voice-enabled device, like Lumenvale Echo.",
+        "We delete the data of your support request after the processing of your request has been completed.",
+        "When you send email or other communication to us, we may retain it.",
+        "These companies make motion pictures and television.",
+    ],
+)
+def test_no_fact_in_passing_words(text):
+    got = {f for f in facts(text) if f[0] in ("right", "recipient", "data")}
+    assert got == set(), got

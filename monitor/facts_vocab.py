@@ -148,7 +148,7 @@ DATA: list[tuple[str, str]] = [
     (
         "email address",
         # A bare "email" is the datum only in a list ("name, email, phone"), not "send us an email".
-        r"e-?mail address(?:es)?|(?<=, )e-?mails?\b(?! (?:us|to|from))|\be-?mails?(?=\s*(?:,|;|/))"
+        r"e-?mail address(?:es)?|(?<=, )e-?mails?\b(?! (?:us|to|from|you|them)\b)|\be-?mails?(?=\s*(?:,|;|/))"
         r"|adresse (?:e-mail|électronique)|e-mail-adresse|correo electrónico|e-mailadres",
     ),
     (
@@ -406,8 +406,11 @@ DATA_WORDS = (
     r"\bdata\b|information|\bpersonal\b|details|données|informations|\bdaten\b|angaben|\bdatos\b|información"
     r"|[a-z]*gegevens|[a-zäöüß]+daten\b|данн\w*|информаци\w*|情報|データ|数据|信息|资料"
 )
-# A sale of the business (merger, insolvency) is not a sale of data.
-BUSINESS_SALE = r"business|assets|merger|acquisition|reorgani[sz]|bankrupt|insolven|substantially all|company"
+# A sale of the business (merger, insolvency), or of data that identifies no one, is not a sale of data.
+BUSINESS_SALE = (
+    r"business|assets|merger|acquisition|reorgani[sz]|bankrupt|insolven|substantially all|company"
+    r"|anonymi[sz]|aggregate|de-?identified|non-personal"
+)
 # Phrases naming a right or a link about sale ("opt out of the sale", "Do Not Sell My Info").
 SALE_AS_RIGHT = (
     r"opt(?:ing)?[- ]?out (?:of|from) (?:the |any )?(?:sale|selling|sharing)|do not sell (?:or share )?my"

@@ -666,3 +666,19 @@ def test_opt_out_named_far_from_what_it_is_from():
 def test_no_fact_in_passing_words(text):
     got = {f for f in facts(text) if f[0] in ("right", "recipient", "data")}
     assert got == set(), got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We may sell or give away anonymous or aggregate information.",
+        "If you buy or sell items on the marketplace and a dispute arises with another member, we use your "
+        "personal data to resolve it.",
+    ],
+)
+def test_no_sale_of_personal_data(text):
+    assert not [f for f in facts(text) if f[0] == "sale"]
+
+
+def test_personal_data_named_before_the_verb_is_sold():
+    assert ("sale", "sell", True) in facts("Your personal information is never sold.")

@@ -414,7 +414,11 @@ def _sale(low: str, clauses: list[_Clause]) -> list[Fact]:
     # The data sold is named near the verb ("we sell your data", "personal data is never sold"), not
     # in another part of the sentence ("if you sell items ..., we use your personal data").
     data_at = [start for start, _ in _DATA_WORDS.spans(text)]
-    found = [(start, end, "sell") for start, end in _SALE.spans(text) if any(-80 <= d - start <= 80 for d in data_at)]
+    found = [
+        (start, end, "sell")
+        for start, end in _SALE.spans(text)
+        if any(-80 <= d - start <= 80 for d in data_at)
+    ]
     found += [(m.start(), m.end(), "share for targeted advertising") for m in _SHARE_FOR_ADS.finditer(text)]
     out = []
     for start, end, value in found:

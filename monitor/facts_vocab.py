@@ -50,8 +50,10 @@ RIGHTS: list[tuple[str, str, bool]] = [
     ),
     (
         "access",
-        r"right to know\b|(?<!unauthori[sz]ed )\baccess(?:ing)?\b(?! controls?| (?:to )?(?:our|the|this|these) "
-        r"(?:services?|site|websites?|platforms?|apps?|products?|features?|content|pages?))|know (?:what|which|whether|the categories)|(?:obtain"
+        r"right to know\b|(?<!unauthori[sz]ed )\baccess(?:ing)?\b(?! controls?| (?:to )?(?:our|the|this"
+        r"|these) "
+        r"(?:services?|site|websites?|platforms?|apps?|products?|features?|content|pages?))|know (?:what"
+        r"|which|whether|the categories)|(?:obtain"
         r"|receive|get|request) "
         r"an? copy(?![^.;]{0,50}(?:portable|machine-readable|structured))|\bconfirm(?:ation)? (?:whether"
         r"|that we)"
@@ -61,8 +63,10 @@ RIGHTS: list[tuple[str, str, bool]] = [
     (
         "correction",
         # "correct" as a verb with its object (or in an enumeration of verbs), not "the correct process".
-        r"\bcorrect(?:ing)?\b(?=,|\.|;|$| (?:or |and )?(?:your|any|the|inaccurate|incomplete|outdated|personal|it\b"
-        r"|them|errors?|mistakes?|data|information|delet|eras|updat|amend|export|port|access|restrict|object))"
+        r"\bcorrect(?:ing)?\b(?=,|\.|;|$| (?:or |and )?(?:your|any|the|inaccurate|incomplete|outdated"
+        r"|personal|it\b"
+        r"|them|errors?|mistakes?|data|information|delet|eras|updat|amend|export|port|access|restrict"
+        r"|object))"
         r"|\bcorrect(?:ed|ion|ions)\b|rectif\w*|berichtig\w*|\bcorrig\w*|\bcorrecci\w*|\bcorrectie\w*",
         False,
     ),
@@ -90,7 +94,8 @@ RIGHTS: list[tuple[str, str, bool]] = [
 RIGHTS_CONTEXT = (
     # "request" only as a person's request about their data, not "after your support request is closed".
     r"\bright|\byou(?: may| can| could)?(?: also)? (?:request|ask)|\bask us|\brequest (?:that we|us to|access"
-    r"|deletion|correction|erasure|a copy)|\brequests? (?:to|for)\b|\bsubmit\w* a request|\bentitled|\bexercis"
+    r"|deletion|correction|erasure|a copy)|\brequests? (?:to|for)\b|\bsubmit\w* a request|\bentitled"
+    r"|\bexercis"
     r"|\bchoices?\b|\byou (?:may|can|could|are (?:not )?able to|have|cannot|can.t)\b"
     r"|\bdroit|\bvous pouvez|\bdemand|\brecht|\bsie können|\bantrag|\bderecho|\bpuede|\bsolicit|\bu kunt"
     r"|\bverzoek"
@@ -227,7 +232,8 @@ DATA: list[tuple[str, str]] = [
     ("credentials", r"passwords?|login credentials|account credentials|user ?names?"),
     (
         "messages",
-        r"(?:content of |your |private |direct |in-app )(?:messages|communications|chats)|messages (?:you|that you)"
+        r"(?:content of |your |private |direct |in-app )(?:messages|communications|chats)|messages (?:you"
+        r"|that you)"
         r" (?:send|receive|exchange|post)|chat (?:logs|history|content|messages)",
     ),
     (
@@ -266,8 +272,10 @@ PURPOSES: list[tuple[str, str]] = [
     ),
     (
         "analytics",
-        r"analytics?(?! (?:providers?|partners?|companies))|analy[sz](?:e|es|ed|ing|is)\b|statistic\w*|measurement"
-        r"|measur(?:e|es|ing) (?:the )?(?:effectiveness|performance|use|usage|engagement|audiences?|traffic|how|reach)",
+        r"analytics?(?! (?:providers?|partners?|companies))|analy[sz](?:e|es|ed|ing|is)\b|statistic\w*"
+        r"|measurement"
+        r"|measur(?:e|es|ing) (?:the )?(?:effectiveness|performance|use|usage|engagement|audiences?|traffic"
+        r"|how|reach)",
     ),
     (
         "security and fraud prevention",
@@ -451,7 +459,8 @@ CONDITIONAL = r"^(?:if|unless|when|where|in case|si|wenn|falls|als|indien)\b[^,]
 SHARING_CONTEXT = (
     r"\bshar|disclos|\bprovid|\btransfer|\bsell|\bsold\b|\bsale\b|\bgive|\bsend|\bsent\b"
     r"|make (?:it )?available"
-    r"|\baccess to (?:your |the |this |such |personal )?(?:data|information)|recipient|\breceiv|third part|\bpartag|communiqu|transmet|destinataire|weitergeb"
+    r"|\baccess to (?:your |the |this |such |personal )?(?:data|information)|recipient|\breceiv|third part"
+    r"|\bpartag|communiqu|transmet|destinataire|weitergeb"
     r"|weitergegeben"
     r"|übermitt|offenleg|empfänger|compart|\bceder|\bcomunic|destinatari|\bdelen|gedeeld|verstrek|doorgeg"
     r"|ontvanger|передав|передач|提供|共有|第三者|披露|共享"

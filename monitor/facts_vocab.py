@@ -384,7 +384,7 @@ COUNTRY_ABBREVIATIONS = {
 }
 # Mentions of a region that do not say data goes there.
 COUNTRY_NOT_PLACE = (
-    r"european commission|european data protection board|court of justice|\bgdpr\b"
+    r"(?:european|eu) commission|uk government|european data protection board|court of justice|\bgdpr\b"
     r"|\b(?:eu|swiss|switzerland|uk|united kingdom)[- ]u\.?s\.?(?: data privacy framework| privacy shield"
     r"| dpf)?"
     r"|\buk extension|\bswiss-us"
@@ -396,7 +396,7 @@ COUNTRY_NOT_TRANSFER = (
     r"|'re)(?: \w+){0,3}"
     r"|living) (?:of|in|from|within|outside)\b(?:(?!, (?:we|you|they|our|it|this)\b)[^.;:]){0,60}$"
     r"|representative|registered (?:office|address|in)|headquarter"
-    r"|incorporated|laws? of(?: the)? $|governed by|courts? of(?: the)? $|offices? in(?: the)? $"
+    r"|incorporated|laws? (?:of|in)(?: the)? $|governed by|courts? of(?: the)? $|offices? in(?: the)? $"
 )
 
 # Verbs of selling personal data (en, fr, es, de, nl, ru, ja, zh).

@@ -91,6 +91,13 @@ RIGHTS: list[tuple[str, str, bool]] = [
     ("appeal", r"\bappeal\w*", False),
 ]
 # A clause about what people may ask for or do: only there do verbs like "delete" name a right.
+# What an opt-out is from (a word within the clause after "opt out"): each is a right of its own.
+OPT_OUT_OBJECTS = [
+    ("sale", "opt-out of sale"),
+    ("sell", "opt-out of sale"),
+    ("advertis", "opt-out of targeted advertising"),
+    ("profil", "opt-out of profiling"),
+]
 RIGHTS_CONTEXT = (
     # "request" only as a person's request about their data, not "after your support request is closed".
     r"\bright|\byou(?: may| can| could)?(?: also)? (?:request|ask)|\bask us|\brequest (?:that we|us to|access"

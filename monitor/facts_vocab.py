@@ -299,6 +299,11 @@ PURPOSES: list[tuple[str, str]] = [
         r" obligations?|obligations légales|rechtliche\w* "
         r"verpflichtung\w*|obligaciones legales|wettelijke verplichting\w*",
     ),
+    (
+        "recruitment",
+        r"recruit\w*|job applications?|\bhiring\b|employment relationship|application process"
+        r"|candidates?\b|bewerbung\w*|candidature|recrutement|sollicitatie\w*",
+    ),
     ("profiling", r"\bprofiling|\bprofilage|profilbildung|elaboración de perfiles"),
 ]
 

@@ -682,3 +682,9 @@ def test_no_sale_of_personal_data(text):
 
 def test_personal_data_named_before_the_verb_is_sold():
     assert ("sale", "sell", True) in facts("Your personal information is never sold.")
+
+
+def test_recruitment_is_a_purpose():
+    before = "We process your data to provide the service."
+    after = "We process your data to provide the service and to decide on your job application."
+    assert reasons(before, after) == {"purpose added: recruitment"}

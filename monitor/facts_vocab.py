@@ -302,7 +302,7 @@ PURPOSES: list[tuple[str, str]] = [
     (
         "recruitment",
         r"recruit\w*|job applications?|\bhiring\b|employment relationship|application process"
-        r"|candidates?\b|bewerbung\w*|candidature|recrutement|sollicitatie\w*",
+        r"|bewerbung\w*|candidature|recrutement|sollicitatie\w*",
     ),
     ("profiling", r"\bprofiling|\bprofilage|profilbildung|elaboración de perfiles"),
 ]

@@ -688,3 +688,10 @@ def test_recruitment_is_a_purpose():
     before = "We process your data to provide the service."
     after = "We process your data to provide the service and to decide on your job application."
     assert reasons(before, after) == {"purpose added: recruitment"}
+
+
+def test_a_link_to_another_notice_names_no_purpose():
+    assert (
+        reasons("Privacy Policy | Cookie Policy", "Privacy Policy | Cookie Policy | Candidate Privacy Policy")
+        == set()
+    )

@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = [json.loads(line) for line in (devset / "labels.jsonl").read_text().splitlines() if line.strip()]
     timings: list[float] = []
     flagged = flagged_right = substantive = substantive_found = 0
+    upstream = 0  # cosmetic pairs with a fact change whose noise is chrome or a failed capture
     tp = fp = fn = 0
     per_cat = {c: [0, 0, 0] for c in FACT_CATEGORIES}
     facts_module.clear_caches()
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         if found:
             flagged += 1
             flagged_right += label["substantive"]
+            upstream += not label["substantive"] and label.get("noise_kind") in ("chrome", "capture")
             substantive_found += label["substantive"]
         for c in FACT_CATEGORIES:
             hit, want = c in got, c in gold
@@ -114,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pairs with a fact change: {flagged}; of them substantive: {flagged_right}")
     precision, recall = flagged_right / max(1, flagged), substantive_found / max(1, substantive)
     print(f"pair precision {precision:.2f}  recall {recall:.2f}")
+    print(
+        f"cosmetic pairs with a fact change that are chrome or capture noise (judged upstream): {upstream};"
+        f" pair precision without them {flagged_right / max(1, flagged - upstream):.2f}"
+    )
     print(f"{'category':<11} {'P':>5} {'R':>5}  tp fp fn")
     for c, (a, b, d) in per_cat.items():
         print(f"{c:<11} {a / max(1, a + b):5.2f} {a / max(1, a + d):5.2f}  {a:2} {b:2} {d:2}")

@@ -7,9 +7,13 @@ forgotten" are all the right to `deletion`), so that `compare_facts` can say wha
 ("right removed: deletion", "country added: India", "retention period: 24 months -> 5 years",
 "sale: 'do not sell' -> 'sell'") however the sentence around it was reworded or reordered.
 
-Pure and cached: the text is folded (NFKC, typography, markup) and lower-cased once; every table is
-one precompiled alternation per kind. Negation is scoped to the clause: "we do not sell your data to
-advertisers" holds the facts sale and recipient `advertisers`, both negated.
+Pure and cached: the text is folded once (NFKC, typography, markup, case, diacritics) and each
+vocabulary table (monitor.facts_vocab) is one precompiled pattern scanned at word starts only. Negation
+is scoped to the clause: "we do not sell your data to advertisers" holds the facts sale and recipient
+`advertisers`, both negated. Never raises on text; unknown text simply states no facts.
+
+Integration: `compare_facts(change.before, change.after, heading)` per changed passage; each
+FactChange has a `category` (LABELING.md taxonomy), a `reason` to show, and `expands`/`severity`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from functools import lru_cache
 from monitor import facts_vocab as V
 from monitor.normalize import display_text, word_set
 from monitor.tokens import split_sentences
+from monitor.wordscan import Scan, Table, alternation, compile_folded, unaccent
 
 # Which taxonomy category (../shared/LABELING.md) a fact of each kind belongs to.
 KIND_CATEGORY = {
@@ -103,131 +108,19 @@ class FactChange:
         return "high" if self.expands else "medium"
 
 
-class _BaseChars(dict[int, str]):
-    """str.translate table: a letter with diacritics to its base letter ("é" -> "e", "ü" -> "u")."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        parts = unicodedata.normalize("NFD", ch)
-        base = parts[0] if len(parts) > 1 and all(unicodedata.combining(c) for c in parts[1:]) else ch
-        self[code] = base
-        return base
-
-
-_BASE_CHARS = _BaseChars()
-
-
-def _unaccent(text: str) -> str:
-    """Diacritics dropped, one character for one, so positions still hold: "donnees" and "données"
-    are one word to the vocabulary (a capture that lost its accents is no change of facts)."""
-    return text if text.isascii() else text.translate(_BASE_CHARS)
-
-
-def _alternation(items: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[str]]:
-    """One regex for a whole table; the name of the matching group says which canonical value matched."""
-    joined = "|".join(f"(?P<g{i}>{_unaccent(p)})" for i, (_, p) in enumerate(items))
-    return re.compile(joined), [v for v, _ in items]
-
-
-def _top_alternatives(pattern: str) -> list[str]:
-    """The branches of a regex's top-level alternation (split at "|" outside groups and classes)."""
-    out, depth, in_class, start, i = [], 0, False, 0, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    out.append(pattern[start:])
-    return out
-
-
-def _expand_leading_group(branch: str, depth: int = 0) -> list[str]:
-    """ "(?:tele)?phone" -> ["telephone", "phone"]: branches that open with a literal, which the regex
-    engine rejects at a glance, instead of a group it has to enter at every word."""
-    if depth > 3 or not branch.startswith("(?:"):
-        return [branch]
-    level, i = 0, 0
-    while i < len(branch):
-        if branch[i] == "\\":
-            i += 2
-            continue
-        level += {"(": 1, ")": -1}.get(branch[i], 0)
-        if level == 0:
-            break
-        i += 1
-    inner, rest = branch[3:i], branch[i + 1 :]
-    options = _top_alternatives(inner)
-    if rest[:1] == "?":
-        rest, options = rest[1:], [*options, ""]
-    elif rest[:1] in ("*", "+", "{"):
-        return [branch]
-    return [b for o in options for b in _expand_leading_group(o + rest, depth + 1)]
-
-
-_LEADING_GUARD = re.compile(r"^(?:\\b|\(\?<!(?:[^()\[\]]|\[[^\]]*\])*\))+")
-_WORD_CHAR = "a-zßøæœа-я0-9"  # after _unaccent: Latin and Cyrillic letters, digits
-
-
-class _Table:
-    """A vocabulary table matched in one pass, only where a word starts.
-
-    The scan pattern consumes the character before a word (a space, a quote, a CJK character), so
-    Python's regex engine skips every position inside a word cheaply and, at a word start, rejects
-    branches by their first literal; the table entry that matched is then found by matching the
-    entries themselves at that spot (their own guards, "\\b" or look-behinds, apply there)."""
-
-    def __init__(self, items: list[tuple[str, str]]) -> None:
-        self.names = [v for v, _ in items]
-        items = [(v, _unaccent(p)) for v, p in items]
-        self.entries = [re.compile(p) for _, p in items]
-        branches = [
-            x
-            for _, p in items
-            for b in _top_alternatives(p)
-            for x in _expand_leading_group(_LEADING_GUARD.sub("", b))
-        ]
-        self.scan = re.compile(rf"[^{_WORD_CHAR}](?:{'|'.join(branches)})")
-
-    def finditer(self, low: str) -> list[tuple[int, str]]:
-        """(position, canonical value) of each entry found in lower-case `low`."""
-        out = []
-        text = " " + low
-        for m in self.scan.finditer(text):
-            pos = m.start()  # of the word in `low`: the scan starts one character early, on " " + low
-            for name, entry in zip(self.names, self.entries, strict=True):
-                if entry.match(low, pos):
-                    out.append((pos, name))
-                    break
-        return out
-
-    def search(self, low: str) -> bool:
-        return bool(self.finditer(low))
-
-
-_RIGHTS = _Table([(v, p) for v, p, _ in V.RIGHTS])
+_RIGHTS = Table([(v, p) for v, p, _ in V.RIGHTS])
 _STRONG_RIGHTS = {v for v, _, strong in V.RIGHTS if strong}
-_RECIPIENTS = _Table(V.RECIPIENTS)
-_DATA = _Table(V.DATA)
-_PURPOSES = _Table(V.PURPOSES)
-_COUNTRIES = _Table(list(V.COUNTRY_NAMES.items()))
-_UNITS, _UNIT_NAMES = _alternation([(u, p) for u, _, p in V.UNITS])
+_RECIPIENTS = Table(V.RECIPIENTS)
+_DATA = Table(V.DATA)
+_PURPOSES = Table(V.PURPOSES)
+_COUNTRIES = Table(list(V.COUNTRY_NAMES.items()))
+_UNITS, _UNIT_NAMES = alternation([(u, p) for u, _, p in V.UNITS])
 _UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
-_OPEN, _OPEN_NAMES = _alternation([(v, p) for v, _, p in V.OPEN_PERIODS])
+_OPEN = Table([(v, p) for v, _, p in V.OPEN_PERIODS])
 _OPEN_DAYS = {v: d for v, d, _ in V.OPEN_PERIODS}
+_HAS_DIGIT = re.compile(r"\d")
 # A number, a hyphen or space, a unit; a Latin or Cyrillic unit must end its word, a CJK one need not.
-_NUMBER_WORDS = {_unaccent(w): n for w, n in V.NUMBER_WORDS.items()}
+_NUMBER_WORDS = {unaccent(w): n for w, n in V.NUMBER_WORDS.items()}
 _NUMBER_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
 _DURATION = re.compile(
     rf"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)|\b({_NUMBER_WORD}))\s*-?\s*(?:{_UNITS.pattern})(?![a-zßа-я])"
@@ -246,54 +139,33 @@ _ORG = re.compile(
 )
 _NOT_NAME_START = word_set("the our its their with and including such for to by from please we your a an")
 _LIST_INTRO = re.compile(
-    r"\b(?:such as|including(?: but not limited to)?|like|e\.g\.,?|for example,?|namely|notably)\s"
+    r"\b(?:such as|including(?: but not limited to)?|e\.g\.,?|for example,?|namely|notably)\s"
 )
 _LIST_SPLIT = re.compile(r",|;| and | or | & |/")
 
 
-class _Scan:
-    """A word-start pattern (a context, a negation, a verb) scanned like a _Table, without naming."""
-
-    def __init__(self, pattern: str) -> None:
-        pattern = _unaccent(pattern)
-        branches = [
-            x for b in _top_alternatives(pattern) for x in _expand_leading_group(_LEADING_GUARD.sub("", b))
-        ]
-        self.scan = re.compile(rf"[^{_WORD_CHAR}](?:{'|'.join(branches)})")
-
-    def search(self, low: str) -> bool:
-        return self.scan.search(" " + low) is not None
-
-    def spans(self, low: str) -> list[tuple[int, int]]:
-        """(start, end) in `low` of every match."""
-        return [(m.start(), m.end() - 1) for m in self.scan.finditer(" " + low)]
-
-
-def _c(pattern: str) -> re.Pattern[str]:
-    return re.compile(_unaccent(pattern))
-
-
-_RIGHTS_CONTEXT = _Scan(V.RIGHTS_CONTEXT)
-_SHARING_CONTEXT = _Scan(V.SHARING_CONTEXT)
-_LOCATION_CONTEXT = _Scan(V.LOCATION_CONTEXT)
-_RETENTION_CONTEXT = _Scan(V.RETENTION_CONTEXT)
-_RESPONSE_CONTEXT = _Scan(V.RESPONSE_CONTEXT)
-_SALE = _Scan(V.SALE_VERBS)
-_SHARE_FOR_ADS = _c(V.SHARE_FOR_ADS)
-_DATA_WORDS = _Scan(V.DATA_WORDS)
-_BUSINESS_SALE = _Scan(V.BUSINESS_SALE)
-_SALE_AS_RIGHT = _c(V.SALE_AS_RIGHT)
-_NEGATION = _Scan(V.NEGATION)
-_CJK_NEGATION = _c(V.CJK_NEGATION)
-_POST_NEGATION = _c(V.POST_NEGATION)
-_EXCEPTION = _c(V.EXCEPTION)
-_CLAUSE_BREAK = _c(V.CLAUSE_BREAK)
-_CONDITIONAL = _c(V.CONDITIONAL)
-_NOT_PLACE = _c(V.COUNTRY_NOT_PLACE)
-_NOT_TRANSFER = _c(V.COUNTRY_NOT_TRANSFER)
-_NOT_A_PERIOD = _c(V.NOT_A_PERIOD)
-_NOT_A_PERIOD_AFTER = _c(V.NOT_A_PERIOD_AFTER)
-_OPT_OUT_OF = re.compile(r"opt(?:ing)?[- ]?out (?:of|from) [^.;,]{0,60}")
+_RIGHTS_CONTEXT = Scan(V.RIGHTS_CONTEXT)
+_SHARING_CONTEXT = Scan(V.SHARING_CONTEXT)
+_LOCATION_CONTEXT = Scan(V.LOCATION_CONTEXT)
+_RETENTION_CONTEXT = Scan(V.RETENTION_CONTEXT)
+_RESPONSE_CONTEXT = Scan(V.RESPONSE_CONTEXT)
+_SALE = Scan(V.SALE_VERBS)
+_SHARE_FOR_ADS = compile_folded(V.SHARE_FOR_ADS)
+_DATA_WORDS = Scan(V.DATA_WORDS)
+_BUSINESS_SALE = Scan(V.BUSINESS_SALE)
+_SALE_AS_RIGHT = compile_folded(V.SALE_AS_RIGHT)
+_NEGATION = Scan(V.NEGATION)
+_UNIT_WORDS = Scan("|".join(p for _, _, p in V.UNITS))
+_CJK_NEGATION = compile_folded(V.CJK_NEGATION)
+_POST_NEGATION = compile_folded(V.POST_NEGATION)
+_EXCEPTION = compile_folded(V.EXCEPTION)
+_CLAUSE_BREAK = compile_folded(V.CLAUSE_BREAK)
+_CONDITIONAL = compile_folded(V.CONDITIONAL)
+_NOT_PLACE = compile_folded(V.COUNTRY_NOT_PLACE)
+_NOT_TRANSFER = compile_folded(V.COUNTRY_NOT_TRANSFER)
+_NOT_A_PERIOD = compile_folded(V.NOT_A_PERIOD)
+_NOT_A_PERIOD_AFTER = compile_folded(V.NOT_A_PERIOD_AFTER)
+_OPT_OUT_OF = re.compile(r"opt(?:ing)?[- ]?out (?:of|from) [^.;]{0,100}")
 _SENTENCE_CJK = re.compile(r"(?<=[。！？])")
 
 
@@ -307,7 +179,7 @@ def _lower(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return _unaccent(low)
+    return unaccent(low)
 
 
 def _sentences(text: str) -> list[str]:
@@ -370,7 +242,7 @@ def _fact(kind: str, value: str, negated: bool = False, days: float | None = Non
     return Fact(kind, value, KIND_CATEGORY[kind], negated, days)
 
 
-def _table_facts(kind: str, table: _Table, low: str, clauses: list[_Clause]) -> list[tuple[Fact, int]]:
+def _table_facts(kind: str, table: Table, low: str, clauses: list[_Clause]) -> list[tuple[Fact, int]]:
     return [
         (_fact(kind, value, _clause_at(clauses, pos).negated(pos)), pos) for pos, value in table.finditer(low)
     ]
@@ -383,17 +255,8 @@ def _rights(low: str, clauses: list[_Clause], in_context: bool) -> list[Fact]:
             continue
         if fact.value == "opt-out":
             # "Opt out of the sale" and "opt out of targeted advertising" are distinct rights.
-            tail = low[pos : pos + 70]
-            values = [
-                v
-                for w, v in (
-                    ("sale", "opt-out of sale"),
-                    ("sell", "opt-out of sale"),
-                    ("advertis", "opt-out of targeted advertising"),
-                    ("profil", "opt-out of profiling"),
-                )
-                if w in tail
-            ]
+            tail = re.split(r"[.;]", low[pos : pos + 110], maxsplit=1)[0]
+            values = [value for word, value in V.OPT_OUT_OBJECTS if word in tail]
             for value in dict.fromkeys(values) or ["opt-out"]:
                 out.append(_fact("right", value, fact.negated))
             continue
@@ -405,7 +268,14 @@ def _sale(low: str, clauses: list[_Clause]) -> list[Fact]:
     if not _SALE.search(low) or not _DATA_WORDS.search(low) or _BUSINESS_SALE.search(low):
         return []
     text = _blank(low, _SALE_AS_RIGHT)
-    found = [(start, end, "sell") for start, end in _SALE.spans(text)]
+    # The data sold is named near the verb ("we sell your data", "personal data is never sold"), not
+    # in another part of the sentence ("if you sell items ..., we use your personal data").
+    data_at = [start for start, _ in _DATA_WORDS.spans(text)]
+    found = [
+        (start, end, "sell")
+        for start, end in _SALE.spans(text)
+        if any(-80 <= d - start <= 80 for d in data_at)
+    ]
     found += [(m.start(), m.end(), "share for targeted advertising") for m in _SHARE_FOR_ADS.finditer(text)]
     out = []
     for start, end, value in found:
@@ -422,7 +292,9 @@ def _number(word: str) -> float:
 def _periods(low: str, in_retention: bool) -> list[Fact]:
     text = _SPELLED_AND_DIGITS.sub(lambda m: m.group(1).rjust(len(m.group(0))), low) if "(" in low else low
     found: list[tuple[int, str, float | None]] = []
-    for m in _DURATION.finditer(text):
+    # Most sentences name no period: skip the costly scan unless a digit or a unit word is there.
+    durations = _DURATION.finditer(text) if _HAS_DIGIT.search(text) or _UNIT_WORDS.search(text) else ()
+    for m in durations:
         n, unit = _number(m.group(1) or m.group(2)), _UNIT_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
         if _NOT_A_PERIOD.search(text[max(0, m.start() - 20) : m.start()]) or _NOT_A_PERIOD_AFTER.match(
             text[m.end() :]
@@ -432,9 +304,7 @@ def _periods(low: str, in_retention: bool) -> list[Fact]:
             continue  # a calendar year ("2024年")
         shown = f"{n:g} {unit}{'' if n == 1 else 's'}"
         found.append((m.start(), shown, n * _UNIT_DAYS[unit]))
-    for m in _OPEN.finditer(text):
-        value = _OPEN_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
-        found.append((m.start(), value, _OPEN_DAYS[value]))
+    found += [(start, value, _OPEN_DAYS[value]) for start, value in _OPEN.finditer(text)]
     out = []
     for pos, value, days in found:
         kind = _period_kind(text, pos, in_retention)
@@ -446,7 +316,7 @@ def _periods(low: str, in_retention: bool) -> list[Fact]:
 def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
     """A period means keeping data or answering a request, whichever the nearest words speak of."""
 
-    def distance(pattern: _Scan) -> int:
+    def distance(pattern: Scan) -> int:
         return min((abs(start - pos) for start, _ in pattern.spans(text)), default=10**6)
 
     keep, answer = distance(_RETENTION_CONTEXT), distance(_RESPONSE_CONTEXT)
@@ -522,7 +392,7 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
     return out
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1024)  # passages can be long: a bounded cache of recent ones
 def extract_facts(text: str, context: str = "") -> frozenset[Fact]:
     """The named facts a passage states. `context`: the heading it sits under, which lets a bare list
     entry ("India", "Advertising partners") count as a place or a recipient. Never raises on text."""
@@ -533,7 +403,9 @@ def extract_facts(text: str, context: str = "") -> frozenset[Fact]:
         low = _lower(sentence)
         clauses = _clauses(low)
         # "Kept until you request deletion" states a period, not the right to deletion.
-        rights_text = _blank(low, _OPEN) if "until" in low else low
+        rights_text = low
+        for start, end, _ in _OPEN.spans(low) if "until" in low else ():
+            rights_text = rights_text[:start] + " " * (end - start) + rights_text[end:]
         in_context = _RIGHTS_CONTEXT.search(rights_text) or _RIGHTS_CONTEXT.search(ctx)
         facts += _rights(rights_text, clauses, bool(in_context))
         facts += _sale(low, clauses)

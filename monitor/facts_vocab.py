@@ -50,15 +50,26 @@ RIGHTS: list[tuple[str, str, bool]] = [
     ),
     (
         "access",
-        r"right to know\b|(?<!unauthori[sz]ed )\baccess(?:ing)?\b(?! controls?| to (?:our|the|this) "
-        r"(?:services?|site|website|platform|app))|know (?:what|which|whether|the categories)|(?:obtain"
+        r"right to know\b|(?<!unauthori[sz]ed )\baccess(?:ing)?\b(?! controls?| (?:to )?(?:our|the|this"
+        r"|these) "
+        r"(?:services?|site|websites?|platforms?|apps?|products?|features?|content|pages?))|know (?:what"
+        r"|which|whether|the categories)|(?:obtain"
         r"|receive|get|request) "
         r"an? copy(?![^.;]{0,50}(?:portable|machine-readable|structured))|\bconfirm(?:ation)? (?:whether"
         r"|that we)"
         r"|\baccès\b|\bauskunft\w*|\bacceso\b|\binzage\b",
         False,
     ),
-    ("correction", r"\bcorrect(?:ed|ing|ion|ions)?\b|rectif\w*|berichtig\w*|\bcorrig\w*|\bcorrec\w*", False),
+    (
+        "correction",
+        # "correct" as a verb with its object (or in an enumeration of verbs), not "the correct process".
+        r"\bcorrect(?:ing)?\b(?=,|\.|;|$| (?:or |and )?(?:your|any|the|inaccurate|incomplete|outdated"
+        r"|personal|it\b"
+        r"|them|errors?|mistakes?|data|information|delet|eras|updat|amend|export|port|access|restrict"
+        r"|object))"
+        r"|\bcorrect(?:ed|ion|ions)\b|rectif\w*|berichtig\w*|\bcorrig\w*|\bcorrecci\w*|\bcorrectie\w*",
+        False,
+    ),
     (
         "deletion",
         r"\bdelet\w*|\beras\w*|be forgotten|\beffac\w*|\bsupprim\w*|suppression|lösch\w*|\bsupresión"
@@ -80,9 +91,19 @@ RIGHTS: list[tuple[str, str, bool]] = [
     ("appeal", r"\bappeal\w*", False),
 ]
 # A clause about what people may ask for or do: only there do verbs like "delete" name a right.
+# What an opt-out is from (a word within the clause after "opt out"): each is a right of its own.
+OPT_OUT_OBJECTS = [
+    ("sale", "opt-out of sale"),
+    ("sell", "opt-out of sale"),
+    ("advertis", "opt-out of targeted advertising"),
+    ("profil", "opt-out of profiling"),
+]
 RIGHTS_CONTEXT = (
-    r"\bright|\brequest|\bask\b|\bentitled|\bexercis|\bchoices?\b|\byou (?:may|can|could"
-    r"|are (?:not )?able to|have|cannot|can.t)\b"
+    # "request" only as a person's request about their data, not "after your support request is closed".
+    r"\bright|\byou(?: may| can| could)?(?: also)? (?:request|ask)|\bask us|\brequest (?:that we|us to|access"
+    r"|deletion|correction|erasure|a copy)|\brequests? (?:to|for)\b|\bsubmit\w* a request|\bentitled"
+    r"|\bexercis"
+    r"|\bchoices?\b|\byou (?:may|can|could|are (?:not )?able to|have|cannot|can.t)\b"
     r"|\bdroit|\bvous pouvez|\bdemand|\brecht|\bsie können|\bantrag|\bderecho|\bpuede|\bsolicit|\bu kunt"
     r"|\bverzoek"
     r"|\bправ|\bвы можете|権利|請求|权利|请求"
@@ -138,7 +159,8 @@ RECIPIENTS: list[tuple[str, str]] = [
 DATA: list[tuple[str, str]] = [
     (
         "email address",
-        r"e-?mail address(?:es)?|\be-?mails?(?=\s*(?:,|;|/|\)|$| and\b| or\b))"
+        # A bare "email" is the datum only in a list ("name, email, phone"), not "send us an email".
+        r"e-?mail address(?:es)?|(?<=, )e-?mails?\b(?! (?:us|to|from|you|them)\b)|\be-?mails?(?=\s*(?:,|;|/))"
         r"|adresse (?:e-mail|électronique)|e-mail-adresse|correo electrónico|e-mailadres",
     ),
     (
@@ -197,7 +219,7 @@ DATA: list[tuple[str, str]] = [
         r"|\bid cards?",
     ),
     ("contacts", r"contacts? lists?|address book|your contacts"),
-    ("photos", r"\bphotos?\b|photographs?|pictures"),
+    ("photos", r"\bphotos?\b|photographs?|your pictures"),
     (
         "voice recordings",
         r"voice (?:recordings?|data|commands|inputs?)|audio recordings?|call recordings?"
@@ -215,7 +237,12 @@ DATA: list[tuple[str, str]] = [
     ),
     ("usage data", r"usage (?:data|information)|log (?:files|data|information)"),
     ("credentials", r"passwords?|login credentials|account credentials|user ?names?"),
-    ("messages", r"\bmessages\b|chat (?:logs|history|content|messages)|content of (?:your )?communications"),
+    (
+        "messages",
+        r"(?:content of |your |private |direct |in-app )(?:messages|communications|chats)|messages (?:you"
+        r"|that you)"
+        r" (?:send|receive|exchange|post)|chat (?:logs|history|content|messages)",
+    ),
     (
         "sensitive data",
         r"racial|ethnic origin|religio\w* (?:beliefs|views)|political (?:opinions|views)"
@@ -250,7 +277,13 @@ PURPOSES: list[tuple[str, str]] = [
         r"personali[sz]\w*|personnalis\w*|personalisier\w*|personaliz\w*|customi[sz]\w*|tailor\w*"
         r"|recommendations?",
     ),
-    ("analytics", r"analytics?(?! (?:providers?|partners?|companies))|analy[sz]\w*|statisti\w*|measur\w*"),
+    (
+        "analytics",
+        r"analytics?(?! (?:providers?|partners?|companies))|analy[sz](?:e|es|ed|ing|is)\b|statistic\w*"
+        r"|measurement"
+        r"|measur(?:e|es|ing) (?:the )?(?:effectiveness|performance|use|usage|engagement|audiences?|traffic"
+        r"|how|reach)",
+    ),
     (
         "security and fraud prevention",
         r"\bfraud\w*|security purposes|(?:prevent|detect)\w* (?:and \w+ )?"
@@ -265,6 +298,11 @@ PURPOSES: list[tuple[str, str]] = [
         r"comply with (?:our |applicable |the |any )?(?:legal|law|laws|regulations)|legal"
         r" obligations?|obligations légales|rechtliche\w* "
         r"verpflichtung\w*|obligaciones legales|wettelijke verplichting\w*",
+    ),
+    (
+        "recruitment",
+        r"recruit\w*|job applications?|\bhiring\b|employment relationship|application process"
+        r"|bewerbung\w*|candidature|recrutement|sollicitatie\w*",
     ),
     ("profiling", r"\bprofiling|\bprofilage|profilbildung|elaboración de perfiles"),
 ]
@@ -358,7 +396,7 @@ COUNTRY_ABBREVIATIONS = {
 }
 # Mentions of a region that do not say data goes there.
 COUNTRY_NOT_PLACE = (
-    r"european commission|european data protection board|court of justice|\bgdpr\b"
+    r"(?:european|eu) commission|uk government|european data protection board|court of justice|\bgdpr\b"
     r"|\b(?:eu|swiss|switzerland|uk|united kingdom)[- ]u\.?s\.?(?: data privacy framework| privacy shield"
     r"| dpf)?"
     r"|\buk extension|\bswiss-us"
@@ -370,7 +408,7 @@ COUNTRY_NOT_TRANSFER = (
     r"|'re)(?: \w+){0,3}"
     r"|living) (?:of|in|from|within|outside)\b(?:(?!, (?:we|you|they|our|it|this)\b)[^.;:]){0,60}$"
     r"|representative|registered (?:office|address|in)|headquarter"
-    r"|incorporated|laws? of(?: the)? $|governed by|courts? of(?: the)? $|offices? in(?: the)? $"
+    r"|incorporated|laws? (?:of|in)(?: the)? $|governed by|courts? of(?: the)? $|offices? in(?: the)? $"
 )
 
 # Verbs of selling personal data (en, fr, es, de, nl, ru, ja, zh).
@@ -388,8 +426,11 @@ DATA_WORDS = (
     r"\bdata\b|information|\bpersonal\b|details|données|informations|\bdaten\b|angaben|\bdatos\b|información"
     r"|[a-z]*gegevens|[a-zäöüß]+daten\b|данн\w*|информаци\w*|情報|データ|数据|信息|资料"
 )
-# A sale of the business (merger, insolvency) is not a sale of data.
-BUSINESS_SALE = r"business|assets|merger|acquisition|reorgani[sz]|bankrupt|insolven|substantially all|company"
+# A sale of the business (merger, insolvency), or of data that identifies no one, is not a sale of data.
+BUSINESS_SALE = (
+    r"business|assets|merger|acquisition|reorgani[sz]|bankrupt|insolven|substantially all|company"
+    r"|anonymi[sz]|aggregate|de-?identified|non-personal"
+)
 # Phrases naming a right or a link about sale ("opt out of the sale", "Do Not Sell My Info").
 SALE_AS_RIGHT = (
     r"opt(?:ing)?[- ]?out (?:of|from) (?:the |any )?(?:sale|selling|sharing)|do not sell (?:or share )?my"
@@ -430,7 +471,8 @@ CONDITIONAL = r"^(?:if|unless|when|where|in case|si|wenn|falls|als|indien)\b[^,]
 SHARING_CONTEXT = (
     r"\bshar|disclos|\bprovid|\btransfer|\bsell|\bsold\b|\bsale\b|\bgive|\bsend|\bsent\b"
     r"|make (?:it )?available"
-    r"|\baccess\b|recipient|\breceiv|third part|\bpartag|communiqu|transmet|destinataire|weitergeb"
+    r"|\baccess to (?:your |the |this |such |personal )?(?:data|information)|recipient|\breceiv|third part"
+    r"|\bpartag|communiqu|transmet|destinataire|weitergeb"
     r"|weitergegeben"
     r"|übermitt|offenleg|empfänger|compart|\bceder|\bcomunic|destinatari|\bdelen|gedeeld|verstrek|doorgeg"
     r"|ontvanger|передав|передач|提供|共有|第三者|披露|共享"

@@ -630,3 +630,68 @@ def test_where_visitors_come_from_is_no_transfer():
         "If you are accessing our services from the EEA, the UK or Switzerland, we store your data in Canada."
     )
     assert {f for f in facts(text) if f[0] == "country"} == {("country", "Canada", False)}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("We push back when a request does not follow the correct process.", "right", "correction"),
+        ("We use physical security measures to prevent unauthorised access.", "purpose", "analytics"),
+        ("Processing of personal data for sending electronic messages.", "data", "messages"),
+    ],
+)
+def test_words_that_only_look_like_a_fact(text, kind, value):
+    assert not [f for f in facts(text) if f[:2] == (kind, value)]
+
+
+def test_opt_out_named_far_from_what_it_is_from():
+    text = (
+        "You may have the right to opt out of the processing of your personal data for cross-context "
+        "behavioral advertising."
+    )
+    assert {f for f in facts(text) if f[0] in ("right", "purpose")} == {
+        ("right", "opt-out of targeted advertising", False)
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You can access our services through a voice-enabled device, like Lumenvale Echo.",
+        "We delete the data of your support request after the processing of your request has been completed.",
+        "When you send email or other communication to us, we may retain it.",
+        "These companies make motion pictures and television.",
+    ],
+)
+def test_no_fact_in_passing_words(text):
+    got = {f for f in facts(text) if f[0] in ("right", "recipient", "data")}
+    assert got == set(), got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We may sell or give away anonymous or aggregate information.",
+        "If you buy or sell items on the marketplace and a dispute arises with another member, we use your "
+        "personal data to resolve it.",
+    ],
+)
+def test_no_sale_of_personal_data(text):
+    assert not [f for f in facts(text) if f[0] == "sale"]
+
+
+def test_personal_data_named_before_the_verb_is_sold():
+    assert ("sale", "sell", True) in facts("Your personal information is never sold.")
+
+
+def test_recruitment_is_a_purpose():
+    before = "We process your data to provide the service."
+    after = "We process your data to provide the service and to decide on your job application."
+    assert reasons(before, after) == {"purpose added: recruitment"}
+
+
+def test_a_link_to_another_notice_names_no_purpose():
+    assert (
+        reasons("Privacy Policy | Cookie Policy", "Privacy Policy | Cookie Policy | Candidate Privacy Policy")
+        == set()
+    )

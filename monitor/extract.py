@@ -23,6 +23,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from monitor.document import Document, DocumentBuilder, clean_text
+from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline
 
 EXTRACTOR_VERSION = "1"
 
@@ -358,6 +359,16 @@ def _is_collapsed_policy_text(tag: Tag) -> bool:
     return _in_main(tag) and not _is_chrome_hint(tag) and _prose_len(tag) >= 200
 
 
+def _is_page_wrapper(tag: Tag, total: int) -> bool:
+    """A hidden marker on an element that holds the page itself (the main landmark, or most of the
+    page's text) is a rendering state: an app root hidden from screen readers while a dialog is
+    open, a scroll container a script un-hides on load. Everyone sees that content: keep it.
+    Chrome stays chrome (a hidden cookie dialog holding a long cookie text is still a dialog)."""
+    if _is_chrome_hint(tag) or str(tag.get("role") or "").lower() in _CHROME_ROLES:
+        return False
+    return _holds_main(tag) or _text_len(tag) >= 0.5 * total
+
+
 def _in_main(tag: Tag) -> bool:
     return (
         tag.find_parent(["main", "article"]) is not None
@@ -378,19 +389,25 @@ def _prose_len(tag: Tag) -> int:
     return sum(len(s) for s in tag.stripped_strings if len(s.split()) >= 6)
 
 
-def _strip_chrome(scope: Tag) -> None:
+def _strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     """Remove everything that is page furniture rather than policy text, inside `scope`."""
-    for node in scope.find_all(string=lambda s: isinstance(s, PreformattedString)):
+    # Plain iteration over `descendants`: bs4's find_all builds a filter per call, which costs more
+    # than the walk itself on large pages.
+    for node in [n for n in scope.descendants if isinstance(n, PreformattedString)]:
         node.extract()  # comments, CDATA, doctype, processing instructions
-    for tag in scope.find_all(_DROP_TAGS):
+    for tag in [t for t in scope.descendants if isinstance(t, Tag) and t.name in _DROP_TAGS]:
         if not tag.decomposed:
             tag.decompose()
     total = max(_text_len(scope), 1)
-    for tag in list(scope.find_all(True)):
+    for tag in _tags(scope):
+        if deadline is not None:
+            deadline.check()
         if tag.decomposed:
             continue
         role = str(tag.get("role") or "").lower()
-        if (_is_hidden(tag) and not _is_collapsed_policy_text(tag)) or role in _CHROME_ROLES:
+        if (
+            _is_hidden(tag) and not _is_collapsed_policy_text(tag) and not _is_page_wrapper(tag, total)
+        ) or role in _CHROME_ROLES:
             tag.decompose()
         elif tag.name in ("header", "footer") or role in _PAGE_ROLES:
             if not _in_main(tag) and not _holds_main(tag):
@@ -436,14 +453,35 @@ def _content_roots(soup: BeautifulSoup, select: list[str] | None) -> list[Tag]:
     return [_main_root(body)]
 
 
+def _prose_lengths(scope: Tag) -> dict[int, int]:
+    """`_prose_len` of every element under `scope` (by id), in one pass over the tree: each string
+    counts once towards its parent, and each element passes its sum up after all its descendants
+    (reverse document order), so the cost is linear in the size of the page whatever its depth."""
+    sizes: dict[int, int] = {}
+    for node in scope.descendants:
+        if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            text = node.strip()
+            if text and len(text.split()) >= 6 and node.parent is not None:
+                sizes[id(node.parent)] = sizes.get(id(node.parent), 0) + len(text)
+    for tag in reversed([scope, *_tags(scope)]):
+        if tag is not scope and tag.parent is not None and id(tag) in sizes:
+            sizes[id(tag.parent)] = sizes.get(id(tag.parent), 0) + sizes[id(tag)]
+    return sizes
+
+
 def _main_root(body: Tag) -> Tag:
-    total = _prose_len(body)
+    sizes = _prose_lengths(body)
+
+    def prose(tag: Tag) -> int:
+        return sizes.get(id(tag), 0)
+
+    total = prose(body)
     candidates = body.find_all("main") + body.find_all(attrs={"role": "main"})
     if not candidates:
         candidates = body.find_all("article")
     if candidates:
-        best = max(candidates, key=_prose_len)
-        if total == 0 or _prose_len(best) >= 0.3 * total:
+        best = max(candidates, key=prose)
+        if total == 0 or prose(best) >= 0.3 * total:
             return best
     # No usable landmark: descend while one child holds nearly all of the prose.
     node = body
@@ -451,9 +489,9 @@ def _main_root(body: Tag) -> Tag:
         children = [c for c in node.children if isinstance(c, Tag)]
         if not children:
             return node
-        here = _prose_len(node)
-        best = max(children, key=_prose_len)
-        if here == 0 or _prose_len(best) < 0.85 * here:
+        here = prose(node)
+        best = max(children, key=prose)
+        if here == 0 or prose(best) < 0.85 * here:
             return node
         node = best
 
@@ -469,8 +507,9 @@ def _page_title(soup: BeautifulSoup) -> str:
 class _HtmlWalker:
     """Walks the content in reading order and emits heading and block events."""
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: Deadline | None = None) -> None:
         self.events: list[Event] = []
+        self.deadline = deadline
 
     # -- inline text ------------------------------------------------------------------------------
     def inline(self, node: Tag, links: bool = True) -> str:
@@ -507,6 +546,8 @@ class _HtmlWalker:
             self.events.append((kind, text, level))
 
     def container(self, node: Tag) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
         run: list[Tag | NavigableString] = []
         for child in list(node.children):
             if isinstance(child, PreformattedString):
@@ -613,7 +654,12 @@ class _HtmlWalker:
 
 
 def _has_block(tag: Tag) -> bool:
-    return tag.find(list(_BLOCK_TAGS)) is not None
+    return any(isinstance(d, Tag) and d.name in _BLOCK_TAGS for d in tag.descendants)
+
+
+def _tags(scope: Tag) -> list[Tag]:
+    """The elements under `scope` in document order (a list: callers change the tree)."""
+    return [t for t in scope.descendants if isinstance(t, Tag)]
 
 
 _SENTENCE_END = re.compile(r"[.;,]$")
@@ -643,8 +689,17 @@ def _bold_heading(run: list[Tag | NavigableString]) -> str | None:
     return text if clean_text(" ".join(bold)) == text else None
 
 
-def extract_html(html: str, *, select: list[str] | None = None, remove: list[str] | None = None) -> Document:
-    soup = BeautifulSoup(html, "lxml")
+def extract_html(
+    html: str,
+    *,
+    select: list[str] | None = None,
+    remove: list[str] | None = None,
+    time_budget: float | None = TIME_BUDGET,
+) -> Document:
+    """HTML -> Document. Raises ExtractError for a bad selector, or when reading the page takes
+    longer than `time_budget` seconds (None: no limit); nesting depth is bounded while parsing."""
+    deadline = Deadline(time_budget, ExtractError)
+    soup = BoundedSoup(html)
     page_title = _page_title(soup)
     for selector in remove or []:
         try:
@@ -657,11 +712,11 @@ def extract_html(html: str, *, select: list[str] | None = None, remove: list[str
     if select:
         roots = _content_roots(soup, select)
         for root in roots:
-            _strip_chrome(root)
+            _strip_chrome(root, deadline)
     else:
-        _strip_chrome(soup.body or soup)
+        _strip_chrome(soup.body or soup, deadline)
         roots = _content_roots(soup, None)
-    walker = _HtmlWalker()
+    walker = _HtmlWalker(deadline)
     for root in roots:
         if root.name in _HEADINGS or root.name in ("ul", "ol", "table", "li"):
             walker.block(root)

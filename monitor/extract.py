@@ -24,6 +24,7 @@ from bs4.element import PreformattedString
 
 from monitor.document import Document, DocumentBuilder, clean_text
 from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline
+from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome, tags_under
 
 EXTRACTOR_VERSION = "1"
 
@@ -184,253 +185,6 @@ def _build(events: list[Event], title: str) -> Document:
 # HTML
 # ---------------------------------------------------------------------------------------------------
 
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "iframe",
-    "svg",
-    "button",
-    "object",
-    "embed",
-    "canvas",
-    "video",
-    "audio",
-    "map",
-    "link",
-    "meta",
-    "input",
-    "select",
-    "textarea",
-    "dialog",
-    "nav",
-    "aside",
-    "menu",
-)
-_CHROME_ROLES = frozenset(
-    {"navigation", "complementary", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar"}
-)
-_PAGE_ROLES = frozenset({"banner", "contentinfo"})  # chrome only outside the main content
-_BLOCK_TAGS = frozenset(
-    {
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "center",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "html",
-        "li",
-        "main",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-        "caption",
-    }
-)
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-# Words in id/class/aria-label that mark chrome on their own ...
-_CHROME_WORDS = frozenset(
-    {
-        "onetrust",
-        "cookiebot",
-        "cookiebanner",
-        "cookieconsent",
-        "cookienotice",
-        "cookiebar",
-        "cookielaw",
-        "cookiewall",
-        "newsletter",
-        "modal",
-        "popup",
-        "breadcrumb",
-        "breadcrumbs",
-        "skiplink",
-        "skiplinks",
-        "osano",
-        "didomi",
-        "usercentrics",
-        "truste",
-        "trustarc",
-        "qc-cmp2",
-        "cmp",
-    }
-)
-# ... and words that mark chrome only next to a second word (a policy's own section may be id="cookies").
-_CHROME_SUBJECTS = frozenset({"cookie", "cookies", "consent", "gdpr", "cc", "ot", "privacy", "skip", "share"})
-_CHROME_SHAPES = frozenset(
-    {
-        "banner",
-        "bar",
-        "notice",
-        "popup",
-        "dialog",
-        "modal",
-        "overlay",
-        "wall",
-        "alert",
-        "message",
-        "prompt",
-        "manager",
-        "sdk",
-        "window",
-        "consent",
-        "law",
-        "box",
-        "link",
-        "links",
-        "to",
-        "buttons",
-        "widget",
-        "settings",
-        "preferences",
-    }
-)
-
-
-def _tokens(value: str) -> set[str]:
-    value = re.sub(r"([a-z])([A-Z])", r"\1 \2", value)  # camelCase -> camel Case
-    return {t for t in re.split(r"[^a-z0-9]+", value.lower()) if t}
-
-
-def _hint_tokens(tag: Tag) -> set[str]:
-    attrs = tag.attrs or {}
-    classes = attrs.get("class") or []
-    if isinstance(classes, str):
-        classes = [classes]
-    raw = " ".join([str(attrs.get("id") or ""), *classes, str(attrs.get("aria-label") or "")])
-    tokens = _tokens(raw)
-    # Joined forms catch "cookieBanner"/"cookie-banner"/"cookie_banner" alike.
-    tokens |= {re.sub(r"[^a-z0-9]", "", c.lower()) for c in classes} | {
-        re.sub(r"[^a-z0-9]", "", str(attrs.get("id") or "").lower())
-    }
-    return tokens
-
-
-def _is_chrome_hint(tag: Tag) -> bool:
-    tokens = _hint_tokens(tag)
-    if tokens & _CHROME_WORDS:
-        return True
-    return bool(tokens & _CHROME_SUBJECTS and tokens & _CHROME_SHAPES)
-
-
-def _is_hidden(tag: Tag) -> bool:
-    attrs = tag.attrs or {}
-    if "hidden" in attrs:
-        return True
-    if str(attrs.get("aria-hidden", "")).strip().lower() == "true":
-        return True
-    return bool(_HIDDEN_STYLE.search(str(attrs.get("style") or "")))
-
-
-def _is_collapsed_policy_text(tag: Tag) -> bool:
-    """A hidden block of prose inside the main content is a collapsed accordion panel: policy text
-    the reader opens with a click, not page furniture. Dropping it would lose whole sections."""
-    return _in_main(tag) and not _is_chrome_hint(tag) and _prose_len(tag) >= 200
-
-
-def _is_page_wrapper(tag: Tag, total: int) -> bool:
-    """A hidden marker on an element that holds the page itself (the main landmark, or most of the
-    page's text) is a rendering state: an app root hidden from screen readers while a dialog is
-    open, a scroll container a script un-hides on load. Everyone sees that content: keep it.
-    Chrome stays chrome (a hidden cookie dialog holding a long cookie text is still a dialog)."""
-    if _is_chrome_hint(tag) or str(tag.get("role") or "").lower() in _CHROME_ROLES:
-        return False
-    return _holds_main(tag) or _text_len(tag) >= 0.5 * total
-
-
-def _in_main(tag: Tag) -> bool:
-    return (
-        tag.find_parent(["main", "article"]) is not None
-        or tag.find_parent(attrs={"role": "main"}) is not None
-    )
-
-
-def _holds_main(tag: Tag) -> bool:
-    return tag.name in ("main", "article") or tag.find(["main", "article"]) is not None
-
-
-def _text_len(tag: Tag) -> int:
-    return len(clean_text(tag.get_text(" ")))
-
-
-def _prose_len(tag: Tag) -> int:
-    """Characters of prose-like text (runs of six words or more): menus and link lists score ~0."""
-    return sum(len(s) for s in tag.stripped_strings if len(s.split()) >= 6)
-
-
-def _strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
-    """Remove everything that is page furniture rather than policy text, inside `scope`."""
-    # Plain iteration over `descendants`: bs4's find_all builds a filter per call, which costs more
-    # than the walk itself on large pages.
-    for node in [n for n in scope.descendants if isinstance(n, PreformattedString)]:
-        node.extract()  # comments, CDATA, doctype, processing instructions
-    for tag in [t for t in scope.descendants if isinstance(t, Tag) and t.name in _DROP_TAGS]:
-        if not tag.decomposed:
-            tag.decompose()
-    total = max(_text_len(scope), 1)
-    for tag in _tags(scope):
-        if deadline is not None:
-            deadline.check()
-        if tag.decomposed:
-            continue
-        role = str(tag.get("role") or "").lower()
-        if (
-            _is_hidden(tag) and not _is_collapsed_policy_text(tag) and not _is_page_wrapper(tag, total)
-        ) or role in _CHROME_ROLES:
-            tag.decompose()
-        elif tag.name in ("header", "footer") or role in _PAGE_ROLES:
-            if not _in_main(tag) and not _holds_main(tag):
-                tag.decompose()
-        elif tag.name == "form":
-            # Some frameworks wrap the whole page in one <form>: keep its content, drop real forms.
-            if _holds_main(tag) or _text_len(tag) > 0.4 * total:
-                tag.unwrap()
-            else:
-                tag.decompose()
-        elif _is_skip_link(tag) or (
-            _is_chrome_hint(tag) and not _holds_main(tag) and _text_len(tag) < 0.5 * total
-        ):
-            tag.decompose()
-
-
-def _is_skip_link(tag: Tag) -> bool:
-    if tag.name != "a" or not str(tag.get("href") or "").startswith("#"):
-        return False
-    text = clean_text(tag.get_text(" ")).lower()
-    return text.startswith(("skip to", "skip navigation", "jump to content", "back to top"))
-
-
 def _content_roots(soup: BeautifulSoup, select: list[str] | None) -> list[Tag]:
     if select:
         found: list[Tag] = []
@@ -454,7 +208,7 @@ def _content_roots(soup: BeautifulSoup, select: list[str] | None) -> list[Tag]:
 
 
 def _prose_lengths(scope: Tag) -> dict[int, int]:
-    """`_prose_len` of every element under `scope` (by id), in one pass over the tree: each string
+    """`prose_len` (monitor.extract_chrome) of every element under `scope` (by id), in one pass over the tree: each string
     counts once towards its parent, and each element passes its sum up after all its descendants
     (reverse document order), so the cost is linear in the size of the page whatever its depth."""
     sizes: dict[int, int] = {}
@@ -463,7 +217,7 @@ def _prose_lengths(scope: Tag) -> dict[int, int]:
             text = node.strip()
             if text and len(text.split()) >= 6 and node.parent is not None:
                 sizes[id(node.parent)] = sizes.get(id(node.parent), 0) + len(text)
-    for tag in reversed([scope, *_tags(scope)]):
+    for tag in reversed([scope, *tags_under(scope)]):
         if tag is not scope and tag.parent is not None and id(tag) in sizes:
             sizes[id(tag.parent)] = sizes.get(id(tag.parent), 0) + sizes[id(tag)]
     return sizes
@@ -537,7 +291,7 @@ class _HtmlWalker:
             text = self.inline(tag, links=False)
             return format_link(text, tag.get("href")) if links else text
         text = self.inline(tag, links)
-        return f" {text} " if name in _BLOCK_TAGS else text
+        return f" {text} " if name in BLOCK_TAGS else text
 
     # -- blocks -----------------------------------------------------------------------------------
     def emit(self, kind: str, text: str, level: int = 0) -> None:
@@ -552,7 +306,7 @@ class _HtmlWalker:
         for child in list(node.children):
             if isinstance(child, PreformattedString):
                 continue
-            if isinstance(child, Tag) and (child.name in _BLOCK_TAGS or _has_block(child)):
+            if isinstance(child, Tag) and (child.name in BLOCK_TAGS or _has_block(child)):
                 self._flush_run(run)
                 run = []
                 self.block(child)
@@ -574,7 +328,7 @@ class _HtmlWalker:
 
     def block(self, tag: Tag) -> None:
         name = tag.name
-        if name in _HEADINGS:
+        if name in HEADINGS:
             self.emit("h", self.inline(tag, links=False), int(name[1]))
         elif name in ("ul", "ol"):
             self.list(tag, 0)
@@ -610,7 +364,7 @@ class _HtmlWalker:
                 continue
             if isinstance(child, Tag) and child.name in ("ul", "ol", "table"):
                 nested.append(child)
-            elif isinstance(child, Tag) and child.name in _BLOCK_TAGS and child.find(["ul", "ol"]):
+            elif isinstance(child, Tag) and child.name in BLOCK_TAGS and child.find(["ul", "ol"]):
                 parts.append(self._inline_skipping_lists(child, nested))
             elif isinstance(child, Tag):
                 parts.append(self._inline_tag(child, links=True))
@@ -638,7 +392,7 @@ class _HtmlWalker:
 
     def table(self, table: Tag) -> None:
         rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-        layout = table.find(["table", *_HEADINGS, "ul", "ol", "p"]) is not None and len(rows) <= 3
+        layout = table.find(["table", *HEADINGS, "ul", "ol", "p"]) is not None and len(rows) <= 3
         if layout:  # a table used for page layout: its cells are ordinary content
             for tr in rows:
                 for cell in tr.find_all(["td", "th"], recursive=False):
@@ -654,12 +408,7 @@ class _HtmlWalker:
 
 
 def _has_block(tag: Tag) -> bool:
-    return any(isinstance(d, Tag) and d.name in _BLOCK_TAGS for d in tag.descendants)
-
-
-def _tags(scope: Tag) -> list[Tag]:
-    """The elements under `scope` in document order (a list: callers change the tree)."""
-    return [t for t in scope.descendants if isinstance(t, Tag)]
+    return any(isinstance(d, Tag) and d.name in BLOCK_TAGS for d in tag.descendants)
 
 
 _SENTENCE_END = re.compile(r"[.;,]$")
@@ -712,13 +461,13 @@ def extract_html(
     if select:
         roots = _content_roots(soup, select)
         for root in roots:
-            _strip_chrome(root, deadline)
+            strip_chrome(root, deadline)
     else:
-        _strip_chrome(soup.body or soup, deadline)
+        strip_chrome(soup.body or soup, deadline)
         roots = _content_roots(soup, None)
     walker = _HtmlWalker(deadline)
     for root in roots:
-        if root.name in _HEADINGS or root.name in ("ul", "ol", "table", "li"):
+        if root.name in HEADINGS or root.name in ("ul", "ol", "table", "li"):
             walker.block(root)
         else:
             walker.container(root)
@@ -1276,12 +1025,12 @@ def _promote_plain_headings(events: list[Event]) -> list[Event]:
     return structurer.events
 
 
-MIN_MARKDOWN_HEADINGS = 3  # with fewer, the markup is not where the headings are
+MIN_MARKDOWNHEADINGS = 3  # with fewer, the markup is not where the headings are
 
 
 def extract_markdown(markdown: str) -> Document:
     events = _MarkdownParser().parse(markdown)
-    if sum(1 for e in events if e[0] == "h") < MIN_MARKDOWN_HEADINGS:
+    if sum(1 for e in events if e[0] == "h") < MIN_MARKDOWNHEADINGS:
         events = _promote_plain_headings(events)
     title, events = _split_title(events)
     return _build(events, title)

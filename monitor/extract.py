@@ -25,6 +25,7 @@ from bs4.element import PreformattedString
 from monitor.document import Document, DocumentBuilder, clean_text
 from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline
 from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome, tags_under
+from monitor.extract_pdf_text import Dehyphenator, fold_pdf_text
 
 EXTRACTOR_VERSION = "1"
 
@@ -533,13 +534,14 @@ def _article_heading(text: str) -> bool:
 def _logical_lines(text: str, *, pdf: bool = False) -> list[_Unit]:
     lines = [x.expandtabs(4).rstrip() for x in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     width = None if pdf else _wrap_width([clean_text(x) for x in lines])
+    dehyphenator = Dehyphenator([clean_text(x) for x in lines]) if pdf else None
     units: list[_Unit] = []
     group: list[str] = []
     for line in [*lines, ""]:
         if clean_text(line):
             group.append(line)
             continue
-        units.extend(_join_group(group, pdf, width))
+        units.extend(_join_group(group, pdf, width, dehyphenator))
         group = []
     return units
 
@@ -559,8 +561,11 @@ def _wrap_width(lines: list[str]) -> int | None:
     return width if count >= 2 else None  # one pair agreeing is a coincidence
 
 
-def _join_group(group: list[str], pdf: bool, wrap_width: int | None) -> list[_Unit]:
-    """Re-join the hard-wrapped lines of one blank-line-separated group."""
+def _join_group(
+    group: list[str], pdf: bool, wrap_width: int | None, dehyphenator: Dehyphenator | None = None
+) -> list[_Unit]:
+    """Re-join the hard-wrapped lines of one blank-line-separated group. With a `dehyphenator`
+    (PDF), a word the typesetter broke at a line end loses its hyphen; a compound keeps it."""
     if not group:
         return []
     width = max(len(clean_text(line)) for line in group) if pdf else wrap_width
@@ -572,7 +577,10 @@ def _join_group(group: list[str], pdf: bool, wrap_width: int | None) -> list[_Un
         indent = len(line) - len(line.lstrip())
         if units and wrapped and _continues(prev, stripped, width or 0, pdf):
             joined = units[-1].text
-            if re.search(r"[^\W\d_]-$", joined) and stripped[:1].isalpha():
+            rejoined = dehyphenator.join(joined, stripped) if dehyphenator else None
+            if rejoined is not None:
+                units[-1].text = rejoined
+            elif re.search(r"[^\W\d_]-$", joined) and stripped[:1].isalpha():
                 units[-1].text = joined + stripped  # a word broken at its hyphen
             else:
                 units[-1].text = joined + " " + stripped
@@ -1086,6 +1094,7 @@ def extract_pdf(data: bytes) -> Document:
         texts = [page.extract_text() or "" for page in reader.pages]
     except Exception as exc:  # pypdf raises many types on damaged input; all mean the same here
         raise ExtractError(f"unreadable PDF: {exc}") from exc
+    texts = [fold_pdf_text(t) for t in texts]  # ligatures and other compatibility forms
     pages = [[x for x in t.replace("\r", "\n").split("\n") if clean_text(x)] for t in texts]
     if not any(pages):
         raise ExtractError("the PDF has no extractable text (a scanned image?)")

@@ -172,11 +172,18 @@ def _split_title(events: list[Event]) -> tuple[str, list[Event]]:
     return clean_text(text), events[:first] + events[first + 1 :]
 
 
+def _is_separator(text: str) -> bool:
+    """A paragraph without a letter or digit ("***", "* * *", "~ ~ ~"): a drawn separator."""
+    return not any(c.isalnum() for c in text)
+
+
 def _build(events: list[Event], title: str) -> Document:
     builder = DocumentBuilder()
     for kind, text, level in events:
         if kind == "h":
             builder.heading(text, level)
+        elif kind == "p" and _is_separator(text):
+            continue
         else:
             builder.block(kind, text, level)  # type: ignore[arg-type]
     return builder.build(title)
@@ -415,12 +422,25 @@ def _has_block(tag: Tag) -> bool:
 _SENTENCE_END = re.compile(r"[.;,]$")
 
 
+_BOLD_SENTENCE_END = re.compile(r"[.;,!…]$")
+MAX_LABEL_WORDS = 3  # "Contact details:" is a label; "You have the following rights:" a lead-in
+
+
+def bold_may_be_heading(text: str) -> bool:
+    """Whether an all-bold paragraph can be a heading in disguise. Emphasis alone must never turn a
+    sentence into a heading (an editor bolding a sentence would move every section after it): a
+    run that ends like a sentence (. ; , ! ...) is text, and so is a lead-in ending in a colon
+    unless it is a short label. Questions stay possible headings (FAQ-style policies)."""
+    words = len(text.split())
+    if not text or len(text) > 120 or words > 14 or _BOLD_SENTENCE_END.search(text):
+        return False
+    return not (text.endswith(":") and words > MAX_LABEL_WORDS)
+
+
 def _bold_heading(run: list[Tag | NavigableString]) -> str | None:
     """The text of a short run that is entirely bold/strong (a heading in disguise), else None."""
     text = clean_text("".join(n.get_text(" ") if isinstance(n, Tag) else str(n) for n in run))
-    if not text or len(text) > 120 or len(text.split()) > 14 or _SENTENCE_END.search(text):
-        return None
-    if text.endswith(":") and len(text.split()) > 6:
+    if not bold_may_be_heading(text):
         return None
     bold: list[str] = []
     for node in run:
@@ -884,11 +904,7 @@ def _md_bold_heading(raw: str) -> str | None:
     if not m or "**" in m.group("text"):
         return None
     text = _md_inline(m.group("text")) + m.group("colon")
-    if not text or len(text) > 120 or _words(text) > 14 or _SENTENCE_END.search(text):
-        return None
-    if text.endswith(":") and _words(text) > 6:
-        return None
-    return text
+    return text if bold_may_be_heading(text) else None
 
 
 def _split_row(line: str) -> list[str]:

@@ -15,6 +15,7 @@ import html as html_lib
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -212,7 +213,7 @@ def _content_roots(soup: BeautifulSoup, select: list[str] | None) -> list[Tag]:
                 seen.add(id(tag))
         return roots
     body = soup.body or soup
-    return [_main_root(body)]
+    return _main_roots(body)
 
 
 def _prose_lengths(scope: Tag) -> dict[int, int]:
@@ -231,7 +232,18 @@ def _prose_lengths(scope: Tag) -> dict[int, int]:
     return sizes
 
 
-def _main_root(body: Tag) -> Tag:
+DOCUMENT_SHARE = 0.15  # a landmark with this share of the page's prose is a document of its own
+
+
+def _main_roots(body: Tag) -> list[Tag]:
+    """The element(s) holding the policy text, in document order.
+
+    A `<main>` (or role=main), else an `<article>`, holding enough of the prose. A page with several
+    such landmarks side by side (a "Legal" page with terms, privacy and copyright, one `<article>`
+    each) is read whole, from the element holding them all: choosing the largest would make the
+    watch jump from one document to another when their sizes change, and the documents' own
+    headings keep them apart in the section paths.
+    """
     sizes = _prose_lengths(body)
 
     def prose(tag: Tag) -> int:
@@ -242,9 +254,31 @@ def _main_root(body: Tag) -> Tag:
     if not candidates:
         candidates = body.find_all("article")
     if candidates:
+        ids = {id(c) for c in candidates}
+        # Document order, each once (<main role="main"> is found twice), nested ones inside theirs.
+        outermost = [
+            t for t in tags_under(body) if id(t) in ids and not any(id(p) in ids for p in t.parents)
+        ]
+        documents = [c for c in outermost if total and prose(c) >= DOCUMENT_SHARE * total]
+        if len(documents) >= 2:
+            return [_common_ancestor(documents)]  # with any smaller document and intro between
         best = max(candidates, key=prose)
         if total == 0 or prose(best) >= 0.3 * total:
-            return best
+            return [best]
+    return [_descend(body, prose)]
+
+
+def _common_ancestor(tags: list[Tag]) -> Tag:
+    """The innermost element holding all of `tags` (at least one tag)."""
+    chain = [tags[0], *tags[0].parents]
+    ids = [{id(t), *(id(p) for p in t.parents)} for t in tags[1:]]
+    for node in chain:
+        if all(id(node) in s for s in ids):
+            return node
+    return chain[-1]
+
+
+def _descend(body: Tag, prose: Callable[[Tag], int]) -> Tag:
     # No usable landmark: descend while one child holds nearly all of the prose.
     node = body
     while True:

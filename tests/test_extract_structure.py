@@ -95,3 +95,54 @@ def test_markdown_bold_sentence_is_not_a_heading() -> None:
     doc = extract_markdown(md)
     assert [s.path for s in doc.sections] == [("Rights",)]
     assert doc.sections[0].blocks[0].text == "You have these rights under the law:"
+
+
+# -- item 11: several documents on one page stay apart ----------------------------------------------
+
+TERMS = """<article class="doc"><h1>Terms of Use</h1>
+<h2>1. The service</h2><p>Lanternfield Rail sells train tickets through this site and its apps to travellers.</p>
+<h2>2. Refunds</h2><p>A ticket can be refunded up to {refund} before departure, minus a small fee.</p>
+<h2>3. Disputes</h2><p>Any dispute about these terms is decided by the courts of the place you live in.</p>
+</article>"""
+PRIVACY = """<article class="doc"><h1>Privacy Notice</h1>
+<h2>1. What we keep</h2><p>We keep your name, your journeys and the card you paid with for each ticket.</p>
+<h2>2. How long</h2><p>Journey records are deleted two years after the journey, unless a claim is open.</p>
+<h2>3. Sharing</h2><p>Train operators receive the names on the tickets they must check on board.</p>
+</article>"""
+SMALL = """<article class="doc"><h1>Copyright</h1><p>Report copied timetables to us.</p></article>"""
+
+
+def legal_page(refund: str = "one hour", order: tuple[str, ...] = ("terms", "privacy", "small")) -> str:
+    parts = {"terms": TERMS.format(refund=refund), "privacy": PRIVACY, "small": SMALL}
+    docs = "".join(parts[k] for k in order)
+    return (
+        "<html><head><title>Legal | Lanternfield</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<div class='legal'><p>This page holds our terms, privacy notice and copyright notice.</p>{docs}"
+        "</div><footer><a href='/jobs'>Jobs</a></footer></body></html>"
+    )
+
+
+def test_every_document_on_a_legal_page_is_read_under_its_own_title() -> None:
+    doc = extract_html(legal_page())
+    tops = {s.path[0] for s in doc.sections if s.path}
+    assert {"Terms of Use", "Privacy Notice", "Copyright"} <= tops
+    assert ("Privacy Notice", "2. How long") in [s.path for s in doc.sections]
+    assert "Jobs" not in doc.to_markdown() and "Home" not in doc.to_markdown()
+
+
+def test_edit_in_one_document_is_reported_there_and_only_there() -> None:
+    old = extract_html(legal_page())
+    # The edit makes the terms the largest document: that must not switch which one is watched.
+    new = extract_html(legal_page(refund="ten minutes, and only for tickets bought with a railcard,"))
+    report = compare(old, new)
+    assert not report.suspect
+    assert report.changes and all(c.section[0] == "Terms of Use" for c in report.changes)
+    assert any("ten minutes" in (c.after or "") for c in report.changes)
+
+
+def test_one_article_with_a_small_aside_article_is_still_one_document() -> None:
+    teaser = "<article class='teaser'><h2>Read our blog</h2><p>Ten tips for travelling light.</p></article>"
+    html = legal_page(order=("privacy",)).replace("</div><footer>", teaser + "</div><footer>")
+    doc = extract_html(html)
+    assert doc.title == "Privacy Notice"
+    assert "travelling light" not in doc.to_markdown()

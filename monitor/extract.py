@@ -26,6 +26,7 @@ from bs4.element import PreformattedString
 from monitor.document import Document, DocumentBuilder, clean_text
 from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline
 from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome, tags_under
+from monitor.extract_faq import DISCLOSURE_ATTR
 from monitor.extract_pdf_text import Dehyphenator, fold_pdf_text
 
 EXTRACTOR_VERSION = "1"
@@ -306,6 +307,7 @@ class _HtmlWalker:
     def __init__(self, deadline: Deadline | None = None) -> None:
         self.events: list[Event] = []
         self.deadline = deadline
+        self.base_level = 0  # level of the last real heading: disclosure labels go one under it
 
     # -- inline text ------------------------------------------------------------------------------
     def inline(self, node: Tag, links: bool = True) -> str:
@@ -370,8 +372,15 @@ class _HtmlWalker:
 
     def block(self, tag: Tag) -> None:
         name = tag.name
-        if name in HEADINGS:
-            self.emit("h", self.inline(tag, links=False), int(name[1]))
+        if tag.get(DISCLOSURE_ATTR) is not None and not _has_block(tag):
+            # A FAQ question (<summary>, accordion button, question <dt>): a heading under the last
+            # real one, whatever tag level the template gave it, so its peers nest alike.
+            self.emit("h", self.inline(tag, links=False), self.base_level + 1)
+        elif name in HEADINGS:
+            text = self.inline(tag, links=False)
+            if clean_text(text):
+                self.base_level = int(name[1])
+            self.emit("h", text, int(name[1]))
         elif name in ("ul", "ol"):
             self.list(tag, 0)
         elif name == "li":  # a stray item outside a list

@@ -16,6 +16,7 @@ from bs4.element import PreformattedString
 
 from monitor.document import clean_text
 from monitor.extract_bounds import Deadline
+from monitor.extract_faq import mark_disclosures
 
 DROP_TAGS = (
     "script",
@@ -233,6 +234,7 @@ def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     # than the walk itself on large pages.
     for node in [n for n in scope.descendants if isinstance(n, PreformattedString)]:
         node.extract()  # comments, CDATA, doctype, processing instructions
+    mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
     for tag in [t for t in scope.descendants if isinstance(t, Tag) and t.name in DROP_TAGS]:
         if not tag.decomposed:
             tag.decompose()

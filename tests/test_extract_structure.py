@@ -146,3 +146,75 @@ def test_one_article_with_a_small_aside_article_is_still_one_document() -> None:
     doc = extract_html(html)
     assert doc.title == "Privacy Notice"
     assert "travelling light" not in doc.to_markdown()
+
+
+# -- item 12: FAQ questions are headings, control buttons are chrome ---------------------------------
+
+ANSWERS = {
+    "What do you record when I book a lesson?": "Your name, the lesson and the instructor you chose.",
+    "How long do you keep my bookings?": "Bookings are kept for three years after the lesson date.",
+    "Do you send my data abroad?": "No, all bookings stay on servers inside the European Union.",
+    "Can I have my data removed?": "Yes, write to us and we remove it within one month.",
+}
+
+
+def faq_page(markup: str, rename: dict[str, str] | None = None) -> str:
+    rename = rename or {}
+    items = []
+    for k, (question, answer) in enumerate(ANSWERS.items()):
+        q = rename.get(question, question)
+        panel = f"<p>{answer} We tell you in advance about any change to this answer.</p>"
+        if markup == "summary":
+            items.append(f"<details open><summary>{q}</summary>{panel}</details>")
+        elif markup == "heading-button":
+            items.append(
+                f"<h3><button aria-expanded='true' aria-controls='a{k}'>{q}</button></h3>"
+                f"<div id='a{k}' role='region'>{panel}</div>"
+            )
+        elif markup == "bare-button":
+            items.append(f"<div class='qa'><button class='q' aria-expanded='true'>{q}</button>{panel}</div>")
+        elif markup == "dl":
+            items.append(f"<dl><dt>{q}</dt><dd>{panel}</dd></dl>")
+    tools = (
+        "<div class='tools'><button type='button'>Open every answer</button> "
+        "<button onclick='print()'>Print</button> <button aria-expanded='false'>Show more</button></div>"
+    )
+    return page(f"<h1>Lesson booking privacy</h1>{tools}<h2>Questions</h2>{''.join(items)}")
+
+
+@pytest.mark.parametrize("markup", ["summary", "heading-button", "bare-button", "dl"])
+def test_faq_questions_are_headings_and_controls_are_not_text(markup: str) -> None:
+    doc = extract_html(faq_page(markup))
+    paths = [s.path for s in doc.sections]
+    for question in ANSWERS:
+        assert ("Questions", question) in paths, (markup, paths)
+    md = doc.to_markdown()
+    assert "Open every answer" not in md and "Print" not in md and "Show more" not in md
+    assert "within one month" in md
+
+
+@pytest.mark.parametrize("markup", ["summary", "heading-button", "bare-button", "dl"])
+def test_reworded_faq_question_is_reported(markup: str) -> None:
+    old = extract_html(faq_page(markup))
+    reworded = "Can I have my data removed at any time?"
+    new = extract_html(faq_page(markup, {"Can I have my data removed?": reworded}))
+    report = compare(old, new)
+    assert report.changes
+    assert any(reworded in " ".join(c.section) or reworded in (c.after or "") for c in report.changes)
+
+
+def test_buttons_with_sentences_are_kept_as_text_and_commands_dropped() -> None:
+    html = page(
+        "<h2>Marketing</h2><p>We send offers only if you ask for them.</p>"
+        "<button>I agree that Tidewick may e-mail me offers about new seeds</button>"
+        "<button>Subscribe</button><button aria-expanded='false' aria-controls='a b c'>Expand all</button>"
+    )
+    md = extract_html(html).to_markdown()
+    assert "I agree that Tidewick may e-mail me offers about new seeds" in md
+    assert "Subscribe" not in md and "Expand all" not in md
+
+
+def test_definition_lists_that_are_not_questions_stay_text() -> None:
+    doc = extract_html(page("<h2>Terms used</h2><dl><dt>Account data</dt><dd>Your name and e-mail.</dd></dl>"))
+    assert [s.path for s in doc.sections] == [("Terms used",)]
+    assert "Account data" in doc.to_markdown()

@@ -27,6 +27,7 @@ from monitor.document import Document, DocumentBuilder, clean_text
 from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline
 from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome, tags_under
 from monitor.extract_faq import DISCLOSURE_ATTR
+from monitor.extract_footer import strip_trailing_footer
 from monitor.extract_pdf_text import Dehyphenator, fold_pdf_text
 
 EXTRACTOR_VERSION = "1"
@@ -529,6 +530,8 @@ def extract_html(
     else:
         strip_chrome(soup.body or soup, deadline)
         roots = _content_roots(soup, None)
+    if roots:
+        strip_trailing_footer(roots[-1])  # a site footer inside the policy's last container
     walker = _HtmlWalker(deadline)
     for root in roots:
         if root.name in HEADINGS or root.name in ("ul", "ol", "table", "li"):

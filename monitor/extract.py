@@ -1151,14 +1151,22 @@ def _strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
-def extract_pdf(data: bytes) -> Document:
+def extract_pdf(data: bytes, *, time_budget: float | None = TIME_BUDGET) -> Document:
+    """PDF bytes -> Document. Raises ExtractError for an unreadable or text-less PDF, or when reading
+    its pages takes longer than `time_budget` seconds (checked between pages)."""
     from pypdf import PdfReader
 
+    deadline = Deadline(time_budget, ExtractError, every=1)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reader.decrypt("")
-        texts = [page.extract_text() or "" for page in reader.pages]
+        texts = []
+        for page in reader.pages:
+            deadline.check()
+            texts.append(page.extract_text() or "")
+    except ExtractError:
+        raise
     except Exception as exc:  # pypdf raises many types on damaged input; all mean the same here
         raise ExtractError(f"unreadable PDF: {exc}") from exc
     texts = [fold_pdf_text(t) for t in texts]  # ligatures and other compatibility forms

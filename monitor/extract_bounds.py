@@ -87,17 +87,18 @@ class Deadline:
     budget was.
     """
 
-    def __init__(self, seconds: float | None, error_type: type[Exception]):
+    def __init__(self, seconds: float | None, error_type: type[Exception], *, every: int = 64):
         self.seconds = seconds
         self._end = None if seconds is None else time.monotonic() + seconds
         self._error_type = error_type
+        self._every = every  # read the clock on every n-th call: per element it costs more than the walk
         self._calls = 0
 
     def check(self) -> None:
         self._calls += 1
-        if self._end is None or self._calls % 64:
-            return  # reading the clock on every element would cost more than the walk
-        if time.monotonic() > self._end:
+        if self._end is None or self._calls % self._every:
+            return
+        if time.monotonic() >= self._end:  # ">=": a zero budget always runs out
             raise self._error_type(
                 f"the page took longer than {self.seconds:g} s to read (too large or too deeply nested)"
             )

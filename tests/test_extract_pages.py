@@ -247,3 +247,11 @@ def test_pdf_ligatures_read_as_plain_letters() -> None:
     folded = extract_pdf(_pdf([ligatured], "TestSans"))
     assert folded == plain
     assert "\ufb01" not in texts(folded) and "files" in texts(folded)
+
+
+def test_pdf_time_budget_gives_a_clear_error() -> None:
+    pytest.importorskip("reportlab")
+    data = _pdf([PDF_RAGGED, PDF_RAGGED])
+    with pytest.raises(ExtractError, match="took longer than"):
+        extract_pdf(data, time_budget=0.0)
+    assert extract_pdf(data, time_budget=None).word_count > 20

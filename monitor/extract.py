@@ -643,10 +643,13 @@ def _join_group(
     wrapped = width is not None and 30 <= width <= 150
     units: list[_Unit] = []
     prev = ""
-    for line in group:
+    for k, line in enumerate(group):
         stripped = clean_text(line)
         indent = len(line) - len(line.lstrip())
-        if units and wrapped and _continues(prev, stripped, width or 0, pdf):
+        nxt = clean_text(group[k + 1]) if k + 1 < len(group) else ""
+        if units and wrapped and not _starts_records(prev, stripped, nxt) and _continues(
+            prev, stripped, width or 0, pdf
+        ):
             joined = units[-1].text
             rejoined = dehyphenator.join(joined, stripped) if dehyphenator else None
             if rejoined is not None:
@@ -659,6 +662,22 @@ def _join_group(
             units.append(_Unit(stripped, indent))
         prev = stripped
     return units
+
+
+_LABEL = re.compile(r"^[^\W\d_][^:.!?]{0,40}:\s")  # "Usage events: 24 months", a record's label
+
+
+def _is_record(text: str) -> bool:
+    m = _LABEL.match(text)
+    return bool(m) and text[:1].isupper() and _words(m.group(0)) <= 4
+
+
+def _starts_records(prev: str, line: str, nxt: str) -> bool:
+    """Consecutive "Label: value" lines are records (a table flattened to text), never one wrapped
+    paragraph: `line` is one when it and a neighbour are, and `prev` is a record or ends a sentence."""
+    if not _is_record(line):
+        return False
+    return _is_record(prev) or (_is_record(nxt) and bool(re.search(r"[.!?:]$", prev)))
 
 
 def _continues(prev: str, line: str, width: int, pdf: bool) -> bool:

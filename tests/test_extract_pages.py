@@ -255,3 +255,20 @@ def test_pdf_time_budget_gives_a_clear_error() -> None:
     with pytest.raises(ExtractError, match="took longer than"):
         extract_pdf(data, time_budget=0.0)
     assert extract_pdf(data, time_budget=None).word_count > 20
+
+
+def test_pdf_label_value_lines_stay_records_when_justified_narrow() -> None:
+    pytest.importorskip("reportlab")
+    records = [
+        "Privacy Notice of Marrowby Tea",
+        "",
+        "3. How long we keep it",
+        "We keep each kind of data only as long as we need it, and no longer.",
+        "Order data: until your account closes, then 30 days",
+        "Tasting notes: {notes} after you write them",
+        "Invoices: 7 years after the end of the tax year",
+    ]
+    doc = extract_pdf(_pdf([[line.format(notes="24 months") for line in records]]))
+    blocks = [b.text for s in doc.sections for b in s.blocks]
+    assert "Tasting notes: 24 months after you write them" in blocks
+    assert "Order data: until your account closes, then 30 days" in blocks

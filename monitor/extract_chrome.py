@@ -198,14 +198,19 @@ def _is_collapsed_policy_text(tag: Tag) -> bool:
     return _in_main(tag) and not _is_chrome_hint(tag) and prose_len(tag) >= 200
 
 
+PAGE_WRAPPER_SHARE = 0.6
+
+
 def _is_page_wrapper(tag: Tag, total: int) -> bool:
-    """A hidden marker on an element that holds the page itself (the main landmark, or most of the
-    page's text) is a rendering state: an app root hidden from screen readers while a dialog is
+    """A hidden marker on an element that holds the page itself (most of the page's text) is a
+    rendering state: an app root hidden from screen readers while a dialog is
     open, a scroll container a script un-hides on load. Everyone sees that content: keep it.
     Chrome stays chrome (a hidden cookie dialog holding a long cookie text is still a dialog)."""
     if _is_chrome_hint(tag) or str(tag.get("role") or "").lower() in _CHROME_ROLES:
         return False
-    return _holds_main(tag) or text_len(tag) >= 0.5 * total
+    # Most of the text, so that a hidden second copy of the policy (a print or mobile version
+    # next to the visible one, half of the text) is still dropped.
+    return text_len(tag) >= PAGE_WRAPPER_SHARE * total
 
 
 def _in_main(tag: Tag) -> bool:

@@ -28,14 +28,14 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith(("?", "？", "؟"))
 
 
-def _toggles_one_panel(button: Tag, scope: Tag) -> bool:
+def _toggles_one_panel(button: Tag, ids: dict[str, Tag]) -> bool:
     if button.get("aria-expanded") is None:
         return False
     targets = str(button.get("aria-controls") or "").split()
     if len(targets) != 1:
         return False  # "Expand all" controls many panels (or says nothing about which)
-    panel = scope.find(id=targets[0])
-    return isinstance(panel, Tag) and len(clean_text(panel.get_text(" ")).split()) >= LONG_TEXT_WORDS
+    panel = ids.get(targets[0])
+    return panel is not None and len(clean_text(panel.get_text(" ")).split()) >= LONG_TEXT_WORDS
 
 
 def _is_control(text: str, in_heading: bool, toggles: bool) -> bool:
@@ -48,19 +48,25 @@ def _is_control(text: str, in_heading: bool, toggles: bool) -> bool:
 
 def mark_disclosures(scope: Tag) -> None:
     """Mark disclosure labels and keep content buttons, inside `scope` (changes the tree)."""
-    for tag in [t for t in scope.descendants if isinstance(t, Tag)]:
+    tags = [t for t in scope.descendants if isinstance(t, Tag)]
+    ids: dict[str, Tag] = {}  # one index, not a search of the page per button
+    for tag in tags:
+        key = tag.get("id")
+        if isinstance(key, str) and key not in ids:
+            ids[key] = tag
+    for tag in tags:
         if tag.decomposed:
             continue
-        if tag.name == "summary" or tag.name == "dt" and is_question(clean_text(tag.get_text(" "))):
+        if tag.name == "summary" or (tag.name == "dt" and is_question(clean_text(tag.get_text(" ")))):
             tag[DISCLOSURE_ATTR] = "1"
         elif tag.name == "button":
-            _button(tag, scope)
+            _button(tag, ids)
 
 
-def _button(button: Tag, scope: Tag) -> None:
+def _button(button: Tag, ids: dict[str, Tag]) -> None:
     text = clean_text(button.get_text(" "))
     heading = button.find_parent(_HEADINGS)
-    toggles = _toggles_one_panel(button, scope)
+    toggles = _toggles_one_panel(button, ids)
     if _is_control(text, heading is not None, toggles):
         return  # left for chrome removal
     if heading is not None:

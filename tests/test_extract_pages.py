@@ -272,3 +272,12 @@ def test_pdf_label_value_lines_stay_records_when_justified_narrow() -> None:
     blocks = [b.text for s in doc.sections for b in s.blocks]
     assert "Tasting notes: 24 months after you write them" in blocks
     assert "Order data: until your account closes, then 30 days" in blocks
+
+
+def test_hidden_second_copy_of_the_policy_is_not_read_twice() -> None:
+    page = (
+        "<html><body><main>" + policy() + "</main>"
+        "<div class='print-version' style='display:none'>" + policy() + "</div></body></html>"
+    )
+    doc = extract_html(page)
+    assert doc.to_markdown().count("after your last order") == 1

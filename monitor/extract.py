@@ -224,9 +224,10 @@ def _content_roots(soup: BeautifulSoup, select: list[str] | None) -> list[Tag]:
 
 
 def _prose_lengths(scope: Tag) -> dict[int, int]:
-    """`prose_len` (monitor.extract_chrome) of every element under `scope` (by id), in one pass over the tree: each string
-    counts once towards its parent, and each element passes its sum up after all its descendants
-    (reverse document order), so the cost is linear in the size of the page whatever its depth."""
+    """`prose_len` (monitor.extract_chrome) of every element under `scope`, by id, in one pass:
+    each string counts once towards its parent, and each element passes its sum up after all its
+    descendants (reverse document order), so the cost is linear in the size of the page whatever
+    its depth."""
     sizes: dict[int, int] = {}
     for node in scope.descendants:
         if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):

@@ -64,7 +64,9 @@ class BoundedSoup(BeautifulSoup):
         if last is not None and not (isinstance(last, NavigableString) and last[-1:].isspace()):
             self.current_data.append(" ")
 
-    def handle_starttag(self, name: str, namespace: Any, nsprefix: Any, attrs: Any, *args: Any, **kw: Any):  # type: ignore[no-untyped-def, override]
+    def handle_starttag(  # type: ignore[override]
+        self, name: str, namespace: Any, nsprefix: Any, attrs: Any, *args: Any, **kw: Any
+    ) -> Any:
         if self._skip(name, attrs):
             self._made.append(False)
             self.flattened += 1

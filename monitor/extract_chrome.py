@@ -274,4 +274,3 @@ def _is_skip_link(tag: Tag) -> bool:
         return False
     text = clean_text(tag.get_text(" ")).lower()
     return text.startswith(("skip to", "skip navigation", "jump to content", "back to top"))
-

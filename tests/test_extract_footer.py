@@ -3,6 +3,8 @@ paragraphs are not. Every input is a fictional page written for these tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from monitor.diff import compare
@@ -19,10 +21,13 @@ HEAD = """<html><head><title>Privacy | Orchardine</title></head><body><main><art
 TAIL = "</section></article></main></body></html>"
 
 
-def footer_div(year: int = 2025, extra_link: str = "", extra_lang: str = "", cookie_label: str = "Cookies") -> str:
+def footer_div(
+    year: int = 2025, extra_link: str = "", extra_lang: str = "", cookie_label: str = "Cookies"
+) -> str:
     return (
         "<div class='bottom'>"
-        f"<div><a href='/terms'>Terms</a> | <a href='/privacy'>Privacy</a> | <a href='/cookies'>{cookie_label}</a>"
+        "<div><a href='/terms'>Terms</a> | <a href='/privacy'>Privacy</a> | "
+        f"<a href='/cookies'>{cookie_label}</a>"
         f" | <a href='/imprint'>Imprint</a>{extra_link}</div>"
         "<div><span>Language:</span> <a href='/en/privacy' hreflang='en'>English</a>"
         f" <a href='/cy/privacy' hreflang='cy'>Cymraeg</a>{extra_lang}</div>"
@@ -31,10 +36,15 @@ def footer_div(year: int = 2025, extra_link: str = "", extra_lang: str = "", coo
     )
 
 
-def footer_tag(year: int = 2025, extra_link: str = "", extra_lang: str = "", cookie_label: str = "Cookies") -> str:
-    return footer_div(year, extra_link, extra_lang, cookie_label).replace("<div class='bottom'>", "<footer>", 1)[
-        : -len("</div>")
-    ] + "</footer>"
+def footer_tag(
+    year: int = 2025, extra_link: str = "", extra_lang: str = "", cookie_label: str = "Cookies"
+) -> str:
+    return (
+        footer_div(year, extra_link, extra_lang, cookie_label).replace("<div class='bottom'>", "<footer>", 1)[
+            : -len("</div>")
+        ]
+        + "</footer>"
+    )
 
 
 def page(footer: str, address: str = "privacy@orchardine.example") -> str:
@@ -52,7 +62,7 @@ EDITS = [
 
 @pytest.mark.parametrize("make", [footer_div, footer_tag])
 @pytest.mark.parametrize("edit", EDITS)
-def test_footer_edits_inside_the_last_section_are_not_changes(make, edit) -> None:  # type: ignore[no-untyped-def]
+def test_footer_edits_inside_the_last_section_are_not_changes(make: Callable[..., str], edit: dict) -> None:
     old, new = extract_html(page(make())), extract_html(page(make(**edit)))
     assert old == new
     md = new.to_markdown()
@@ -73,7 +83,8 @@ def test_policy_endings_that_look_a_little_like_footers_stay() -> None:
     endings = [
         # recipients named with links to their own sites: policy text
         "<p>We use these processors:</p><ul><li><a href='https://pay.example.com'>Paystream</a></li>"
-        "<li><a href='https://mail.example.net'>Postbird</a></li><li><a href='https://host.example.org'>Rackly</a></li></ul>",
+        "<li><a href='https://mail.example.net'>Postbird</a></li>"
+        "<li><a href='https://host.example.org'>Rackly</a></li></ul>",
         # a list of short items without links: policy text
         "<p>Categories we hold:</p><ul><li>Name</li><li>Address</li><li>Orders</li></ul>",
         # a sentence with links in it
@@ -84,7 +95,9 @@ def test_policy_endings_that_look_a_little_like_footers_stay() -> None:
     ]
     for ending in endings:
         md = extract_html(page(ending)).to_markdown()
-        words = [w for w in ("Paystream", "Orders", "accessibility statement", "last reviewed") if w in ending]
+        words = [
+            w for w in ("Paystream", "Orders", "accessibility statement", "last reviewed") if w in ending
+        ]
         assert all(w in md for w in words), (ending, md)
 
 

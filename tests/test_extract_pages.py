@@ -61,7 +61,8 @@ def test_hidden_parts_that_are_not_the_page_are_still_dropped() -> None:
     page = (
         "<html><body><main>" + policy() + "<div aria-hidden='true'><p>Decorative quote</p></div>"
         "<div hidden class='mobile-menu'><a href='/a'>Shop</a> <a href='/b'>Careers</a></div>"
-        "</main><div class='modal' hidden>" + "<p>Sign up to our newsletter for bread news.</p>" * 40
+        "</main><div class='modal' hidden>"
+        + "<p>Sign up to our newsletter for bread news.</p>" * 40
         + "</div></body></html>"
     )
     doc = extract_html(page)
@@ -239,8 +240,7 @@ def test_pdf_ligatures_read_as_plain_letters() -> None:
 
     pdfmetrics.registerFont(TTFont("TestSans", str(FONT)))
     ligatured = [
-        line.replace("fi", "\ufb01").replace("ffi", "\ufb03").replace("fl", "\ufb02")
-        for line in PDF_RAGGED
+        line.replace("fi", "\ufb01").replace("ffi", "\ufb03").replace("fl", "\ufb02") for line in PDF_RAGGED
     ]
     assert any("\ufb01" in line for line in ligatured)
     plain = extract_pdf(_pdf([PDF_RAGGED], "TestSans"))

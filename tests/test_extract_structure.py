@@ -100,7 +100,7 @@ def test_markdown_bold_sentence_is_not_a_heading() -> None:
 # -- item 11: several documents on one page stay apart ----------------------------------------------
 
 TERMS = """<article class="doc"><h1>Terms of Use</h1>
-<h2>1. The service</h2><p>Lanternfield Rail sells train tickets through this site and its apps to travellers.</p>
+<h2>1. The service</h2><p>Lanternfield Rail sells train tickets through this site and its apps.</p>
 <h2>2. Refunds</h2><p>A ticket can be refunded up to {refund} before departure, minus a small fee.</p>
 <h2>3. Disputes</h2><p>Any dispute about these terms is decided by the courts of the place you live in.</p>
 </article>"""
@@ -215,6 +215,8 @@ def test_buttons_with_sentences_are_kept_as_text_and_commands_dropped() -> None:
 
 
 def test_definition_lists_that_are_not_questions_stay_text() -> None:
-    doc = extract_html(page("<h2>Terms used</h2><dl><dt>Account data</dt><dd>Your name and e-mail.</dd></dl>"))
+    doc = extract_html(
+        page("<h2>Terms used</h2><dl><dt>Account data</dt><dd>Your name and e-mail.</dd></dl>")
+    )
     assert [s.path for s in doc.sections] == [("Terms used",)]
     assert "Account data" in doc.to_markdown()

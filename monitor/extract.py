@@ -269,11 +269,29 @@ def _main_roots(body: Tag) -> list[Tag]:
         ]
         documents = [c for c in outermost if total and prose(c) >= DOCUMENT_SHARE * total]
         if len(documents) >= 2:
+            for document in outermost:
+                _raise_document_title(document)
             return [_common_ancestor(documents)]  # with any smaller document and intro between
         best = max(candidates, key=prose)
         if total == 0 or prose(best) >= 0.3 * total:
             return [best]
     return [_descend(body, prose)]
+
+
+TITLE_LEVEL_ATTR = "data-pm-level"
+
+
+def _raise_document_title(document: Tag) -> None:
+    """One of several documents on a page: its first heading is its title, so it must sit above the
+    document's other headings, or its sections would not be under it in the paths (templates often
+    give the title and the sections the same tag)."""
+    headings = [t for t in tags_under(document) if t.name in HEADINGS and clean_text(t.get_text(" "))]
+    if len(headings) < 2:
+        return
+    title_level = int(headings[0].name[1])
+    top = min(int(h.name[1]) for h in headings[1:])
+    if title_level >= top:
+        headings[0][TITLE_LEVEL_ATTR] = str(top - 1)  # may be 0: above every h1
 
 
 def _common_ancestor(tags: list[Tag]) -> Tag:
@@ -385,9 +403,10 @@ class _HtmlWalker:
             self.emit("h", self.inline(tag, links=False), self.base_level + 1)
         elif name in HEADINGS:
             text = self.inline(tag, links=False)
+            level = int(str(tag.get(TITLE_LEVEL_ATTR) or name[1]))
             if clean_text(text):
-                self.base_level = int(name[1])
-            self.emit("h", text, int(name[1]))
+                self.base_level = level
+            self.emit("h", text, level)
         elif name in ("ul", "ol"):
             self.list(tag, 0)
         elif name == "li":  # a stray item outside a list

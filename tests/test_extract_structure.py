@@ -220,3 +220,15 @@ def test_definition_lists_that_are_not_questions_stay_text() -> None:
     )
     assert [s.path for s in doc.sections] == [("Terms used",)]
     assert "Account data" in doc.to_markdown()
+
+
+def test_documents_whose_titles_share_the_section_tag_still_head_their_sections() -> None:
+    def same_level(html: str) -> str:
+        return html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+
+    old = extract_html(same_level(legal_page()))
+    paths = [s.path for s in old.sections]
+    assert ("Terms of Use", "2. Refunds") in paths and ("Privacy Notice", "2. How long") in paths
+    new = extract_html(same_level(legal_page(refund="ten minutes")))
+    changes = compare(old, new).changes
+    assert changes and all(c.section[:1] == ["Terms of Use"] for c in changes)

@@ -26,7 +26,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from monitor.document import Document, DocumentBuilder, clean_text
-from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline
+from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline, is_gone
 from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome, tags_under
 from monitor.extract_faq import DISCLOSURE_ATTR
 from monitor.extract_footer import strip_trailing_footer
@@ -546,7 +546,7 @@ def extract_html(
         except Exception as exc:
             raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
         for tag in matches:
-            if not tag.decomposed:
+            if not is_gone(tag):
                 tag.decompose()
     if select:
         roots = _content_roots(soup, select)

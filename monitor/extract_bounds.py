@@ -82,6 +82,13 @@ class BoundedSoup(BeautifulSoup):
         super().handle_endtag(name, nsprefix)
 
 
+def is_gone(tag: Any) -> bool:
+    """`tag.decomposed` without its cost: bs4 reads the flag with getattr, and a Tag that lacks the
+    attribute answers through `__getattr__`, i.e. a search of its whole subtree for a child tag of
+    that name."""
+    return bool(tag.__dict__.get("_decomposed", False))
+
+
 class Deadline:
     """A time budget for one document. `check()` raises `error_type(message)` once it is spent.
 

@@ -15,7 +15,7 @@ from bs4 import Tag
 from bs4.element import PreformattedString
 
 from monitor.document import clean_text
-from monitor.extract_bounds import Deadline
+from monitor.extract_bounds import Deadline, is_gone
 from monitor.extract_faq import mark_disclosures
 
 DROP_TAGS = (
@@ -209,19 +209,31 @@ def _is_page_wrapper(tag: Tag, total: int) -> bool:
     if _is_chrome_hint(tag) or str(tag.get("role") or "").lower() in _CHROME_ROLES:
         return False
     # Most of the text, so that a hidden second copy of the policy (a print or mobile version
-    # next to the visible one, half of the text) is still dropped.
-    return text_len(tag) >= PAGE_WRAPPER_SHARE * total
+    # next to the visible one, half of the text) is still dropped; or the page's only main landmark
+    # (a long consent dialog outside the wrapper may hold much of the text).
+    if text_len(tag) >= PAGE_WRAPPER_SHARE * total:
+        return True
+    if not any(isinstance(d, Tag) and d.name in ("main", "article") for d in tag.descendants):
+        return False
+    root = next((p for p in tag.parents if p.parent is None), tag)
+    landmarks = (d for d in root.descendants if isinstance(d, Tag) and d.name in ("main", "article"))
+    return all(_within(m, tag) for m in landmarks)
 
 
+def _within(inner: Tag, outer: Tag) -> bool:
+    return any(p is outer for p in inner.parents)
+
+
+# Plain loops over parents/descendants: bs4's find/find_parent build a filter per call, which on a
+# page of many small elements costs more than the walk.
 def _in_main(tag: Tag) -> bool:
-    return (
-        tag.find_parent(["main", "article"]) is not None
-        or tag.find_parent(attrs={"role": "main"}) is not None
-    )
+    return any(p.name in ("main", "article") or p.get("role") == "main" for p in tag.parents)
 
 
 def _holds_main(tag: Tag) -> bool:
-    return tag.name in ("main", "article") or tag.find(["main", "article"]) is not None
+    return tag.name in ("main", "article") or any(
+        isinstance(d, Tag) and d.name in ("main", "article") for d in tag.descendants
+    )
 
 
 def text_len(tag: Tag) -> int:
@@ -241,13 +253,13 @@ def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
         node.extract()  # comments, CDATA, doctype, processing instructions
     mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
     for tag in [t for t in scope.descendants if isinstance(t, Tag) and t.name in DROP_TAGS]:
-        if not tag.decomposed:
+        if not is_gone(tag):
             tag.decompose()
     total = max(text_len(scope), 1)
     for tag in tags_under(scope):
         if deadline is not None:
             deadline.check()
-        if tag.decomposed:
+        if is_gone(tag):
             continue
         role = str(tag.get("role") or "").lower()
         if (

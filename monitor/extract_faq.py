@@ -16,6 +16,7 @@ from __future__ import annotations
 from bs4 import Tag
 
 from monitor.document import clean_text
+from monitor.extract_bounds import is_gone
 
 DISCLOSURE_ATTR = "data-pm-disclosure"
 LONG_TEXT_WORDS = 6  # a command is a few words; a button with a sentence on it is content
@@ -55,7 +56,7 @@ def mark_disclosures(scope: Tag) -> None:
         if isinstance(key, str) and key not in ids:
             ids[key] = tag
     for tag in tags:
-        if tag.decomposed:
+        if is_gone(tag):
             continue
         if tag.name == "summary" or (tag.name == "dt" and is_question(clean_text(tag.get_text(" ")))):
             tag[DISCLOSURE_ATTR] = "1"

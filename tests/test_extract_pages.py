@@ -281,3 +281,22 @@ def test_hidden_second_copy_of_the_policy_is_not_read_twice() -> None:
     )
     doc = extract_html(page)
     assert doc.to_markdown().count("after your last order") == 1
+
+
+def test_hidden_app_root_holding_the_only_main_is_read_beside_a_long_dialog() -> None:
+    long_dialog = "<div role='dialog'>" + "<p>We and our 214 partners store cookies on your device.</p>" * 30
+    page = f"<html><body><div id='app' aria-hidden='true'><main>{policy()}</main></div>{long_dialog}</div>"
+    doc = extract_html(page + "</body></html>")
+    assert "after your last order" in doc.to_markdown() and "partners" not in doc.to_markdown()
+
+
+def test_is_gone_agrees_with_bs4_decomposed() -> None:
+    from monitor.extract_bounds import is_gone
+
+    soup = BoundedSoup("<div><p>one <b>two</b></p><p>three</p></div>")
+    first, second = soup.find_all("p")
+    bold = first.find("b")
+    first.decompose()
+    for tag in (first, bold, second):
+        assert is_gone(tag) == tag.decomposed
+    assert is_gone(first) and is_gone(bold) and not is_gone(second)

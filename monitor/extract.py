@@ -5,8 +5,10 @@ matters most: two captures of the same policy text give the same Document (same 
 whatever the page around it did: menus, footers, cookie banners, scripts, inline styles, tracking
 parameters on links and Cloudflare-obfuscated e-mail addresses are all taken out here.
 
-Extraction is pure: no network, no clock, same input -> same output. Bump `EXTRACTOR_VERSION`
-whenever the output for a given input changes, so stored versions can be re-derived without alerting.
+Extraction is pure: no network, same input -> same output. Bump `EXTRACTOR_VERSION` whenever the
+output for a given input changes, so stored versions can be re-derived without alerting. The only
+use of the clock is the time budget of `extract_html` (`monitor.extract_bounds`): a page that
+takes longer to read raises ExtractError; a page that finishes reads the same whatever the budget.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import html as html_lib
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -23,8 +26,16 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from monitor.document import Document, DocumentBuilder, clean_text
+from monitor.extract_bounds import TIME_BUDGET, BoundedSoup, Deadline, is_gone
+from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome, tags_under
+from monitor.extract_faq import DISCLOSURE_ATTR
+from monitor.extract_footer import strip_trailing_footer
+from monitor.extract_pdf_text import Dehyphenator, fold_pdf_text
 
-EXTRACTOR_VERSION = "1"
+# 2: hidden page wrappers kept, bounded nesting, several documents on a page, FAQ questions as
+#    headings, site footers inside the last section dropped, bold sentences not headings, PDF
+#    ligatures folded and line-end hyphens joined, separator paragraphs dropped.
+EXTRACTOR_VERSION = "2"
 
 
 class ExtractError(ValueError):
@@ -169,11 +180,18 @@ def _split_title(events: list[Event]) -> tuple[str, list[Event]]:
     return clean_text(text), events[:first] + events[first + 1 :]
 
 
+def _is_separator(text: str) -> bool:
+    """A paragraph without a letter or digit ("***", "* * *", "~ ~ ~"): a drawn separator."""
+    return not any(c.isalnum() for c in text)
+
+
 def _build(events: list[Event], title: str) -> Document:
     builder = DocumentBuilder()
     for kind, text, level in events:
         if kind == "h":
             builder.heading(text, level)
+        elif kind == "p" and _is_separator(text):
+            continue
         else:
             builder.block(kind, text, level)  # type: ignore[arg-type]
     return builder.build(title)
@@ -182,237 +200,6 @@ def _build(events: list[Event], title: str) -> Document:
 # ---------------------------------------------------------------------------------------------------
 # HTML
 # ---------------------------------------------------------------------------------------------------
-
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "iframe",
-    "svg",
-    "button",
-    "object",
-    "embed",
-    "canvas",
-    "video",
-    "audio",
-    "map",
-    "link",
-    "meta",
-    "input",
-    "select",
-    "textarea",
-    "dialog",
-    "nav",
-    "aside",
-    "menu",
-)
-_CHROME_ROLES = frozenset(
-    {"navigation", "complementary", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar"}
-)
-_PAGE_ROLES = frozenset({"banner", "contentinfo"})  # chrome only outside the main content
-_BLOCK_TAGS = frozenset(
-    {
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "center",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "html",
-        "li",
-        "main",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-        "caption",
-    }
-)
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-# Words in id/class/aria-label that mark chrome on their own ...
-_CHROME_WORDS = frozenset(
-    {
-        "onetrust",
-        "cookiebot",
-        "cookiebanner",
-        "cookieconsent",
-        "cookienotice",
-        "cookiebar",
-        "cookielaw",
-        "cookiewall",
-        "newsletter",
-        "modal",
-        "popup",
-        "breadcrumb",
-        "breadcrumbs",
-        "skiplink",
-        "skiplinks",
-        "osano",
-        "didomi",
-        "usercentrics",
-        "truste",
-        "trustarc",
-        "qc-cmp2",
-        "cmp",
-    }
-)
-# ... and words that mark chrome only next to a second word (a policy's own section may be id="cookies").
-_CHROME_SUBJECTS = frozenset({"cookie", "cookies", "consent", "gdpr", "cc", "ot", "privacy", "skip", "share"})
-_CHROME_SHAPES = frozenset(
-    {
-        "banner",
-        "bar",
-        "notice",
-        "popup",
-        "dialog",
-        "modal",
-        "overlay",
-        "wall",
-        "alert",
-        "message",
-        "prompt",
-        "manager",
-        "sdk",
-        "window",
-        "consent",
-        "law",
-        "box",
-        "link",
-        "links",
-        "to",
-        "buttons",
-        "widget",
-        "settings",
-        "preferences",
-    }
-)
-
-
-def _tokens(value: str) -> set[str]:
-    value = re.sub(r"([a-z])([A-Z])", r"\1 \2", value)  # camelCase -> camel Case
-    return {t for t in re.split(r"[^a-z0-9]+", value.lower()) if t}
-
-
-def _hint_tokens(tag: Tag) -> set[str]:
-    attrs = tag.attrs or {}
-    classes = attrs.get("class") or []
-    if isinstance(classes, str):
-        classes = [classes]
-    raw = " ".join([str(attrs.get("id") or ""), *classes, str(attrs.get("aria-label") or "")])
-    tokens = _tokens(raw)
-    # Joined forms catch "cookieBanner"/"cookie-banner"/"cookie_banner" alike.
-    tokens |= {re.sub(r"[^a-z0-9]", "", c.lower()) for c in classes} | {
-        re.sub(r"[^a-z0-9]", "", str(attrs.get("id") or "").lower())
-    }
-    return tokens
-
-
-def _is_chrome_hint(tag: Tag) -> bool:
-    tokens = _hint_tokens(tag)
-    if tokens & _CHROME_WORDS:
-        return True
-    return bool(tokens & _CHROME_SUBJECTS and tokens & _CHROME_SHAPES)
-
-
-def _is_hidden(tag: Tag) -> bool:
-    attrs = tag.attrs or {}
-    if "hidden" in attrs:
-        return True
-    if str(attrs.get("aria-hidden", "")).strip().lower() == "true":
-        return True
-    return bool(_HIDDEN_STYLE.search(str(attrs.get("style") or "")))
-
-
-def _is_collapsed_policy_text(tag: Tag) -> bool:
-    """A hidden block of prose inside the main content is a collapsed accordion panel: policy text
-    the reader opens with a click, not page furniture. Dropping it would lose whole sections."""
-    return _in_main(tag) and not _is_chrome_hint(tag) and _prose_len(tag) >= 200
-
-
-def _in_main(tag: Tag) -> bool:
-    return (
-        tag.find_parent(["main", "article"]) is not None
-        or tag.find_parent(attrs={"role": "main"}) is not None
-    )
-
-
-def _holds_main(tag: Tag) -> bool:
-    return tag.name in ("main", "article") or tag.find(["main", "article"]) is not None
-
-
-def _text_len(tag: Tag) -> int:
-    return len(clean_text(tag.get_text(" ")))
-
-
-def _prose_len(tag: Tag) -> int:
-    """Characters of prose-like text (runs of six words or more): menus and link lists score ~0."""
-    return sum(len(s) for s in tag.stripped_strings if len(s.split()) >= 6)
-
-
-def _strip_chrome(scope: Tag) -> None:
-    """Remove everything that is page furniture rather than policy text, inside `scope`."""
-    for node in scope.find_all(string=lambda s: isinstance(s, PreformattedString)):
-        node.extract()  # comments, CDATA, doctype, processing instructions
-    for tag in scope.find_all(_DROP_TAGS):
-        if not tag.decomposed:
-            tag.decompose()
-    total = max(_text_len(scope), 1)
-    for tag in list(scope.find_all(True)):
-        if tag.decomposed:
-            continue
-        role = str(tag.get("role") or "").lower()
-        if (_is_hidden(tag) and not _is_collapsed_policy_text(tag)) or role in _CHROME_ROLES:
-            tag.decompose()
-        elif tag.name in ("header", "footer") or role in _PAGE_ROLES:
-            if not _in_main(tag) and not _holds_main(tag):
-                tag.decompose()
-        elif tag.name == "form":
-            # Some frameworks wrap the whole page in one <form>: keep its content, drop real forms.
-            if _holds_main(tag) or _text_len(tag) > 0.4 * total:
-                tag.unwrap()
-            else:
-                tag.decompose()
-        elif _is_skip_link(tag) or (
-            _is_chrome_hint(tag) and not _holds_main(tag) and _text_len(tag) < 0.5 * total
-        ):
-            tag.decompose()
-
-
-def _is_skip_link(tag: Tag) -> bool:
-    if tag.name != "a" or not str(tag.get("href") or "").startswith("#"):
-        return False
-    text = clean_text(tag.get_text(" ")).lower()
-    return text.startswith(("skip to", "skip navigation", "jump to content", "back to top"))
-
 
 def _content_roots(soup: BeautifulSoup, select: list[str] | None) -> list[Tag]:
     if select:
@@ -433,27 +220,100 @@ def _content_roots(soup: BeautifulSoup, select: list[str] | None) -> list[Tag]:
                 seen.add(id(tag))
         return roots
     body = soup.body or soup
-    return [_main_root(body)]
+    return _main_roots(body)
 
 
-def _main_root(body: Tag) -> Tag:
-    total = _prose_len(body)
+def _prose_lengths(scope: Tag) -> dict[int, int]:
+    """`prose_len` (monitor.extract_chrome) of every element under `scope`, by id, in one pass:
+    each string counts once towards its parent, and each element passes its sum up after all its
+    descendants (reverse document order), so the cost is linear in the size of the page whatever
+    its depth."""
+    sizes: dict[int, int] = {}
+    for node in scope.descendants:
+        if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            text = node.strip()
+            if text and len(text.split()) >= 6 and node.parent is not None:
+                sizes[id(node.parent)] = sizes.get(id(node.parent), 0) + len(text)
+    for tag in reversed([scope, *tags_under(scope)]):
+        if tag is not scope and tag.parent is not None and id(tag) in sizes:
+            sizes[id(tag.parent)] = sizes.get(id(tag.parent), 0) + sizes[id(tag)]
+    return sizes
+
+
+DOCUMENT_SHARE = 0.15  # a landmark with this share of the page's prose is a document of its own
+
+
+def _main_roots(body: Tag) -> list[Tag]:
+    """The element(s) holding the policy text, in document order.
+
+    A `<main>` (or role=main), else an `<article>`, holding enough of the prose. A page with several
+    such landmarks side by side (a "Legal" page with terms, privacy and copyright, one `<article>`
+    each) is read whole, from the element holding them all: choosing the largest would make the
+    watch jump from one document to another when their sizes change, and the documents' own
+    headings keep them apart in the section paths.
+    """
+    sizes = _prose_lengths(body)
+
+    def prose(tag: Tag) -> int:
+        return sizes.get(id(tag), 0)
+
+    total = prose(body)
     candidates = body.find_all("main") + body.find_all(attrs={"role": "main"})
     if not candidates:
         candidates = body.find_all("article")
     if candidates:
-        best = max(candidates, key=_prose_len)
-        if total == 0 or _prose_len(best) >= 0.3 * total:
-            return best
+        ids = {id(c) for c in candidates}
+        # Document order, each once (<main role="main"> is found twice), nested ones inside theirs.
+        outermost = [
+            t for t in tags_under(body) if id(t) in ids and not any(id(p) in ids for p in t.parents)
+        ]
+        documents = [c for c in outermost if total and prose(c) >= DOCUMENT_SHARE * total]
+        if len(documents) >= 2:
+            for document in outermost:
+                _raise_document_title(document)
+            return [_common_ancestor(documents)]  # with any smaller document and intro between
+        best = max(candidates, key=prose)
+        if total == 0 or prose(best) >= 0.3 * total:
+            return [best]
+    return [_descend(body, prose)]
+
+
+TITLE_LEVEL_ATTR = "data-pm-level"
+
+
+def _raise_document_title(document: Tag) -> None:
+    """One of several documents on a page: its first heading is its title, so it must sit above the
+    document's other headings, or its sections would not be under it in the paths (templates often
+    give the title and the sections the same tag)."""
+    headings = [t for t in tags_under(document) if t.name in HEADINGS and clean_text(t.get_text(" "))]
+    if len(headings) < 2:
+        return
+    title_level = int(headings[0].name[1])
+    top = min(int(h.name[1]) for h in headings[1:])
+    if title_level >= top:
+        headings[0][TITLE_LEVEL_ATTR] = str(top - 1)  # may be 0: above every h1
+
+
+def _common_ancestor(tags: list[Tag]) -> Tag:
+    """The innermost element holding all of `tags` (at least one tag)."""
+    chain = [tags[0], *tags[0].parents]
+    ids = [{id(t), *(id(p) for p in t.parents)} for t in tags[1:]]
+    for node in chain:
+        if all(id(node) in s for s in ids):
+            return node
+    return chain[-1]
+
+
+def _descend(body: Tag, prose: Callable[[Tag], int]) -> Tag:
     # No usable landmark: descend while one child holds nearly all of the prose.
     node = body
     while True:
         children = [c for c in node.children if isinstance(c, Tag)]
         if not children:
             return node
-        here = _prose_len(node)
-        best = max(children, key=_prose_len)
-        if here == 0 or _prose_len(best) < 0.85 * here:
+        here = prose(node)
+        best = max(children, key=prose)
+        if here == 0 or prose(best) < 0.85 * here:
             return node
         node = best
 
@@ -469,8 +329,10 @@ def _page_title(soup: BeautifulSoup) -> str:
 class _HtmlWalker:
     """Walks the content in reading order and emits heading and block events."""
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: Deadline | None = None) -> None:
         self.events: list[Event] = []
+        self.deadline = deadline
+        self.base_level = 0  # level of the last real heading: disclosure labels go one under it
 
     # -- inline text ------------------------------------------------------------------------------
     def inline(self, node: Tag, links: bool = True) -> str:
@@ -498,7 +360,7 @@ class _HtmlWalker:
             text = self.inline(tag, links=False)
             return format_link(text, tag.get("href")) if links else text
         text = self.inline(tag, links)
-        return f" {text} " if name in _BLOCK_TAGS else text
+        return f" {text} " if name in BLOCK_TAGS else text
 
     # -- blocks -----------------------------------------------------------------------------------
     def emit(self, kind: str, text: str, level: int = 0) -> None:
@@ -507,11 +369,13 @@ class _HtmlWalker:
             self.events.append((kind, text, level))
 
     def container(self, node: Tag) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
         run: list[Tag | NavigableString] = []
         for child in list(node.children):
             if isinstance(child, PreformattedString):
                 continue
-            if isinstance(child, Tag) and (child.name in _BLOCK_TAGS or _has_block(child)):
+            if isinstance(child, Tag) and (child.name in BLOCK_TAGS or _has_block(child)):
                 self._flush_run(run)
                 run = []
                 self.block(child)
@@ -533,8 +397,16 @@ class _HtmlWalker:
 
     def block(self, tag: Tag) -> None:
         name = tag.name
-        if name in _HEADINGS:
-            self.emit("h", self.inline(tag, links=False), int(name[1]))
+        if tag.get(DISCLOSURE_ATTR) is not None and not _has_block(tag):
+            # A FAQ question (<summary>, accordion button, question <dt>): a heading under the last
+            # real one, whatever tag level the template gave it, so its peers nest alike.
+            self.emit("h", self.inline(tag, links=False), self.base_level + 1)
+        elif name in HEADINGS:
+            text = self.inline(tag, links=False)
+            level = int(str(tag.get(TITLE_LEVEL_ATTR) or name[1]))
+            if clean_text(text):
+                self.base_level = level
+            self.emit("h", text, level)
         elif name in ("ul", "ol"):
             self.list(tag, 0)
         elif name == "li":  # a stray item outside a list
@@ -569,7 +441,7 @@ class _HtmlWalker:
                 continue
             if isinstance(child, Tag) and child.name in ("ul", "ol", "table"):
                 nested.append(child)
-            elif isinstance(child, Tag) and child.name in _BLOCK_TAGS and child.find(["ul", "ol"]):
+            elif isinstance(child, Tag) and child.name in BLOCK_TAGS and child.find(["ul", "ol"]):
                 parts.append(self._inline_skipping_lists(child, nested))
             elif isinstance(child, Tag):
                 parts.append(self._inline_tag(child, links=True))
@@ -597,7 +469,7 @@ class _HtmlWalker:
 
     def table(self, table: Tag) -> None:
         rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
-        layout = table.find(["table", *_HEADINGS, "ul", "ol", "p"]) is not None and len(rows) <= 3
+        layout = table.find(["table", *HEADINGS, "ul", "ol", "p"]) is not None and len(rows) <= 3
         if layout:  # a table used for page layout: its cells are ordinary content
             for tr in rows:
                 for cell in tr.find_all(["td", "th"], recursive=False):
@@ -613,18 +485,31 @@ class _HtmlWalker:
 
 
 def _has_block(tag: Tag) -> bool:
-    return tag.find(list(_BLOCK_TAGS)) is not None
+    return any(isinstance(d, Tag) and d.name in BLOCK_TAGS for d in tag.descendants)
 
 
 _SENTENCE_END = re.compile(r"[.;,]$")
 
 
+_BOLD_SENTENCE_END = re.compile(r"[.;,!…]$")
+MAX_LABEL_WORDS = 3  # "Contact details:" is a label; "You have the following rights:" a lead-in
+
+
+def bold_may_be_heading(text: str) -> bool:
+    """Whether an all-bold paragraph can be a heading in disguise. Emphasis alone must never turn a
+    sentence into a heading (an editor bolding a sentence would move every section after it): a
+    run that ends like a sentence (. ; , ! ...) is text, and so is a lead-in ending in a colon
+    unless it is a short label. Questions stay possible headings (FAQ-style policies)."""
+    words = len(text.split())
+    if not text or len(text) > 120 or words > 14 or _BOLD_SENTENCE_END.search(text):
+        return False
+    return not (text.endswith(":") and words > MAX_LABEL_WORDS)
+
+
 def _bold_heading(run: list[Tag | NavigableString]) -> str | None:
     """The text of a short run that is entirely bold/strong (a heading in disguise), else None."""
     text = clean_text("".join(n.get_text(" ") if isinstance(n, Tag) else str(n) for n in run))
-    if not text or len(text) > 120 or len(text.split()) > 14 or _SENTENCE_END.search(text):
-        return None
-    if text.endswith(":") and len(text.split()) > 6:
+    if not bold_may_be_heading(text):
         return None
     bold: list[str] = []
     for node in run:
@@ -643,8 +528,17 @@ def _bold_heading(run: list[Tag | NavigableString]) -> str | None:
     return text if clean_text(" ".join(bold)) == text else None
 
 
-def extract_html(html: str, *, select: list[str] | None = None, remove: list[str] | None = None) -> Document:
-    soup = BeautifulSoup(html, "lxml")
+def extract_html(
+    html: str,
+    *,
+    select: list[str] | None = None,
+    remove: list[str] | None = None,
+    time_budget: float | None = TIME_BUDGET,
+) -> Document:
+    """HTML -> Document. Raises ExtractError for a bad selector, or when reading the page takes
+    longer than `time_budget` seconds (None: no limit); nesting depth is bounded while parsing."""
+    deadline = Deadline(time_budget, ExtractError)
+    soup = BoundedSoup(html)
     page_title = _page_title(soup)
     for selector in remove or []:
         try:
@@ -652,18 +546,20 @@ def extract_html(html: str, *, select: list[str] | None = None, remove: list[str
         except Exception as exc:
             raise ExtractError(f"invalid CSS selector {selector!r}: {exc}") from exc
         for tag in matches:
-            if not tag.decomposed:
+            if not is_gone(tag):
                 tag.decompose()
     if select:
         roots = _content_roots(soup, select)
         for root in roots:
-            _strip_chrome(root)
+            strip_chrome(root, deadline)
     else:
-        _strip_chrome(soup.body or soup)
+        strip_chrome(soup.body or soup, deadline)
         roots = _content_roots(soup, None)
-    walker = _HtmlWalker()
+    if roots:
+        strip_trailing_footer(roots[-1])  # a site footer inside the policy's last container
+    walker = _HtmlWalker(deadline)
     for root in roots:
-        if root.name in _HEADINGS or root.name in ("ul", "ol", "table", "li"):
+        if root.name in HEADINGS or root.name in ("ul", "ol", "table", "li"):
             walker.block(root)
         else:
             walker.container(root)
@@ -729,13 +625,14 @@ def _article_heading(text: str) -> bool:
 def _logical_lines(text: str, *, pdf: bool = False) -> list[_Unit]:
     lines = [x.expandtabs(4).rstrip() for x in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     width = None if pdf else _wrap_width([clean_text(x) for x in lines])
+    dehyphenator = Dehyphenator([clean_text(x) for x in lines]) if pdf else None
     units: list[_Unit] = []
     group: list[str] = []
     for line in [*lines, ""]:
         if clean_text(line):
             group.append(line)
             continue
-        units.extend(_join_group(group, pdf, width))
+        units.extend(_join_group(group, pdf, width, dehyphenator))
         group = []
     return units
 
@@ -755,20 +652,29 @@ def _wrap_width(lines: list[str]) -> int | None:
     return width if count >= 2 else None  # one pair agreeing is a coincidence
 
 
-def _join_group(group: list[str], pdf: bool, wrap_width: int | None) -> list[_Unit]:
-    """Re-join the hard-wrapped lines of one blank-line-separated group."""
+def _join_group(
+    group: list[str], pdf: bool, wrap_width: int | None, dehyphenator: Dehyphenator | None = None
+) -> list[_Unit]:
+    """Re-join the hard-wrapped lines of one blank-line-separated group. With a `dehyphenator`
+    (PDF), a word the typesetter broke at a line end loses its hyphen; a compound keeps it."""
     if not group:
         return []
     width = max(len(clean_text(line)) for line in group) if pdf else wrap_width
     wrapped = width is not None and 30 <= width <= 150
     units: list[_Unit] = []
     prev = ""
-    for line in group:
+    for k, line in enumerate(group):
         stripped = clean_text(line)
         indent = len(line) - len(line.lstrip())
-        if units and wrapped and _continues(prev, stripped, width or 0, pdf):
+        nxt = clean_text(group[k + 1]) if k + 1 < len(group) else ""
+        if units and wrapped and not _starts_records(prev, stripped, nxt) and _continues(
+            prev, stripped, width or 0, pdf
+        ):
             joined = units[-1].text
-            if re.search(r"[^\W\d_]-$", joined) and stripped[:1].isalpha():
+            rejoined = dehyphenator.join(joined, stripped) if dehyphenator else None
+            if rejoined is not None:
+                units[-1].text = rejoined
+            elif re.search(r"[^\W\d_]-$", joined) and stripped[:1].isalpha():
                 units[-1].text = joined + stripped  # a word broken at its hyphen
             else:
                 units[-1].text = joined + " " + stripped
@@ -776,6 +682,22 @@ def _join_group(group: list[str], pdf: bool, wrap_width: int | None) -> list[_Un
             units.append(_Unit(stripped, indent))
         prev = stripped
     return units
+
+
+_LABEL = re.compile(r"^[^\W\d_][^:.!?]{0,40}:\s")  # "Usage events: 24 months", a record's label
+
+
+def _is_record(text: str) -> bool:
+    m = _LABEL.match(text)
+    return bool(m) and text[:1].isupper() and _words(m.group(0)) <= 4
+
+
+def _starts_records(prev: str, line: str, nxt: str) -> bool:
+    """Consecutive "Label: value" lines are records (a table flattened to text), never one wrapped
+    paragraph: `line` is one when it and a neighbour are, and `prev` is a record or ends a sentence."""
+    if not _is_record(line):
+        return False
+    return _is_record(prev) or (_is_record(nxt) and bool(re.search(r"[.!?:]$", prev)))
 
 
 def _continues(prev: str, line: str, width: int, pdf: bool) -> bool:
@@ -1072,11 +994,7 @@ def _md_bold_heading(raw: str) -> str | None:
     if not m or "**" in m.group("text"):
         return None
     text = _md_inline(m.group("text")) + m.group("colon")
-    if not text or len(text) > 120 or _words(text) > 14 or _SENTENCE_END.search(text):
-        return None
-    if text.endswith(":") and _words(text) > 6:
-        return None
-    return text
+    return text if bold_may_be_heading(text) else None
 
 
 def _split_row(line: str) -> list[str]:
@@ -1221,12 +1139,12 @@ def _promote_plain_headings(events: list[Event]) -> list[Event]:
     return structurer.events
 
 
-MIN_MARKDOWN_HEADINGS = 3  # with fewer, the markup is not where the headings are
+MIN_MARKDOWNHEADINGS = 3  # with fewer, the markup is not where the headings are
 
 
 def extract_markdown(markdown: str) -> Document:
     events = _MarkdownParser().parse(markdown)
-    if sum(1 for e in events if e[0] == "h") < MIN_MARKDOWN_HEADINGS:
+    if sum(1 for e in events if e[0] == "h") < MIN_MARKDOWNHEADINGS:
         events = _promote_plain_headings(events)
     title, events = _split_title(events)
     return _build(events, title)
@@ -1272,16 +1190,25 @@ def _strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     return cleaned
 
 
-def extract_pdf(data: bytes) -> Document:
+def extract_pdf(data: bytes, *, time_budget: float | None = TIME_BUDGET) -> Document:
+    """PDF bytes -> Document. Raises ExtractError for an unreadable or text-less PDF, or when reading
+    its pages takes longer than `time_budget` seconds (checked between pages)."""
     from pypdf import PdfReader
 
+    deadline = Deadline(time_budget, ExtractError, every=1)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reader.decrypt("")
-        texts = [page.extract_text() or "" for page in reader.pages]
+        texts = []
+        for page in reader.pages:
+            deadline.check()
+            texts.append(page.extract_text() or "")
+    except ExtractError:
+        raise
     except Exception as exc:  # pypdf raises many types on damaged input; all mean the same here
         raise ExtractError(f"unreadable PDF: {exc}") from exc
+    texts = [fold_pdf_text(t) for t in texts]  # ligatures and other compatibility forms
     pages = [[x for x in t.replace("\r", "\n").split("\n") if clean_text(x)] for t in texts]
     if not any(pages):
         raise ExtractError("the PDF has no extractable text (a scanned image?)")

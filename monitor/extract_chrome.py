@@ -1,0 +1,288 @@
+"""Page chrome in HTML: what is furniture around the policy text, and is removed before reading.
+
+`strip_chrome(scope)` removes, inside `scope`: scripts, styles, forms, embedded media and controls;
+navigation, dialogs and other chrome roles; hidden elements (unless they are collapsed policy text
+or the wrapper that holds the whole page); page header/footer outside the main content; elements
+whose id/class name them as cookie banners, newsletters and the like; and site-footer-like blocks
+found by their shape (see `monitor.extract_footer`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import Tag
+from bs4.element import PreformattedString
+
+from monitor.document import clean_text
+from monitor.extract_bounds import Deadline, is_gone
+from monitor.extract_faq import mark_disclosures
+
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "button",
+    "object",
+    "embed",
+    "canvas",
+    "video",
+    "audio",
+    "map",
+    "link",
+    "meta",
+    "input",
+    "select",
+    "textarea",
+    "dialog",
+    "nav",
+    "aside",
+    "menu",
+)
+_CHROME_ROLES = frozenset(
+    {"navigation", "complementary", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar"}
+)
+_PAGE_ROLES = frozenset({"banner", "contentinfo"})  # chrome only outside the main content
+BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "caption",
+    }
+)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Words in id/class/aria-label that mark chrome on their own ...
+_CHROME_WORDS = frozenset(
+    {
+        "onetrust",
+        "cookiebot",
+        "cookiebanner",
+        "cookieconsent",
+        "cookienotice",
+        "cookiebar",
+        "cookielaw",
+        "cookiewall",
+        "newsletter",
+        "modal",
+        "popup",
+        "breadcrumb",
+        "breadcrumbs",
+        "skiplink",
+        "skiplinks",
+        "osano",
+        "didomi",
+        "usercentrics",
+        "truste",
+        "trustarc",
+        "qc-cmp2",
+        "cmp",
+    }
+)
+# ... and words that mark chrome only next to a second word (a policy's own section may be id="cookies").
+_CHROME_SUBJECTS = frozenset({"cookie", "cookies", "consent", "gdpr", "cc", "ot", "privacy", "skip", "share"})
+_CHROME_SHAPES = frozenset(
+    {
+        "banner",
+        "bar",
+        "notice",
+        "popup",
+        "dialog",
+        "modal",
+        "overlay",
+        "wall",
+        "alert",
+        "message",
+        "prompt",
+        "manager",
+        "sdk",
+        "window",
+        "consent",
+        "law",
+        "box",
+        "link",
+        "links",
+        "to",
+        "buttons",
+        "widget",
+        "settings",
+        "preferences",
+    }
+)
+
+
+def tags_under(scope: Tag) -> list[Tag]:
+    """The elements under `scope` in document order (a list: callers change the tree)."""
+    return [t for t in scope.descendants if isinstance(t, Tag)]
+
+
+def _tokens(value: str) -> set[str]:
+    value = re.sub(r"([a-z])([A-Z])", r"\1 \2", value)  # camelCase -> camel Case
+    return {t for t in re.split(r"[^a-z0-9]+", value.lower()) if t}
+
+
+def _hint_tokens(tag: Tag) -> set[str]:
+    attrs = tag.attrs or {}
+    classes = attrs.get("class") or []
+    if isinstance(classes, str):
+        classes = [classes]
+    raw = " ".join([str(attrs.get("id") or ""), *classes, str(attrs.get("aria-label") or "")])
+    tokens = _tokens(raw)
+    # Joined forms catch "cookieBanner"/"cookie-banner"/"cookie_banner" alike.
+    tokens |= {re.sub(r"[^a-z0-9]", "", c.lower()) for c in classes} | {
+        re.sub(r"[^a-z0-9]", "", str(attrs.get("id") or "").lower())
+    }
+    return tokens
+
+
+def _is_chrome_hint(tag: Tag) -> bool:
+    tokens = _hint_tokens(tag)
+    if tokens & _CHROME_WORDS:
+        return True
+    return bool(tokens & _CHROME_SUBJECTS and tokens & _CHROME_SHAPES)
+
+
+def _is_hidden(tag: Tag) -> bool:
+    attrs = tag.attrs or {}
+    if "hidden" in attrs:
+        return True
+    if str(attrs.get("aria-hidden", "")).strip().lower() == "true":
+        return True
+    return bool(_HIDDEN_STYLE.search(str(attrs.get("style") or "")))
+
+
+def _is_collapsed_policy_text(tag: Tag) -> bool:
+    """A hidden block of prose inside the main content is a collapsed accordion panel: policy text
+    the reader opens with a click, not page furniture. Dropping it would lose whole sections."""
+    return _in_main(tag) and not _is_chrome_hint(tag) and prose_len(tag) >= 200
+
+
+PAGE_WRAPPER_SHARE = 0.6
+
+
+def _is_page_wrapper(tag: Tag, total: int) -> bool:
+    """A hidden marker on an element that holds the page itself (most of the page's text) is a
+    rendering state: an app root hidden from screen readers while a dialog is
+    open, a scroll container a script un-hides on load. Everyone sees that content: keep it.
+    Chrome stays chrome (a hidden cookie dialog holding a long cookie text is still a dialog)."""
+    if _is_chrome_hint(tag) or str(tag.get("role") or "").lower() in _CHROME_ROLES:
+        return False
+    # Most of the text, so that a hidden second copy of the policy (a print or mobile version
+    # next to the visible one, half of the text) is still dropped; or the page's only main landmark
+    # (a long consent dialog outside the wrapper may hold much of the text).
+    if text_len(tag) >= PAGE_WRAPPER_SHARE * total:
+        return True
+    if not any(isinstance(d, Tag) and d.name in ("main", "article") for d in tag.descendants):
+        return False
+    root = next((p for p in tag.parents if p.parent is None), tag)
+    landmarks = (d for d in root.descendants if isinstance(d, Tag) and d.name in ("main", "article"))
+    return all(_within(m, tag) for m in landmarks)
+
+
+def _within(inner: Tag, outer: Tag) -> bool:
+    return any(p is outer for p in inner.parents)
+
+
+# Plain loops over parents/descendants: bs4's find/find_parent build a filter per call, which on a
+# page of many small elements costs more than the walk.
+def _in_main(tag: Tag) -> bool:
+    return any(p.name in ("main", "article") or p.get("role") == "main" for p in tag.parents)
+
+
+def _holds_main(tag: Tag) -> bool:
+    return tag.name in ("main", "article") or any(
+        isinstance(d, Tag) and d.name in ("main", "article") for d in tag.descendants
+    )
+
+
+def text_len(tag: Tag) -> int:
+    return len(clean_text(tag.get_text(" ")))
+
+
+def prose_len(tag: Tag) -> int:
+    """Characters of prose-like text (runs of six words or more): menus and link lists score ~0."""
+    return sum(len(s) for s in tag.stripped_strings if len(s.split()) >= 6)
+
+
+def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
+    """Remove everything that is page furniture rather than policy text, inside `scope`."""
+    # Plain iteration over `descendants`: bs4's find_all builds a filter per call, which costs more
+    # than the walk itself on large pages.
+    for node in [n for n in scope.descendants if isinstance(n, PreformattedString)]:
+        node.extract()  # comments, CDATA, doctype, processing instructions
+    mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
+    for tag in [t for t in scope.descendants if isinstance(t, Tag) and t.name in DROP_TAGS]:
+        if not is_gone(tag):
+            tag.decompose()
+    total = max(text_len(scope), 1)
+    for tag in tags_under(scope):
+        if deadline is not None:
+            deadline.check()
+        if is_gone(tag):
+            continue
+        role = str(tag.get("role") or "").lower()
+        if (
+            _is_hidden(tag) and not _is_collapsed_policy_text(tag) and not _is_page_wrapper(tag, total)
+        ) or role in _CHROME_ROLES:
+            tag.decompose()
+        elif tag.name in ("header", "footer") or role in _PAGE_ROLES:
+            if not _in_main(tag) and not _holds_main(tag):
+                tag.decompose()
+        elif tag.name == "form":
+            # Some frameworks wrap the whole page in one <form>: keep its content, drop real forms.
+            if _holds_main(tag) or text_len(tag) > 0.4 * total:
+                tag.unwrap()
+            else:
+                tag.decompose()
+        elif _is_skip_link(tag) or (
+            _is_chrome_hint(tag) and not _holds_main(tag) and text_len(tag) < 0.5 * total
+        ):
+            tag.decompose()
+
+
+def _is_skip_link(tag: Tag) -> bool:
+    if tag.name != "a" or not str(tag.get("href") or "").startswith("#"):
+        return False
+    text = clean_text(tag.get_text(" ")).lower()
+    return text.startswith(("skip to", "skip navigation", "jump to content", "back to top"))

@@ -1,0 +1,82 @@
+"""Questions of FAQ-style policies: disclosure labels are headings, control buttons are chrome.
+
+FAQ-style policies put their questions in `<summary>`, in accordion buttons (bare, or inside an
+`<h3>`), or in `<dt>`. Those are the headings a reader sees. A `<button>` is chrome only when it is
+a control ("Accept all", "Print this page", "Expand all answers"): a short command. It is content
+when its text is a question, when it is the label of one disclosure panel (`aria-expanded` with a
+single `aria-controls` target, or inside a heading), or when it is long text.
+
+`mark_disclosures(scope)` runs before chrome removal: it marks disclosure labels with
+`DISCLOSURE_ATTR` (the walker makes them headings one level under the last real heading), turns
+content buttons into plain elements, and leaves control buttons to be dropped with the chrome.
+"""
+
+from __future__ import annotations
+
+from bs4 import Tag
+
+from monitor.document import clean_text
+from monitor.extract_bounds import is_gone
+
+DISCLOSURE_ATTR = "data-pm-disclosure"
+LONG_TEXT_WORDS = 6  # a command is a few words; a button with a sentence on it is content
+MAX_LABEL_CHARS = 200
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def is_question(text: str) -> bool:
+    """Ends with a question mark (Latin, full-width or Arabic)."""
+    return text.rstrip().endswith(("?", "？", "؟"))
+
+
+def _toggles_one_panel(button: Tag, ids: dict[str, Tag]) -> bool:
+    if button.get("aria-expanded") is None:
+        return False
+    targets = str(button.get("aria-controls") or "").split()
+    if len(targets) != 1:
+        return False  # "Expand all" controls many panels (or says nothing about which)
+    panel = ids.get(targets[0])
+    return panel is not None and len(clean_text(panel.get_text(" ")).split()) >= LONG_TEXT_WORDS
+
+
+def _is_control(text: str, in_heading: bool, toggles: bool) -> bool:
+    if not text:
+        return True
+    if in_heading or toggles or is_question(text):
+        return False
+    return len(text.split()) < LONG_TEXT_WORDS
+
+
+def mark_disclosures(scope: Tag) -> None:
+    """Mark disclosure labels and keep content buttons, inside `scope` (changes the tree)."""
+    tags = [t for t in scope.descendants if isinstance(t, Tag)]
+    ids: dict[str, Tag] = {}  # one index, not a search of the page per button
+    for tag in tags:
+        key = tag.get("id")
+        if isinstance(key, str) and key not in ids:
+            ids[key] = tag
+    for tag in tags:
+        if is_gone(tag):
+            continue
+        if tag.name == "summary" or (tag.name == "dt" and is_question(clean_text(tag.get_text(" ")))):
+            tag[DISCLOSURE_ATTR] = "1"
+        elif tag.name == "button":
+            _button(tag, ids)
+
+
+def _button(button: Tag, ids: dict[str, Tag]) -> None:
+    text = clean_text(button.get_text(" "))
+    heading = button.find_parent(_HEADINGS)
+    toggles = _toggles_one_panel(button, ids)
+    if _is_control(text, heading is not None, toggles):
+        return  # left for chrome removal
+    if heading is not None:
+        if toggles or button.get("aria-expanded") is not None:
+            heading[DISCLOSURE_ATTR] = "1"
+        button.unwrap()
+    elif (toggles or is_question(text)) and len(text) <= MAX_LABEL_CHARS:
+        button.name = "summary"  # a disclosure label, read like <summary>
+        button.attrs = {DISCLOSURE_ATTR: "1"}
+    else:
+        button.name = "span"  # long text on a button: ordinary inline text
+        button.attrs = {}

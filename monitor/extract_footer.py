@@ -1,0 +1,126 @@
+"""A site footer nested inside the policy's own last container, found by what it is.
+
+Templates often put the site footer inside the same element as the policy's last section, where
+rules by position (a `<footer>` outside the main content) and by name (class="footer") both miss
+it, or would also hit the article's own footer. `strip_trailing_footer(root)` looks only at the
+end of the content and removes trailing blocks while they read as site chrome, by evidence that
+holds in any language and template:
+
+- a run of navigation links: three or more links to the same site (relative addresses), making
+  up most of the block's text, with only separators and a label between them (a sentence has
+  words between its links);
+- a language selector: two or more links marked with `hreflang`/`lang`, making up most of the text;
+- a copyright line: a short block with "©" or "(c)"/"copyright" next to a year.
+
+It stops at the first trailing block that is none of these (the policy's last paragraph), so a
+contact address in the last section stays policy text, and nothing before the end is touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import NavigableString, Tag
+from bs4.element import PreformattedString
+
+from monitor.document import clean_text
+
+MAX_STEPS = 400  # each step removes a block or goes one level down: bounded by size and depth
+MIN_NAV_LINKS = 3
+MAX_COPYRIGHT_WORDS = 40
+_COPYRIGHT = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b\W{0,3}(?:©\s*)?(?:19|20)\d\d", re.IGNORECASE)
+_BLOCKS = ["p", "div", "section", "article", "ul", "ol", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6"]
+_LEAF_BLOCKS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "pre", "blockquote", "dt", "dd", "summary"}
+)
+
+
+def is_copyright_line(text: str) -> bool:
+    text = clean_text(text)
+    return bool(text) and len(text.split()) <= MAX_COPYRIGHT_WORDS and bool(_COPYRIGHT.search(text))
+
+
+def _is_internal(href: str) -> bool:
+    href = href.strip().lower()
+    if href.startswith(("mailto:", "tel:", "#", "javascript:")):
+        return False
+    return not re.match(r"^[a-z][a-z0-9+.-]*:|^//", href)  # no scheme, no host: this site
+
+
+def _links(tag: Tag) -> list[Tag]:
+    return [a for a in tag.find_all("a") if clean_text(a.get_text(" "))]
+
+
+def _outside_links(tag: Tag) -> list[str]:
+    """The text runs of `tag` that are not inside a link."""
+    runs = []
+    for node in tag.descendants:
+        if not isinstance(node, NavigableString) or isinstance(node, PreformattedString):
+            continue
+        if not _within(node.find_parent("a"), tag):
+            text = clean_text(str(node))
+            if text:
+                runs.append(text)
+    return runs
+
+
+def _within(inner: Tag | None, outer: Tag) -> bool:
+    return inner is not None and any(p is outer for p in inner.parents)
+
+
+def is_footer_like(tag: Tag) -> bool:
+    """Whether `tag` reads as site chrome by the evidence in the module docstring."""
+    text = clean_text(tag.get_text(" "))
+    if not text:
+        return True  # an empty wrapper left behind
+    if is_copyright_line(text) and not tag.find(_BLOCKS):
+        return True  # a line of its own (a container holding one is looked into instead)
+    links = _links(tag)
+    if not links:
+        return False
+    link_chars = sum(len(clean_text(a.get_text(" "))) for a in links)
+    if link_chars < 0.5 * len(text):
+        return False
+    # Between footer links there are separators and a label or two; between a sentence's links, words.
+    outside = [w for run in _outside_links(tag) for w in run.split() if any(c.isalnum() for c in w)]
+    if len(outside) > max(1, len(links) // 2):
+        return False
+    languages = [a for a in links if a.get("hreflang") or a.get("lang")]
+    if len(languages) >= 2:
+        return True
+    internal = [a for a in links if _is_internal(str(a.get("href") or ""))]
+    return len(links) >= MIN_NAV_LINKS and len(internal) >= 2 / 3 * len(links)
+
+
+def _last_child(node: Tag) -> Tag | NavigableString | None:
+    for child in reversed(node.contents):
+        if isinstance(child, PreformattedString):
+            continue
+        if isinstance(child, Tag) or clean_text(str(child)):
+            return child
+    return None
+
+
+def strip_trailing_footer(root: Tag) -> None:
+    """Remove site-chrome blocks from the end of `root` (changes the tree)."""
+    node = root
+    for _ in range(MAX_STEPS):
+        last = _last_child(node)
+        if last is None:
+            if node is root or node.parent is None:
+                return
+            parent = node.parent
+            node.decompose()  # emptied by the removals below it
+            node = parent
+            continue
+        if isinstance(last, NavigableString):
+            if is_copyright_line(str(last)):
+                last.extract()
+                continue
+            return
+        if is_footer_like(last):
+            last.decompose()
+            continue
+        if last.name in _LEAF_BLOCKS or not any(isinstance(c, Tag) for c in last.children):
+            return
+        node = last

@@ -10,11 +10,10 @@ is new/removed as a whole; the section heading only as a last resort.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 
 from monitor.changes import CATEGORIES, max_severity
-from monitor.fact_diff import OtherFacts, edit_fact_changes
+from monitor.edit import Edit, Verdict
+from monitor.fact_diff import edit_fact_changes
 from monitor.facts import FactChange
 from monitor.normalize import (
     COMPANY_SUFFIXES,
@@ -32,113 +31,27 @@ from monitor.normalize import (
     token_key,
     word_set,
 )
-from monitor.tokens import split_sentences
+from monitor.reasons import WORD_NUM, explain, rate_severity
 from monitor.veto import Veto
-from monitor.vocabulary import PATTERNS, mentions
+from monitor.vocabulary import categories_in, category_hits, dominant, mentions
+from monitor.wording import (
+    SMALL_WORDS,
+    around,
+    durations_in,
+    is_name,
+    is_suffix,
+    named_runs,
+    names_only,
+    opens_with_name,
+    sentences_naming,
+    words_of,
+)
 
-# Changing these narrows what people can do about their data, so losing them is "high".
-_PROTECTIVE = {"rights", "security", "children"}
-# Gaining these widens what is done with data, so adding them is "high".
-_EXPANSIVE = {"sharing", "use", "collection", "transfer", "tracking"}
-_RIGHT_NAMES = re.compile(
-    r"right (?:to|of) (?:data )?(?:access|rectification|erasure|deletion|portability|object|restrict\w*|withdraw\w*"
-    r"|opt[- ]out|complain\w*|lodge a complaint|be forgotten|correct\w*|know|non-discrimination|data portability)",
-    re.IGNORECASE,
-)
-_DURATION = re.compile(
-    r"\b(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty|ninety)"
-    r"(?:\s*|-)(business days?|working days?|calendar days?|days?|weeks?|months?|years?|hours?|jours?|mois|ans?|années?"
-    r"|tage?n?|wochen?|monate?n?|jahre?n?|dagen|weken|maanden|jaar|jaren|dagar|veckor|månader|år)\b",
-    re.IGNORECASE,
-)
 _NAV_DOC = re.compile(
     r"(?:policy|policies|notice|terms|statement|guidelines|agreement|center|centre|settings|faq|blog|careers|home|help|about us"
     r"|sitemap|press|log ?in|sign ?in|sign ?up|guest|menu|search)$",
     re.IGNORECASE,
 )
-_SMALL_WORDS = word_set("a an the and or of for to in on at by with & your our my")
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One change in its context, as the diff engine found it."""
-
-    section: tuple[str, ...]
-    before: str  # whole sentence(s) before ("" when added)
-    after: str  # whole sentence(s) after ("" when removed)
-    removed: tuple[Word, ...] = ()
-    added: tuple[Word, ...] = ()
-    relocated: bool = False  # every changed sentence also exists elsewhere in the other version
-    lead_in: bool = False  # only adds/removes a line introducing an unchanged list ("... including:")
-    # The removed words appear nowhere in the new version: with a names-only edit outside any
-    # controller / recipient sentence, a product or brand renamed throughout.
-    renamed_throughout: bool = False
-    # Words either version also writes in lower case: capitalised, they are defined terms, not names.
-    vocabulary: frozenset[str] | None = None
-    # For a wholly added or removed passage: its sentences that are new in substance (None: all of
-    # them; "": none, every sentence was reworded or moved from elsewhere in the other version).
-    novel: str | None = None
-    # Word keys of the old version: a name it already used is not a new recipient.
-    old_words: frozenset[str] | None = None
-    chrome: bool = False  # every changed word sits in a block judged page chrome (monitor.chrome)
-    # For a whole passage: the named facts of the entire other version (monitor.fact_diff).
-    other_facts: OtherFacts | None = None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    substantive: bool
-    categories: tuple[str, ...] = ()
-    severity: str | None = None
-    reason: str = ""
-    notes: tuple[str, ...] = field(default=())
-    # What the veto saw, for tuning it: the rules' categories, those the changed words name, and
-    # the changed clause the model read.
-    candidates: tuple[str, ...] = ()
-    certain: tuple[str, ...] = ()
-    clause: str = ""
-
-
-# "collect and use" names processing as a whole (a legal basis, a purpose), not a new collection.
-_PROCESSING_PAIR = re.compile(
-    r"\bcollect(?:s|ed|ing|ion)?,? (?:and|or) (?:to )?(?:use|uses|used|using|process\w*)\b", re.IGNORECASE
-)
-
-
-def category_hits(text: str) -> dict[str, int]:
-    return dict(_hits(text))
-
-
-@lru_cache(maxsize=4096)
-def _hits(text: str) -> tuple[tuple[str, int], ...]:
-    text = _PROCESSING_PAIR.sub("use", text).lower()
-    hits = []
-    for c in CATEGORIES:
-        if c in PATTERNS:
-            n = len(PATTERNS[c].findall(text))
-            if n:
-                hits.append((c, n))
-    return tuple(hits)
-
-
-def clear_caches() -> None:
-    _hits.cache_clear()
-
-
-def categories_in(text: str) -> list[str]:
-    text = _PROCESSING_PAIR.sub("use", text).lower()
-    return [c for c in CATEGORIES if c in PATTERNS and PATTERNS[c].search(text)]
-
-
-def _dominant(text: str, share: float = 0.34) -> list[str]:
-    """Categories a passage is mostly about: a long added paragraph mentions many things in passing."""
-    hits = category_hits(text)
-    if not hits:
-        return []
-    top = max(hits.values())
-    return [c for c, n in hits.items() if n >= max(1, share * top)]
-
-
 def is_nav_like(text: str, topical: bool = False) -> bool:
     """A short line that reads like a menu or footer link, not like a policy statement.
 
@@ -156,7 +69,7 @@ def is_nav_like(text: str, topical: bool = False) -> bool:
         w.lower().strip(".,()") in COMPANY_SUFFIXES or w.lower().strip(".,()") in COUNTRIES for w in words
     ):
         return False
-    title_case = all(w[:1].isupper() or w.lower() in _SMALL_WORDS or not w[:1].isalpha() for w in words)
+    title_case = all(w[:1].isupper() or w.lower() in SMALL_WORDS or not w[:1].isalpha() for w in words)
     if title_case and _NAV_DOC.search(text.strip(" .")):
         return True
     if len(words) <= 4 and _PAGE_MOVE.match(text.strip()):
@@ -165,69 +78,6 @@ def is_nav_like(text: str, topical: bool = False) -> bool:
 
 
 _PAGE_MOVE = re.compile(r"^(?:back|skip|go|return|jump|scroll)(?: back)? to\b", re.IGNORECASE)
-_QUOTE_WORDS = 30
-
-
-def _clause_quote(text: str, cats: list[str]) -> str:
-    """The sentence of a passage that says most about its first category, quoted whole up to
-    `_QUOTE_WORDS` words: a reader sees the clause that changed, not a passage's first and last words."""
-    sentences = [s for line in text.split("\n") for s in split_sentences(line)] or [text]
-    if cats and cats[0] in PATTERNS:
-        pattern = PATTERNS[cats[0]]
-        best = max(sentences, key=lambda s: len(pattern.findall(s.lower())))
-    else:
-        best = sentences[0]
-    words = best.split()
-    return " ".join(words[:_QUOTE_WORDS]) + (" ..." if len(words) > _QUOTE_WORDS else "")
-
-
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    words = text.split()
-    head, tail = " ".join(words[:6]), " ".join(words[-5:])
-    return f"{head} ... {tail}"
-
-
-def _durations(text: str) -> list[str]:
-    return [f"{m.group(1)} {m.group(2)}".lower() for m in _DURATION.finditer(text)]
-
-
-def _is_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
-    t = w.text.strip(",;:()\"'")
-    if not t or w.sentence_start or not t[:1].isupper():
-        return False
-    return vocabulary is None or w.key not in vocabulary or w.key in COUNTRIES
-
-
-def _opens_with_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
-    """A capitalised first word of a sentence that neither version writes in lower case."""
-    return w.sentence_start and w.text[:1].isupper() and vocabulary is not None and w.key not in vocabulary
-
-
-def _names(words: tuple[Word, ...], vocabulary: frozenset[str] | None = None) -> list[str]:
-    """Runs of capitalised words (with company suffixes) among the changed words: new recipients, entities."""
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for i, w in enumerate(words):
-        t = re.sub(r"[,;:\"']+$|(?<=\))\.$", "", w.text)
-        nxt = words[i + 1] if i + 1 < len(words) else None
-        if w.sentence_start and t[:1].isupper() and nxt is not None and _is_name(nxt, vocabulary):
-            current.append(t)  # "Veritrope Metrics Inc.": the first word of a name opening a sentence or row
-            continue
-        if t.startswith("(") != t.endswith(")"):
-            t = t.strip("()")
-        if _is_name(w, vocabulary) or (current and w.key in COMPANY_SUFFIXES and t[:1].isupper()):
-            current.append(t)
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return [" ".join(r) for r in runs if r]
-
-
 _RETENTION_CONTEXT = re.compile(
     r"\b(?:keep|keeps|kept|retain\w*|retention|stor(?:e|es|ed|ing|age)|delet\w*|eras(?:e|ed|ure)|anonymi[sz]\w*"
     r"|destroy\w*|purg\w*|archiv\w*|how long|from the (?:date|time|end) of|after (?:you|the|your|account|closure|termination)"
@@ -293,17 +143,17 @@ def _passage_categories(text: str, topic: list[str]) -> list[str]:
 def _shifted(before: str, after: str) -> list[str]:
     """Categories a rewrite talks about more or less than before (the same mention on both sides is context)."""
     hb, ha = category_hits(before), category_hits(after)
-    dominant = set(_dominant(before)) | set(_dominant(after))
-    return [c for c in dominant if hb.get(c, 0) != ha.get(c, 0)]
+    main = set(dominant(before)) | set(dominant(after))
+    return [c for c in main if hb.get(c, 0) != ha.get(c, 0)]
 
 
 def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
     """A changed period takes its meaning from the clause it sits in: keeping data, or answering requests."""
-    if not (edit.before and edit.after) or _durations(edit.before) == _durations(edit.after):
+    if not (edit.before and edit.after) or durations_in(edit.before) == durations_in(edit.after):
         return []
-    if not any(is_number(w.key) or w.key in _WORD_NUM for w in edit.removed + edit.added):
+    if not any(is_number(w.key) or w.key in WORD_NUM for w in edit.removed + edit.added):
         return []
-    near = _window(edit.after, edit.added, 8) + " " + _window(edit.before, edit.removed, 8)
+    near = around(edit.after, edit.added, 8) + " " + around(edit.before, edit.removed, 8)
     if _RESPONSE_CONTEXT.search(near):
         return ["rights"]
     if _RETENTION_CONTEXT.search(near):
@@ -313,45 +163,13 @@ def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
     return [c for c in topic if c in ("retention", "rights")][:1]
 
 
-def _is_suffix(w: Word) -> bool:
-    return w.key in COMPANY_SUFFIXES and w.text[:1].isupper()  # "Inc.", "AS", not "such as"
-
-
-def _names_only(edit: Edit) -> bool:
-    """Every changed word is part of a name (capitalised), and at least one is a real name."""
-    changed = [w for w in edit.removed + edit.added if w.key not in _SMALL_WORDS]
-    return (
-        bool(changed)
-        and all(w.text.strip("(\"'")[:1].isupper() for w in changed)
-        and any(_is_name(w, edit.vocabulary) for w in changed)
-    )
-
-
-def _recipients(
-    words: tuple[Word, ...], vocabulary: frozenset[str] | None, known: frozenset[str] | None = None
-) -> str:
-    """ "Veritrope Metrics Inc. (United States)": named entities, with the country they sit in.
-    `known`: word keys of the old version; a name made only of them (the company itself) is not new."""
-    names = [
-        n
-        for n in _names(words, vocabulary)
-        if not categories_in(n)  # not "Standard Contractual Clauses"
-        and not (known is not None and all(token_key(p) in known for p in n.split()))
-    ]
-    countries = [n for n in names if all(p.lower().strip("().") in COUNTRIES for p in n.split())]
-    entities = [n for n in names if n not in countries]
-    if len(entities) == 1 and countries and countries[0] not in entities[0]:
-        return f"{entities[0]} ({countries[0].strip('()')})"
-    return ", ".join((entities or countries)[:3])
-
-
 def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     """The categories whose meaning this edit changes (strict: see module docstring)."""
     if not edit.before or not edit.after:
         text = edit.after or edit.before
         if edit.novel == "":
             # Reworded or moved text: only what it is most about, not every topic it touches.
-            return _dominant(text, share=1.0) or _passage_categories(text, topic)
+            return dominant(text, share=1.0) or _passage_categories(text, topic)
         return _passage_categories(edit.novel or text, topic)
     periods = _duration_categories(edit, topic)
     if periods:
@@ -365,27 +183,27 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
         cats = sorted(set(cats) | set(_shifted(edit.before, edit.after)))
     if cats:
         return cats
-    names = _names(edit.removed + edit.added, edit.vocabulary)
+    names = named_runs(edit.removed + edit.added, edit.vocabulary)
     sentence = edit.after or edit.before
-    near = _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added)
-    if names and mentions("contact", _sentences_naming(edit)):
+    near = around(edit.before, edit.removed) + " " + around(edit.after, edit.added)
+    if names and mentions("contact", sentences_naming(edit)):
         return ["contact"]  # a different entity named as controller / at an address
-    if names and _names_only(edit):
+    if names and names_only(edit):
         # A name added to or dropped from a list: a recipient under a recipients heading, a company
         # that serves you, the policy's scope; a product merely mentioned means nothing.
         recipients = [c for c in topic if c in ("sharing", "transfer")]
         if recipients:
             return recipients
-        if any(_is_suffix(w) for w in edit.removed + edit.added + tuple(_words_of(sentence))):
+        if any(is_suffix(w) for w in edit.removed + edit.added + tuple(words_of(sentence))):
             return ["sharing"] if mentions("sharing", sentence) else ["contact"]
-        found = _dominant(near, share=1.0) or _dominant(sentence, share=1.0)
+        found = dominant(near, share=1.0) or dominant(sentence, share=1.0)
         return found or (["other"] if _SCOPE.search(sentence) else [])
     # Neutral words that carry meaning (a number, "not", a name, "publicly") take their category from
     # the words around them first, then from the whole sentence. Other words ("and", "e.g." -> "for
     # example", "is" -> "are") are editing: the sentence's topics did not change.
     if not any(_carries_meaning(w, edit) for w in edit.removed + edit.added):
         return []
-    return _dominant(near, share=1.0) or _dominant(sentence, share=1.0) or topic[:1]
+    return dominant(near, share=1.0) or dominant(sentence, share=1.0) or topic[:1]
 
 
 def _carries_meaning(w: Word, edit: Edit) -> bool:
@@ -406,7 +224,7 @@ def _is_contact_number(w: Word, edit: Edit) -> bool:
     """A phone number, or a house number or postcode in an address: how to reach the controller."""
     if sum(c.isdigit() for c in w.key) >= 7 and _PHONE.match(w.key):
         return True
-    return mentions("contact", _window(edit.before, (w,), 4) + " " + _window(edit.after, (w,), 4))
+    return mentions("contact", around(edit.before, (w,), 4) + " " + around(edit.after, (w,), 4))
 
 
 # Words that change what is done with data without naming a category: who can see it, whether a
@@ -417,136 +235,6 @@ STANCE_WORDS = word_set(
     "anonymously identifiable aggregated aggregate sensitive unencrypted encrypted opt-in opt-out "
     "öffentlich freiwillig verpflichtend publiquement obligatoire facultatif openbaar verplicht offentlig frivillig"
 )
-
-
-def _sentences_naming(edit: Edit) -> str:
-    """The sentences that hold the changed names (not the "contact us" line two sentences on)."""
-    out = []
-    for text, words in ((edit.before, edit.removed), (edit.after, edit.added)):
-        names = {part for name in _names(words, edit.vocabulary) for part in name.split()}
-        out.extend(s for s in split_sentences(text) if names & {t.strip(",;:()\"'.") for t in s.split()})
-    return " ".join(out)
-
-
-def _words_of(text: str) -> list[Word]:
-    return [Word(t, t.lower().strip(".,;:()\"'")) for t in text.split()]
-
-
-def _window(sentence: str, changed: tuple[Word, ...], radius: int = 5) -> str:
-    """The words around the change: where the changed words occur in sequence, else around the first
-    distinctive one (a lone "the" or "and" would anchor anywhere)."""
-    tokens = sentence.split()
-    if not changed or not tokens:
-        return ""
-    run = [w.text for w in changed[:3]]
-    spots = [i for i in range(len(tokens) - len(run) + 1) if tokens[i : i + len(run)] == run]
-    if not spots:
-        distinctive = {w.text for w in changed if w.key not in _SMALL_WORDS and len(w.key) > 2}
-        spots = [i for i, tok in enumerate(tokens) if tok in (distinctive or {w.text for w in changed})]
-    if not spots:
-        return ""
-    i = spots[0]
-    return " ".join(tokens[max(0, i - radius) : i + len(run) + radius])
-
-
-def _severity(edit: Edit, cats: list[str]) -> str:
-    removed = {w.key for w in edit.removed}
-    added = {w.key for w in edit.added}
-    neg_removed = bool(removed & NEGATIONS) and not (added & NEGATIONS)
-    neg_added = bool(added & NEGATIONS) and not (removed & NEGATIONS)
-    cat_set = set(cats)
-    if neg_removed and cat_set & _EXPANSIVE:
-        return "high"
-    if neg_added and cat_set & _PROTECTIVE:
-        return "high"
-    if not edit.after and cat_set & _PROTECTIVE:
-        return "high"
-    if not edit.before and cat_set & _EXPANSIVE:
-        return "high"
-    if (
-        cat_set & {"sharing", "transfer"}
-        and not edit.removed
-        and _recipients(edit.added, edit.vocabulary, edit.old_words)
-    ):
-        return "high"  # a company added to who receives the data widens sharing
-    old_d, new_d = _durations(edit.before), _durations(edit.after)
-    if old_d and new_d and old_d != new_d and cat_set & {"retention", "rights"}:
-        return "high" if _days(new_d[0]) > _days(old_d[0]) else "medium"
-    if cat_set & (_EXPANSIVE | _PROTECTIVE | {"retention"}):
-        return "medium"
-    return "low"
-
-
-_UNIT_DAYS = {
-    "day": 1,
-    "jour": 1,
-    "tag": 1,
-    "dag": 1,
-    "week": 7,
-    "woche": 7,
-    "veck": 7,
-    "month": 30,
-    "mois": 30,
-}
-_WORD_NUM = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-}
-_WORD_NUM |= {"ten": 10, "twelve": 12, "thirty": 30, "sixty": 60, "ninety": 90}
-
-
-def _days(duration: str) -> float:
-    num, unit = duration.split(" ", 1)
-    unit = unit.split()[-1]  # "business days" counts as days
-    n = _WORD_NUM.get(num) or float(num.replace(",", "."))
-    for prefix, days in _UNIT_DAYS.items():
-        if unit.startswith(prefix):
-            return n * days
-    if unit.startswith(("mon", "maand", "mån")):
-        return n * 30
-    if unit.startswith("hour"):
-        return n / 24
-    return n * 365
-
-
-def _reason(edit: Edit, cats: list[str]) -> str:
-    old_d, new_d = _durations(edit.before), _durations(edit.after)
-    if edit.before and edit.after and old_d and new_d and old_d != new_d:
-        label = {"retention": "retention period", "rights": "response time for requests"}.get(
-            next((c for c in cats if c in ("retention", "rights")), ""), "period"
-        )
-        return f"{label}: {old_d[0]} -> {new_d[0]}"
-    for text, verb in ((edit.before, "removed"), (edit.after, "added")):
-        other = edit.after if verb == "removed" else edit.before
-        if edit.novel is not None and not other:
-            text = edit.novel  # a right named in reworded text was neither added nor removed
-        for m in _RIGHT_NAMES.finditer(text):
-            if m.group(0).lower() not in other.lower():
-                return f"{m.group(0).lower()} {verb}"
-    if not edit.after:
-        return f"'{_clause_quote(edit.novel or edit.before, cats)}' removed"
-    if not edit.before:
-        names = _recipients(edit.added, edit.vocabulary, edit.old_words)
-        if names and set(cats) & {"sharing", "transfer"}:
-            return f"new recipient: {names}"
-        return f"'{_clause_quote(edit.novel or edit.after, cats)}' added"
-    removed_neg = {w.key for w in edit.removed} & NEGATIONS
-    if removed_neg and not {w.key for w in edit.added} & NEGATIONS:
-        return f"negation dropped: '{_short(edit.before)}' -> '{_short(edit.after)}'"
-    names = _recipients(edit.added, edit.vocabulary, edit.old_words)
-    if names and set(cats) & {"sharing", "transfer"} and not edit.removed:
-        return f"new recipient: {names}"
-    old_words = " ".join(w.text for w in edit.removed) or "..."
-    new_words = " ".join(w.text for w in edit.added) or "..."
-    label = ", ".join(cats)
-    return f"{label}: '{_short(old_words, 60)}' -> '{_short(new_words, 60)}'"
 
 
 def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
@@ -576,7 +264,7 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         edit.renamed_throughout
         and edit.removed
         and edit.added
-        and all(_is_name(w, edit.vocabulary) or _opens_with_name(w, edit.vocabulary) for w in changed)
+        and all(is_name(w, edit.vocabulary) or opens_with_name(w, edit.vocabulary) for w in changed)
         and not any(mentions(c, edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer"))
     ):
         return Verdict(False, reason="renamed throughout the document")
@@ -591,13 +279,13 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         edit.before
         and edit.after
         and any(is_number(w.key) for w in changed)
-        and all(is_number(w.key) or is_date_part(w.key) or w.key in _SMALL_WORDS for w in changed)
+        and all(is_number(w.key) or is_date_part(w.key) or w.key in SMALL_WORDS for w in changed)
         and not any(is_number(w.key) and _is_measure(w, edit) for w in changed)
-        and not mentions("contact", _window(edit.before, edit.removed) + " " + _window(edit.after, edit.added))
+        and not mentions("contact", around(edit.before, edit.removed) + " " + around(edit.after, edit.added))
     ):  # a house number or postcode in an address is contact
         return Verdict(False, reason="figures only: dates or counts, not a period, age, amount or share")
     cats = _focus_categories(edit, topic)
-    if not cats and _names_only(edit):
+    if not cats and names_only(edit):
         return Verdict(False, reason="names only: a product or service named, no privacy meaning")
     if not cats and not any(_weighty(w, edit) for w in protected):
         return Verdict(False, reason="no privacy meaning in the changed words")
@@ -610,8 +298,8 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
     return Verdict(
         True,
         tuple(cats),
-        _severity(edit, cats),
-        _reason(edit, cats),
+        rate_severity(edit, cats),
+        explain(edit, cats),
         candidates=candidates,
         certain=tuple(sorted(certain)),
         clause=clause,
@@ -642,13 +330,13 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Ver
     else:  # a whole passage: what it is most about, and its heading's topic where it speaks of it
         text = edit.novel or edit.after or edit.before
         mentioned = categories_in(text)
-        rules = _dominant(text, share=1.0) + [c for c in heading_topic(edit.section) if c in mentioned]
+        rules = dominant(text, share=1.0) + [c for c in heading_topic(edit.section) if c in mentioned]
     clause = changed_clause(edit)
     cats = sorted(certain | set(rules), key=CATEGORIES.index)
     if veto is not None:
         cats = veto.apply(cats, certain, clause)
-    severity = "high" if any(f.expands for f in facts) else max_severity([_severity(edit, cats), "medium"])
-    reasons = _reason(edit, cats)
+    severity = "high" if any(f.expands for f in facts) else max_severity([rate_severity(edit, cats), "medium"])
+    reasons = explain(edit, cats)
     if not _SPECIFIC_REASON.match(reasons):
         reasons = "; ".join(f.reason for f in facts[:_FACT_REASONS])
         if len(facts) > _FACT_REASONS:
@@ -689,7 +377,7 @@ def _is_version_line(line: str) -> bool:
         return False
     keys = [token_key(t) for t in words]
     return any(is_number(k) for k in keys) and all(
-        t[:1].isupper() or is_date_part(k) or k in _SMALL_WORDS or not k
+        t[:1].isupper() or is_date_part(k) or k in SMALL_WORDS or not k
         for t, k in zip(words, keys, strict=True)
     )
 
@@ -717,14 +405,14 @@ _MEASURE_UNIT = re.compile(r"^(?:%|percent|per|years?|old|age[sd]?|€|\$|£|eur
 
 def _is_measure(w: Word, edit: Edit) -> bool:
     """A number that is a period, an age, an amount or a share, judged by the words around it."""
-    if re.search(r"[%€$£]", w.text) or _durations(w.text):
+    if re.search(r"[%€$£]", w.text) or durations_in(w.text):
         return True
     for text in (edit.before, edit.after):
         tokens = text.split()
         for i, tok in enumerate(tokens):
             if tok == w.text:
                 around = tokens[max(0, i - 2) : i + 3]
-                if _durations(" ".join(around)) or any(_MEASURE_UNIT.match(t.strip(".,;:()")) for t in around):
+                if durations_in(" ".join(around)) or any(_MEASURE_UNIT.match(t.strip(".,;:()")) for t in around):
                     return True
     return False
 

@@ -547,8 +547,9 @@ def compare_verdicts(
 
 
 def clear_caches() -> None:
-    """Forget tokenized blocks (benchmarks call this to time a cold comparison)."""
-    from monitor import classify, tokens
+    """Forget tokenized blocks, vocabulary hits and facts (benchmarks time a cold comparison)."""
+    from monitor import facts, tokens, vocabulary
 
     tokens.clear_caches()
-    classify.clear_caches()
+    vocabulary.clear_caches()
+    facts.clear_caches()

@@ -7,7 +7,9 @@ French, German, Dutch and Swedish terms for the main categories. Patterns match 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from monitor.changes import CATEGORIES
 from monitor.normalize import COUNTRIES
 
 CATEGORY_PATTERNS: dict[str, str] = {
@@ -73,3 +75,43 @@ PATTERNS = {c: re.compile(p.replace("[A-Z]", "[a-z]")) for c, p in CATEGORY_PATT
 
 def mentions(category: str, text: str) -> bool:
     return PATTERNS[category].search(text.lower()) is not None
+
+
+# "collect and use" names processing as a whole (a legal basis, a purpose), not a new collection.
+_PROCESSING_PAIR = re.compile(
+    r"\bcollect(?:s|ed|ing|ion)?,? (?:and|or) (?:to )?(?:use|uses|used|using|process\w*)\b", re.IGNORECASE
+)
+
+
+def category_hits(text: str) -> dict[str, int]:
+    return dict(_hits(text))
+
+
+@lru_cache(maxsize=4096)
+def _hits(text: str) -> tuple[tuple[str, int], ...]:
+    text = _PROCESSING_PAIR.sub("use", text).lower()
+    hits = []
+    for c in CATEGORIES:
+        if c in PATTERNS:
+            n = len(PATTERNS[c].findall(text))
+            if n:
+                hits.append((c, n))
+    return tuple(hits)
+
+
+def clear_caches() -> None:
+    _hits.cache_clear()
+
+
+def categories_in(text: str) -> list[str]:
+    text = _PROCESSING_PAIR.sub("use", text).lower()
+    return [c for c in CATEGORIES if c in PATTERNS and PATTERNS[c].search(text)]
+
+
+def dominant(text: str, share: float = 0.34) -> list[str]:
+    """Categories a passage is mostly about: a long added paragraph mentions many things in passing."""
+    hits = category_hits(text)
+    if not hits:
+        return []
+    top = max(hits.values())
+    return [c for c, n in hits.items() if n >= max(1, share * top)]

@@ -1,0 +1,156 @@
+"""Severity and the reason line of a substantive edit: what a reader is told and how urgently."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.edit import Edit
+from monitor.normalize import NEGATIONS
+from monitor.tokens import split_sentences
+from monitor.vocabulary import PATTERNS
+from monitor.wording import durations_in, recipient_names
+
+# Changing these narrows what people can do about their data, so losing them is "high".
+PROTECTIVE = {"rights", "security", "children"}
+
+
+# Gaining these widens what is done with data, so adding them is "high".
+EXPANSIVE = {"sharing", "use", "collection", "transfer", "tracking"}
+
+
+RIGHT_NAMES = re.compile(
+    r"right (?:to|of) (?:data )?(?:access|rectification|erasure|deletion|portability|object|restrict\w*|withdraw\w*"
+    r"|opt[- ]out|complain\w*|lodge a complaint|be forgotten|correct\w*|know|non-discrimination|data portability)",
+    re.IGNORECASE,
+)
+
+
+_QUOTE_WORDS = 30
+
+
+def clause_quote(text: str, cats: list[str]) -> str:
+    """The sentence of a passage that says most about its first category, quoted whole up to
+    `_QUOTE_WORDS` words: a reader sees the clause that changed, not a passage's first and last words."""
+    sentences = [s for line in text.split("\n") for s in split_sentences(line)] or [text]
+    if cats and cats[0] in PATTERNS:
+        pattern = PATTERNS[cats[0]]
+        best = max(sentences, key=lambda s: len(pattern.findall(s.lower())))
+    else:
+        best = sentences[0]
+    words = best.split()
+    return " ".join(words[:_QUOTE_WORDS]) + (" ..." if len(words) > _QUOTE_WORDS else "")
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    words = text.split()
+    head, tail = " ".join(words[:6]), " ".join(words[-5:])
+    return f"{head} ... {tail}"
+
+
+def rate_severity(edit: Edit, cats: list[str]) -> str:
+    removed = {w.key for w in edit.removed}
+    added = {w.key for w in edit.added}
+    neg_removed = bool(removed & NEGATIONS) and not (added & NEGATIONS)
+    neg_added = bool(added & NEGATIONS) and not (removed & NEGATIONS)
+    cat_set = set(cats)
+    if neg_removed and cat_set & EXPANSIVE:
+        return "high"
+    if neg_added and cat_set & PROTECTIVE:
+        return "high"
+    if not edit.after and cat_set & PROTECTIVE:
+        return "high"
+    if not edit.before and cat_set & EXPANSIVE:
+        return "high"
+    if (
+        cat_set & {"sharing", "transfer"}
+        and not edit.removed
+        and recipient_names(edit.added, edit.vocabulary, edit.old_words)
+    ):
+        return "high"  # a company added to who receives the data widens sharing
+    old_d, new_d = durations_in(edit.before), durations_in(edit.after)
+    if old_d and new_d and old_d != new_d and cat_set & {"retention", "rights"}:
+        return "high" if in_days(new_d[0]) > in_days(old_d[0]) else "medium"
+    if cat_set & (EXPANSIVE | PROTECTIVE | {"retention"}):
+        return "medium"
+    return "low"
+
+
+_UNIT_DAYS = {
+    "day": 1,
+    "jour": 1,
+    "tag": 1,
+    "dag": 1,
+    "week": 7,
+    "woche": 7,
+    "veck": 7,
+    "month": 30,
+    "mois": 30,
+}
+
+
+WORD_NUM = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+}
+
+
+def in_days(duration: str) -> float:
+    num, unit = duration.split(" ", 1)
+    unit = unit.split()[-1]  # "business days" counts as days
+    n = WORD_NUM.get(num) or float(num.replace(",", "."))
+    for prefix, days in _UNIT_DAYS.items():
+        if unit.startswith(prefix):
+            return n * days
+    if unit.startswith(("mon", "maand", "mån")):
+        return n * 30
+    if unit.startswith("hour"):
+        return n / 24
+    return n * 365
+
+
+def explain(edit: Edit, cats: list[str]) -> str:
+    old_d, new_d = durations_in(edit.before), durations_in(edit.after)
+    if edit.before and edit.after and old_d and new_d and old_d != new_d:
+        label = {"retention": "retention period", "rights": "response time for requests"}.get(
+            next((c for c in cats if c in ("retention", "rights")), ""), "period"
+        )
+        return f"{label}: {old_d[0]} -> {new_d[0]}"
+    for text, verb in ((edit.before, "removed"), (edit.after, "added")):
+        other = edit.after if verb == "removed" else edit.before
+        if edit.novel is not None and not other:
+            text = edit.novel  # a right named in reworded text was neither added nor removed
+        for m in RIGHT_NAMES.finditer(text):
+            if m.group(0).lower() not in other.lower():
+                return f"{m.group(0).lower()} {verb}"
+    if not edit.after:
+        return f"'{clause_quote(edit.novel or edit.before, cats)}' removed"
+    if not edit.before:
+        names = recipient_names(edit.added, edit.vocabulary, edit.old_words)
+        if names and set(cats) & {"sharing", "transfer"}:
+            return f"new recipient: {names}"
+        return f"'{clause_quote(edit.novel or edit.after, cats)}' added"
+    removed_neg = {w.key for w in edit.removed} & NEGATIONS
+    if removed_neg and not {w.key for w in edit.added} & NEGATIONS:
+        return f"negation dropped: '{shorten(edit.before)}' -> '{shorten(edit.after)}'"
+    names = recipient_names(edit.added, edit.vocabulary, edit.old_words)
+    if names and set(cats) & {"sharing", "transfer"} and not edit.removed:
+        return f"new recipient: {names}"
+    old_words = " ".join(w.text for w in edit.removed) or "..."
+    new_words = " ".join(w.text for w in edit.added) or "..."
+    label = ", ".join(cats)
+    return f"{label}: '{shorten(old_words, 60)}' -> '{shorten(new_words, 60)}'"

@@ -1,0 +1,120 @@
+"""The words of an edit: names and recipients among them, periods, and the words around a change."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.edit import Edit
+from monitor.normalize import COMPANY_SUFFIXES, COUNTRIES, Word, token_key, word_set
+from monitor.tokens import split_sentences
+from monitor.vocabulary import categories_in
+
+SMALL_WORDS = word_set("a an the and or of for to in on at by with & your our my")
+
+
+DURATION = re.compile(
+    r"\b(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty|ninety)"
+    r"(?:\s*|-)(business days?|working days?|calendar days?|days?|weeks?|months?|years?|hours?|jours?|mois|ans?|années?"
+    r"|tage?n?|wochen?|monate?n?|jahre?n?|dagen|weken|maanden|jaar|jaren|dagar|veckor|månader|år)\b",
+    re.IGNORECASE,
+)
+
+
+def durations_in(text: str) -> list[str]:
+    return [f"{m.group(1)} {m.group(2)}".lower() for m in DURATION.finditer(text)]
+
+
+def is_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
+    t = w.text.strip(",;:()\"'")
+    if not t or w.sentence_start or not t[:1].isupper():
+        return False
+    return vocabulary is None or w.key not in vocabulary or w.key in COUNTRIES
+
+
+def opens_with_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
+    """A capitalised first word of a sentence that neither version writes in lower case."""
+    return w.sentence_start and w.text[:1].isupper() and vocabulary is not None and w.key not in vocabulary
+
+
+def named_runs(words: tuple[Word, ...], vocabulary: frozenset[str] | None = None) -> list[str]:
+    """Runs of capitalised words (with company suffixes) among the changed words: new recipients, entities."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, w in enumerate(words):
+        t = re.sub(r"[,;:\"']+$|(?<=\))\.$", "", w.text)
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if w.sentence_start and t[:1].isupper() and nxt is not None and is_name(nxt, vocabulary):
+            current.append(t)  # "Veritrope Metrics Inc.": the first word of a name opening a sentence or row
+            continue
+        if t.startswith("(") != t.endswith(")"):
+            t = t.strip("()")
+        if is_name(w, vocabulary) or (current and w.key in COMPANY_SUFFIXES and t[:1].isupper()):
+            current.append(t)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [" ".join(r) for r in runs if r]
+
+
+def is_suffix(w: Word) -> bool:
+    return w.key in COMPANY_SUFFIXES and w.text[:1].isupper()  # "Inc.", "AS", not "such as"
+
+
+def names_only(edit: Edit) -> bool:
+    """Every changed word is part of a name (capitalised), and at least one is a real name."""
+    changed = [w for w in edit.removed + edit.added if w.key not in SMALL_WORDS]
+    return (
+        bool(changed)
+        and all(w.text.strip("(\"'")[:1].isupper() for w in changed)
+        and any(is_name(w, edit.vocabulary) for w in changed)
+    )
+
+
+def recipient_names(
+    words: tuple[Word, ...], vocabulary: frozenset[str] | None, known: frozenset[str] | None = None
+) -> str:
+    """ "Veritrope Metrics Inc. (United States)": named entities, with the country they sit in.
+    `known`: word keys of the old version; a name made only of them (the company itself) is not new."""
+    names = [
+        n
+        for n in named_runs(words, vocabulary)
+        if not categories_in(n)  # not "Standard Contractual Clauses"
+        and not (known is not None and all(token_key(p) in known for p in n.split()))
+    ]
+    countries = [n for n in names if all(p.lower().strip("().") in COUNTRIES for p in n.split())]
+    entities = [n for n in names if n not in countries]
+    if len(entities) == 1 and countries and countries[0] not in entities[0]:
+        return f"{entities[0]} ({countries[0].strip('()')})"
+    return ", ".join((entities or countries)[:3])
+
+
+def sentences_naming(edit: Edit) -> str:
+    """The sentences that hold the changed names (not the "contact us" line two sentences on)."""
+    out = []
+    for text, words in ((edit.before, edit.removed), (edit.after, edit.added)):
+        names = {part for name in named_runs(words, edit.vocabulary) for part in name.split()}
+        out.extend(s for s in split_sentences(text) if names & {t.strip(",;:()\"'.") for t in s.split()})
+    return " ".join(out)
+
+
+def words_of(text: str) -> list[Word]:
+    return [Word(t, t.lower().strip(".,;:()\"'")) for t in text.split()]
+
+
+def around(sentence: str, changed: tuple[Word, ...], radius: int = 5) -> str:
+    """The words around the change: where the changed words occur in sequence, else around the first
+    distinctive one (a lone "the" or "and" would anchor anywhere)."""
+    tokens = sentence.split()
+    if not changed or not tokens:
+        return ""
+    run = [w.text for w in changed[:3]]
+    spots = [i for i in range(len(tokens) - len(run) + 1) if tokens[i : i + len(run)] == run]
+    if not spots:
+        distinctive = {w.text for w in changed if w.key not in SMALL_WORDS and len(w.key) > 2}
+        spots = [i for i, tok in enumerate(tokens) if tok in (distinctive or {w.text for w in changed})]
+    if not spots:
+        return ""
+    i = spots[0]
+    return " ".join(tokens[max(0, i - radius) : i + len(run) + radius])

@@ -25,6 +25,7 @@ import json
 import re
 import sys
 import time
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -292,6 +293,7 @@ PARAMS: dict[str, Any] = {
     "min_df": 3,
     "per_category": 2500,  # features kept per category (chi2 on presence), the union is the vocabulary
     "C": 2.0,
+    "none_examples": True,  # sentences under intro / scope / definitions headings as negatives for all
 }
 
 
@@ -382,6 +384,8 @@ def fit(sentences: list[Sentence], params: dict[str, Any] | None = None) -> tupl
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
     params = {**PARAMS, **(params or {})}
+    if not params["none_examples"]:
+        sentences = [s for s in sentences if NONE not in s.labels]
     sentences = sorted(sentences, key=lambda s: (s.service, s.text))
     categories = tuple(c for c in MODEL_CATEGORIES if any(c in s.labels for s in sentences))
     texts = [s.text for s in sentences]
@@ -420,7 +424,7 @@ def export(fitted: Fitted, params: dict[str, Any], counts: dict[str, int]) -> Ca
             )
         )
     coef = np.vstack([lr.coef_[0] for lr in fitted.regressions])  # categories x features
-    weights = tuple(tuple(float(w) for w in column) for column in coef.T)
+    weights = array("d", coef.T.ravel().tolist())  # feature-major
     intercepts = tuple(float(lr.intercept_[0]) for lr in fitted.regressions)
     info = {
         "trained_on": "sentences of the corpus policies, weakly labeled by section heading",

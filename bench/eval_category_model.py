@@ -32,6 +32,7 @@ if str(REPO) not in sys.path:
 from monitor.category_model import MODEL_CATEGORIES, CategoryModel  # noqa: E402
 from monitor.diff import compare  # noqa: E402
 from monitor.extract import extract_file  # noqa: E402
+from monitor.tokens import split_sentences  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -51,6 +52,7 @@ def trainer() -> ModuleType:
 class ChangeScore:
     engine: set[str]  # the engine's categories of this change
     probs: dict[str, float]  # the model's, for before and after together
+    sentence_max: dict[str, float] = field(default_factory=dict)  # the most any one sentence gives
 
 
 @dataclass
@@ -124,7 +126,12 @@ def evaluate(
         todo = [p for p in pairs if p[1] in group]
         for pair_id, service, gold, units in todo:
             probs = model.predict([text for _, text in units]) if units else []
-            changes = [ChangeScore(cats, pr) for (cats, _), pr in zip(units, probs, strict=True)]
+            changes = []
+            for (cats, text), pr in zip(units, probs, strict=True):
+                sentences = [x for part in text.split("\n") for x in split_sentences(part)]
+                per_sentence = model.predict(sentences) or [pr]
+                best = {c: max(p[c] for p in per_sentence) for c in pr}
+                changes.append(ChangeScore(cats, pr, best))
             scores.append(PairScore(pair_id, service, gold, changes))
         print(
             f"fold {k + 1}/{folds}: {len(group)} services, {len(todo)} pairs, fit {fitted_in:.1f} s",

@@ -79,3 +79,21 @@ def test_page_moves_and_link_arrows_are_not_policy_text():
     old = dict(BASE, Contact=["Write to privacy@halvorsen.example ↗ or see the help centre ↗."])
     new = dict(BASE, Contact=["Write to privacy@halvorsen.example or see the help centre."])
     assert not compare(build(old), build(new)).substantive
+
+
+def test_a_rewrite_opens_with_one_summary_line_naming_the_facts():
+    new = {
+        "Information we hold": ["Our app stores the trails you walk and your e-mail address."],
+        "Who receives it": ["We share trail statistics with Fjellkart Analytics AS in India."],
+        "What you can do": ["You may ask us to correct your data."],
+        "Reaching us": ["Send a letter to Halvorsen Maps AS, Storgata 1, Tromsø."],
+    }
+    r = compare(build(BASE), build(new))
+    assert r.substantive
+    assert r.summary.startswith("rewritten: "), r.summary
+    assert "of the text changed" in r.summary and "deletion" in r.summary, r.summary
+
+
+def test_an_ordinary_edit_has_no_rewrite_line():
+    new = dict(BASE, **{"Your rights": ["You may ask us to correct your data."]})
+    assert not compare(build(BASE), build(new)).summary.startswith("rewritten")

@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor import extract as extract_mod
+from monitor.chrome_evidence import chrome_context
 from monitor.config import Config, WatchConfig, is_cron, parse_duration
 from monitor.diff import compare
 from monitor.document import Document
@@ -352,7 +353,7 @@ def _decide(
         _remember_validators(watch, result)
         return CheckResult(name, "flap", detail=f"same as version {flap.seq}; not reported again")
 
-    report = compare(old_doc, doc) if old_doc is not None else None
+    report = compare(old_doc, doc, chrome_context(s, watch, recent, doc)) if old_doc is not None else None
     if report is not None and report.suspect:
         return CheckResult(name, "suspect", detail=report.suspect_reason or "looks like a failed capture")
 

@@ -33,6 +33,8 @@ FUNCTION_WORDS = word_set(
     "het een en voor met van zijn wij u uw niet och eller för med av till är vi du din inte"
 )
 
+TICKER_MAX_WORDS = 12  # a labelled line this short ("Trending now: ...") is judged by its label
+SHARED_MAX_WORDS = 25  # a shared block longer than this is prose two documents share, not chrome
 MIN_WORDS = 8  # shorter lines are judged with their heading (classify.is_nav_like)
 LINK_SHARE = 0.6  # share of visible characters inside link text
 # Prose has 30-50% function words and few capitalised words (German nouns included: about a third);
@@ -46,16 +48,37 @@ WORDS_PER_COMMA = 8  # an enumeration of data types uses commas; a menu does not
 WORDS_PER_SENTENCE_END = 25
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+_LABEL_LEAD = re.compile(r"^((?:\S+ ){0,3}\S+?):\s")
+
+
+def skeleton(raw: str) -> str:
+    """A block's shape, from its stored text: a block led by a short label keeps only the label
+    ("Trending now: ..." whatever follows), any other has its numbers folded ("Visitors today: 1204"
+    and "...: 1311" are one shape)."""
+    text = display_text(raw)
+    m = _LABEL_LEAD.match(text)
+    if m and len(text.split()) <= TICKER_MAX_WORDS:
+        return m.group(1).lower() + ": *"
+    return _DIGITS.sub("#", tokenize_block(raw).content_key)
+
+
 @dataclass(frozen=True)
 class ChromeContext:
-    """Evidence from outside the two versions: content keys (monitor.tokens content_key) of blocks
-    seen in other watched documents of the same host, or that changed in many earlier checks."""
+    """Evidence from outside the two versions (monitor.chrome_evidence): content keys of blocks seen
+    in other watched documents of the same host, and shapes (`skeleton`) of blocks that changed in
+    many earlier checks of this watch."""
 
     shared_blocks: frozenset[str] = frozenset()
     flapping_blocks: frozenset[str] = frozenset()
 
-    def knows(self, content_key: str) -> bool:
-        return content_key in self.shared_blocks or content_key in self.flapping_blocks
+    def shared(self, content_key: str) -> bool:
+        return content_key in self.shared_blocks
+
+    def flapping(self, raw: str) -> bool:
+        return skeleton(raw) in self.flapping_blocks
 
 
 @dataclass(frozen=True)
@@ -93,11 +116,15 @@ def is_chrome_block(raw: str, kind: str = "p", context: ChromeContext | None = N
 
     `kind`: "p", "li" or "row"; table rows are data (a cookie table, a list of processors) and are
     only chrome by outside evidence. `key`: the block's content key, looked up in `context`."""
-    if context is not None and key and context.knows(key):
+    if context is not None and context.flapping(raw):
         return True
+    s = shape(raw)
+    if context is not None and key and context.shared(key):
+        sentence = display_text(raw).rstrip().endswith((".", "!", "?"))
+        if s.link_share >= 0.5 or (s.words < SHARED_MAX_WORDS and not sentence):
+            return True  # a label or link on every page of the site; shared prose (a DPO address) stays text
     if kind == "row":
         return False
-    s = shape(raw)
     if s.words < MIN_WORDS:
         return False
     if s.link_share >= LINK_SHARE and s.function_share < 0.25:

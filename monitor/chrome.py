@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.normalize import display_text, word_set
 from monitor.tokens import tokenize_block
@@ -91,6 +92,7 @@ class BlockShape:
     sentence_ends: int
 
 
+@lru_cache(maxsize=50_000)
 def shape(raw: str) -> BlockShape:
     """Measures of one block as stored (markdown links kept)."""
     visible = display_text(raw)

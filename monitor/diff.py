@@ -525,7 +525,9 @@ def compare_verdicts(
         changes.append(_apply(change, verdict))
 
     completion = suspect_reason is None and completes_cut_capture(old, new, doc_changed[0])
-    rewrite = None if suspect_reason or completion else rewrite_summary(old, new, doc_changed)
+    changed_words = sum(len(e.removed) + len(e.added) for e, _ in edits)
+    share = changed_words / max(1, old.word_count + new.word_count)
+    rewrite = None if suspect_reason or completion else rewrite_summary(old, new, share)
     if suspect_reason or completion:
         for c in changes:
             c.substantive, c.categories, c.severity = False, [], None

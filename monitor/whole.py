@@ -35,7 +35,7 @@ def _stream(doc: Document) -> tuple[list[str], list[Position]]:
 
 
 # The whole-document diff only filters; on a large rewrite its coarser answer just filters less.
-_DOCUMENT_DIFF_TIMEOUT = 0.5
+_DOCUMENT_DIFF_TIMEOUT = 0.25
 
 
 def changed_in_document(old: Document, new: Document) -> tuple[set[Position], set[Position]]:
@@ -88,16 +88,10 @@ REWRITE_SHARE = 0.5  # from this share of changed words, a report opens with one
 _SUMMARY_FACTS = 6
 
 
-def rewritten_share(old: Document, new: Document, changed: tuple[set[Position], set[Position]]) -> float:
-    """Share of all words (old and new, headings included) that differ in the whole reading."""
-    total = len(_stream(old)[0]) + len(_stream(new)[0])
-    return (len(changed[0]) + len(changed[1])) / total if total else 0.0
-
-
-def rewrite_summary(old: Document, new: Document, changed: tuple[set[Position], set[Position]]) -> str | None:
+def rewrite_summary(old: Document, new: Document, share: float) -> str | None:
     """One line for a rewrite ("rewritten: 64% of the text changed; right removed: deletion; ..."),
-    or None when less than `REWRITE_SHARE` of the text changed."""
-    share = rewritten_share(old, new, changed)
+    or None when less than `REWRITE_SHARE` of the text changed. `share`: changed words (removed plus
+    added) over all words of both versions, as the section diffs counted them."""
     if share < REWRITE_SHARE:
         return None
     facts = compare_facts(old.text, new.text)

@@ -29,23 +29,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from monitor.changes import CATEGORIES
+
 FORMAT = "policy-monitor/category-model"
 FORMAT_VERSION = 1
 MODEL_FILE = "categories.json.gz"
 # The taxonomy categories the model speaks for ('other' is what is left when none applies).
-MODEL_CATEGORIES = (
-    "retention",
-    "transfer",
-    "rights",
-    "sharing",
-    "collection",
-    "use",
-    "tracking",
-    "security",
-    "children",
-    "contact",
-    "changes",
-)
+MODEL_CATEGORIES = tuple(c for c in CATEGORIES if c != "other")
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)

@@ -117,7 +117,7 @@ class Document:
             parts.extend(b.text for b in s.blocks)
         return "\n".join(p for p in parts if p)
 
-    @property
+    @cached_property
     def word_count(self) -> int:
         """Words in any script: scripts without spaces (Chinese, Japanese, Thai...) are counted
         by characters, see `monitor.language.word_units`."""

@@ -41,6 +41,7 @@ POLICY_SECTIONS = 4  # a policy has at least this many headed sections holding p
 POLICY_SECTION_PROSE = 150  # or one fewer and this much prose in all,
 POLICY_PROSE = 400  # or this much prose without headings (a long unstructured policy)
 GATE_MAX_PROSE = 200  # a page with less prose than this and no headed prose section has no policy content
+GATE_MAX_PARAGRAPHS = 5  # ...and says it in at most this many paragraphs (a dialog, a form)
 LABEL_PAGE_PROSE_SHARE = 0.5  # a short page whose text is mostly labels (links, names) is a picker or menu
 NOT_POLICY_MAX_WORDS = 1500  # a long page without privacy wording is unusual enough to leave alone
 
@@ -97,6 +98,7 @@ class Shape:
     prose_units: int  # word units in blocks of at least PROSE_BLOCK_UNITS
     prose_sections: int  # headed sections holding at least one prose block
     body_units: int  # word units in all blocks
+    prose_blocks: int = 0  # blocks of at least PROSE_BLOCK_UNITS
 
     @property
     def policy_like(self) -> bool:
@@ -113,19 +115,24 @@ class Shape:
         is a policy, however brief."""
         if self.prose_units >= GATE_MAX_PROSE or self.prose_sections > 1:
             return False
-        return self.prose_sections == 0 or self.prose_units < self.body_units * LABEL_PAGE_PROSE_SHARE
+        if self.prose_units < self.body_units * LABEL_PAGE_PROSE_SHARE:
+            return True
+        # A dialog says its piece in a few paragraphs; a policy whose headings were not marked up
+        # as such (questions in buttons, bold lines) still has many.
+        return self.prose_sections == 0 and self.prose_blocks <= GATE_MAX_PARAGRAPHS
 
 
 def shape(doc: Document) -> Shape:
-    prose_units = prose_sections = body_units = 0
+    prose_units = prose_sections = body_units = prose_blocks = 0
     for section in doc.sections:
         units = [word_units(b.text) for b in section.blocks]
         prose = [u for u in units if u >= PROSE_BLOCK_UNITS]
         prose_units += sum(prose)
+        prose_blocks += len(prose)
         body_units += sum(units)
         if section.path and prose:
             prose_sections += 1
-    return Shape(prose_units, prose_sections, body_units)
+    return Shape(prose_units, prose_sections, body_units, prose_blocks)
 
 
 def _last_block(doc: Document) -> Block | None:
@@ -174,6 +181,12 @@ def _cut_alone(new: Document) -> bool:
 def language_change(new: Document, old: Document) -> str | None:
     """"en -> de" when the two versions are clearly in different languages or locale variants
     (zh-Hans -> zh-Hant); None when they agree or either is unclear."""
+    # Versions that share most of their paragraphs word for word are in the same language; this
+    # spares the detector on nearly every comparison.
+    new_blocks = {b.text for s in new.sections for b in s.blocks}
+    old_blocks = {b.text for s in old.sections for b in s.blocks}
+    if 2 * len(new_blocks & old_blocks) >= len(new_blocks):
+        return None
     a, b = old.language, new.language
     if a is None or b is None or a == b:
         return None

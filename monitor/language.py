@@ -30,7 +30,10 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3040-\u309
 _SEA = "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _UNSPACED_RUN = re.compile(f"[{_CJK}]+|[{_SEA}]+")
+_UNSPACED_CHAR = re.compile(f"[{_CJK}{_SEA}]")  # one class: a far faster scan than the alternation
 _SEA_CHAR = re.compile(f"[{_SEA}]")
+# CJK punctuation and full-width punctuation (not the full-width digits and letters).
+_WIDE_PUNCT = re.compile("[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 CJK_CHARS_PER_WORD = 2  # average word length of Chinese (~1.7) and Japanese (~2.3), in characters
 SEA_CHARS_PER_WORD = 4  # Thai-like scripts: letters and marks per word, roughly
 
@@ -47,16 +50,12 @@ def _run_units(run: str) -> int:
 def word_units(text: str) -> int:
     """Words of `text` in any script: space-separated tokens, with runs of an unspaced script
     counted by characters (see the module docstring). "24か月間保存します" is 1 + 4 units."""
-    count = 0
-    for token in text.split():
-        runs = list(_UNSPACED_RUN.finditer(token))
-        if not runs:
-            count += 1
-            continue
-        count += sum(_run_units(m.group(0)) for m in runs)
-        rest = _UNSPACED_RUN.sub(" ", token)
-        count += sum(1 for part in rest.split() if any(ch.isalnum() for ch in part))
-    return count
+    if _UNSPACED_CHAR.search(text) is None:  # the common case, at the cost of one scan
+        return len(text.split())
+    units = sum(_run_units(m.group(0)) for m in _UNSPACED_RUN.finditer(text))
+    # What is left between the runs: words of other scripts and digits; punctuation is not a word.
+    rest = _UNSPACED_RUN.sub(" ", _WIDE_PUNCT.sub(" ", text))
+    return units + sum(1 for part in rest.split() if any(ch.isalnum() for ch in part))
 
 
 def unspaced_runs(text: str) -> list[tuple[int, int]]:
@@ -77,7 +76,7 @@ def clusters(run: str) -> list[tuple[int, int]]:
 
 
 def has_unspaced_script(text: str) -> bool:
-    return _UNSPACED_RUN.search(text) is not None
+    return _UNSPACED_CHAR.search(text) is not None
 
 
 # -- language identification ---------------------------------------------------------------------

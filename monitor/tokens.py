@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.language import clusters, unspaced_runs
+from monitor.language import clusters, has_unspaced_script, unspaced_runs
 from monitor.normalize import display_text, is_numbering, token_key
 
 # A sentence ends at . ! ? followed by space, unless the word before is a common abbreviation; or
@@ -47,7 +47,7 @@ def split_sentences(text: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def word_key(token: str) -> str:
     # Compatibility forms are the same word: full-width digits and letters ("２４"), ligatures ("ﬁ").
-    key = token_key(unicodedata.normalize("NFKC", token))
+    key = token_key(token if token.isascii() else unicodedata.normalize("NFKC", token))
     # Punctuation of any script ("、" "。" "「" between characters of an unspaced script) is not a word.
     if key and all(unicodedata.category(ch).startswith("P") for ch in key):
         return ""
@@ -59,6 +59,8 @@ def _words(sentence: str) -> list[tuple[str, int, int]]:
     written without spaces (Chinese, Japanese, Thai...) gives one token per character, so a word
     diff finds the changed characters inside a sentence ("24か月間" -> "5年間") instead of
     replacing the whole sentence, which is one "word" between spaces."""
+    if not has_unspaced_script(sentence):  # the common case: one scan of the sentence
+        return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(sentence)]
     out: list[tuple[str, int, int]] = []
     for m in _WORD.finditer(sentence):
         tok, base = m.group(0), m.start()

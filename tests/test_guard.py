@@ -203,3 +203,20 @@ def test_redirects_that_are_not_gates():
     assert redirect_problem(watched, "https://shop.example/help?next=%2Fterms") is None
     # The site root watched on purpose is not "sent home".
     assert redirect_problem("https://shop.example/", "https://shop.example/") is None
+
+
+def test_policy_whose_headings_were_not_recognised_is_not_a_gate():
+    # Questions left as plain paragraphs (no heading markup): many paragraphs of prose, a policy.
+    faq = DocumentBuilder()
+    for question, answer in (
+        ("Who runs this service?", "Harrowgate Learning Ltd, 4 Mill Lane, Bath, runs the service and controls your data."),
+        ("What do you collect?", "Your name, e-mail address and the courses you take, with your quiz results."),
+        ("Who sees my data?", "Only our hosting provider in Ireland and our e-mail provider in Germany, under contract."),
+        ("How long do you keep it?", "Account data until you close your account; course progress for 3 years."),
+        ("Can I have it deleted?", "Yes. Write to us and we delete your account and your course data within a month."),
+        ("Do you use cookies?", "Only one cookie that keeps you signed in, and no analytics or advertising cookies."),
+        ("Whom can I ask?", "Write to privacy@harrowgate.example and our data protection officer will answer you."),
+    ):
+        faq.block("p", question)
+        faq.block("p", answer)
+    assert capture_problem(faq.build("Privacy questions")) is None

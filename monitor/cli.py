@@ -290,6 +290,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     print(f"\nversions ({len(data['versions'])}):")
     for v in data["versions"]:
         up = f"  (re-derived from v{v['upgrade_of']})" if v["upgrade_of"] else ""
+        up = (f"  [{v['language']}]" if v.get("language") else "") + up
         print(
             f"  v{v['version']:<3} {_ts(v['created_at'])}  last seen {_ts(v['last_seen_at'])}  {v['words']} words{up}"
         )

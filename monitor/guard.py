@@ -205,11 +205,10 @@ def _intrinsic(new: Document) -> str | None:
     form = shape(new)
     if not form.policy_like and _WALL.search(new.text):
         return "looks like a login or captcha wall"
-    language = base_language(new.language)
     if (
         words <= NOT_POLICY_MAX_WORDS
-        and (language is None or language in _WORDING_LANGUAGES)
         and not _POLICY_WORDS.search(new.text)
+        and base_language(new.language) in _WORDING_LANGUAGES | {None}
     ):
         return f"does not look like a policy page ({words} words, no privacy wording)"
     if form.gate_like:

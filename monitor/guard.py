@@ -36,7 +36,8 @@ from monitor.normalize import word_set
 
 NEAR_EMPTY_WORDS = 40  # below this, no page is a usable privacy policy (word units, any script)
 LOST_TEXT_RATIO = 0.5  # losing more than this share of the words in one step is a capture failure
-PROSE_BLOCK_UNITS = 8  # a block of at least this many words is prose; shorter ones are labels
+PROSE_BLOCK_UNITS = 8  # a block of at least this many words is prose; shorter ones are labels...
+PROSE_SENTENCE_UNITS = 4  # ...unless they are a sentence of at least this many words
 POLICY_SECTIONS = 4  # a policy has at least this many headed sections holding prose,
 POLICY_SECTION_PROSE = 150  # or one fewer and this much prose in all,
 POLICY_PROSE = 400  # or this much prose without headings (a long unstructured policy)
@@ -122,11 +123,20 @@ class Shape:
         return self.prose_sections == 0 and self.prose_blocks <= GATE_MAX_PARAGRAPHS
 
 
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\u0964][\"'\u201d\u2019)\]\u300d\u300f]*$")
+
+
+def _is_prose(text: str, units: int) -> bool:
+    """A sentence or more: a long block, or a short one that ends like a sentence ("We do not
+    sell your data."); labels (menu items, names, buttons) do neither."""
+    return units >= PROSE_BLOCK_UNITS or (units >= PROSE_SENTENCE_UNITS and _SENTENCE_END.search(text) is not None)
+
+
 def shape(doc: Document) -> Shape:
     prose_units = prose_sections = body_units = prose_blocks = 0
     for section in doc.sections:
         units = [word_units(b.text) for b in section.blocks]
-        prose = [u for u in units if u >= PROSE_BLOCK_UNITS]
+        prose = [u for u, b in zip(units, section.blocks, strict=True) if _is_prose(b.text, u)]
         prose_units += sum(prose)
         prose_blocks += len(prose)
         body_units += sum(units)

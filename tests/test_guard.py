@@ -220,3 +220,27 @@ def test_policy_whose_headings_were_not_recognised_is_not_a_gate():
         faq.block("p", question)
         faq.block("p", answer)
     assert capture_problem(faq.build("Privacy questions")) is None
+
+
+def test_short_sentences_are_prose_and_labels_are_not():
+    # Terse policies write short sentences; they are prose, not menu labels.
+    terse = DocumentBuilder()
+    terse.block("p", "Oakhollow Games Ltd runs this app and is responsible for your personal data here.")
+    terse.heading("Selling", 2)
+    terse.block("p", "We never sell your data.")
+    terse.heading("Keeping", 2)
+    terse.block("p", "We delete it after a year.")
+    terse.heading("Sharing", 2)
+    terse.block("p", "Our host in Finland stores it.")
+    terse.heading("Your rights", 2)
+    terse.block("p", "Ask us for a copy anytime.")
+    assert capture_problem(terse.build("Privacy")) is None
+    # The same number of words as labels (a menu of links) is not a policy.
+    menu = DocumentBuilder()
+    menu.block("p", "Oakhollow Games Ltd runs this app and is responsible for your personal data here.")
+    labels = ("Our games", "Support centre", "Careers at Oakhollow", "Press kit", "Privacy settings", "Forum")
+    more = ("Newsletter sign-up", "Gift cards", "Store locator", "Accessibility", "Investor relations")
+    for label in labels + more + ("Modern slavery statement", "Cookie preferences", "Help with orders"):
+        menu.block("li", label)
+    reason = capture_problem(menu.build("Privacy"))
+    assert reason is not None and "does not look like a policy page" in reason

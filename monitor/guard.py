@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from monitor.document import Block, Document
 from monitor.language import base_language, word_units
 from monitor.normalize import word_set
+from monitor.tokens import tokenize_block
 
 NEAR_EMPTY_WORDS = 40  # below this, no page is a usable privacy policy (word units, any script)
 LOST_TEXT_RATIO = 0.5  # losing more than this share of the words in one step is a capture failure
@@ -44,6 +45,7 @@ POLICY_PROSE = 400  # or this much prose without headings (a long unstructured p
 GATE_MAX_PROSE = 200  # a page with less prose than this and no headed prose section has no policy content
 GATE_MAX_PARAGRAPHS = 5  # ...and says it in at most this many paragraphs (a dialog, a form)
 LABEL_PAGE_PROSE_SHARE = 0.5  # a short page whose text is mostly labels (links, names) is a picker or menu
+RECUT_SHARED_WORDS = 0.8  # a capture sharing this share of its words with a policy version is that policy
 NOT_POLICY_MAX_WORDS = 1500  # a long page without privacy wording is unusual enough to leave alone
 
 # What a wall asks of the visitor. It only decides when the page is not policy-shaped: a policy
@@ -205,7 +207,8 @@ def language_change(new: Document, old: Document) -> str | None:
     return f"{a} -> {b}"
 
 
-def _intrinsic(new: Document) -> str | None:
+def _intrinsic(new: Document, old: Document | None = None) -> str | None:
+    """What the page alone shows; `old` only spares a re-cut of a real policy version (see below)."""
     words = new.word_count
     body_words = sum(word_units(b.text) for b in _blocks(new))
     if new.is_empty() or body_words == 0:
@@ -213,7 +216,7 @@ def _intrinsic(new: Document) -> str | None:
     if words < NEAR_EMPTY_WORDS:
         return f"near-empty document ({words} words)"
     form = shape(new)
-    if not form.policy_like and _WALL.search(new.text):
+    if not form.policy_like and _WALL.search(new.text) and not _recut_of_policy(new, old):
         return "looks like a login or captcha wall"
     if (
         words <= NOT_POLICY_MAX_WORDS
@@ -221,15 +224,28 @@ def _intrinsic(new: Document) -> str | None:
         and base_language(new.language) in _WORDING_LANGUAGES | {None}
     ):
         return f"does not look like a policy page ({words} words, no privacy wording)"
-    if form.gate_like:
+    if form.gate_like and not _recut_of_policy(new, old):
         return f"does not look like a policy page ({words} words, little prose and no sections)"
     return None
+
+
+def _word_keys(doc: Document) -> set[str]:
+    return {w[1] for b in _blocks(doc) for w in tokenize_block(b.text).words}
+
+
+def _recut_of_policy(new: Document, old: Document | None) -> bool:
+    """`new` says mostly what a policy-shaped `old` said: the same policy with its headings lost
+    (markup changed), not a gate, whose text has little in common with the policy it hides."""
+    if old is None or old.is_empty() or not shape(old).policy_like:
+        return False
+    mine = _word_keys(new)
+    return bool(mine) and len(mine & _word_keys(old)) >= RECUT_SHARED_WORDS * len(mine)
 
 
 def assess(new: Document, old: Document | None = None) -> Problem | None:
     """None when `new` looks like a real policy page (and, given `old`, a plausible next version
     of it), else the problem. Pure; never raises on any Document."""
-    reason = _intrinsic(new)
+    reason = _intrinsic(new, old)
     if reason:
         return Problem(reason)
     return relative_problem(new, old)

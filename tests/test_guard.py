@@ -244,3 +244,24 @@ def test_short_sentences_are_prose_and_labels_are_not():
         menu.block("li", label)
     reason = capture_problem(menu.build("Privacy"))
     assert reason is not None and "does not look like a policy page" in reason
+
+
+def test_a_policy_that_lost_its_headings_is_not_a_gate():
+    sections = {k: v.format(widget="a CAPTCHA") for k, v in SHORT_POLICY.items()}
+    policy = sections_doc(sections)
+    recut = DocumentBuilder()
+    for heading, text in sections.items():
+        recut.block("p", heading)  # the heading markup was lost: same words, now paragraphs
+        recut.block("p", text.replace("3 years", "5 years"))
+    recut_doc = recut.build("Privacy notice")
+    # Alone it has the shape of a dialog; next to the policy it re-cuts, it is that policy.
+    assert capture_problem(recut_doc) is not None
+    assert capture_problem(recut_doc, policy) is None
+    # A dialog after a policy shares little of its words: still held.
+    consent = DocumentBuilder()
+    consent.block("p", "We and our partners use cookies to measure how the site is used and to show you offers.")
+    consent.block("p", "Choose Accept all to allow every purpose, or Reject all to allow only what is needed.")
+    consent.block("p", "You can change your choice at any time under the settings link at the foot of each page.")
+    consent_doc = consent.build("Before you go on")
+    assert capture_problem(consent_doc, policy) is not None
+    assert capture_problem(consent_doc, consent_doc) is not None  # a gate is a gate, whatever came before

@@ -16,7 +16,8 @@ import random
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,8 +30,9 @@ from monitor.config import Config, WatchConfig, is_cron, parse_duration
 from monitor.diff import compare
 from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchPolicy, FetchRequest, FetchResult, decode_body
-from monitor.guard import capture_problem
+from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
 from monitor.store import Check, Event, RawBody, Store, Version, Watch, utcnow
+from monitor.suspects import ACCEPT_AFTER, capture_fields, identical_suspects
 
 log = logging.getLogger("monitor.checker")
 
@@ -54,10 +56,13 @@ class CheckResult:
     detail: str | None = None  # error or suspect reason
     http_status: int | None = None
     duration_ms: int = 0
+    # A suspect capture (document, judged only against the last version?), kept on its check row.
+    capture: tuple[Document, bool] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if self.outcome != "changed":
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "capture"}
+        d["categories"] = list(self.categories)
+        if self.outcome != "changed" and self.event_id is None:
             for key in ("substantive", "categories", "severity", "summary"):
                 d.pop(key)
         return {k: v for k, v in d.items() if v is not None}
@@ -279,6 +284,7 @@ def _record(
             not_modified=result.not_modified,
             version_id=watch.current_version_id,
             event_id=res.event_id,
+            **capture_fields(res.capture),
         )
         if result.retry_after:
             # The server asked us to come back later: never before that, even if the interval is shorter.
@@ -331,9 +337,14 @@ def _decide(
         old_doc, upgrade_note = _rederive(s, wc, watch, cur, prior, doc)
         cur = watch.current_version
 
-    problem = capture_problem(doc, old_doc)
-    if problem:
-        return CheckResult(name, "suspect", detail=problem)
+    if old_doc is not None and cur is not None and cur.language:
+        old_doc.__dict__["language"] = cur.language  # as detected when stored (a cached_property)
+    gate = redirect_problem(wc.url, result.url) if result.url else None
+    problem = Problem(gate) if gate else assess(doc, old_doc)
+    overrule = ""  # which guard problems the comparison below lets through
+    if problem is not None and not problem.relative and old_doc is not None and accepted_kind(old_doc, problem):
+        # An operator accepted a page of this kind as the policy: judge it only against that.
+        problem, overrule = relative_problem(doc, old_doc), "all"
 
     digest = doc.content_hash()
     if cur is not None and cur.content_hash == digest:
@@ -353,13 +364,25 @@ def _decide(
         _remember_validators(watch, result)
         return CheckResult(name, "flap", detail=f"same as version {flap.seq}; not reported again")
 
-    report = compare(old_doc, doc, chrome_context(s, watch, recent, doc)) if old_doc is not None else None
+    if problem is not None and not problem.relative:
+        return _suspect(name, problem, doc)
+    accepted = None
+    if problem is not None:  # suspect only against the last version: accepted once it repeats
+        seen = identical_suspects(s, watch.id, digest) + 1
+        if seen < ACCEPT_AFTER:
+            return _suspect(name, problem, doc, f" (identical capture {seen} of {ACCEPT_AFTER} before it is accepted)")
+        accepted, overrule = f"accepted after {seen} identical captures: {problem.reason}", overrule or "relative"
+
+    with accepting(overrule) if overrule else nullcontext():
+        report = compare(old_doc, doc, chrome_context(s, watch, recent, doc)) if old_doc is not None else None
     if report is not None and report.suspect:
-        return CheckResult(name, "suspect", detail=report.suspect_reason or "looks like a failed capture")
+        return _suspect(name, Problem(report.suspect_reason or "looks like a failed capture"), doc)
 
     version = _new_version(s, wc, watch, doc, _keep_raw(s, config, watch, result, raw))
     watch.current_version = version
     _remember_validators(watch, result)
+    if accepted:
+        _note_accepted(s, config, watch, version, accepted)
     if cur is None or report is None:
         return CheckResult(name, "first")
 
@@ -384,6 +407,19 @@ def _decide(
         severity=report.severity,
         summary=report.summary,
     )
+
+
+def _suspect(name: str, problem: Problem, doc: Document, note: str = "") -> CheckResult:
+    """A suspect check that keeps its capture (for counting repeats and for `accept`)."""
+    capture = (doc, problem.relative) if not doc.is_empty() else None
+    return CheckResult(name, "suspect", detail=problem.reason + note, capture=capture)
+
+
+def _note_accepted(s: Session, config: Config, watch: Watch, version: Version, why: str) -> None:
+    """Tell the ops target that a suspect capture became a version, and end the suspect state
+    quietly (this note replaces the generic "recovered" one)."""
+    _enqueue_ops(s, config, watch, "recovered", f"version {version.seq} {why}")
+    watch.status = "ok"
 
 
 def _rederive(
@@ -426,6 +462,7 @@ def _new_version(
         content_hash=doc.content_hash(),
         markdown_z=Version.pack(markdown),
         word_count=doc.word_count,
+        language=doc.language,
         extractor_version=extraction_id(wc),
         raw_body_id=raw.id if raw else None,
         upgrade_of_id=upgrade_of.id if upgrade_of else None,

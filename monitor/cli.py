@@ -172,6 +172,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accept(args: argparse.Namespace) -> int:
+    """Make the latest suspect capture of a watch its current version (see monitor.suspects)."""
+    from monitor.suspects import AcceptError, accept_latest
+
+    config = _load(args)
+    wc = config.watch(args.watch)
+    if wc is None:
+        raise UserError(f"{config.path or 'config'}: no watch named {args.watch!r}")
+    store = _store(config)
+    try:
+        res = accept_latest(store, config, wc)
+    except AcceptError as exc:
+        raise UserError(str(exc)) from None
+    _deliver_quietly(store, config)
+    if args.json:
+        _print_json(res.to_dict())
+        return 0
+    line = f"{res.watch}: accepted as version {res.version}"
+    if res.event_id is not None:
+        sev = f" [{res.severity.upper()}]" if res.severity else ""
+        line += f"; change reported:{sev} {res.summary}" if res.substantive else "; no substantive change"
+    print(line)
+    return 0
+
+
 def _deliver_quietly(store: Any, config: Config) -> None:
     """`check` is also the cron user's daemon: send what it queued (failures stay queued)."""
     if not config.notify.targets:
@@ -225,6 +250,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                     "version": v.seq,
                     "hash": v.content_hash,
                     "words": v.word_count,
+                    "language": v.language,
                     "extractor": v.extractor_version,
                     "created_at": v.created_at,
                     "last_seen_at": v.last_seen_at,
@@ -264,6 +290,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     print(f"\nversions ({len(data['versions'])}):")
     for v in data["versions"]:
         up = f"  (re-derived from v{v['upgrade_of']})" if v["upgrade_of"] else ""
+        up = (f"  [{v['language']}]" if v.get("language") else "") + up
         print(
             f"  v{v['version']:<3} {_ts(v['created_at'])}  last seen {_ts(v['last_seen_at'])}  {v['words']} words{up}"
         )
@@ -431,6 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--watch", action="append", help="only this watch (repeatable)")
     c.add_argument("--json", action="store_true", help="print one JSON object per watch")
     c.set_defaults(func=cmd_check)
+
+    acc = sub.add_parser(
+        "accept", help="accept the latest suspect capture of a watch as its current version, now"
+    )
+    acc.add_argument("watch", metavar="WATCH")
+    acc.add_argument("--json", action="store_true", help="print the result as JSON")
+    acc.set_defaults(func=cmd_accept)
 
     run = sub.add_parser("run", help="run the scheduler until SIGTERM/SIGINT")
     run.set_defaults(func=cmd_run)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
+
+from monitor.language import detect, word_units
 
 BlockKind = Literal["p", "li", "row"]
 
@@ -114,9 +117,26 @@ class Document:
             parts.extend(b.text for b in s.blocks)
         return "\n".join(p for p in parts if p)
 
-    @property
+    @cached_property
     def word_count(self) -> int:
-        return len(self.text.split())
+        """Words in any script: scripts without spaces (Chinese, Japanese, Thai...) are counted
+        by characters, see `monitor.language.word_units`."""
+        return word_units(self.text)
+
+    @cached_property
+    def language(self) -> str | None:
+        """ISO 639-1 code of the body text's language ("en", "ja", "zh-Hant"), None when unclear.
+        Computed on first use (not part of the canonical form or of equality), from the prose
+        blocks: a list of country names or a menu says nothing about the language of the text."""
+        from monitor.normalize import display_text  # (normalize does not import this module)
+
+        # Link targets and image addresses are not text in any language.
+        # Each text once: a sentence repeated by page chrome is one piece of evidence, not four.
+        blocks = list(dict.fromkeys(display_text(b.text) for s in self.sections for b in s.blocks))
+        prose = [t for t in blocks if word_units(t) >= 8] or blocks
+        # A little of many blocks, so that one odd block (a list of countries run together) cannot
+        # outweigh the rest.
+        return detect("\n".join(t[:300] for t in prose[:40]))
 
     def is_empty(self) -> bool:
         return not any(s.blocks for s in self.sections)

@@ -1,22 +1,55 @@
 """Failed-capture detection: a new version that is not a policy change but a broken capture.
 
-A capture that is empty, a login or captcha wall, cut off mid-sentence, or that lost most of its
-text would otherwise be reported as a huge policy change. The service calls `capture_problem`
-before storing a version, so it must stay quiet on ordinary pages: policies often end with an
-address, a date or a list item without a full stop, and those are not truncations.
+A capture that is empty, a login, consent or captcha gate, a page without policy content, cut off
+mid-sentence, in another language than the last version, or that lost most of its text would
+otherwise be reported as a huge policy change (or, on the first check, stored as the policy). The
+service calls `assess` before storing any version, the first one included, so it must stay quiet
+on ordinary pages: policies often end with an address, a date or a list item without a full stop,
+short policies exist, policies mention the CAPTCHA on their forms, and policies are written in
+every language and script.
+
+Problems are of two kinds (`Problem.relative`):
+- intrinsic: the page alone shows it is not a policy (empty, a gate, no policy content). Only an
+  operator can overrule it (`policy-monitor accept`).
+- relative: judged against the last version (lost most of its text, cut off, another language).
+  A capture that repeats unchanged is not a glitch: the checker accepts it as the new version
+  after `checker.ACCEPT_AFTER` identical captures, with a note to the ops target.
+
+What is a policy is judged from general evidence, not from phrases: how much of the page is
+prose (blocks of several words), and how many headed sections hold prose. A gate (login form,
+consent dialog, bot check, region picker) has little prose and no section structure; a policy,
+even a short one, has several sections of prose.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from monitor.document import Block, Document
+from monitor.language import base_language, word_units
 from monitor.normalize import word_set
+from monitor.tokens import tokenize_block
 
-NEAR_EMPTY_WORDS = 40  # below this, no page is a usable privacy policy
+NEAR_EMPTY_WORDS = 40  # below this, no page is a usable privacy policy (word units, any script)
 LOST_TEXT_RATIO = 0.5  # losing more than this share of the words in one step is a capture failure
-WALL_MAX_WORDS = 400  # a login/captcha wall is short; a long policy may mention "captcha"
+PROSE_BLOCK_UNITS = 8  # a block of at least this many words is prose; shorter ones are labels...
+PROSE_SENTENCE_UNITS = 4  # ...unless they are a sentence of at least this many words
+POLICY_SECTIONS = 4  # a policy has at least this many headed sections holding prose,
+POLICY_SECTION_PROSE = 150  # or one fewer and this much prose in all,
+POLICY_PROSE = 400  # or this much prose without headings (a long unstructured policy)
+GATE_MAX_PROSE = 200  # a page with less prose than this and no headed prose section has no policy content
+GATE_MAX_PARAGRAPHS = 5  # ...and says it in at most this many paragraphs (a dialog, a form)
+LABEL_PAGE_PROSE_SHARE = 0.5  # a short page whose text is mostly labels (links, names) is a picker or menu
+RECUT_SHARED_WORDS = 0.8  # a capture sharing this share of its words with a policy version is that policy
+NOT_POLICY_MAX_WORDS = 1500  # a long page without privacy wording is unusual enough to leave alone
 
+# What a wall asks of the visitor. It only decides when the page is not policy-shaped: a policy
+# that explains the reCAPTCHA on its sign-up form mentions these words too.
 _WALL = re.compile(
     r"captcha|are you a robot|verify (?:that )?you are (?:a )?human|checking your browser|attention required"
     r"|access denied|enable (?:javascript and )?cookies to continue|please (?:log|sign) ?in to continue"
@@ -24,12 +57,25 @@ _WALL = re.compile(
     re.IGNORECASE,
 )
 # A policy page names its subject somewhere; a homepage or error page captured instead does not.
+# Only applied to pages in a language listed in _WORDING_LANGUAGES (or of no clear language): a
+# policy in any other language is never refused for lacking these words.
 _POLICY_WORDS = re.compile(
-    r"privacy|personal|\bdata\b|policy|terms|cookie|données|confidentialité|datenschutz|daten\b|persoonsgegevens"
-    r"|gegevens|privacybeleid|personuppgift|integritet",
+    r"privacy|personal|\bdata\b|policy|terms|cookie"
+    r"|données|confidentialité|personnelles"  # fr
+    r"|datenschutz|daten\b|personenbezogen"  # de
+    r"|persoonsgegevens|gegevens|privacybeleid"  # nl
+    r"|personuppgift|integritet"  # sv
+    r"|privacidad|datos personales|privacidade|dados pessoais"  # es, pt
+    r"|riservatezza|dati personali"  # it
+    r"|prywatno|dane osobowe|danych osobowych"  # pl
+    r"|osobní údaj|osobných údaj|ochrana soukrom"  # cs, sk
+    r"|persondata|personopplysning|henkilötie|tietosuoja"  # da, no, fi
+    r"|kişisel veri|gizlilik"  # tr
+    r"|персональн|конфиденциальн|персональних|конфіденційн"  # ru, uk
+    r"|個人情報|プライバシー|个人信息|個人資料|個人資訊|隐私|隱私|개인정보",  # ja, zh, ko
     re.IGNORECASE,
 )
-NOT_POLICY_MAX_WORDS = 1500  # a long page without those words is unusual enough to leave alone
+_WORDING_LANGUAGES = word_set("en fr de nl sv es pt it pl cs sk da no nb nn fi tr ru uk ja zh ko")
 
 # Words that cannot end a sentence: a block ending on one of them was cut.
 _DANGLING = word_set(
@@ -37,6 +83,68 @@ _DANGLING = word_set(
     "this these those such any all if when than into about le la les des du de et ou pour avec dans "
     "der die das und oder für mit von zu den het een en voor met van och eller för med av till"
 )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a capture is suspect. `relative` problems are judged against the last version and may
+    be accepted by repetition; intrinsic ones only by an operator."""
+
+    reason: str
+    relative: bool = False
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How much of a document is prose, and how it is divided: the evidence for "is a policy"."""
+
+    prose_units: int  # word units in blocks of at least PROSE_BLOCK_UNITS
+    prose_sections: int  # headed sections holding at least one prose block
+    body_units: int  # word units in all blocks
+    prose_blocks: int = 0  # blocks of at least PROSE_BLOCK_UNITS
+
+    @property
+    def policy_like(self) -> bool:
+        return (
+            self.prose_sections >= POLICY_SECTIONS
+            or (self.prose_sections >= POLICY_SECTIONS - 1 and self.prose_units >= POLICY_SECTION_PROSE)
+            or self.prose_units >= POLICY_PROSE
+        )
+
+    @property
+    def gate_like(self) -> bool:
+        """Little prose and no section structure: a form, a dialog, a list of links (a region
+        picker: mostly short labels). A short notice of sentences under one heading is not: it
+        is a policy, however brief."""
+        if self.prose_units >= GATE_MAX_PROSE or self.prose_sections > 1:
+            return False
+        if self.prose_units < self.body_units * LABEL_PAGE_PROSE_SHARE:
+            return True
+        # A dialog says its piece in a few paragraphs; a policy whose headings were not marked up
+        # as such (questions in buttons, bold lines) still has many.
+        return self.prose_sections == 0 and self.prose_blocks <= GATE_MAX_PARAGRAPHS
+
+
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\u0964][\"'\u201d\u2019)\]\u300d\u300f]*$")
+
+
+def _is_prose(text: str, units: int) -> bool:
+    """A sentence or more: a long block, or a short one that ends like a sentence ("We do not
+    sell your data."); labels (menu items, names, buttons) do neither."""
+    return units >= PROSE_BLOCK_UNITS or (units >= PROSE_SENTENCE_UNITS and _SENTENCE_END.search(text) is not None)
+
+
+def shape(doc: Document) -> Shape:
+    prose_units = prose_sections = body_units = prose_blocks = 0
+    for section in doc.sections:
+        units = [word_units(b.text) for b in section.blocks]
+        prose = [u for u, b in zip(units, section.blocks, strict=True) if _is_prose(b.text, u)]
+        prose_units += sum(prose)
+        prose_blocks += len(prose)
+        body_units += sum(units)
+        if section.path and prose:
+            prose_sections += 1
+    return Shape(prose_units, prose_sections, body_units, prose_blocks)
 
 
 def _last_block(doc: Document) -> Block | None:
@@ -82,25 +190,153 @@ def _cut_alone(new: Document) -> bool:
     return tail.isalpha() and tail.islower() and tail in _DANGLING
 
 
-def capture_problem(new: Document, old: Document | None = None) -> str | None:
-    """None when `new` looks like a real policy page, else a short reason."""
+def language_change(new: Document, old: Document) -> str | None:
+    """"en -> de" when the two versions are clearly in different languages or locale variants
+    (zh-Hans -> zh-Hant); None when they agree or either is unclear."""
+    # Versions that share most of their paragraphs word for word are in the same language; this
+    # spares the detector on nearly every comparison.
+    new_blocks = {b.text for s in new.sections for b in s.blocks}
+    old_blocks = {b.text for s in old.sections for b in s.blocks}
+    if 2 * len(new_blocks & old_blocks) >= len(new_blocks):
+        return None
+    a, b = old.language, new.language
+    if a is None or b is None or a == b:
+        return None
+    if base_language(a) == base_language(b) and ("-" not in a or "-" not in b):
+        return None  # one side's variant is unknown ("zh" against "zh-Hans"): no evidence of a switch
+    return f"{a} -> {b}"
+
+
+def _intrinsic(new: Document, old: Document | None = None) -> str | None:
+    """What the page alone shows; `old` only spares a re-cut of a real policy version (see below)."""
     words = new.word_count
-    body_words = sum(len(b.text.split()) for b in _blocks(new))
+    body_words = sum(word_units(b.text) for b in _blocks(new))
     if new.is_empty() or body_words == 0:
         return "empty document"
     if words < NEAR_EMPTY_WORDS:
         return f"near-empty document ({words} words)"
-    if words <= WALL_MAX_WORDS and _WALL.search(new.text):
+    form = shape(new)
+    if not form.policy_like and _WALL.search(new.text) and not _recut_of_policy(new, old):
         return "looks like a login or captcha wall"
-    if words <= NOT_POLICY_MAX_WORDS and not _POLICY_WORDS.search(new.text):
+    if (
+        words <= NOT_POLICY_MAX_WORDS
+        and not _POLICY_WORDS.search(new.text)
+        and base_language(new.language) in _WORDING_LANGUAGES | {None}
+    ):
         return f"does not look like a policy page ({words} words, no privacy wording)"
+    if form.gate_like and not _recut_of_policy(new, old):
+        return f"does not look like a policy page ({words} words, little prose and no sections)"
+    return None
+
+
+def _word_keys(doc: Document) -> set[str]:
+    return {w[1] for b in _blocks(doc) for w in tokenize_block(b.text).words}
+
+
+def _recut_of_policy(new: Document, old: Document | None) -> bool:
+    """`new` says mostly what a policy-shaped `old` said: the same policy with its headings lost
+    (markup changed), not a gate, whose text has little in common with the policy it hides."""
+    if old is None or old.is_empty() or not shape(old).policy_like:
+        return False
+    mine = _word_keys(new)
+    return bool(mine) and len(mine & _word_keys(old)) >= RECUT_SHARED_WORDS * len(mine)
+
+
+def assess(new: Document, old: Document | None = None) -> Problem | None:
+    """None when `new` looks like a real policy page (and, given `old`, a plausible next version
+    of it), else the problem. Pure; never raises on any Document."""
+    reason = _intrinsic(new, old)
+    if reason:
+        return Problem(reason)
+    return relative_problem(new, old)
+
+
+def relative_problem(new: Document, old: Document | None) -> Problem | None:
+    """The problems of `new` judged against `old` only (see `assess`)."""
     if old is not None and not old.is_empty():
         if _cut_against_old(new, old) or _cut_alone(new):
-            return "cut off mid-sentence"
+            return Problem("cut off mid-sentence", relative=True)
+        switch = language_change(new, old)
+        if switch:
+            return Problem(f"language changed ({switch}): another rendering of the page, not a change", True)
         old_words = old.word_count
+        words = new.word_count
         if old_words and words < old_words * (1 - LOST_TEXT_RATIO):
             lost = round(100 * (old_words - words) / old_words)
-            return f"lost {lost}% of its text"
+            return Problem(f"lost {lost}% of its text", relative=True)
     elif _cut_alone(new):
-        return "cut off mid-sentence"
+        return Problem("cut off mid-sentence", relative=True)
+    return None
+
+
+# What the caller has decided to accept as a version despite the guard: "relative" problems (a
+# capture that repeated unchanged) or "all" (an operator's `accept`). Set only around the
+# comparison that reports the accepted version, so its changes are classified as for any version.
+_ACCEPTING: ContextVar[str] = ContextVar("guard_accepting", default="")
+
+
+@contextmanager
+def accepting(what: str = "relative") -> Iterator[None]:
+    """Within the block, `capture_problem` passes the problems being accepted ("relative" or "all")."""
+    if what not in ("relative", "all"):
+        raise ValueError(f"accepting({what!r}): expected 'relative' or 'all'")
+    token = _ACCEPTING.set(what)
+    try:
+        yield
+    finally:
+        _ACCEPTING.reset(token)
+
+
+def accepted_kind(current: Document, problem: Problem) -> bool:
+    """Whether the current version itself has the intrinsic problem `problem` names: an operator
+    accepted a page of that kind as the policy (`policy-monitor accept`), so later captures of
+    the same kind are judged only against it."""
+    mine = assess(current)
+    return mine is not None and not mine.relative and _kind(mine.reason) == _kind(problem.reason)
+
+
+def _kind(reason: str) -> str:
+    return reason.split(" (")[0]
+
+
+def capture_problem(new: Document, old: Document | None = None) -> str | None:
+    """None when `new` looks like a real policy page, else a short reason (see `assess`)."""
+    problem = assess(new, old)
+    if problem is None:
+        return None
+    mode = _ACCEPTING.get()
+    if mode == "all" or (mode == "relative" and problem.relative):
+        return None
+    return problem.reason
+
+
+# -- redirects ---------------------------------------------------------------------------------
+
+
+def _path(url: str) -> str:
+    return unquote(urlsplit(url).path).rstrip("/") or "/"
+
+
+def redirect_problem(requested: str, final: str) -> str | None:
+    """A redirect away from the watched page to a gate, judged from the addresses alone:
+    the final address carries the watched one as a return parameter (`/login?next=/privacy`,
+    `/consent?continue=https://site/privacy`): the site will send the visitor back once they
+    have signed in or chosen; or a deep page redirected to the site's home page (the page is
+    gone). A policy that moved for good (`/privacy` -> `/legal/privacy-policy`) is neither."""
+    if not final or final == requested:
+        return None
+    want, got = urlsplit(requested), urlsplit(final)
+    want_path, got_path = _path(requested), _path(final)
+    if want_path == got_path and want.netloc == got.netloc:
+        return None
+    for _, value in parse_qsl(got.query, keep_blank_values=False):
+        value = unquote(value).strip()
+        if not value:
+            continue
+        back = urlsplit(value)
+        back_path = (unquote(back.path).rstrip("/") or "/") if back.path else ""
+        if back_path == want_path and want_path != "/" and (not back.netloc or back.netloc == want.netloc):
+            return f"redirected to {got_path} (a gate that returns to the watched page)"
+    if want_path != "/" and got_path == "/":
+        return "redirected to the site's home page"
     return None

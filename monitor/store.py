@@ -137,6 +137,8 @@ class Version(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     markdown_z: Mapped[bytes] = mapped_column(LargeBinary)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
+    # ISO 639-1 code of the text ("en", "ja", "zh-Hant"); None when unclear or stored before 0002.
+    language: Mapped[str | None] = mapped_column(String(16))
     extractor_version: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -198,6 +200,16 @@ class Check(Base):
     error: Mapped[str | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    # A suspect capture that extracted to a document keeps it, so that identical captures can be
+    # counted (a page that shrank for good is accepted after a few) and an operator can accept it.
+    capture_hash: Mapped[str | None] = mapped_column(String(64))
+    capture_z: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Whether the capture was suspect only against the last version (it may be accepted by repetition).
+    capture_relative: Mapped[bool | None] = mapped_column(Boolean)
+
+    @property
+    def capture_markdown(self) -> str | None:
+        return zlib.decompress(self.capture_z).decode("utf-8") if self.capture_z is not None else None
 
 
 class Notification(Base):

@@ -8,13 +8,19 @@ pure, so caching it is safe; `clear_caches` exists for benchmarks that time a co
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.language import clusters, has_unspaced_script, unspaced_runs
 from monitor.normalize import display_text, is_numbering, token_key
 
-# A sentence ends at . ! ? followed by space, unless the word before is a common abbreviation.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+# A sentence ends at . ! ? followed by space, unless the word before is a common abbreviation; or
+# at a full stop of the scripts written without spaces (。！？ and their full-width forms, Thai
+# and Myanmar sentence marks), which need no space after them.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"')\]]*\s+|(?<=[\u3002\uff01\uff1f\uff0e\u0e2f\u104b])[\u300d\u300f\uff09\"')\]]*\s*"
+)
 _ABBREV = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|corp|no|nr|art|sec|vs|mr|ms|dr|st|u\.s|u\.k|approx|incl|z\.b|bzw|ca|ggf|resp)\.)$"
     r"|\b[A-Z]\.$",
@@ -28,7 +34,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for m in _SENTENCE_END.finditer(text):
         head = text[start : m.start()]
-        if _ABBREV.search(head):
+        if _ABBREV.search(head) or m.end() == len(text):
             continue
         out.append(head.strip())
         start = m.end()
@@ -40,7 +46,39 @@ def split_sentences(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def word_key(token: str) -> str:
-    return token_key(token)
+    # Compatibility forms are the same word: full-width digits and letters ("２４"), ligatures ("ﬁ").
+    key = token_key(token if token.isascii() else unicodedata.normalize("NFKC", token))
+    # Punctuation of any script ("、" "。" "「" between characters of an unspaced script) is not a word.
+    if key and all(unicodedata.category(ch).startswith("P") for ch in key):
+        return ""
+    return key
+
+
+def _words(sentence: str) -> list[tuple[str, int, int]]:
+    """(text, start, end) of each word: whitespace-delimited, except that a run of a script
+    written without spaces (Chinese, Japanese, Thai...) gives one token per character, so a word
+    diff finds the changed characters inside a sentence ("24か月間" -> "5年間") instead of
+    replacing the whole sentence, which is one "word" between spaces."""
+    if not has_unspaced_script(sentence):  # the common case: one scan of the sentence
+        return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(sentence)]
+    out: list[tuple[str, int, int]] = []
+    for m in _WORD.finditer(sentence):
+        tok, base = m.group(0), m.start()
+        runs = unspaced_runs(tok)
+        if not runs:
+            out.append((tok, base, m.end()))
+            continue
+        pos = 0
+        for r_start, r_end in runs:
+            if r_start > pos:
+                out.append((tok[pos:r_start], base + pos, base + r_start))
+            for c_start, c_end in clusters(tok[r_start:r_end]):
+                a, b = base + r_start + c_start, base + r_start + c_end
+                out.append((sentence[a:b], a, b))
+            pos = r_end
+        if pos < len(tok):
+            out.append((tok[pos:], base + pos, m.end()))
+    return out
 
 
 @dataclass(frozen=True)
@@ -60,15 +98,14 @@ def tokenize_block(text: str) -> BlockTokens:
     for sentence_text in split_sentences(display_text(text)):
         s_index = len(sentences)
         keys: list[str] = []
-        for m in _WORD.finditer(sentence_text):
-            tok = m.group(0)
+        for tok, start, end in _words(sentence_text):
             if first_in_block:
                 first_in_block = False
                 if is_numbering(tok):
                     continue  # list and section numbering is layout, not wording
             key = word_key(tok)
             if key:
-                words.append((tok, key, s_index, m.start(), m.end()))
+                words.append((tok, key, s_index, start, end))
                 keys.append(key)
         if keys:  # a sentence without words (a lone symbol) is dropped
             sentences.append(sentence_text)

@@ -1,0 +1,158 @@
+"""Suspect captures kept on their check rows: counted for acceptance, and accepted by an operator.
+
+A capture that is suspect only against the last version (it lost most of its text, it is cut
+off, it is in another language) and then comes back byte-for-byte the same document is not a
+glitch: the site changed for good. After `ACCEPT_AFTER` identical captures in a row (fetch
+errors and HTTP error statuses in between do not count either way) the checker makes it the new version, and tells the
+ops target. A capture that is suspect on its own (a gate, an empty page) never is accepted this
+way: `policy-monitor accept WATCH` lets an operator accept the latest suspect capture at once.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.config import Config, WatchConfig
+from monitor.diff import compare
+from monitor.document import Document
+from monitor.guard import accepting
+from monitor.store import Check, Event, Store, Watch, utcnow
+
+if TYPE_CHECKING:
+    from monitor.checker import CheckResult
+
+ACCEPT_AFTER = 3  # identical captures (this one included) that make a relative-suspect page a version
+_LOOKBACK = 50  # checks examined when counting (more than ACCEPT_AFTER plus interleaved errors)
+_NOT_EVIDENCE = ("error", "busy")  # outcomes that say nothing about what the page is
+
+
+def capture_fields(capture: tuple[Document, bool] | None) -> dict[str, Any]:
+    """The Check columns that keep a suspect capture (none when there is nothing to keep)."""
+    if capture is None:
+        return {}
+    doc, relative = capture
+    return {
+        "capture_hash": doc.content_hash(),
+        "capture_z": zlib.compress(doc.to_markdown().encode("utf-8"), 9),
+        "capture_relative": relative,
+    }
+
+
+def identical_suspects(s: Session, watch_id: int, content_hash: str) -> int:
+    """How many of the watch's latest checks, in a row, were relative-suspect captures of exactly
+    this document (fetch errors in between are skipped; anything else ends the run)."""
+    count = 0
+    checks = s.scalars(
+        select(Check).where(Check.watch_id == watch_id).order_by(Check.id.desc()).limit(_LOOKBACK)
+    )
+    for check in checks:
+        if check.outcome in _NOT_EVIDENCE or (check.outcome == "suspect" and check.capture_hash is None):
+            continue  # a fetch that failed, or an HTTP error page, says nothing about the page
+        if check.outcome == "suspect" and check.capture_relative and check.capture_hash == content_hash:
+            count += 1
+            continue
+        break
+    return count
+
+
+def latest_suspect(s: Session, watch_id: int) -> Check | None:
+    """The watch's latest suspect capture with a kept document, when nothing but fetch errors or
+    HTTP error statuses came after it; None when the latest evidence is anything else."""
+    checks = s.scalars(
+        select(Check).where(Check.watch_id == watch_id).order_by(Check.id.desc()).limit(_LOOKBACK)
+    )
+    for check in checks:
+        if check.outcome in _NOT_EVIDENCE or (check.outcome == "suspect" and check.capture_z is None):
+            continue
+        return check if check.outcome == "suspect" else None
+    return None
+
+
+# -- an operator's acceptance -----------------------------------------------------------------
+
+
+class AcceptError(Exception):
+    """Nothing to accept (no such watch, no suspect capture, the watch is being checked)."""
+
+
+def accept_latest(store: Store, config: Config, wc: WatchConfig, *, owner: str | None = None) -> CheckResult:
+    """Make the watch's latest suspect capture its current version now (`policy-monitor accept`).
+
+    The change from the previous version is reported like any other (events and alerts to the
+    watch's targets), and the ops target gets a note; recorded as a check with outcome
+    "accepted". Raises AcceptError when there is nothing to accept."""
+    # The checker's own steps (lease, version, event, outbox, check row): an accepted capture is
+    # recorded exactly like a checked one.
+    from monitor.checker import OWNER, _acquire, _release
+
+    owner = owner or OWNER
+    with store.session() as s:
+        watch = Store.watch_by_name(s, wc.name)
+        if watch is None:
+            raise AcceptError(f"no watch named {wc.name!r} in the database (has it been checked yet?)")
+        watch_id = watch.id
+    if not _acquire(store, watch_id, owner):
+        raise AcceptError(f"{wc.name!r} is being checked right now; try again in a moment")
+    started, t0 = utcnow(), time.monotonic()
+    with store.session() as s:
+        watch = s.get(Watch, watch_id)
+        assert watch is not None
+        check = latest_suspect(s, watch_id)
+        cur = watch.current_version
+        markdown = check.capture_markdown if check is not None else None
+        refusal = None
+        if markdown is None:
+            refusal = f"the latest check of {wc.name!r} is not a suspect capture with a document; nothing to accept"
+        elif cur is not None and cur.content_hash == Document.from_markdown(markdown).content_hash():
+            refusal = f"the suspect capture of {wc.name!r} is already version {cur.seq}"
+        if refusal is not None:
+            _release(s, watch)  # committed with the session; the error is raised after it
+        else:
+            assert check is not None and markdown is not None
+            return _accept(s, config, wc, watch, check, Document.from_markdown(markdown), started, t0)
+    raise AcceptError(refusal)
+
+
+def _accept(
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    check: Check,
+    doc: Document,
+    started: datetime,
+    t0: float,
+) -> CheckResult:
+    from monitor.checker import CheckResult, _enqueue_change, _finish, _new_version, _note_accepted
+
+    cur = watch.current_version
+    with accepting("all"):
+        report = compare(cur.document(), doc) if cur is not None else None
+    version = _new_version(s, wc, watch, doc, None)
+    watch.current_version = version
+    res = CheckResult(wc.name, "accepted", version=version.seq, detail=f"accepted: {check.error or ''}")
+    if cur is not None and report is not None:
+        event = Event(
+            watch_id=watch.id,
+            from_version_id=cur.id,
+            to_version_id=version.id,
+            substantive=report.substantive,
+            categories=list(report.categories),
+            severity=report.severity,
+            report_json=report.to_dict(),
+        )
+        s.add(event)
+        s.flush()
+        _enqueue_change(s, config, wc.name, event)
+        res.event_id, res.substantive, res.summary = event.id, report.substantive, report.summary
+        res.categories, res.severity = list(report.categories), report.severity
+    why = f"accepted by an operator: {check.error or 'suspect capture'}"
+    _note_accepted(s, config, watch, version, why)
+    _finish(s, config, wc, watch, started, t0, "accepted", version_id=version.id, event_id=res.event_id)
+    return res

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.language import has_unspaced_script, word_units
 from monitor.normalize import display_text, word_set
 from monitor.tokens import tokenize_block
 
@@ -43,6 +44,7 @@ LINK_SHARE = 0.6  # share of visible characters inside link text
 LABEL_RUNS = ((0.15, 0.5), (0.3, 0.7))  # (most function words, fewest capitalised words)
 MENU_RUN = 3  # this many short labels in a row, outside a section about a privacy topic, are a menu
 LABEL_MAX_WORDS = 6
+SENTENCE_ENDS = (".", ";", ":", "!", "?", "。", "！", "？", "；", "：")
 FOOTER_RUN = 6  # under a topical heading, a closing run of bare links must be this long
 _COPYRIGHT = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b", re.IGNORECASE)
 WORDS_PER_COMMA = 8  # an enumeration of data types uses commas; a menu does not
@@ -97,17 +99,22 @@ def shape(raw: str) -> BlockShape:
     """Measures of one block as stored (markdown links kept)."""
     visible = display_text(raw)
     tokens = visible.split()
-    n = len(tokens)
+    # Scripts written without spaces count in word units, and their prose is judged by its
+    # sentence ends alone: capitals and Latin function words do not apply.
+    unspaced = has_unspaced_script(visible)
+    n = word_units(visible) if unspaced else len(tokens)
     link_chars = sum(len(display_text(m.group(1))) for m in _LINK_TEXT.finditer(raw))
     letters = [t for t in tokens if _LETTER_WORD.search(t)]
     caps = sum(1 for t in letters if t.lstrip("\"'(«“")[:1].isupper())
     functions = sum(1 for t in tokens if t.lower().strip(".,;:!?()\"'") in FUNCTION_WORDS)
     ends = sum(1 for t in tokens if t.endswith((".", "!", "?", ";", ":")) and len(t) > 1)
+    if unspaced:
+        ends += sum(visible.count(c) for c in "。！？；：")
     return BlockShape(
         words=n,
         link_share=link_chars / max(1, len(visible)),
-        function_share=functions / max(1, n),
-        caps_share=caps / max(1, len(letters)),
+        function_share=1.0 if unspaced else functions / max(1, n),
+        caps_share=0.0 if unspaced else caps / max(1, len(letters)),
         commas=visible.count(",") + visible.count("、"),
         sentence_ends=ends,
     )
@@ -143,10 +150,13 @@ def _is_label(raw: str, kind: str) -> bool:
     if kind == "row":
         return False
     text = display_text(raw).strip()
-    words = text.split()
-    if not words:
+    if not text.split():
         return True  # link debris between menu entries
-    return len(words) <= LABEL_MAX_WORDS and not text.endswith((".", ";", ":", "!", "?")) and "," not in text
+    return (
+        word_units(text) <= LABEL_MAX_WORDS
+        and not text.endswith(SENTENCE_ENDS)
+        and not any(c in text for c in ",，、")
+    )
 
 
 def chrome_blocks(

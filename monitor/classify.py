@@ -15,6 +15,7 @@ from monitor.changes import CATEGORIES, max_severity
 from monitor.edit import Edit, Verdict
 from monitor.fact_diff import edit_fact_changes
 from monitor.facts import FactChange
+from monitor.language import word_units
 from monitor.normalize import (
     COMPANY_SUFFIXES,
     COUNTRIES,
@@ -60,8 +61,8 @@ def is_nav_like(text: str, topical: bool = False) -> bool:
     words = text.split()
     if (
         not words
-        or len(words) > 6
-        or text.rstrip().endswith((".", ";", ":"))
+        or word_units(text) > 6
+        or text.rstrip().endswith((".", ";", ":", "。", "！", "？", "；", "："))
         or any(c.isdigit() for c in text)
     ):
         return False

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from monitor.document import Block, Document
-from monitor.language import base_language, word_units
+from monitor.language import base_language, has_unspaced_script, word_units
 from monitor.normalize import word_set
 from monitor.tokens import tokenize_block
 
@@ -190,6 +190,9 @@ def _cut_alone(new: Document) -> bool:
     return tail.isalpha() and tail.islower() and tail in _DANGLING
 
 
+SAME_LANGUAGE_SHARED_WORDS = 0.3  # share of the new version's distinct words the old one also uses
+
+
 def language_change(new: Document, old: Document) -> str | None:
     """"en -> de" when the two versions are clearly in different languages or locale variants
     (zh-Hans -> zh-Hant); None when they agree or either is unclear."""
@@ -199,6 +202,14 @@ def language_change(new: Document, old: Document) -> str | None:
     old_blocks = {b.text for s in old.sections for b in s.blocks}
     if 2 * len(new_blocks & old_blocks) >= len(new_blocks):
         return None
+    # A rewrite in the same language shares its function words with the old text; a translation
+    # shares only names and numbers. A detector's guess on a short page with foreign names ("nb"
+    # for English naming Tromsø) must not call a rewrite a language switch. Scripts without
+    # spaces are left to the detector: their word keys are characters.
+    if not (has_unspaced_script(new.text[:2000]) or has_unspaced_script(old.text[:2000])):
+        mine = _word_keys(new)
+        if mine and len(mine & _word_keys(old)) >= SAME_LANGUAGE_SHARED_WORDS * len(mine):
+            return None
     a, b = old.language, new.language
     if a is None or b is None or a == b:
         return None

@@ -265,3 +265,29 @@ def test_a_policy_that_lost_its_headings_is_not_a_gate():
     consent_doc = consent.build("Before you go on")
     assert capture_problem(consent_doc, policy) is not None
     assert capture_problem(consent_doc, consent_doc) is not None  # a gate is a gate, whatever came before
+
+
+def test_a_rewrite_naming_foreign_places_is_not_a_language_switch():
+    from monitor.document import DocumentBuilder
+    from monitor.guard import language_change
+
+    def doc(paragraphs):
+        b = DocumentBuilder()
+        for i, text in enumerate(paragraphs):
+            b.heading(f"Part {i + 1}", 1)
+            b.block("p", text)
+        return b.build("Privacy")
+
+    old = doc([
+        "We collect your e-mail address and the routes you record in the app.",
+        "We use cookies to keep you signed in and to count visits to our pages.",
+        "You may ask us to delete, correct or export your data at any time.",
+        "Write to privacy@halvorsen.example with any question about your data.",
+    ])
+    new = doc([
+        "Our app stores the trails you walk and your e-mail address.",
+        "We share trail statistics with Fjellkart Analytics AS in Tromsø and Bodø.",
+        "You may ask us to correct your data.",
+        "Send a letter to Halvorsen Maps AS, Storgata 1, Tromsø, or write to us.",
+    ])
+    assert language_change(new, old) is None

@@ -97,3 +97,43 @@ def test_a_rewrite_opens_with_one_summary_line_naming_the_facts():
 def test_an_ordinary_edit_has_no_rewrite_line():
     new = dict(BASE, **{"Your rights": ["You may ask us to correct your data."]})
     assert not compare(build(BASE), build(new)).summary.startswith("rewritten")
+
+
+# -- scripts without spaces: counted, diffed and judged like any other ----------------------------
+
+JA = {
+    "1. 事業者": ["北浜クラウド株式会社（以下「当社」）は、お客様の個人情報を適切に取り扱います。"],
+    "2. 取得する情報": ["当社は、氏名、メールアドレス、利用履歴を取得します。お問い合わせの内容も記録します。"],
+    "3. 第三者への提供": ["当社は、お客様の個人情報を第三者に販売しません。法令に基づく場合を除き、同意なく提供しません。"],
+    "4. 保存期間": ["アカウント情報は、アカウントの削除後30日間保存します。利用履歴は、収集日から24か月間保存します。"],
+    "5. お問い合わせ": ["個人情報に関するお問い合わせは、privacy@kitahama.example までご連絡ください。"],
+}
+
+
+def _edit(doc: dict[str, list[str]], old: str, new: str) -> dict[str, list[str]]:
+    return {h: [t.replace(old, new) for t in blocks] for h, blocks in doc.items()}
+
+
+def test_a_japanese_retention_edit_and_sale_flip_are_substantive_and_high():
+    new = _edit(_edit(JA, "24か月間", "5年間"), "販売しません", "販売します")
+    r = compare(build(JA), build(new))
+    assert not r.suspect and r.substantive and r.severity == "high"
+    assert {"retention", "sharing"} <= set(r.categories), r.categories
+
+
+def test_full_width_digits_in_japanese_are_not_a_change():
+    new = _edit(JA, "24か月間", "２４か月間")
+    r = compare(build(JA), build(new))
+    assert not r.suspect and not r.substantive
+
+
+def test_a_chinese_retention_edit_is_substantive():
+    zh = {
+        "1. 我们是谁": ["青岚科技有限公司负责处理您的个人信息，并遵守适用的法律法规。"],
+        "2. 我们收集的信息": ["我们收集您的姓名、电子邮件地址和使用记录，用于提供服务。"],
+        "3. 共享与出售": ["我们不会出售您的个人信息。除法律要求外，我们不会与第三方共享。"],
+        "4. 保存期限": ["账户信息在账户删除后保存30天。使用日志自收集之日起保存24个月。"],
+    }
+    new = _edit(zh, "保存24个月", "保存5年")
+    r = compare(build(zh), build(new))
+    assert not r.suspect and r.substantive and "retention" in r.categories

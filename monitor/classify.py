@@ -290,17 +290,22 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         return Verdict(False, reason="names only: a product or service named, no privacy meaning")
     if not cats and not any(_weighty(w, edit) for w in protected):
         return Verdict(False, reason="no privacy meaning in the changed words")
-    cats = sorted(set(cats or ["other"]), key=CATEGORIES.index)
     certain = _certain_categories(edit, topic)
+    cats = sorted(set(cats or ["other"]) | certain, key=CATEGORIES.index)
     clause = changed_clause(edit)
     candidates = tuple(cats)
     if veto is not None:
         cats = veto.apply(cats, certain, clause)
+    countries = new_countries(edit)
+    severity = "high" if countries and "transfer" in cats else rate_severity(edit, cats)
+    reason = explain(edit, cats)
+    if countries and "transfer" in cats and not reason.startswith("new recipient"):
+        reason = f"country added: {', '.join(countries)}"
     return Verdict(
         True,
         tuple(cats),
-        rate_severity(edit, cats),
-        explain(edit, cats),
+        severity,
+        reason,
         candidates=candidates,
         certain=tuple(sorted(certain)),
         clause=clause,
@@ -323,7 +328,7 @@ def _known_recipient(change: FactChange, edit: Edit) -> bool:
 def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Verdict:
     """A named fact added or removed is substantive: its category is certain, its reason names it
     ("right removed: deletion"), and a change that widens processing or narrows rights is high."""
-    certain = {f.category for f in facts}
+    certain = {f.category for f in facts} | _certain_categories(edit, heading_topic(edit.section))
     # Beside the facts, only what the changed words themselves say: the sentence around a named fact
     # mentions other topics in passing.
     if edit.before and edit.after:
@@ -361,11 +366,40 @@ def changed_clause(edit: Edit) -> str:
 
 
 def _certain_categories(edit: Edit, topic: list[str]) -> set[str]:
-    """Categories the changed words name themselves: a changed period, an e-mail address."""
+    """Categories the changed words name themselves: a changed period, an e-mail address, a country
+    that data now goes to."""
     certain = set(_duration_categories(edit, topic))
     if any(is_email(w.key) for w in edit.removed + edit.added if w.key != OBFUSCATED_EMAIL):
         certain.add("contact")
+    if new_countries(edit):
+        certain.add("transfer")
     return certain
+
+
+# Words of a clause that sends or keeps data somewhere: a country named in it is where data goes.
+_DATA_FLOW = re.compile(
+    r"\b(?:shar\w*|transfer\w*|disclos\w*|stor\w*|host\w*|process\w*|sen[dt]\w*|provid\w*|sell\w*|kept|keep\w*"
+    r"|servers?|data cent\w*|recipients?|partners?|vendors?|providers?|processors?)\b",
+    re.IGNORECASE,
+)
+
+
+def new_countries(edit: Edit) -> list[str]:
+    """Countries the edit adds to a clause about sending, storing or processing data that the old
+    version names nowhere ("with Brightlytics Inc. in India")."""
+    if not edit.added or not _DATA_FLOW.search(edit.after):
+        return []
+    known = edit.old_words or frozenset()
+    out: list[str] = []
+    run: list[str] = []
+    for w in edit.added + (Word("", ""),):
+        if w.key in COUNTRIES and w.text[:1].isupper() and w.key not in known and w.key not in ("eu", "europe"):
+            run.append(w.text.strip(".,;:()\"'"))
+            continue
+        if run:
+            out.append(" ".join(run))
+            run = []
+    return list(dict.fromkeys(out))
 
 
 _DOC_WORDS = re.compile(r"\b(?:policy|notice|statement|version|pdf)\b", re.IGNORECASE)

@@ -83,11 +83,11 @@ def recipient_names(
         if not categories_in(n)  # not "Standard Contractual Clauses"
         and not (known is not None and all(token_key(p) in known for p in n.split()))
     ]
-    countries = [n for n in names if all(p.lower().strip("().") in COUNTRIES for p in n.split())]
+    countries = [n for n in names if all(p.lower().strip("().,") in COUNTRIES for p in n.split())]
     entities = [n for n in names if n not in countries]
     if len(entities) == 1 and countries and countries[0] not in entities[0]:
-        return f"{entities[0]} ({countries[0].strip('()')})"
-    return ", ".join((entities or countries)[:3])
+        return f"{entities[0]} ({countries[0].strip('().,;')})"
+    return ", ".join(entities[:3])  # a country alone is where data goes, not who receives it
 
 
 def sentences_naming(edit: Edit) -> str:

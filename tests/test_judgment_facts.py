@@ -137,3 +137,35 @@ def test_a_chinese_retention_edit_is_substantive():
     new = _edit(zh, "保存24个月", "保存5年")
     r = compare(build(zh), build(new))
     assert not r.suspect and r.substantive and "retention" in r.categories
+
+
+# -- a new country data goes to is a transfer, named --------------------------------------------
+
+SHARING = {
+    "Sharing": ["We do not sell your personal data. We share data with our payment processor to take payments."],
+}
+
+
+def _with(sentence: str) -> dict[str, list[str]]:
+    return dict(BASE, Sharing=SHARING["Sharing"] + [sentence])
+
+
+def test_a_recipient_added_in_a_new_country_is_a_transfer_and_high():
+    r = compare(build(dict(BASE, **SHARING)), build(_with("We share route data with Kvitfjell Metrics Inc. in India.")))
+    assert r.substantive and r.severity == "high"
+    assert {"sharing", "transfer"} <= set(r.categories), r.categories
+    assert any("India" in c.reason for c in r.substantive_changes)
+
+
+def test_data_stored_in_a_new_country_is_a_transfer_named_as_a_country_not_a_recipient():
+    r = compare(build(dict(BASE, **SHARING)), build(_with("We store backups of your data with our hosting provider in Brazil.")))
+    assert r.substantive and "transfer" in r.categories and r.severity == "high"
+    reasons = " ".join(c.reason for c in r.substantive_changes)
+    assert "Brazil" in reasons and "new recipient: Brazil" not in reasons, reasons
+
+
+def test_a_country_the_policy_already_names_or_where_people_live_is_no_new_transfer():
+    old = dict(BASE, Sharing=SHARING["Sharing"] + ["Our servers are in Norway."])
+    new = dict(BASE, Sharing=SHARING["Sharing"] + ["Our servers are in Norway.", "Hikers in Norway love our maps."])
+    r = compare(build(old), build(new))
+    assert "transfer" not in r.categories

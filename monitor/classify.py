@@ -343,7 +343,8 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Ver
         cats = veto.apply(cats, certain, clause)
     severity = "high" if any(f.expands for f in facts) else max_severity([rate_severity(edit, cats), "medium"])
     reasons = explain(edit, cats)
-    if not _SPECIFIC_REASON.match(reasons):
+    # A sale stance flipped is said as such in every language ("sale: 'do not sell' -> 'sell'").
+    if not _SPECIFIC_REASON.match(reasons) or any(f.kind == "sale" for f in facts):
         reasons = "; ".join(f.reason for f in facts[:_FACT_REASONS])
         if len(facts) > _FACT_REASONS:
             reasons += f" (+{len(facts) - _FACT_REASONS} more)"

@@ -169,3 +169,13 @@ def test_a_country_the_policy_already_names_or_where_people_live_is_no_new_trans
     new = dict(BASE, Sharing=SHARING["Sharing"] + ["Our servers are in Norway.", "Hikers in Norway love our maps."])
     r = compare(build(old), build(new))
     assert "transfer" not in r.categories
+
+
+def test_a_sale_flip_reads_the_same_in_every_language():
+    for old_s, new_s in [
+        ("We do not sell your personal data to anyone.", "We sell your personal data to anyone."),
+        ("Nous ne vendons pas vos données personnelles.", "Nous vendons vos données personnelles."),
+    ]:
+        r = compare(build(dict(BASE, Sale=[old_s])), build(dict(BASE, Sale=[new_s])))
+        assert r.substantive and r.severity == "high" and "sharing" in r.categories
+        assert any(c.reason.startswith("sale:") for c in r.substantive_changes), [c.reason for c in r.changes]

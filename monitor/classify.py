@@ -291,7 +291,8 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
     if not cats and not any(_weighty(w, edit) for w in protected):
         return Verdict(False, reason="no privacy meaning in the changed words")
     certain = _certain_categories(edit, topic)
-    cats = sorted(set(cats or ["other"]) | certain, key=CATEGORIES.index)
+    # A new country is added to the rules' categories; other certain ones only keep theirs from the veto.
+    cats = sorted(set(cats or ["other"]) | (certain & {"transfer"}), key=CATEGORIES.index)
     clause = changed_clause(edit)
     candidates = tuple(cats)
     if veto is not None:
@@ -328,7 +329,7 @@ def _known_recipient(change: FactChange, edit: Edit) -> bool:
 def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Verdict:
     """A named fact added or removed is substantive: its category is certain, its reason names it
     ("right removed: deletion"), and a change that widens processing or narrows rights is high."""
-    certain = {f.category for f in facts} | _certain_categories(edit, heading_topic(edit.section))
+    certain = {f.category for f in facts} | ({"transfer"} if new_countries(edit) else set())
     # Beside the facts, only what the changed words themselves say: the sentence around a named fact
     # mentions other topics in passing.
     if edit.before and edit.after:

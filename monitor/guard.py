@@ -30,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from monitor.document import Block, Document
+from monitor.document import Block, Document, Section
 from monitor.language import base_language, has_unspaced_script, word_units
 from monitor.normalize import word_set
 from monitor.tokens import tokenize_block
@@ -190,7 +190,7 @@ def _cut_alone(new: Document) -> bool:
     return tail.isalpha() and tail.islower() and tail in _DANGLING
 
 
-SAME_LANGUAGE_SHARED_WORDS = 0.3  # share of the new version's distinct words the old one also uses
+SAME_LANGUAGE_SHARED_WORDS = 0.5  # share of the new version's distinct words the old one also uses
 
 
 def language_change(new: Document, old: Document) -> str | None:
@@ -272,12 +272,44 @@ def relative_problem(new: Document, old: Document | None) -> Problem | None:
             return Problem(f"language changed ({switch}): another rendering of the page, not a change", True)
         old_words = old.word_count
         words = new.word_count
-        if old_words and words < old_words * (1 - LOST_TEXT_RATIO):
+        if old_words and words < old_words * (1 - LOST_TEXT_RATIO) and not _sections_removed(new, old):
             lost = round(100 * (old_words - words) / old_words)
             return Problem(f"lost {lost}% of its text", relative=True)
     elif _cut_alone(new):
         return Problem("cut off mid-sentence", relative=True)
     return None
+
+
+def _sections_removed(new: Document, old: Document) -> bool:
+    """`new` is `old` with whole sections taken out of its middle: every section of `new` stands in
+    `old` under the same heading with the same words or fewer, nearly all the lost text was in whole
+    sections (a table of contents may lose their lines), and `old`'s last section survives. A
+    capture that failed loses its end, or text at random; an edit that drops the cookie section
+    leaves everything else as it was."""
+    if not new.sections or not old.sections or new.sections[-1].path != old.sections[-1].path:
+        return False
+    old_by_heading = {s.path: s for s in old.sections}
+    if len(old_by_heading) != len(old.sections) or len(old.sections) <= len(new.sections):
+        return False  # repeated headings cannot be matched by name; nothing whole was removed
+    lost_inside = 0
+    for section in new.sections:
+        before = old_by_heading.get(section.path)
+        if before is None or not _words_of(section) <= _words_of(before):
+            return False
+        lost_inside += max(0, _units(before) - _units(section))
+    lost = sum(_units(s) for s in old.sections) - sum(_units(s) for s in new.sections)
+    return lost > 0 and lost_inside <= WHOLE_SECTIONS_SHARE * lost
+
+
+def _words_of(section: Section) -> set[str]:
+    return {w[1] for b in section.blocks for w in tokenize_block(b.text).words}
+
+
+def _units(section: Section) -> int:
+    return sum(word_units(b.text) for b in section.blocks)
+
+
+WHOLE_SECTIONS_SHARE = 0.1  # at most this share of the lost words may come from sections that stayed
 
 
 # What the caller has decided to accept as a version despite the guard: "relative" problems (a

@@ -291,3 +291,41 @@ def test_a_rewrite_naming_foreign_places_is_not_a_language_switch():
         "Send a letter to Halvorsen Maps AS, Storgata 1, Tromsø, or write to us.",
     ])
     assert language_change(new, old) is None
+
+
+def _sectioned(sections: dict[str, str]) -> Document:
+    b = DocumentBuilder()
+    for heading, text in sections.items():
+        b.heading(heading, 1)
+        b.block("p", text)
+    return b.build("Fennwick privacy notice")
+
+
+COOKIES = " ".join(
+    f"Cookie {i} is set by our shop to remember your basket and expires after {i + 1} months." for i in range(30)
+)
+SECTIONED = {
+    "Contents": "Who we are. What we collect. Cookies. Your rights. Contact.",
+    "Who we are": BODY,
+    "What we collect": BODY,
+    "Cookies": COOKIES,
+    "Your rights": "You may ask us to access, correct or delete your data at any time.",
+    "Contact": "Write to privacy@fennwick.example with any question about this notice.",
+}
+
+
+def test_a_whole_section_removed_from_the_middle_is_a_change_not_a_lost_capture():
+    new = {k: v for k, v in SECTIONED.items() if k != "Cookies"}
+    new["Contents"] = "Who we are. What we collect. Your rights. Contact."
+    assert capture_problem(_sectioned(new), _sectioned(SECTIONED)) is None
+    from monitor.diff import compare
+
+    r = compare(_sectioned(SECTIONED), _sectioned(new))
+    assert r.substantive and "tracking" in r.categories
+
+
+def test_losing_the_end_or_text_inside_sections_is_still_a_lost_capture():
+    cut_end = dict(list(SECTIONED.items())[:3])
+    assert (capture_problem(_sectioned(cut_end), _sectioned(SECTIONED)) or "").startswith("lost")
+    thinned = dict(SECTIONED, Cookies=COOKIES[:200])
+    assert (capture_problem(_sectioned(thinned), _sectioned(SECTIONED)) or "").startswith("lost")

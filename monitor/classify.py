@@ -33,6 +33,7 @@ from monitor.normalize import (
     word_set,
 )
 from monitor.reasons import WORD_NUM, explain, rate_severity
+from monitor.tokens import split_sentences
 from monitor.veto import Veto
 from monitor.vocabulary import categories_in, category_hits, dominant, mentions
 from monitor.wording import (
@@ -392,16 +393,26 @@ def new_countries(edit: Edit) -> list[str]:
     if not edit.added or not _DATA_FLOW.search(edit.after):
         return []
     known = edit.old_words or frozenset()
-    out: list[str] = []
+    runs: list[str] = []
     run: list[str] = []
     for w in edit.added + (Word("", ""),):
         if w.key in COUNTRIES and w.text[:1].isupper() and w.key not in known and w.key not in ("eu", "europe"):
             run.append(w.text.strip(".,;:()\"'"))
             continue
         if run:
-            out.append(" ".join(run))
+            runs.append(" ".join(run))
             run = []
-    return list(dict.fromkeys(out))
+    # The country must sit in a sentence that moves or keeps data, not in an address or a complaint.
+    sentences = [x for line in edit.after.split("\n") for x in split_sentences(line)]
+    out = [
+        c
+        for c in dict.fromkeys(runs)
+        if any(
+            c in x and _DATA_FLOW.search(x) and not mentions("contact", x) and not mentions("rights", x)
+            for x in sentences
+        )
+    ]
+    return out
 
 
 _DOC_WORDS = re.compile(r"\b(?:policy|notice|statement|version|pdf)\b", re.IGNORECASE)

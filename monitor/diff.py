@@ -10,6 +10,7 @@ monitor.classify.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
@@ -25,7 +26,7 @@ from monitor.normalize import Word
 from monitor.sections import SectionPair, align_sections, heading_key
 from monitor.tokens import tokenize_block
 from monitor.veto import Veto, default_veto
-from monitor.whole import Position, changed_in_document, completes_cut_capture, rewrite_summary
+from monitor.whole import EVERYTHING, Position, changed_in_document, completes_cut_capture, rewrite_summary
 from monitor.worddiff import key_diff
 
 
@@ -248,7 +249,7 @@ def _edits_for_pair(
     old_doc: _DocSentences,
     new_doc: _DocSentences,
     vocabulary: frozenset[str],
-    doc_changed: tuple[set[Position], set[Position]],
+    doc_changed: tuple[Container[Position], Container[Position]],
     doc_facts: tuple[OtherFacts, OtherFacts],
 ) -> list[tuple[Edit, Change]]:
     out: list[tuple[Edit, Change]] = []
@@ -338,7 +339,7 @@ def _whole_section_edit(
     other_doc: _DocSentences,
     added: bool,
     vocabulary: frozenset[str],
-    doc_changed: set[Position],
+    doc_changed: Container[Position],
     other_facts: OtherFacts,
 ) -> list[tuple[Edit, Change]]:
     """An added or removed section is one change; only its sentences not found elsewhere, and not
@@ -480,7 +481,12 @@ def compare_verdicts(
     old_doc = _doc_sentences(old)
     new_doc = _doc_sentences(new)
     vocabulary = old_doc.lower_words | new_doc.lower_words
-    doc_changed = changed_in_document(old, new)
+    # The whole reading filters only where sections were re-cut; otherwise it is the section diffs.
+    restructured = any(
+        p.old is None or p.new is None or p.moved or heading_key(p.old.path) != heading_key(p.new.path)
+        for p in pairs
+    )
+    doc_changed = changed_in_document(old, new) if restructured else (EVERYTHING, EVERYTHING)
     doc_facts = (_facts_of(old), _facts_of(new))
 
     changes: list[Change] = []
@@ -524,7 +530,9 @@ def compare_verdicts(
         verdicts.append(verdict)
         changes.append(_apply(change, verdict))
 
-    completion = suspect_reason is None and completes_cut_capture(old, new, doc_changed[0])
+    completion = suspect_reason is None and completes_cut_capture(
+        old, new, lambda: changed_in_document(old, new)[0] if not restructured else doc_changed[0]  # type: ignore[return-value]
+    )
     changed_words = sum(len(e.removed) + len(e.added) for e, _ in edits)
     share = changed_words / max(1, old.word_count + new.word_count)
     rewrite = None if suspect_reason or completion else rewrite_summary(old, new, share)

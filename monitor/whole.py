@@ -7,6 +7,8 @@ that completes a cut-off one, and how much of a document a rewrite replaced.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from monitor.document import Document
 from monitor.facts import compare_facts
 from monitor.tokens import tokenize_block
@@ -66,10 +68,22 @@ def changed_in_document(old: Document, new: Document) -> tuple[set[Position], se
 _COMPLETION_KEEPS = 0.98
 
 
-def completes_cut_capture(old: Document, new: Document, removed: set[Position]) -> bool:
+class Everything:
+    """Every position: what the whole reading changes when no section was added, removed, moved or
+    renamed (the section diffs then read the document in order already, so nothing is filtered)."""
+
+    def __contains__(self, position: object) -> bool:
+        return True
+
+
+EVERYTHING = Everything()
+
+
+def completes_cut_capture(old: Document, new: Document, removed: Callable[[], set[Position]]) -> bool:
     """The old capture stopped partway through a block that the new version has in full, and
     nearly every old word is still read in order: the new version repairs a cut-off capture, it
-    does not change the policy."""
+    does not change the policy. `removed`: the old positions the whole reading changes, asked only
+    when the old capture looks cut."""
     blocks = [b for s in old.sections for b in s.blocks]
     if not blocks:
         return False
@@ -77,7 +91,7 @@ def completes_cut_capture(old: Document, new: Document, removed: set[Position]) 
     if len(text.split()) < 2 or text[-1] in ".!?;)\"'":
         return False
     old_words = sum(1 for p in _stream(old)[1] if p[1] >= 0)
-    if old_words == 0 or sum(1 for p in removed if p[1] >= 0) > (1 - _COMPLETION_KEEPS) * old_words:
+    if old_words == 0 or sum(1 for p in removed() if p[1] >= 0) > (1 - _COMPLETION_KEEPS) * old_words:
         return False
     return any(
         len(b.text) > len(text) and b.text.startswith(text) for s in new.sections for b in s.blocks

@@ -25,6 +25,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor import extract as extract_mod
+from monitor.changes import DiffReport
 from monitor.chrome_evidence import chrome_context
 from monitor.config import Config, WatchConfig, is_cron, parse_duration
 from monitor.diff import compare
@@ -386,18 +387,7 @@ def _decide(
     if cur is None or report is None:
         return CheckResult(name, "first")
 
-    event = Event(
-        watch_id=watch.id,
-        from_version_id=cur.id,
-        to_version_id=version.id,
-        substantive=report.substantive,
-        categories=list(report.categories),
-        severity=report.severity,
-        report_json=report.to_dict(),
-    )
-    s.add(event)
-    s.flush()
-    _enqueue_change(s, config, wc.name, event)
+    event = _record_change(s, config, wc.name, cur, version, report)
     return CheckResult(
         name,
         "changed",
@@ -518,6 +508,25 @@ def _recent_versions(s: Session, config: Config, watch: Watch) -> list[Version]:
 
 def _remember_validators(watch: Watch, result: FetchResult) -> None:
     watch.etag, watch.last_modified = result.etag, result.last_modified
+
+
+def _record_change(
+    s: Session, config: Config, name: str, before: Version, after: Version, report: DiffReport
+) -> Event:
+    """The change event between two versions, with one outbox row per notification target."""
+    event = Event(
+        watch_id=after.watch_id,
+        from_version_id=before.id,
+        to_version_id=after.id,
+        substantive=report.substantive,
+        categories=list(report.categories),
+        severity=report.severity,
+        report_json=report.to_dict(),
+    )
+    s.add(event)
+    s.flush()
+    _enqueue_change(s, config, name, event)
+    return event
 
 
 def _enqueue_change(s: Session, config: Config, name: str, event: Event) -> None:

@@ -22,7 +22,7 @@ from monitor.config import Config, WatchConfig
 from monitor.diff import compare
 from monitor.document import Document
 from monitor.guard import accepting
-from monitor.store import Check, Event, Store, Watch, utcnow
+from monitor.store import Check, Store, Watch, utcnow
 
 if TYPE_CHECKING:
     from monitor.checker import CheckResult
@@ -129,7 +129,7 @@ def _accept(
     started: datetime,
     t0: float,
 ) -> CheckResult:
-    from monitor.checker import CheckResult, _enqueue_change, _finish, _new_version, _note_accepted
+    from monitor.checker import CheckResult, _finish, _new_version, _note_accepted, _record_change
 
     cur = watch.current_version
     with accepting("all"):
@@ -138,18 +138,7 @@ def _accept(
     watch.current_version = version
     res = CheckResult(wc.name, "accepted", version=version.seq, detail=f"accepted: {check.error or ''}")
     if cur is not None and report is not None:
-        event = Event(
-            watch_id=watch.id,
-            from_version_id=cur.id,
-            to_version_id=version.id,
-            substantive=report.substantive,
-            categories=list(report.categories),
-            severity=report.severity,
-            report_json=report.to_dict(),
-        )
-        s.add(event)
-        s.flush()
-        _enqueue_change(s, config, wc.name, event)
+        event = _record_change(s, config, wc.name, cur, version, report)
         res.event_id, res.substantive, res.summary = event.id, report.substantive, report.summary
         res.categories, res.severity = list(report.categories), report.severity
     why = f"accepted by an operator: {check.error or 'suspect capture'}"

@@ -6,9 +6,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
-import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from types import ModuleType
 
@@ -352,28 +350,3 @@ def test_prepare_folds_links_addresses_and_marks() -> None:
         "Write to emailaddress or visit webaddress"
     )
     assert prepare("  a\n\tb  ") == "a b"
-
-
-@pytest.mark.slow
-def test_wheel_ships_the_model(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    (wheel,) = tmp_path.glob("policy_monitor-*.whl")
-    with zipfile.ZipFile(wheel) as z:
-        data = json.loads(gzip.decompress(z.read("monitor/models/categories.json.gz")))
-    assert CategoryModel.from_dict(data).categories == MODEL_CATEGORIES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from httpserver import LocalHTTPServer, Response
 from policies import SECTIONS, edited, policy_html
+
+from monitor.category_model import MODEL_CATEGORIES, CategoryModel
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -173,7 +176,7 @@ def test_demo_needs_no_internet_and_reports_the_edit(tmp_path: Path) -> None:
     assert "edits its privacy policy" in text and "unchanged" in text
 
 
-def test_wheel_ships_migrations_and_samples(tmp_path: Path) -> None:
+def test_wheel_ships_migrations_samples_and_the_category_model(tmp_path: Path) -> None:
     subprocess.run(
         [
             sys.executable,
@@ -198,6 +201,10 @@ def test_wheel_ships_migrations_and_samples(tmp_path: Path) -> None:
     assert "monitor/samples/manifest.json" in names
     assert any(n.endswith(".v2.html") for n in names)
     assert any(n.endswith("entry_points.txt") for n in names)
+    with zipfile.ZipFile(wheel) as z:
+        data = json.loads(gzip.decompress(z.read("monitor/models/categories.json.gz")))
+    assert CategoryModel.from_dict(data).categories == MODEL_CATEGORIES
+    assert "monitor/models/thresholds.json" in names
 
 
 def test_notify_commands(http_server: LocalHTTPServer, tmp_path: Path) -> None:

@@ -1,0 +1,385 @@
+"""The web view, JSON API, Atom feed and /metrics against a real uvicorn server on 127.0.0.1.
+
+The database is a real SQLite file filled by the real pipeline: `policy-monitor check --json` run
+against policy pages served by tests/httpserver.py, so the API can be compared with what `check
+--json` printed for the same checks. The server is `policy-monitor serve` in a subprocess (the
+token and health tests run the same app in a thread, to reach its store and scheduler).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from httpserver import LocalHTTPServer, Response
+from policies import SECTIONS, edited, policy_html
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+
+from monitor.store import Check, Store
+from monitor.web import watch_path
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+ATOM = "{http://www.w3.org/2005/Atom}"
+# A name with a space, an ampersand, a slash, a plus and parentheses: all must survive the URLs.
+ACME = "Acme & Co / EU+ (privacy)"
+CAPTCHA = (
+    "<html><head><title>Just a moment...</title></head><body><main><h1>Checking your browser</h1>"
+    "<p>Please verify you are a human to continue. Complete the captcha below to access this site.</p>"
+    "</main></body></html>"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(path: Path, server: LocalHTTPServer, db_url: str, **web: str) -> Path:
+    web_lines = "".join(f'{k} = "{v}"\n' for k, v in web.items())
+    path.write_text(
+        f"""
+[database]
+url = "{db_url}"
+[fetch]
+allow_private_addresses = true
+[defaults]
+retries = 0
+timeout = 5
+jitter = 0
+[notify]
+ops_target = "ops"
+failure_threshold = 1
+[notify.targets.legal]
+urls = ["json://127.0.0.1:9/hook"]
+[notify.targets.ops]
+urls = ["json://127.0.0.1:9/ops"]
+[web]
+{web_lines}
+[[watches]]
+name = "Brindlewick"
+url = "{server.url('/brindlewick')}"
+tags = ["vendor", "uk"]
+[[watches]]
+name = "{ACME}"
+url = "{server.url('/acme')}"
+tags = ["vendor"]
+[[watches]]
+name = "Broken Site"
+url = "http://127.0.0.1:9/privacy"
+[[watches]]
+name = "Shrunk"
+url = "{server.url('/shrunk')}"
+tags = ["internal"]
+""",
+        "utf-8",
+    )
+    return path
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def check_round(config: Path) -> dict[str, dict]:
+    out = cli(config, "check", "--json")
+    assert out.returncode == 0, out.stderr
+    return {r["watch"]: r for r in json.loads(out.stdout)}
+
+
+def serve_pages(server: LocalHTTPServer, round_: int) -> None:
+    retention = SECTIONS["Retention"].replace("24 months", "5 years")
+    transfer = "We transfer your personal data to our processors in the United States and India."
+    pages = {
+        1: {"brindlewick": policy_html(), "acme": policy_html(), "shrunk": policy_html()},
+        2: {
+            "brindlewick": policy_html(edited(Retention=retention)),
+            "acme": policy_html(),
+            "shrunk": CAPTCHA,
+        },
+        3: {
+            "brindlewick": policy_html(edited(Retention=retention)),
+            "acme": policy_html(edited(**{"International transfers": transfer})),
+            "shrunk": CAPTCHA,
+        },
+    }[round_]
+    for path, body in pages.items():
+        server.route(f"/{path}", Response(200, body, HTML))
+
+
+class Site:
+    def __init__(self, base: str, config: Path, db_url: str, policies: LocalHTTPServer, last: dict) -> None:
+        self.base, self.config, self.db_url, self.policies, self.last = base, config, db_url, policies, last
+
+    def get(self, path: str, **kw: object) -> httpx.Response:
+        return httpx.get(self.base + path, timeout=60, **kw)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes] | None = None, log: Path | None = None) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"server exited ({proc.returncode}):\n{log.read_text() if log else ''}")
+        try:
+            if httpx.get(url + "/healthz", timeout=5).status_code in (200, 503):
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered:\n{log.read_text() if log else ''}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("web")
+    db_url = f"sqlite:///{tmp}/monitor.db"
+    with LocalHTTPServer() as policies:
+        config = write_config(tmp / "config.toml", policies, db_url)
+        last: dict = {}
+        for n in (1, 2, 3):
+            serve_pages(policies, n)
+            last = check_round(config)
+        port = free_port()
+        log = tmp / "serve.log"
+        with log.open("wb") as fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "monitor", "--config", str(config), "serve", "--listen", f"127.0.0.1:{port}"],
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                wait_until_up(base, proc, log)
+                yield Site(base, config, db_url, policies, last)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+
+def test_pipeline_made_the_expected_history(site: Site) -> None:
+    assert site.last["Brindlewick"]["outcome"] == "unchanged"
+    assert site.last[ACME]["outcome"] == "changed" and "transfer" in site.last[ACME]["categories"]
+    assert site.last["Broken Site"]["outcome"] == "error"
+    assert site.last["Shrunk"]["outcome"] == "suspect"
+
+
+def test_index_lists_every_watch_with_status_and_last_change(site: Site) -> None:
+    r = site.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    for name in ("Brindlewick", "Acme &amp; Co / EU+ (privacy)", "Broken Site", "Shrunk"):
+        assert name in page
+    assert "failing (1)" in page and "suspect (1)" in page and "ok (2)" in page
+    # Brindlewick's last substantive change is the retention one, linked to its diff page.
+    assert 'href="/watches/Brindlewick/diff/1/2"' in page
+    assert f'href="{watch_path(ACME, "diff", 1, 2)}"' in page and "%2F" in watch_path(ACME)
+    assert "retention" in page and "transfer" in page
+    # Filters narrow the list.
+    only_suspect = site.get("/?status=suspect").text
+    assert "Shrunk" in only_suspect and "Broken Site" not in only_suspect
+    vendor = site.get("/?tag=vendor").text
+    assert "Brindlewick" in vendor and "Acme" in vendor and "Shrunk" not in vendor
+    assert site.get("/?status=bogus").status_code == 400
+
+
+def test_watch_page_shows_the_timeline(site: Site) -> None:
+    r = site.get(watch_path(ACME))
+    assert r.status_code == 200
+    page = r.text
+    assert "Acme &amp; Co / EU+ (privacy)" in page
+    assert "Version 1" in page and "Version 2" in page and "v1 → v2" in page
+    assert "transfer" in page and 'class="badge' in page
+    broken = site.get(watch_path("Broken Site")).text
+    detail = site.last["Broken Site"]["detail"]
+    assert broken.count("Failed check") == 3 and html.escape(detail) in broken
+    shrunk = site.get(watch_path("Shrunk")).text
+    assert "Suspect capture" in shrunk and "captcha" in shrunk.lower()
+    assert site.get(watch_path("Nobody")).status_code == 404
+
+
+def test_diff_page_is_the_cli_html_report(site: Site, tmp_path: Path) -> None:
+    r = site.get(watch_path(ACME, "diff", 1, 2))
+    assert r.status_code == 200
+    out = tmp_path / "report.html"
+    res = cli(site.config, "diff", "--watch", ACME, "1", "2", "--format", "html", "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    cli_html = out.read_text("utf-8")
+
+    def main_part(html: str) -> str:
+        return html[html.index("<header") : html.index("</main>")]
+
+    assert main_part(r.text) == main_part(cli_html)
+    assert "United States" in r.text and "<ins>" in r.text
+    # The page adds only a way back.
+    assert f'href="{watch_path(ACME)}"' in r.text
+    assert site.get(watch_path(ACME, "diff", 1, 9)).status_code == 404
+    # The watch page's compare selector only navigates (303 to the diff page).
+    nav = site.get(watch_path(ACME, "diff"), params={"a": 2, "b": 1}, follow_redirects=False)
+    assert nav.status_code == 303 and nav.headers["location"] == watch_path(ACME, "diff", 2, 1)
+
+
+def test_version_page_renders_the_markdown_safely(site: Site) -> None:
+    r = site.get(watch_path("Brindlewick", "versions", 2))
+    assert r.status_code == 200
+    assert "<h2>Retention</h2>" in r.text or ">Retention</h" in r.text
+    assert "5 years" in r.text and "version 2 of 2" in r.text
+    assert "<script>" not in r.text.split("<article")[1]
+    assert site.get(watch_path("Brindlewick", "versions", 7)).status_code == 404
+
+
+def test_only_get(site: Site) -> None:
+    for path in ("/", watch_path("Brindlewick"), "/api/watches", "/metrics"):
+        assert httpx.post(site.base + path, timeout=30).status_code == 405
+    assert "<form" not in site.get("/").text
+    page = site.get(watch_path(ACME)).text
+    assert all('method="get"' in f for f in re.findall(r"<form[^>]*>", page))
+
+
+# -- API --------------------------------------------------------------------------------------------
+
+
+def test_api_watches_match_check_json(site: Site) -> None:
+    r = site.get("/api/watches")
+    assert r.status_code == 200
+    rows = {w["watch"]: w for w in r.json()}
+    assert set(rows) == set(site.last)
+    for name, printed in site.last.items():
+        api = dict(rows[name]["last_check"])
+        assert api.pop("started_at") and api.pop("finished_at")
+        assert api == printed, name  # same fields, same values as `check --json`
+    assert rows["Brindlewick"]["version"] == 2 and rows["Brindlewick"]["tags"] == ["vendor", "uk"]
+    assert rows["Broken Site"]["status"] == "failing" and rows["Shrunk"]["status"] == "suspect"
+    change = rows["Brindlewick"]["last_change"]
+    assert change["severity"] and "retention" in change["categories"] and change["substantive"] is True
+    assert {w["watch"] for w in site.get("/api/watches", params={"tag": "vendor"}).json()} == {"Brindlewick", ACME}
+
+
+def test_api_watch_and_events(site: Site, tmp_path: Path) -> None:
+    d = site.get("/api" + watch_path(ACME)).json()
+    assert d["watch"] == ACME and [v["version"] for v in d["versions"]] == [1, 2]
+    evs = site.get("/api" + watch_path(ACME, "events")).json()
+    (e,) = evs
+    assert (e["from_version"], e["version"]) == (1, 2) and e["event_id"] == site.last[ACME]["event_id"]
+    # The stored report is `diff --format json` of the two versions.
+    res = cli(site.config, "diff", "--watch", ACME, "1", "2", "--format", "json")
+    cli_json = json.loads(res.stdout)
+    assert set(e["report"]) == set(cli_json)
+    assert e["report"]["changes"] == cli_json["changes"]
+    assert site.get("/api" + watch_path(ACME, "diff", 1, 2)).json() == cli_json
+
+    everything = site.get("/api/events").json()
+    assert {x["watch"] for x in everything} == {"Brindlewick", ACME}
+    assert site.get("/api/events", params={"since": "2999-01-01"}).json() == []
+    assert len(site.get("/api/events", params={"since": "2000-01-01T00:00:00Z"}).json()) == len(everything)
+    for sev in ("low", "medium", "high"):
+        got = site.get("/api/events", params={"severity": sev}).json()
+        rank = {"low": 1, "medium": 2, "high": 3}
+        assert all(rank[x["severity"]] >= rank[sev] for x in got)
+    assert len(site.get("/api/events", params={"severity": "low"}).json()) == sum(1 for x in everything if x["severity"])
+    bad = site.get("/api/events", params={"since": "last tuesday"})
+    assert bad.status_code == 400 and "since" in bad.json()["error"]
+    assert site.get("/api/events", params={"severity": "huge"}).status_code == 400
+    assert site.get("/api" + watch_path("Nobody")).status_code == 404
+
+
+# -- feed -------------------------------------------------------------------------------------------
+
+
+def test_feed_is_atom_linking_to_diff_pages(site: Site) -> None:
+    import feedparser
+
+    r = site.get("/feed.atom")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{ATOM}feed"
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 2
+    for entry in entries:
+        for tag in ("id", "title", "updated", "link"):
+            assert entry.find(f"{ATOM}{tag}") is not None
+    parsed = feedparser.parse(r.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    links = {e.link for e in parsed.entries}
+    assert site.base + watch_path(ACME, "diff", 1, 2) in links
+    assert site.base + watch_path("Brindlewick", "diff", 1, 2) in links
+    # Each link opens the diff page.
+    for link in links:
+        assert httpx.get(link, timeout=60).status_code == 200
+    titles = " ".join(e.title for e in parsed.entries)
+    assert "Brindlewick" in titles and ACME in titles
+    one = feedparser.parse(site.get(watch_path(ACME, "feed.atom")).content)
+    assert [e.link for e in one.entries] == [site.base + watch_path(ACME, "diff", 1, 2)]
+    tagged = feedparser.parse(site.get("/feed.atom", params={"tag": "uk"}).content)
+    assert [e.link for e in tagged.entries] == [site.base + watch_path("Brindlewick", "diff", 1, 2)]
+
+
+# -- metrics and health -----------------------------------------------------------------------------
+
+
+def scrape(site: Site) -> dict[str, dict]:
+    r = site.get("/metrics")
+    assert r.status_code == 200
+    samples: dict[str, dict] = {}
+    for fam in text_string_to_metric_families(r.text):
+        for sm in fam.samples:
+            samples.setdefault(sm.name, {})[tuple(sorted(sm.labels.items()))] = sm.value
+    return samples
+
+
+def test_metrics_parse_and_move_after_a_check(site: Site) -> None:
+    before = scrape(site)
+    checks = before["policy_monitor_checks_total"]
+    with _store(site.db_url) as store, store.session() as s:
+        in_db = dict(s.execute(select(Check.outcome, func.count()).group_by(Check.outcome)).all())
+    assert {dict(k)["outcome"]: v for k, v in checks.items()} == in_db
+    assert before["policy_monitor_check_duration_seconds_count"][()] == sum(in_db.values())
+    assert before["policy_monitor_outbox_pending"][()] > 0
+    assert before["policy_monitor_outbox_oldest_pending_age_seconds"][()] >= 0
+    assert before["policy_monitor_suspect_watches"][()] == 1
+    ages = {dict(k)["watch"] for k in before["policy_monitor_last_success_age_seconds"]}
+    assert ages == {"Brindlewick", ACME, "Shrunk"}  # Broken Site never succeeded
+
+    check_round(site.config)
+    after = scrape(site)
+    total = sum(after["policy_monitor_checks_total"].values())
+    assert total == sum(checks.values()) + 4
+    assert after["policy_monitor_checks_total"][(("outcome", "unchanged"),)] >= checks[(("outcome", "unchanged"),)] + 2
+    assert after["policy_monitor_check_duration_seconds_count"][()] == total
+
+
+class _store:
+    def __init__(self, url: str) -> None:
+        self.store = Store(url, migrate=False)
+
+    def __enter__(self) -> Store:
+        return self.store
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
+
+
+def test_healthz(site: Site) -> None:
+    r = site.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["database"] == "ok" and r.json()["status"] == "ok"

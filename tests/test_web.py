@@ -8,13 +8,17 @@ token and health tests run the same app in a thread, to reach its store and sche
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import html
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -27,8 +31,9 @@ from policies import SECTIONS, edited, policy_html
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from monitor.config import parse_config
 from monitor.store import Check, Store
-from monitor.web import watch_path
+from monitor.web import BackgroundServer, watch_path
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -383,3 +388,187 @@ def test_healthz(site: Site) -> None:
     r = site.get("/healthz")
     assert r.status_code == 200
     assert r.json()["database"] == "ok" and r.json()["status"] == "ok"
+
+
+# -- token, health failures, and the web view inside `run` ------------------------------------------
+
+
+def _thread_config(tmp: Path, db_url: str, **web: str):
+    return parse_config(
+        {
+            "database": {"url": db_url},
+            "web": web,
+            "watches": [{"name": "Brindlewick", "url": "http://127.0.0.1:9/privacy", "tags": ["vendor"]}],
+        }
+    )
+
+
+def test_token_guards_pages_api_feed_and_metrics(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/m.db"
+    config = _thread_config(tmp_path, db_url, token="s3cret-token")
+    store = Store(db_url)
+    try:
+        with BackgroundServer(config, store, "127.0.0.1:0") as web:
+            base = web.url.rstrip("/")
+            for path in ("/", watch_path("Brindlewick"), "/api/watches", "/api/events", "/feed.atom", "/metrics"):
+                none = httpx.get(base + path, timeout=30)
+                assert none.status_code == 401, path
+                assert any(v.startswith("Basic") for v in none.headers.get_list("www-authenticate"))
+                wrong = httpx.get(base + path, headers={"Authorization": "Bearer s3cret-tokem"}, timeout=30)
+                assert wrong.status_code == 401, path
+                assert "s3cret" not in wrong.text
+                ok = httpx.get(base + path, headers={"Authorization": "Bearer s3cret-token"}, timeout=30)
+                assert ok.status_code == 200, path
+            # A browser's login prompt: any user name, the token as the password.
+            basic = base64.b64encode(b"me:s3cret-token").decode()
+            assert httpx.get(base + "/", headers={"Authorization": f"Basic {basic}"}, timeout=30).status_code == 200
+            bad = base64.b64encode(b"me:guess").decode()
+            assert httpx.get(base + "/", headers={"Authorization": f"Basic {bad}"}, timeout=30).status_code == 401
+            # Probes need no token.
+            assert httpx.get(base + "/healthz", timeout=30).status_code == 200
+    finally:
+        store.close()
+
+
+def test_no_token_means_open(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/m.db"
+    store = Store(db_url)
+    try:
+        with BackgroundServer(_thread_config(tmp_path, db_url), store, "127.0.0.1:0") as web:
+            assert web.url.startswith("http://127.0.0.1:")
+            page = httpx.get(web.url, timeout=30)
+            assert page.status_code == 200 and "Brindlewick" in page.text and "new (1)" in page.text
+    finally:
+        store.close()
+
+
+def test_healthz_fails_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    folder = tmp_path / "db"
+    db_url = f"sqlite:///{folder}/m.db"
+    store = Store(db_url)
+    try:
+        with BackgroundServer(_thread_config(tmp_path, db_url), store, "127.0.0.1:0") as web:
+            assert httpx.get(web.url + "healthz", timeout=30).status_code == 200
+            store.engine.dispose()
+            shutil.rmtree(folder)
+            r = httpx.get(web.url + "healthz", timeout=30)
+            assert r.status_code == 503
+            assert r.json()["status"] == "fail" and r.json()["database"].startswith("unreachable")
+            # The pages say so without a traceback.
+            page = httpx.get(web.url, timeout=30)
+            assert page.status_code == 500 and "Traceback" not in page.text
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_healthz_fails_when_postgres_goes_away(postgres_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from monitor.store import normalize_url
+
+    store = Store(postgres_url)
+    try:
+        with BackgroundServer(_thread_config(tmp_path, postgres_url), store, "127.0.0.1:0") as web:
+            assert httpx.get(web.url + "healthz", timeout=30).status_code == 200
+            url = make_url(normalize_url(postgres_url))
+            admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{url.database}" WITH (FORCE)'))
+            admin.dispose()
+            r = httpx.get(web.url + "healthz", timeout=30)
+            assert r.status_code == 503 and r.json()["database"].startswith("unreachable")
+    finally:
+        store.close()
+
+
+def test_healthz_fails_while_the_scheduler_is_stuck(tmp_path: Path) -> None:
+    from monitor.scheduler import Daemon
+
+    db_url = f"sqlite:///{tmp_path}/m.db"
+    config = _thread_config(tmp_path, db_url)
+    store = Store(db_url)
+    daemon = Daemon(config, store, heartbeat_every=0.2, stuck_after=1.5)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    runner = threading.Thread(target=loop.run_until_complete, args=(daemon.run(stop),), daemon=True)
+
+    def status(web: BackgroundServer) -> int:
+        return httpx.get(web.url + "healthz", timeout=30).status_code
+
+    def wait_for(web: BackgroundServer, code: int) -> dict:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            r = httpx.get(web.url + "healthz", timeout=30)
+            if r.status_code == code:
+                return r.json()
+            time.sleep(0.1)
+        raise AssertionError(f"/healthz never answered {code}")
+
+    try:
+        with BackgroundServer(config, store, "127.0.0.1:0", scheduler=daemon.health) as web:
+            assert status(web) == 503  # not started yet
+            runner.start()
+            assert wait_for(web, 200)["scheduler"] == "ok"
+            # Block the scheduler's event loop (a check that never yields): the web thread still answers.
+            loop.call_soon_threadsafe(time.sleep, 4)
+            assert wait_for(web, 503)["scheduler"].startswith("stuck")
+            assert wait_for(web, 200)["scheduler"] == "ok"
+            metrics = httpx.get(web.url + "metrics", timeout=30).text
+            assert "policy_monitor_scheduler_up 1.0" in metrics
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        runner.join(30)
+        store.close()
+
+
+@pytest.mark.slow
+def test_run_serves_the_web_view_beside_the_scheduler(tmp_path: Path, http_server: LocalHTTPServer) -> None:
+    from daemon import DaemonProcess
+
+    port = free_port()
+    db_url = f"sqlite:///{tmp_path}/m.db"
+    config = write_config(tmp_path / "config.toml", http_server, db_url, listen=f"127.0.0.1:{port}")
+    serve_pages(http_server, 1)
+    daemon = DaemonProcess(config, tmp_path).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        daemon.wait_for(lambda: _answers(base + "/healthz"), "the web view to answer")
+
+        def checked() -> bool:
+            samples = {
+                s.name: s.value
+                for f in text_string_to_metric_families(httpx.get(base + "/metrics", timeout=30).text)
+                for s in f.samples
+                if s.name == "policy_monitor_checks_total"
+            }
+            return bool(samples)
+
+        daemon.wait_for(checked, "the first checks to show in /metrics")
+        health = httpx.get(base + "/healthz", timeout=30)
+        assert health.status_code == 200 and health.json()["scheduler"] == "ok"
+        assert "Brindlewick" in httpx.get(base + "/", timeout=30).text
+        assert daemon.stop() == 0
+        assert not _answers(base + "/healthz")
+    finally:
+        daemon.kill()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_serve_refuses_a_bad_or_busy_address(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n', "utf-8")
+    bad = cli(cfg, "serve", "--listen", "localhost:http")
+    assert bad.returncode == 2 and "--listen" in bad.stderr and "Traceback" not in bad.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = cli(cfg, "serve", "--listen", f"127.0.0.1:{taken.getsockname()[1]}")
+    assert busy.returncode == 2 and "could not listen" in busy.stderr and "Traceback" not in busy.stderr

@@ -46,13 +46,17 @@ def serve(config: Config, store: Store, listen: str) -> None:
     """Serve until SIGINT/SIGTERM (uvicorn's own handlers), logging the address actually bound."""
     server = uvicorn.Server(_uvicorn_config(config, store, listen, None))
 
-    async def main() -> None:
-        task = asyncio.create_task(server.serve())
-        while not server.started and not task.done():
+    async def announce() -> None:
+        while not server.started:
             await asyncio.sleep(0.05)
-        if server.started:
-            log.info("web view on %s", _bound(server), extra={"url": _bound(server)})
-        await task
+        log.info("web view on %s", _bound(server), extra={"url": _bound(server)})
+
+    async def main() -> None:
+        task = asyncio.create_task(announce())
+        try:
+            await server.serve()
+        finally:
+            task.cancel()
 
     try:
         asyncio.run(main())

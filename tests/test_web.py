@@ -572,3 +572,54 @@ def test_serve_refuses_a_bad_or_busy_address(tmp_path: Path) -> None:
         taken.listen()
         busy = cli(cfg, "serve", "--listen", f"127.0.0.1:{taken.getsockname()[1]}")
     assert busy.returncode == 2 and "could not listen" in busy.stderr and "Traceback" not in busy.stderr
+
+
+# -- a real browser ---------------------------------------------------------------------------------
+
+
+def _browser() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def dump_dom(browser: str, url: str, tmp: Path) -> str:
+    """The DOM after the browser loaded and laid out the page (Chromium's own --dump-dom)."""
+    out = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",  # tests run as root in CI; the page is our own, on 127.0.0.1
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp}",
+            "--window-size=390,844",  # a phone
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def test_pages_in_a_headless_browser(site: Site, tmp_path: Path) -> None:
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no chromium on this machine (.ci/run installs Debian's chromium where it can)")
+    index = dump_dom(browser, site.base + "/", tmp_path / "profile")
+    for name in ("Brindlewick", "Acme &amp; Co / EU+ (privacy)", "Broken Site", "Shrunk"):
+        assert name in index
+    assert "failing (1)" in index and "<table" in index
+    # Follow the index's own link to the diff page, as a person would.
+    link = re.search(r'href="(/watches/Acme[^"]*/diff/1/2)"', index)
+    assert link is not None
+    diff = dump_dom(browser, site.base + html.unescape(link.group(1)), tmp_path / "profile")
+    assert "United States" in diff and "<ins>" in diff
+    assert "Acme &amp; Co / EU+ (privacy) v1" in diff
+    version = dump_dom(browser, site.base + watch_path("Brindlewick", "versions", 2), tmp_path / "profile")
+    assert "5 years" in version and "<article" in version

@@ -623,3 +623,56 @@ def test_pages_in_a_headless_browser(site: Site, tmp_path: Path) -> None:
     assert "Acme &amp; Co / EU+ (privacy) v1" in diff
     version = dump_dom(browser, site.base + watch_path("Brindlewick", "versions", 2), tmp_path / "profile")
     assert "5 years" in version and "<article" in version
+
+
+# -- untrusted text -----------------------------------------------------------------------------------
+
+
+def test_stored_text_cannot_inject_markup(tmp_path: Path) -> None:
+    """Policy text is the site's, not ours: raw HTML and script links in a stored version are shown
+    as text, and control characters cannot break the feed's XML."""
+    from monitor.store import Version, Watch
+    from monitor.web.feed import build_feed
+
+    db_url = f"sqlite:///{tmp_path}/m.db"
+    store = Store(db_url)
+    hostile = (
+        "# Privacy <script>alert(1)</script>\n\n"
+        'We keep data. <img src=x onerror="alert(2)"> [click](javascript:alert(3))\n'
+    )
+    with store.session() as s:
+        w = Watch(name="Brindlewick", url="http://127.0.0.1:9/privacy")
+        s.add(w)
+        s.flush()
+        s.add(Version(watch_id=w.id, seq=1, content_hash="h", markdown_z=Version.pack(hostile), extractor_version="t"))
+    try:
+        with BackgroundServer(_thread_config(tmp_path, db_url), store, "127.0.0.1:0") as web:
+            page = httpx.get(web.url + "watches/Brindlewick/versions/1", timeout=30).text
+            article = page.split("<article", 1)[1]
+            assert "<script>" not in article and "<img" not in article and "href=\"javascript" not in article
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in article
+    finally:
+        store.close()
+
+    event = {
+        "watch": "Brindlewick",
+        "event_id": 1,
+        "from_version": 1,
+        "version": 2,
+        "created_at": "2024-05-01T00:00:00+00:00",
+        "severity": "high",
+        "categories": ["retention"],
+        "summary": "kept \x01for ever <b>",
+        "report": {"changes": [{"substantive": True, "kind": "modified", "section": ["A\x02"], "reason": "r & d"}]},
+    }
+    xml = build_feed(
+        [event],
+        title="t",
+        self_url="http://x/feed.atom",
+        site_url="http://x/",
+        diff_url=lambda e: "http://x/d",
+        updated="2024-05-01T00:00:00+00:00",
+    )
+    (entry,) = ET.fromstring(xml).findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "[HIGH] Brindlewick: kept  for ever <b>"
+    assert "r & d" in entry.find(f"{ATOM}summary").text

@@ -213,7 +213,32 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = _load(args)
     store = _store(config)
-    run_forever(config, store)
+    try:
+        run_forever(config, store)
+    except OSError as exc:
+        from monitor.web import ListenError
+
+        if not isinstance(exc, ListenError):
+            raise
+        raise UserError(str(exc)) from None
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from monitor.config import parse_listen
+    from monitor.web import ListenError, serve
+
+    config = _load(args)
+    listen = args.listen or config.web.listen or "127.0.0.1:8000"
+    try:
+        parse_listen(listen)
+    except ValueError as exc:
+        raise UserError(f"--listen: {exc}") from None
+    store = _store(config)
+    try:
+        serve(config, store, listen)
+    except ListenError as exc:
+        raise UserError(str(exc)) from None
     return 0
 
 
@@ -468,6 +493,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the scheduler until SIGTERM/SIGINT")
     run.set_defaults(func=cmd_run)
+
+    web = sub.add_parser("serve", help="the read-only web view, JSON API, Atom feed and /metrics")
+    web.add_argument(
+        "--listen", help="HOST:PORT to bind (default: [web] listen, else 127.0.0.1:8000)", metavar="HOST:PORT"
+    )
+    web.set_defaults(func=cmd_serve)
 
     h = sub.add_parser("history", help="versions, changes and recent checks of a watch")
     h.add_argument("watch")

@@ -186,6 +186,40 @@ class LogConfig(_Model):
     format: Literal["auto", "json", "text"] = "auto"
 
 
+class WebConfig(_Model):
+    """The read-only web view (`policy-monitor serve`, or inside `run` when `listen` is set)."""
+
+    listen: str | None = None  # "127.0.0.1:8000"; inside `run` the web view is off unless set
+    token: str | None = None  # when set, pages, API, feed and metrics need it (bearer or basic password)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_listen(v)
+        return v
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("an empty token would let anyone in: remove the key or set a value")
+        return v
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """'127.0.0.1:8000', '[::1]:8000', ':8000' or '8000' -> (host, port); the host defaults to
+    127.0.0.1. Raises ValueError with a readable message."""
+    text = str(text).strip()
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "", text
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT like '127.0.0.1:8000'")
+    return host, int(port)
+
+
 class Config(_Model):
     database: DatabaseConfig = DatabaseConfig()
     fetch: FetchConfig = FetchConfig()
@@ -193,6 +227,7 @@ class Config(_Model):
     watches: list[WatchConfig] = []
     notify: NotifyConfig = NotifyConfig()
     log: LogConfig = LogConfig()
+    web: WebConfig = WebConfig()
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

@@ -206,6 +206,7 @@ def test_wheel_ships_migrations_samples_and_the_category_model(tmp_path: Path) -
     assert CategoryModel.from_dict(data).categories == MODEL_CATEGORIES
     assert "monitor/models/thresholds.json" in names
     assert "monitor/models/decision.json" in names
+    assert "monitor/web/templates/index.html" in names and "monitor/web/templates/style.css" in names
 
 
 def test_notify_commands(http_server: LocalHTTPServer, tmp_path: Path) -> None:

@@ -152,11 +152,12 @@ class BrowserPool:
             blackhole.bind(("127.0.0.1", 0))
             playwright = await async_playwright().start()
             try:
+                proxy = _refusing_proxy(blackhole.getsockname()[1])
                 browser = await playwright.chromium.launch(
                     executable_path=executable,
                     headless=True,
-                    proxy={"server": f"http://127.0.0.1:{blackhole.getsockname()[1]}", "bypass": "<-loopback>"},
                     args=["--disable-background-networking", "--no-first-run", "--disable-sync"],
+                    **({"proxy": proxy} if proxy else {}),
                 )
             except PlaywrightError as exc:
                 blackhole.close()
@@ -218,12 +219,11 @@ class BrowserPool:
                     self._idle_task = asyncio.create_task(self._close_when_idle())
 
     async def _render(self, document: FetchResult, request: FetchRequest, timeout: float) -> Rendered:
-        from playwright.async_api import Error as PlaywrightError
-
         try:
             browser = await self._ensure_browser()
         except BrowserUnavailable as exc:
             return Rendered(_failed(document.url, "browser_unavailable", str(exc)))
+        from playwright.async_api import Error as PlaywrightError  # importable: the browser started
         state = _PageState(
             document,
             request,
@@ -377,6 +377,12 @@ class BrowserPool:
                 return None
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _refusing_proxy(port: int) -> dict[str, str] | None:
+    """Chromium's proxy: `port` on 127.0.0.1 refuses every connection, and loopback is not exempted,
+    so nothing Chromium sends on its own (past the route handler) reaches any host."""
+    return {"server": f"http://127.0.0.1:{port}", "bypass": "<-loopback>"}
 
 
 def _request_headers(browser_headers: Mapping[str, str], request: FetchRequest, url: str) -> dict[str, str]:

@@ -49,11 +49,13 @@ log = logging.getLogger("monitor.browser")
 
 DEFAULT_EXECUTABLES = ("chromium", "chromium-browser", "/usr/bin/chromium")
 PAGE_BYTES_FACTOR = 4
+MAX_REFUSALS_KEPT = 50  # per page: a page hammering private addresses cannot flood memory or the log
 _SKIPPED_TYPES = frozenset({"image", "media", "font"})
 # Hop-by-hop or recomputed: never copied between the browser and httpx.
 _DROP_REQUEST = frozenset(
     {"host", "connection", "keep-alive", "content-length", "accept-encoding", "transfer-encoding", "upgrade"}
 )
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DROP_RESPONSE = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 )
@@ -113,6 +115,7 @@ class BrowserPool:
         guard: AddressGuard,
         *,
         max_body_bytes: int,
+        max_redirects: int = 5,
         executable: str | None = None,
         pages: int = 3,
         idle_close: float = 120.0,
@@ -120,6 +123,7 @@ class BrowserPool:
         self._client = client
         self._guard = guard
         self._max_body = max_body_bytes
+        self._max_redirects = max_redirects
         self._executable = executable
         self._slots = asyncio.Semaphore(pages)
         self._idle_close = idle_close
@@ -192,6 +196,7 @@ class BrowserPool:
 
     async def _close_when_idle(self) -> None:
         await asyncio.sleep(self._idle_close)
+        self._idle_task = None  # past the sleep: a new render waits for the lock, it does not cancel this
         if self._busy == 0:
             async with self._launch_lock:
                 if self._busy == 0:
@@ -205,18 +210,27 @@ class BrowserPool:
     # -- one page ----------------------------------------------------------------------------------
     async def render(self, document: FetchResult, request: FetchRequest, timeout: float) -> Rendered:
         """Render `document` (an HTML FetchResult fetched from `document.url`) within `timeout` seconds
-        of holding a page slot. Never raises for page or network trouble: the result says what failed."""
-        async with self._slots:
-            self._busy += 1
-            if self._idle_task is not None:
-                self._idle_task.cancel()
-                self._idle_task = None
+        of holding a page slot; waiting for the slot is bounded by `request.budget`. Never raises for
+        page or network trouble: the result says what failed."""
+        self._busy += 1
+        if self._idle_task is not None:
+            self._idle_task.cancel()
+            self._idle_task = None
+        try:
+            try:
+                async with asyncio.timeout(request.budget):
+                    await self._slots.acquire()
+            except TimeoutError:
+                message = f"no browser page came free within {request.budget:g}s (raise [fetch] browser_pages)"
+                return Rendered(_failed(document.url, "timeout", message))
             try:
                 return await self._render(document, request, timeout)
             finally:
-                self._busy -= 1
-                if self._busy == 0 and self._browser is not None:
-                    self._idle_task = asyncio.create_task(self._close_when_idle())
+                self._slots.release()
+        finally:
+            self._busy -= 1
+            if self._busy == 0 and self._browser is not None:
+                self._idle_task = asyncio.create_task(self._close_when_idle())
 
     async def _render(self, document: FetchResult, request: FetchRequest, timeout: float) -> Rendered:
         try:
@@ -325,9 +339,8 @@ class BrowserPool:
         try:
             await self._guard.check_url(url)  # before any connection
         except BlockedAddress as exc:
-            state.refused.append(f"{url}: {exc}")
-            log.warning("browser request refused", extra={"url": url, "reason": str(exc)})
             await route.abort("blockedbyclient")
+            _refuse(state, url, exc)
             return
         except (OSError, httpx.InvalidURL):
             await route.abort("namenotresolved")
@@ -343,14 +356,47 @@ class BrowserPool:
         await route.fulfill(status=status, headers=headers, body=body)
 
     async def _forward(self, state: _PageState, request: Any) -> tuple[int, dict[str, str], bytes] | None:
-        """Fetch one request of the page with the guarded client; None when it fails or is too big."""
-        url = request.url
-        headers = _request_headers(await request.all_headers(), state.request, url)
+        """Fetch one request of the page with the guarded client; None when it fails, is refused or is
+        too big. A navigation's redirect is handed to Chromium, which follows it (and the next hop comes
+        through the route again); Chromium does not follow a handed-back redirect of a sub-request, so
+        those are followed here, each hop through the guard, at most `max_redirects`."""
+        url, method, content = request.url, request.method, request.post_data_buffer
+        browser_headers = await request.all_headers()
+        follow = not request.is_navigation_request()
+        for hop in range(self._max_redirects + 1):
+            if hop:
+                try:
+                    await self._guard.check_url(url)
+                except BlockedAddress as exc:
+                    _refuse(state, url, exc)
+                    return None
+                except (OSError, httpx.InvalidURL):
+                    return None
+            headers = _request_headers(browser_headers, state.request, url, first=request.url)
+            answer = await self._exchange(state, method, url, headers, content)
+            if answer is None:
+                return None
+            status, response_headers, body = answer
+            location = response_headers.get("location")
+            if not (follow and status in _REDIRECTS and location):
+                return answer
+            try:
+                url = str(httpx.URL(url).join(location))
+            except httpx.InvalidURL:
+                return None
+            if not url.startswith(("http://", "https://")):
+                return None
+            if status == 303 or (status in (301, 302) and method == "POST"):
+                method, content = "GET", None
+        log.info("browser sub-request: too many redirects", extra={"url": request.url})
+        return None
+
+    async def _exchange(
+        self, state: _PageState, method: str, url: str, headers: dict[str, str], content: bytes | None
+    ) -> tuple[int, dict[str, str], bytes] | None:
         try:
             async with asyncio.timeout(state.left()):
-                sent = self._client.build_request(
-                    request.method, url, headers=headers, content=request.post_data_buffer, timeout=state.left()
-                )
+                sent = self._client.build_request(method, url, headers=headers, content=content, timeout=state.left())
                 response = await self._client.send(sent, stream=True)
                 try:
                     body = await self._read(state, response, url)
@@ -385,11 +431,25 @@ def _refusing_proxy(port: int) -> dict[str, str] | None:
     return {"server": f"http://127.0.0.1:{port}", "bypass": "<-loopback>"}
 
 
-def _request_headers(browser_headers: Mapping[str, str], request: FetchRequest, url: str) -> dict[str, str]:
-    """The browser's headers for one request, with the configured user agent and extra headers;
-    credentials (Authorization, Cookie) from the config only go to the watched origin."""
+def _refuse(state: _PageState, url: str, exc: BlockedAddress) -> None:
+    if len(state.refused) < MAX_REFUSALS_KEPT:
+        state.refused.append(f"{url}: {exc}")
+        log.warning("browser request refused", extra={"url": url, "reason": str(exc)})
+
+
+def _request_headers(
+    browser_headers: Mapping[str, str], request: FetchRequest, url: str, *, first: str
+) -> dict[str, str]:
+    """The browser's headers for one request (or a redirect hop of it to `url`, first sent to
+    `first`), with the configured user agent and extra headers. Credentials (Authorization, Cookie)
+    from the config only go to the watched origin, and the browser's own only stay on their origin."""
+    keep_own = _origin(url) == _origin(first)
     headers = {
-        k: v for k, v in browser_headers.items() if k.lower() not in _DROP_REQUEST and not k.startswith(":")
+        k: v
+        for k, v in browser_headers.items()
+        if k.lower() not in _DROP_REQUEST
+        and not k.startswith(":")
+        and (keep_own or k.lower() not in _ORIGIN_BOUND_HEADERS)
     }
     headers["user-agent"] = request.user_agent
     same_origin = _origin(url) == _origin(request.url)

@@ -66,6 +66,7 @@ class FetchPolicy:
     # PATH) and how many pages one browser renders at once.
     browser_executable: str | None = None
     browser_pages: int = 3
+    browser_idle_close: float = 120.0  # seconds without a render before a long-lived fetcher stops Chromium
 
 
 @dataclass(frozen=True)
@@ -258,8 +259,10 @@ class Fetcher:
                 client,
                 self._guard,
                 max_body_bytes=self.policy.max_body_bytes,
+                max_redirects=self.policy.max_redirects,
                 executable=self.policy.browser_executable,
                 pages=self.policy.browser_pages,
+                idle_close=self.policy.browser_idle_close,
             )
         left = max(timeout - (time.monotonic() - started), 0.001)
         rendered = await self._browser.render(document, request, left)

@@ -310,6 +310,23 @@ def test_sub_resources_are_fetched_with_tls_verified_and_the_configured_headers(
 
 
 @needs_browser
+def test_every_redirect_hop_of_a_sub_request_goes_through_the_guard(http_server: LocalHTTPServer) -> None:
+    js = {"Content-Type": "text/javascript"}
+    http_server.route("/app.js", Response(body="document.title = 'from app.js';", headers=js))
+    http_server.route("/moved.js", Response(302, headers={"Location": "/app.js"}))
+    http_server.route("/evil.js", Response(302, headers={"Location": "http://169.254.169.254/evil.js"}))
+    extra = '<script src="/moved.js"></script><script src="/evil.js"></script>'
+    http_server.route("/privacy", Response(body=scripted_page(extra_head=extra), headers=HTML))
+
+    result = browser_fetch(FetchRequest(http_server.url("/privacy"), timeout=20, fetcher="browser"))
+
+    assert result.ok, result.error
+    assert "from app.js" in (result.text or "")  # Chromium followed the handed-back redirect
+    assert [r.split(":")[0:2] for r in result.refused] == [["http", "//169.254.169.254/evil.js"]]
+    assert http_server.count("/app.js") == 1
+
+
+@needs_browser
 def test_wait_for_waits_for_late_text_and_names_a_selector_that_never_appears(
     http_server: LocalHTTPServer,
 ) -> None:
@@ -366,6 +383,29 @@ def test_one_browser_serves_the_whole_round_and_is_closed_after_it(http_server: 
     results, pool = asyncio.run(run())
     assert [r.outcome for r in results] == ["first"] * 4
     assert pool.launches == 1 and not pool.running
+
+
+@needs_browser
+def test_a_long_lived_fetcher_stops_an_idle_browser_and_starts_it_again_when_needed(
+    http_server: LocalHTTPServer,
+) -> None:
+    http_server.route("/privacy", Response(body=scripted_page(), headers=HTML))
+    request = FetchRequest(http_server.url("/privacy"), timeout=20, fetcher="browser")
+
+    async def run() -> tuple[bool, bool, int]:
+        async with Fetcher(FetchPolicy(browser_idle_close=0.2), guard=LOCAL_ONLY) as fetcher:
+            assert (await fetcher.fetch(request)).ok
+            pool = fetcher.browser
+            assert pool is not None
+            for _ in range(100):  # the daemon's fetcher lives on; the idle browser does not
+                if not pool.running:
+                    break
+                await asyncio.sleep(0.1)
+            stopped = not pool.running
+            again = (await fetcher.fetch(request)).ok
+            return stopped, again, pool.launches
+
+    assert asyncio.run(run()) == (True, True, 2)
 
 
 # -- a missing piece -----------------------------------------------------------------------------

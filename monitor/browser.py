@@ -14,8 +14,9 @@ The same network rules as HTTP fetches, for every request the page makes:
   rebinding cannot slip in, the user agent and the configured headers) and handed back with
   `route.fulfill`. Images, media and fonts are not fetched at all (text does not depend on them).
 * Whatever could bypass interception (preconnects, WebSockets) meets a proxy address on 127.0.0.1 that
-  is bound but never listens, with loopback not exempted: it fails on the machine. Service workers are
-  blocked, so they cannot answer requests from a cache the route never sees.
+  is bound but never listens, with loopback not exempted: it fails on the machine. WebRTC is held to
+  that proxy too (no UDP of its own), and service workers are blocked, so they cannot answer requests
+  from a cache the route never sees.
 * Size: each response at most `max_body_bytes`, all of a page's responses together at most
   `PAGE_BYTES_FACTOR` times that, and the rendered DOM at most `max_body_bytes`.
 * Waiting is bounded by what is left of the attempt's timeout: until the `wait_for` CSS selector is in
@@ -49,6 +50,14 @@ log = logging.getLogger("monitor.browser")
 
 DEFAULT_EXECUTABLES = ("chromium", "chromium-browser", "/usr/bin/chromium")
 PAGE_BYTES_FACTOR = 4
+# WebRTC may send UDP (STUN) to any address, past the route and the proxy: this keeps it to the proxy.
+# With background networking, first-run and sync off Chromium makes no requests of its own.
+LAUNCH_ARGS = (
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-sync",
+)
 MAX_REFUSALS_KEPT = 50  # per page: a page hammering private addresses cannot flood memory or the log
 _SKIPPED_TYPES = frozenset({"image", "media", "font"})
 # Hop-by-hop or recomputed: never copied between the browser and httpx.
@@ -160,7 +169,7 @@ class BrowserPool:
                 browser = await playwright.chromium.launch(
                     executable_path=executable,
                     headless=True,
-                    args=["--disable-background-networking", "--no-first-run", "--disable-sync"],
+                    args=list(LAUNCH_ARGS),
                     **({"proxy": proxy} if proxy else {}),
                 )
             except PlaywrightError as exc:

@@ -8,6 +8,7 @@ the tests of a missing piece run everywhere.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import ssl
@@ -267,20 +268,43 @@ def test_requests_of_the_page_to_private_addresses_are_refused_in_the_route_hand
 def test_what_bypasses_the_route_handler_cannot_connect_either(
     http_server: LocalHTTPServer, trap: Trap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A preconnect and a WebSocket are not seen by route interception: Chromium's refusing proxy stops them.
+    # A preconnect, a WebSocket and WebRTC's STUN (UDP) are not seen by route interception: Chromium's
+    # refusing proxy and its WebRTC policy stop them.
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.2", 0))
+    udp.setblocking(False)
+    stun = f"127.0.0.2:{udp.getsockname()[1]}"
+
+    def datagrams() -> int:
+        n = 0
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                udp.recvfrom(4096)
+                n += 1
+        return n
+
     head = f'<link rel="preconnect" href="http://{trap.address}">'
-    body = f"<script>try {{ new WebSocket('ws://{trap.address}/live'); }} catch (e) {{}}</script>"
+    body = (
+        f"<script>try {{ new WebSocket('ws://{trap.address}/live'); }} catch (e) {{}}"
+        f"var pc = new RTCPeerConnection({{iceServers: [{{urls: 'stun:{stun}'}}]}}); pc.createDataChannel('x');"
+        "pc.createOffer().then(function (o) { return pc.setLocalDescription(o); });"
+        # Time for them to go out (or not) before the page counts as rendered.
+        "setTimeout(function () { document.body.setAttribute('data-settled', '1'); }, 1500);</script>"
+    )
     http_server.route("/privacy", Response(body=scripted_page(extra_head=head, extra_body=body), headers=HTML))
-    request = FetchRequest(http_server.url("/privacy"), timeout=20, fetcher="browser")
+    request = FetchRequest(http_server.url("/privacy"), timeout=20, fetcher="browser", wait_for="[data-settled]")
+    try:
+        result = browser_fetch(request)
+        assert result.ok, result.error
+        assert trap.accepted() == 0 and datagrams() == 0
 
-    result = browser_fetch(request)
-    assert result.ok, result.error
-    assert trap.accepted() == 0
-
-    # The counterpart: without that proxy they do connect, so the trap would have seen them.
-    monkeypatch.setattr(browser_mod, "_refusing_proxy", lambda _port: None)
-    assert browser_fetch(request).ok
-    assert trap.accepted() >= 1
+        # The counterpart: without that proxy and policy they do get out, so the traps would have seen them.
+        monkeypatch.setattr(browser_mod, "_refusing_proxy", lambda _port: None)
+        monkeypatch.setattr(browser_mod, "LAUNCH_ARGS", ())
+        assert browser_fetch(request).ok
+        assert trap.accepted() >= 1 and datagrams() >= 1
+    finally:
+        udp.close()
 
 
 @needs_browser

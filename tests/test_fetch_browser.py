@@ -12,6 +12,7 @@ import contextlib
 import json
 import socket
 import ssl
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -430,6 +431,49 @@ def test_a_long_lived_fetcher_stops_an_idle_browser_and_starts_it_again_when_nee
             return stopped, again, pool.launches
 
     assert asyncio.run(run()) == (True, True, 2)
+
+
+@needs_browser
+def test_policy_monitor_check_uses_the_browser_transparently(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    http_server.route("/privacy", Response(body=scripted_page(), headers=HTML))
+    config = tmp_path / "config.toml"
+    body = f"""
+[database]
+url = "sqlite:///{tmp_path}/m.db"
+[fetch]
+allow_private_addresses = true   # the test site is on 127.0.0.1
+[defaults]
+retries = 0
+[[watches]]
+name = "Plain"
+url = "{http_server.url("/privacy")}"
+[[watches]]
+name = "Rendered"
+url = "{http_server.url("/privacy")}"
+fetcher = "browser"
+wait_for = "article h2"
+"""
+    config.write_text(body, "utf-8")
+
+    def check_json() -> tuple[dict[str, dict[str, Any]], str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "monitor", "-c", str(config), "check", "--json"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return {r["watch"]: r for r in json.loads(proc.stdout)}, proc.stderr
+
+    results, _ = check_json()
+    assert results["Plain"]["outcome"] == "suspect" and results["Rendered"]["outcome"] == "first"
+
+    config.write_text(body.replace("[defaults]", '[defaults]\nfetcher = "browser"').replace(
+        "allow_private_addresses = true", 'allow_private_addresses = true\nbrowser_executable = "/nonexistent/chromium"'
+    ), "utf-8")  # fmt: skip
+    results, stderr = check_json()
+    for name in ("Plain", "Rendered"):
+        assert results[name]["outcome"] == "error"
+        assert "browser_unavailable" in results[name]["detail"] and "/nonexistent/chromium" in results[name]["detail"]
+    assert "Traceback" not in stderr
 
 
 # -- a missing piece -----------------------------------------------------------------------------

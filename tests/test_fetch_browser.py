@@ -466,6 +466,14 @@ wait_for = "article h2"
     results, _ = check_json()
     assert results["Plain"]["outcome"] == "suspect" and results["Rendered"]["outcome"] == "first"
 
+    # `add --wait-for` writes a browser watch that the next check renders.
+    add = [sys.executable, "-m", "monitor", "-c", str(config), "add", "Added", http_server.url("/privacy")]
+    subprocess.run([*add, "--wait-for", "article h2"], check=True, capture_output=True, timeout=120)
+    assert 'fetcher = "browser"' in config.read_text("utf-8")
+    results, _ = check_json()
+    assert results["Added"]["outcome"] == "first" and results["Rendered"]["outcome"] == "unchanged"
+    body = config.read_text("utf-8")
+
     config.write_text(body.replace("[defaults]", '[defaults]\nfetcher = "browser"').replace(
         "allow_private_addresses = true", 'allow_private_addresses = true\nbrowser_executable = "/nonexistent/chromium"'
     ), "utf-8")  # fmt: skip

@@ -385,6 +385,20 @@ def test_the_rendered_page_is_held_to_the_body_size_cap(http_server: LocalHTTPSe
 
 
 @needs_browser
+def test_a_sub_request_over_the_size_cap_fails_the_fetch_and_is_named(http_server: LocalHTTPServer) -> None:
+    http_server.route("/big.js", Response(body="var x = 1;" + " " * 60_000, headers={"Content-Type": "text/javascript"}))
+    page = scripted_page(extra_head='<script src="/big.js"></script>')
+    http_server.route("/privacy", Response(body=page, headers=HTML))
+
+    result = browser_fetch(
+        FetchRequest(http_server.url("/privacy"), timeout=20, fetcher="browser"), FetchPolicy(max_body_bytes=50_000)
+    )
+
+    assert not result.ok and result.error_kind == "too_large"
+    assert http_server.url("/big.js") in (result.error or "") and "50000" in (result.error or "")
+
+
+@needs_browser
 def test_one_browser_serves_the_whole_round_and_is_closed_after_it(http_server: LocalHTTPServer, store: Store) -> None:
     names = ["Alpha", "Beta", "Gamma", "Delta"]
     for name in names:

@@ -70,6 +70,8 @@ def cmd_add(args: argparse.Namespace) -> int:
             notify=args.notify,
             select=args.select,
             remove=args.remove,
+            fetcher="browser" if args.browser or args.wait_for else None,
+            wait_for=args.wait_for,
         )
     except Exception as exc:  # pydantic ValidationError: report the first problem plainly
         raise UserError(f"{path}: watch {args.name!r}: {_first_error(exc)}") from None
@@ -469,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--notify", action="append", help="a notification target (repeatable)")
     a.add_argument("--select", action="append", help="CSS selector of the policy text (repeatable)")
     a.add_argument("--remove", action="append", help="CSS selector of parts to drop (repeatable)")
+    a.add_argument("--browser", action="store_true", help="render the page in headless Chromium (JavaScript)")
+    a.add_argument("--wait-for", metavar="CSS", help="with the browser: wait for this selector (implies --browser)")
     a.set_defaults(func=cmd_add)
 
     r = sub.add_parser("remove", help="remove a watch from the config file (history is kept)")

@@ -12,23 +12,36 @@ from pathlib import Path
 
 
 class DaemonProcess:
-    def __init__(self, config: Path, cwd: Path) -> None:
+    def __init__(
+        self, config: Path, cwd: Path, env: dict[str, str] | None = None, command: tuple[str, ...] = ("run",)
+    ) -> None:
         self.config = config
         self.cwd = cwd
+        self.env = env or {}
+        self.command = command
         self.log = cwd / f"daemon-{time.monotonic_ns()}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> DaemonProcess:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self._fh = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(self.config), "run"],
+            [sys.executable, "-m", "monitor", "--config", str(self.config), *self.command],
             cwd=self.cwd,
             env=env,
             stdout=self._fh,
             stderr=subprocess.STDOUT,
         )
         return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def send(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         assert self.proc is not None

@@ -273,10 +273,22 @@ class Daemon:
                 log.debug("traceback", exc_info=exc)
                 if is_db_failure(exc):
                     self._db_failed(exc)
+            await self._pause(stop, loop.time() + delay)
+
+    async def _pause(self, stop: asyncio.Event, until: float) -> None:
+        """Wait until `until`, a stop or reload request, or until half the check slots are free:
+        claiming in batches keeps the database round trips per check low when work is plentiful."""
+        loop = asyncio.get_running_loop()
+        while not stop.is_set() and not self._reload_requested:
+            remaining = until - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            # Let a few more checks finish before the next look, so claims come in small batches.
-            await asyncio.sleep(0.02)
+                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+            if self.slots - len(self._inflight) >= max(1, self.slots // 2):
+                await asyncio.sleep(0.01)  # let checks finishing together free their slots too
+                return
 
     # -- config reload (SIGHUP) ----------------------------------------------------------------
     def request_reload(self) -> None:

@@ -188,3 +188,25 @@ def test_two_senders_started_together_send_every_alert_once(
     assert sum(sent) == 150 and all(sent), sent  # both sent, together every row once
     details = [re.search(r"alert \d+", p.body.decode()).group(0) for p in webhook.posts]  # type: ignore[union-attr]
     assert len(details) == 150 and len(set(details)) == 150
+
+
+def test_claims_split_due_watches_and_respect_live_leases(db_url: str) -> None:
+    from datetime import timedelta
+
+    from monitor.checker import claim_due, release_leases, renew_leases
+    from monitor.store import utcnow
+
+    store = Store(db_url)
+    sync_watches(store, parse_config({"watches": [{"name": f"w{i}", "url": f"https://e.com/{i}"} for i in range(10)]}))
+    with store.session() as s:
+        s.execute(Watch.__table__.update().where(Watch.name == "w9").values(next_due_at=utcnow() + timedelta(hours=1)))
+    a = claim_due(store, "host-a:1:x.y", 4)
+    b = claim_due(store, "host-b:1:x.y", 10)
+    assert len(a) == 4 and len(b) == 5 and not {i for i, _ in a} & {i for i, _ in b}
+    assert "w9" not in {n for _, n in a + b}  # not due
+    assert claim_due(store, "host-c:1:x.y", 10) == []  # everything due is leased by a live holder
+    # A holder's own leases are free to it, unless it says it is busy with them (exclude).
+    assert claim_due(store, "host-a:1:x.y", 10, exclude={i for i, _ in a}) == []
+    assert renew_leases(store, "host-a:1:x.y", {i for i, _ in a}, timedelta(minutes=30)) == 4
+    assert release_leases(store, "host-b:1:x.y") == 5
+    assert len(claim_due(store, "host-c:1:x.y", 10)) == 5

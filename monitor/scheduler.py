@@ -108,9 +108,12 @@ class Daemon:
         self._db_failures = 0
         self._db_reported = False
         self._loop_errors = 0
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- database health ---------------------------------------------------------------------------
     def _db_ok(self) -> None:
+        """A write went through (a check was stored, watches were claimed): reads alone do not
+        count, since a full disk still answers them."""
         self._db_failures = 0
         if self._db_reported:
             self._db_reported = False
@@ -138,12 +141,15 @@ class Daemon:
                 log.warning("could not send the %r ops alert: %s", kind, short_error(exc))
 
         task = asyncio.get_running_loop().create_task(asyncio.to_thread(send))
-        task.add_done_callback(lambda _t: None)
+        self._background.add(task)  # the loop keeps only a weak reference to tasks
+        task.add_done_callback(self._background.discard)
 
     # -- one check ---------------------------------------------------------------------------------
     async def _check(self, watch_id: int, name: str) -> None:
         wc = self.config.watch(name)
-        if wc is None or self.fetcher is None:
+        if wc is None or self.fetcher is None:  # removed by a reload meanwhile, or stopping
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(release_leases, self.store, OWNER, {watch_id})
             return
         try:
             res = await check_watch(self.store, self.config, wc, self.fetcher)
@@ -196,8 +202,7 @@ class Daemon:
     # -- the claim loop ----------------------------------------------------------------------------
     def _excluded(self) -> set[int]:
         now = utcnow()
-        for wid in [w for w, b in self._backoff.items() if b.until <= now]:
-            self._backoff[wid].until = now  # due again: may be claimed (keeps its attempt count)
+        # A watch whose backoff ended may be claimed again; it keeps its attempt count until it works.
         waiting = {w for w, b in self._backoff.items() if b.until > now}
         return set(self._inflight) | waiting | self._unknown
 
@@ -239,7 +244,8 @@ class Daemon:
         claimed, delay = await asyncio.to_thread(
             self._claim_step, set(self._inflight), self._excluded(), housekeeping
         )
-        self._db_ok()
+        if claimed:
+            self._db_ok()
         unknown = set()
         for wid, name in claimed:
             if self.config.watch(name) is None:

@@ -13,6 +13,10 @@ from typing import Any
 from monitor.config import Config, ConfigError, WatchConfig, load_config
 
 EXIT_USAGE = 2
+# Printed by `add` and `remove`: the config file changed, a running daemon has not seen it yet.
+DAEMON_HINT = (
+    "a running daemon picks this up on reload: `systemctl reload policy-monitor` or `kill -HUP <pid>`"
+)
 
 
 class UserError(Exception):
@@ -77,6 +81,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise UserError(f"{path}: watch {args.name!r}: {_first_error(exc)}") from None
     add_watch(path, watch)
     print(f"added {watch.name!r} ({watch.url}) to {path}")
+    print(DAEMON_HINT)
     return 0
 
 
@@ -95,6 +100,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     if path is None or not remove_watch(path, args.name):
         raise UserError(f"{path or 'config.toml'}: no watch named {args.name!r}")
     print(f"removed {args.name!r} from {path} (its history stays in the database)")
+    print(DAEMON_HINT)
     return 0
 
 
@@ -216,7 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args)
     store = _store(config)
     try:
-        run_forever(config, store)
+        run_forever(config, store, reload=lambda: _load(args))
     except OSError as exc:
         from monitor.web import ListenError
 

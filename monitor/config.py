@@ -66,6 +66,16 @@ class DatabaseConfig(_Model):
     url: str = DEFAULT_DB_URL
     keep_raw_bodies: int = Field(5, ge=0, description="raw bodies kept per watch, newest first")
     recent_versions: int = Field(5, ge=1, description="how many recent versions count as a flap")
+    # How long a worker's claim on a watch lasts without renewal; a running daemon renews its claims,
+    # so this is how soon other workers take over the watches of one that died on another host.
+    lease: str = "15m"
+
+    @field_validator("lease")
+    @classmethod
+    def _lease(cls, v: str) -> str:
+        if parse_duration(v).total_seconds() < 2:
+            raise ValueError("must be at least 2s")
+        return v
 
 
 class FetchConfig(_Model):

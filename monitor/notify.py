@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import random
-import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -33,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from monitor.changes import severity_rank
 from monitor.config import Config, TargetConfig
+from monitor.leases import holder_gone, holder_name
 from monitor.outbound import (
     AmbiguousDelivery,
     DeliveryError,
@@ -259,8 +258,16 @@ def _send_to_target(
 
 def _owner_token(owner: str) -> str:
     # Unique per call, so two senders in one process (threads) never mistake each other's claims.
-    base = owner or f"{socket.gethostname()}:{os.getpid()}"
-    return f"{base[:60]}/{uuid.uuid4().hex[:12]}"
+    # The part before "/" names the process (monitor.leases), so a claim of a killed sender on this
+    # host is taken over at once instead of after its lease.
+    base = owner or holder_name()
+    return f"{base[:67]}/{uuid.uuid4().hex[:12]}"
+
+
+def claim_active(claimed_until: datetime | None, claimed_by: str | None, now: datetime) -> bool:
+    """Whether a row is claimed by a sender that may still be sending it: the claim has not lapsed
+    and its holder is not provably gone (a process of this host that no longer exists)."""
+    return claimed_until is not None and claimed_until >= now and not holder_gone(claimed_by)
 
 
 def claim_lease(target: TargetConfig | None) -> timedelta:
@@ -279,17 +286,33 @@ def _claim(
     now: datetime,
     token: str,
     lease: timedelta = LEASE,
+    dead: frozenset[str] = frozenset(),
 ) -> list[int]:
-    """Claim rows that are still unsent and unclaimed (or whose claim lapsed); the ids we got."""
+    """Claim rows that are still unsent and unclaimed (or whose claim lapsed, or whose claimer is
+    in `dead`); the ids we got. On PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED first, so
+    several senders (workers) pass each other's rows by instead of queueing behind them."""
     if not ids:
         return []
+    free = [Notification.claimed_until.is_(None), Notification.claimed_until < now]
+    if dead:
+        free.append(Notification.claimed_by.in_(sorted(dead)))
     with store.session() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            ids = list(
+                s.scalars(
+                    select(Notification.id)
+                    .where(Notification.id.in_(ids))
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if not ids:
+                return []
         s.execute(
             update(Notification)
             .where(
                 Notification.id.in_(ids),
                 Notification.status.in_(statuses),
-                or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+                or_(*free),
             )
             .values(claimed_until=now + lease, claimed_by=token)
             .execution_options(synchronize_session=False)
@@ -490,6 +513,7 @@ def deliver_pending(
                 Notification.next_attempt_at,
                 Notification.created_at,
                 Notification.claimed_until,
+                Notification.claimed_by,
                 Notification.payload,
             )
             .where(Notification.status.in_(statuses))
@@ -511,10 +535,14 @@ def deliver_pending(
 
     singles: list[int] = []
     groups: dict[str, list[Any]] = defaultdict(list)
+    dead: set[str] = set()  # claims of senders on this host that were killed while sending
     for c in candidates:
-        if c.claimed_until is not None and c.claimed_until >= now:
+        if claim_active(c.claimed_until, c.claimed_by, now):
             stats.deferred += 1  # another sender has it right now
-        elif (held := held_until(c.payload)) is not None and held > now:
+            continue
+        if c.claimed_until is not None and c.claimed_until >= now and c.claimed_by:
+            dead.add(c.claimed_by)
+        if (held := held_until(c.payload)) is not None and held > now:
             stats.deferred += 1  # sent without an answer: wait for the receiver, even on a flush
         elif c.kind == "change" and c.target in digest_targets:
             groups[c.target].append(c)
@@ -526,7 +554,7 @@ def deliver_pending(
     leases = {name: claim_lease(t) for name, t in targets.items()}
     target_of = {c.id: c.target for c in candidates}
     for rid in singles:
-        got = _claim(store, [rid], statuses, now, token, leases.get(target_of[rid], LEASE))
+        got = _claim(store, [rid], statuses, now, token, leases.get(target_of[rid], LEASE), frozenset(dead))
         if not got:
             stats.deferred += 1
             continue
@@ -548,7 +576,7 @@ def deliver_pending(
         if not (ignore_backoff or due):
             stats.deferred += len(group)
             continue
-        got = _claim(store, [c.id for c in group], statuses, now, token, leases.get(name, LEASE))
+        got = _claim(store, [c.id for c in group], statuses, now, token, leases.get(name, LEASE), frozenset(dead))
         stats.deferred += len(group) - len(got)
         if got:
             _deliver_digest(store, config, got, now, token, sender, stats)
@@ -596,6 +624,24 @@ def send_test(config: Config, target: str) -> bool:
     return not errors
 
 
+def send_ops_now(config: Config, kind: str, subject: str, detail: str) -> bool:
+    """An ops alert sent at once, not through the outbox: for when the database itself is failing
+    (there is no outbox to write to then). Goes to `notify.ops_target`; True if every URL took it,
+    False when there is no ops target or a send failed (logged, target named, URLs masked)."""
+    name = config.notify.ops_target
+    target = config.notify.targets.get(name) if name else None
+    if target is None:
+        return False
+    protect_logs(config)
+    payload = {"kind": kind, "watch": subject, "detail": detail, "at": utcnow().isoformat()}
+    errors, _ambiguous = _send_to_target(
+        target, lambda channel: render_ops(payload, channel), set(), apprise_send, f"pm-ops-{uuid.uuid4().hex[:12]}"
+    )
+    for error in errors:
+        log.warning("ops alert %r to target %r failed: %s", kind, name, error)
+    return not errors
+
+
 def pending_rows(
     store: Store, config: Config | None = None, *, now: datetime | None = None
 ) -> list[dict[str, Any]]:
@@ -617,7 +663,7 @@ def pending_rows(
             error = mask_text(n.last_error, secrets) if n.last_error else None
             if n.status == "failed":
                 why = f"gave up after {n.attempts} attempts (notify flush retries it)"
-            elif n.claimed_until is not None and n.claimed_until >= now:
+            elif claim_active(n.claimed_until, n.claimed_by, now):
                 why = "being sent now"
             elif (held := held_until(n.payload)) is not None and held > now:
                 why = (

@@ -1,67 +1,97 @@
-"""The daemon: APScheduler drives the checks, the database holds the due times.
+"""The daemon: a claim loop takes due watches from the database and checks them.
 
-Each watch is one APScheduler job with a date trigger at its `next_due_at` from the database; when a
-check finishes, the checker has already written the next due time and the job is put back for it.
-So a restart resumes exactly where the last run left off (nothing re-checked early, nothing
-skipped), and a long downtime yields one catch-up check per watch, not one per missed interval.
-A second job drains the notification outbox.
+The database holds every watch's due time and lease, so the daemon keeps no schedule of its own:
+it repeatedly claims the watches that are due and free (`checker.claim_due`, FOR UPDATE SKIP LOCKED
+on PostgreSQL), at most as many as it has check slots, checks them, and sleeps until the next due
+time. So a restart resumes exactly where the last run left off (nothing re-checked early, nothing
+skipped), a long downtime yields one catch-up check per watch, and several `run` processes on one
+PostgreSQL database share the work: each claims what it can check now, and when one dies, the others
+take its watches over once its leases lapse (at once when it ran on the same host: monitor.leases).
+A running daemon renews the leases of the checks it has in flight, so a short `[database] lease`
+never lets another worker take a watch that is still being checked.
+
+Nothing stops the loop: an exception in a check or in the loop itself is logged once, and the
+watch is retried with backoff. Consecutive database failures are reported (log, and the ops target
+directly, since the outbox lives in the failing database) and so is the recovery. APScheduler drains
+the notification outbox. SIGHUP reloads the config (new, removed and edited watches take effect).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import os
 import signal
-import socket
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from monitor.checker import OWNER, check_watch, fetch_policy, sync_watches
+from monitor.checker import (
+    OWNER,
+    check_watch,
+    claim_due,
+    fetch_policy,
+    lease_of,
+    next_due,
+    release_leases,
+    release_stale_leases,
+    renew_leases,
+    sync_watches,
+)
 from monitor.config import Config
 from monitor.fetch import Fetcher
+from monitor.leases import host_name
 from monitor.store import Store, Watch, utcnow
 
 log = logging.getLogger("monitor.scheduler")
-BUSY_RETRY = timedelta(seconds=60)
+IDLE_MAX = 5.0  # seconds between looks at the database when nothing is due (other workers' leases)
+RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # backoff of a watch whose check raised
+DB_FAILING_AFTER = 3  # consecutive database failures before the daemon reports the database failing
+
+__all__ = ["Daemon", "run_forever", "release_stale_leases", "is_db_failure", "short_error"]
 
 
-def release_stale_leases(store: Store) -> int:
-    """Free leases held by processes of this host that no longer exist (a daemon that was killed),
-    so a restart does not wait for their leases to expire."""
-    host = socket.gethostname()
-    freed = 0
-    with store.session() as s:
-        for watch in s.scalars(select(Watch).where(Watch.lease_owner.is_not(None))):
-            owner_host, _, pid = (watch.lease_owner or "").rpartition(":")
-            if owner_host == host and pid.isdigit() and not _alive(int(pid)):
-                watch.lease_owner, watch.lease_until = None, None
-                freed += 1
-    return freed
+def is_db_failure(exc: BaseException) -> bool:
+    """Whether an exception says the database itself is failing (unreachable, connection dropped,
+    disk full, read-only), rather than a bug in one check."""
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def short_error(exc: BaseException, limit: int = 300) -> str:
+    """One line naming an exception, without SQL or parameters: "OperationalError: connection ..."."""
+    inner = getattr(exc, "orig", None) or exc
+    text = " ".join(str(inner).split()) or repr(inner)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"{type(inner).__name__}: {text}"
+
+
+@dataclass
+class _Backoff:
+    attempts: int = 0
+    until: datetime = field(default_factory=utcnow)
 
 
 class Daemon:
+    """One `run` process. `reload` returns a freshly loaded config (SIGHUP); `slots` overrides
+    how many checks run at once (default: `[fetch] concurrency`)."""
+
     def __init__(
         self,
         config: Config,
         store: Store,
         *,
         notify_every: float = 5.0,
+        reload: Callable[[], Config] | None = None,
+        slots: int | None = None,
         heartbeat_every: float = 5.0,
         stuck_after: float = 60.0,
     ) -> None:
@@ -74,49 +104,247 @@ class Daemon:
         self.stuck_after = stuck_after
         self.heartbeat = time.monotonic()
         self.running = False
+        self.reload_config = reload
+        # Twice the fetch concurrency: while some checks extract and store, others fetch.
+        self.slots = slots or 2 * config.fetch.concurrency
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.fetcher: Fetcher | None = None
-        self._inflight: set[asyncio.Task[object]] = set()
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._backoff: dict[int, _Backoff] = {}
+        self._unknown: set[int] = set()  # claimed but not in this config (a reload race): left alone
+        self._wake = asyncio.Event()
+        self._reload_requested = False
+        self._db_failures = 0
+        self._db_reported = False
+        self._loop_errors = 0
+        self._background: set[asyncio.Task[None]] = set()
 
-    # -- jobs -------------------------------------------------------------------------------------
-    def _schedule(self, name: str, when: datetime) -> None:
-        self.scheduler.add_job(
-            self._check,
-            "date",
-            run_date=max(when, utcnow()),
-            args=[name],
-            id=f"watch:{name}",
-            name=name,
-            replace_existing=True,
-            max_instances=1,  # one watch never runs twice at once (the DB lease covers other processes)
-            coalesce=True,
-            misfire_grace_time=None,
-        )
+    # -- database health ---------------------------------------------------------------------------
+    def _db_ok(self) -> None:
+        """A write went through (a check was stored, watches were claimed): reads alone do not
+        count, since a full disk still answers them."""
+        self._db_failures = 0
+        if self._db_reported:
+            self._db_reported = False
+            log.warning("database recovered", extra={"database": _safe_db(self.store.url)})
+            self._report("database recovered", f"{_safe_db(self.store.url)} answers again")
 
-    async def _check(self, name: str) -> None:
-        wc = self.config.watch(name)
-        if wc is None or self.fetcher is None:
+    def _db_failed(self, exc: BaseException) -> None:
+        self._db_failures += 1
+        if self._db_failures >= DB_FAILING_AFTER and not self._db_reported:
+            self._db_reported = True
+            detail = f"{_safe_db(self.store.url)}: {short_error(exc)} ({self._db_failures} failures in a row)"
+            log.error("database failing: %s", detail, extra={"database": _safe_db(self.store.url)})
+            self._report("database failing", detail)
+
+    def _report(self, kind: str, detail: str) -> None:
+        if not self.config.notify.ops_target:
             return
-        task = asyncio.current_task()
-        if task:
-            self._inflight.add(task)
+
+        def send() -> None:
+            from monitor.notify import send_ops_now
+
+            try:
+                send_ops_now(self.config, kind, f"policy-monitor on {host_name()}", detail)
+            except Exception as exc:  # never let a report take the daemon down
+                log.warning("could not send the %r ops alert: %s", kind, short_error(exc))
+
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(send))
+        self._background.add(task)  # the loop keeps only a weak reference to tasks
+        task.add_done_callback(self._background.discard)
+
+    # -- one check ---------------------------------------------------------------------------------
+    async def _check(self, watch_id: int, name: str) -> None:
+        wc = self.config.watch(name)
+        if wc is None or self.fetcher is None:  # removed by a reload meanwhile, or stopping
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(release_leases, self.store, OWNER, {watch_id})
+            return
         try:
             res = await check_watch(self.store, self.config, wc, self.fetcher)
-        finally:
-            if task:
-                self._inflight.discard(task)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._check_failed(watch_id, name, exc)
+            return
+        self._db_ok()
+        streak = self._backoff.pop(watch_id, None)
+        if streak is not None:
+            log.info("check of %s works again after %d failure(s)", name, streak.attempts)
         level = logging.WARNING if res.outcome in ("error", "suspect") else logging.INFO
         log.log(level, "checked %s: %s", name, res.outcome, extra={"watch": name, **_fields(res.to_dict())})
-        if res.outcome == "busy":
-            self._schedule(name, utcnow() + BUSY_RETRY)
-            return
-        if res.outcome == "changed" or res.outcome in ("error", "suspect"):
+        if res.outcome in ("changed", "error", "suspect"):
             self._kick_notifier()
-        with self.store.session() as s:
-            row = Store.watch_by_name(s, name)
-            due = row.next_due_at if row and row.next_due_at else utcnow() + BUSY_RETRY
-        self._schedule(name, due)
 
+    def _check_failed(self, watch_id: int, name: str, exc: Exception) -> None:
+        """Log a failed check once per streak, back the watch off, and free its lease if possible."""
+        b = self._backoff.setdefault(watch_id, _Backoff())
+        b.attempts += 1
+        delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (b.attempts - 1))
+        b.until = utcnow() + timedelta(seconds=delay)
+        db = is_db_failure(exc)
+        if b.attempts == 1:
+            log.error(
+                "check of %s failed (%s): %s; retrying with backoff",
+                name, "database" if db else "internal error", short_error(exc),
+                extra={"watch": name, "retry_in_s": delay},
+            )  # fmt: skip
+        else:
+            log.debug("check of %s failed again (attempt %d): %s", name, b.attempts, short_error(exc))
+        log.debug("traceback of the failed check of %s", name, exc_info=exc)
+        if db:
+            self._db_failed(exc)
+        # If the database is failing this fails too: the lease lapses, or this daemon takes it back.
+        with contextlib.suppress(Exception):
+            release_leases(self.store, OWNER, {watch_id})
+
+    def _spawn(self, watch_id: int, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._check(watch_id, name), name=f"check:{name}")
+        self._inflight[watch_id] = task
+
+        def done(_t: asyncio.Task[None]) -> None:
+            self._inflight.pop(watch_id, None)
+            self._wake.set()
+
+        task.add_done_callback(done)
+
+    # -- the claim loop ----------------------------------------------------------------------------
+    def _excluded(self) -> set[int]:
+        now = utcnow()
+        # A watch whose backoff ended may be claimed again; it keeps its attempt count until it works.
+        waiting = {w for w, b in self._backoff.items() if b.until > now}
+        return set(self._inflight) | waiting | self._unknown
+
+    def _claim_step(self, inflight: set[int], exclude: set[int], housekeeping: bool) -> tuple[list[tuple[int, str]], float]:
+        """The database side of one look (runs in a worker thread): renew the leases of checks in
+        flight, free leases of dead holders, claim what is due; (claimed, seconds to sleep)."""
+        if self._reload_requested:
+            self._reload_requested = False
+            try:
+                self._reload()
+            except Exception:
+                self._reload_requested = True  # the database failed mid-reload: try again next time
+                raise
+        lease = lease_of(self.config)
+        if housekeeping:
+            renew_leases(self.store, OWNER, inflight, lease)
+            release_stale_leases(self.store)
+        free = self.slots - len(inflight)
+        claimed = claim_due(self.store, OWNER, free, lease, exclude)
+        if len(claimed) >= free:
+            return claimed, min(IDLE_MAX, lease.total_seconds() / 3)  # slots full: a finished check wakes us
+        return claimed, self._idle_for(lease)
+
+    def _idle_for(self, lease: timedelta) -> float:
+        """Seconds until the next watch is due (or a backoff ends), within IDLE_MAX and lease/3."""
+        cap = min(IDLE_MAX, lease.total_seconds() / 3)
+        now = utcnow()
+        with self.store.session() as s:
+            nxt = s.scalar(
+                select(func.min(Watch.next_due_at)).where(Watch.active.is_(True), Watch.lease_owner.is_(None))
+            )
+        times = [nxt] if nxt is not None else []
+        times += [b.until for b in list(self._backoff.values()) if b.until > now]
+        if not times:
+            return cap
+        return max(0.05, min(cap, (min(times) - now).total_seconds()))
+
+    async def _tick(self, housekeeping: bool) -> float:
+        claimed, delay = await asyncio.to_thread(
+            self._claim_step, set(self._inflight), self._excluded(), housekeeping
+        )
+        if claimed:
+            self._db_ok()
+        unknown = set()
+        for wid, name in claimed:
+            if self.config.watch(name) is None:
+                unknown.add(wid)
+            else:
+                self._spawn(wid, name)
+        if unknown:
+            self._unknown |= unknown
+            await asyncio.to_thread(release_leases, self.store, OWNER, unknown)
+        return delay
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        last_housekeeping = float("-inf")
+        while not stop.is_set():
+            self._wake.clear()
+            every = min(IDLE_MAX, lease_of(self.config).total_seconds() / 3)
+            housekeeping = loop.time() - last_housekeeping >= every
+            try:
+                delay = await self._tick(housekeeping)
+                if housekeeping:
+                    last_housekeeping = loop.time()
+                self._loop_errors = 0
+            except Exception as exc:
+                self._loop_errors += 1
+                delay = min(RETRY_MAX / 5, RETRY_FIRST * 2 ** min(self._loop_errors - 1, 6))
+                if self._loop_errors == 1:
+                    log.error("the scheduler could not claim work: %s; retrying", short_error(exc))
+                else:
+                    log.debug("claiming failed again (%d): %s", self._loop_errors, short_error(exc))
+                log.debug("traceback", exc_info=exc)
+                if is_db_failure(exc):
+                    self._db_failed(exc)
+            await self._pause(stop, loop.time() + delay)
+
+    async def _pause(self, stop: asyncio.Event, until: float) -> None:
+        """Wait until `until`, a stop or reload request, or until half the check slots are free:
+        claiming in batches keeps the database round trips per check low when work is plentiful."""
+        loop = asyncio.get_running_loop()
+        while not stop.is_set() and not self._reload_requested:
+            remaining = until - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=remaining)
+            if self.slots - len(self._inflight) >= max(1, self.slots // 2):
+                await asyncio.sleep(0.01)  # let checks finishing together free their slots too
+                return
+
+    # -- config reload (SIGHUP) ----------------------------------------------------------------
+    def request_reload(self) -> None:
+        self._reload_requested = True
+        self._wake.set()
+
+    def _reload(self) -> None:
+        if self.reload_config is None:
+            log.warning("SIGHUP: this daemon has no config file to reload")
+            return
+        try:
+            new = self.reload_config()
+        except Exception as exc:
+            log.error("config reload failed, keeping the running config: %s", exc)
+            return
+        old = self.config
+        if new.database.url != old.database.url:
+            log.warning("config reload: [database] url changed; that takes effect on restart")
+        if new.fetch != old.fetch:
+            log.warning("config reload: [fetch] changed; that takes effect on restart")
+        sync_watches(self.store, new)
+        before = {w.name: w for w in old.watches}
+        after = {w.name: w for w in new.watches}
+        retimed = [
+            n for n, w in after.items()
+            if n in before and (old.interval_of(before[n]) != new.interval_of(w))
+        ]  # fmt: skip
+        if retimed:
+            _retime(self.store, new, retimed)
+        self.config = new
+        self._unknown.clear()
+        added = sorted(set(after) - set(before))
+        removed = sorted(set(before) - set(after))
+        edited = sorted(n for n in set(after) & set(before) if after[n] != before[n])
+        log.info(
+            "config reloaded: %d added, %d removed, %d edited",
+            len(added), len(removed), len(edited),
+            extra={"added": added, "removed": removed, "edited": edited, "watches": len(new.watches)},
+        )  # fmt: skip
+
+    # -- notifications ---------------------------------------------------------------------------
     def _kick_notifier(self) -> None:
         self.scheduler.add_job(
             self._deliver,
@@ -128,17 +356,40 @@ class Daemon:
         )
 
     async def _deliver(self) -> None:
-        try:
-            from monitor.notify import deliver_pending
-        except ImportError:
-            return
+        from monitor.notify import deliver_pending
+
         try:
             stats = await asyncio.to_thread(deliver_pending, self.store, self.config, owner=OWNER)
-        except Exception:
-            log.exception("notification delivery failed")
+        except Exception as exc:
+            log.error("notification delivery failed: %s", short_error(exc))
+            log.debug("traceback", exc_info=exc)
+            if is_db_failure(exc):
+                self._db_failed(exc)
             return
         if any(vars(stats).values()):
             log.info("notifications", extra=vars(stats))
+
+    # -- life cycle -------------------------------------------------------------------------------
+    async def _start_db(self, stop: asyncio.Event) -> int:
+        """Free dead holders' leases and sync the watch list, retrying while the database fails."""
+        attempt = 0
+        while True:
+            try:
+                freed = release_stale_leases(self.store)
+                sync_watches(self.store, self.config)
+                self._db_ok()
+                return freed
+            except Exception as exc:
+                attempt += 1
+                log.error("database not ready at start: %s; retrying", short_error(exc))
+                log.debug("traceback", exc_info=exc)
+                if is_db_failure(exc):
+                    self._db_failed(exc)
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0 * attempt))
+                    return 0
+                except TimeoutError:
+                    continue
 
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()
@@ -152,16 +403,12 @@ class Daemon:
             return False, f"stuck: no scheduler heartbeat for {age:.0f} s"
         return True, "ok"
 
-    # -- life cycle -------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
-        freed = release_stale_leases(self.store)
-        sync_watches(self.store, self.config)
+        freed = await self._start_db(stop)
+        if stop.is_set():
+            return
         async with Fetcher(fetch_policy(self.config)) as fetcher:
             self.fetcher = fetcher
-            with self.store.session() as s:
-                due = {w.name: w.next_due_at for w in s.scalars(select(Watch).where(Watch.active.is_(True)))}
-            for wc in self.config.watches:
-                self._schedule(wc.name, due.get(wc.name) or utcnow())
             self.scheduler.add_job(
                 self._deliver,
                 "interval",
@@ -183,28 +430,53 @@ class Daemon:
                     "watches": len(self.config.watches),
                     "database": _safe_db(self.store.url),
                     "freed_leases": freed,
+                    "worker": OWNER,
                 },
             )
+            claimer = asyncio.get_running_loop().create_task(self._loop(stop))
+            stopper = asyncio.get_running_loop().create_task(self._stop_waker(stop))
             await stop.wait()
             log.info("stopping")
             self.running = False
+            await asyncio.gather(claimer, stopper, return_exceptions=True)
             self.scheduler.shutdown(wait=False)
             await self._drain()
         self.fetcher = None
 
+    async def _stop_waker(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
+
     async def _drain(self, grace: float = 20.0) -> None:
         """Let checks in flight finish (they hold a lease and a half-written result); past the grace
         period cancel them and free their leases so the next start re-checks those watches."""
-        pending = [t for t in self._inflight if not t.done()]
+        pending = [t for t in self._inflight.values() if not t.done()]
         if pending:
             _, still = await asyncio.wait(pending, timeout=grace)
             for t in still:
                 t.cancel()
             if still:
                 await asyncio.gather(*still, return_exceptions=True)
-        with self.store.session() as s:
+        try:
+            release_leases(self.store, OWNER)
+        except Exception as exc:
+            log.error("could not free this daemon's leases on stop: %s", short_error(exc))
+
+
+def _retime(store: Store, config: Config, names: list[str]) -> None:
+    """After a reload changed the interval of these watches: due again one new interval after
+    their last check (or now, for watches never checked)."""
+    now = utcnow()
+    with store.session() as s:
+        for w in s.scalars(select(Watch).where(Watch.name.in_(names))):
+            wc = config.watch(w.name)
+            if wc is None:
+                continue
+            base = w.last_checked_at or now
             s.execute(
-                update(Watch).where(Watch.lease_owner == OWNER).values(lease_owner=None, lease_until=None)
+                update(Watch)
+                .where(Watch.id == w.id)
+                .values(next_due_at=next_due(config.interval_of(wc), base, config.defaults.jitter))
             )
 
 
@@ -220,10 +492,11 @@ def _safe_db(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def run_forever(config: Config, store: Store) -> None:
-    """Run until SIGTERM or SIGINT; both stop cleanly. With `[web] listen` the web view runs beside
-    the scheduler, in a thread of its own (so its /healthz can see the scheduler's loop stall)."""
-    daemon = Daemon(config, store)
+def run_forever(config: Config, store: Store, reload: Callable[[], Config] | None = None) -> None:
+    """Run until SIGTERM or SIGINT (both stop cleanly); SIGHUP reloads the config via `reload`.
+    With `[web] listen` the web view runs beside the scheduler, in a thread of its own (so its
+    /healthz can see the scheduler's loop stall)."""
+    daemon = Daemon(config, store, reload=reload)
     web = None
     if config.web.listen:
         from monitor.web import BackgroundServer
@@ -235,6 +508,7 @@ def run_forever(config: Config, store: Store) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, daemon.request_reload)
         await daemon.run(stop)
 
     try:
@@ -242,6 +516,3 @@ def run_forever(config: Config, store: Store) -> None:
     finally:
         if web is not None:
             web.stop()
-
-
-__all__ = ["Daemon", "run_forever", "release_stale_leases"]

@@ -265,12 +265,14 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """The engine for a URL. SQL parameters are never put into error messages or logs
+    (`hide_parameters`): a failed bulk statement must not log its 10,000 rows, nor a body."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Store:
@@ -329,10 +331,25 @@ def alembic_config(engine_or_url: Engine | str) -> Any:
     return cfg
 
 
+# Any fixed number: the PostgreSQL advisory lock that serialises schema upgrades of one database.
+_MIGRATION_LOCK = 0x706D6D67  # "pmmg"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision`. On PostgreSQL, processes starting at the same moment (several
+    `run` workers) take turns under an advisory lock: the first migrates, the others find it done."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})")
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")
+            lock.commit()
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -10,25 +10,54 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+_AT_INSTANT = (
+    "import sys, time; from monitor.cli import main; import monitor.checker, monitor.scheduler; "
+    "time.sleep(max(0.0, float(sys.argv[1]) - time.time())); sys.exit(main(sys.argv[2:]))"
+)
+
 
 class DaemonProcess:
-    def __init__(self, config: Path, cwd: Path) -> None:
+    def __init__(
+        self,
+        config: Path,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        command: tuple[str, ...] = ("run",),
+        start_at: float | None = None,
+    ) -> None:
+        """`start_at` (a time.time() value): the process imports everything, then waits for that
+        moment before it runs the command, so several processes can start at the same instant."""
         self.config = config
         self.cwd = cwd
+        self.env = env or {}
+        self.command = command
+        self.start_at = start_at
         self.log = cwd / f"daemon-{time.monotonic_ns()}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> DaemonProcess:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self._fh = self.log.open("wb")
+        prefix = [sys.executable, "-m", "monitor"]
+        if self.start_at is not None:
+            prefix = [sys.executable, "-c", _AT_INSTANT, repr(self.start_at)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(self.config), "run"],
+            [*prefix, "--config", str(self.config), *self.command],
             cwd=self.cwd,
             env=env,
             stdout=self._fh,
             stderr=subprocess.STDOUT,
         )
         return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def send(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         assert self.proc is not None

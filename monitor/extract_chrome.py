@@ -172,6 +172,9 @@ def _hint_tokens(tag: Tag) -> set[str]:
 
 
 def _is_chrome_hint(tag: Tag) -> bool:
+    attrs = tag.attrs
+    if not (attrs.get("id") or attrs.get("class") or attrs.get("aria-label")):
+        return False  # nothing to read (and the common case: most elements have neither)
     tokens = _hint_tokens(tag)
     if tokens & _CHROME_WORDS:
         return True

@@ -22,7 +22,7 @@ import re
 
 from monitor.document import clean_text
 from monitor.extract_tree import Node as Tag
-from monitor.extract_tree import decompose, find_first, get_text, tags_under
+from monitor.extract_tree import decompose, find_first, get_text, iter_text_strings, tags_under
 
 MAX_STEPS = 400  # each step removes a block or goes one level down: bounded by size and depth
 MIN_NAV_LINKS = 3
@@ -67,17 +67,38 @@ def _outside_links(tag: Tag) -> list[str]:
     return runs
 
 
+def _clean_text_unless_long(tag: Tag, max_chars: int) -> str | None:
+    """`clean_text(get_text(tag, " "))`, or None once it is known to have more than
+    `MAX_COPYRIGHT_WORDS` words and more than `max_chars` characters (the text of a whole policy
+    need not be built to see that it is no footer). The cleaned text of strings joined by spaces is
+    the non-empty cleaned strings joined by single spaces, so it is built piece by piece."""
+    pieces: list[str] = []
+    chars = words = 0
+    for string in iter_text_strings(tag):
+        piece = clean_text(string)
+        if not piece:
+            continue
+        chars += len(piece) + (1 if pieces else 0)
+        words += piece.count(" ") + 1
+        pieces.append(piece)
+        if words > MAX_COPYRIGHT_WORDS and chars > max_chars:
+            return None
+    return " ".join(pieces)
+
+
 def is_footer_like(tag: Tag) -> bool:
     """Whether `tag` reads as site chrome by the evidence in the module docstring."""
-    text = clean_text(get_text(tag, " "))
+    links = _links(tag)
+    link_chars = sum(len(clean_text(get_text(a, " "))) for a in links)
+    text = _clean_text_unless_long(tag, 2 * link_chars)
+    if text is None:
+        return False  # too long for a copyright line, too little of it in links
     if not text:
         return True  # an empty wrapper left behind
     if is_copyright_line(text) and find_first(tag, _BLOCKS) is None:
         return True  # a line of its own (a container holding one is looked into instead)
-    links = _links(tag)
     if not links:
         return False
-    link_chars = sum(len(clean_text(get_text(a, " "))) for a in links)
     if link_chars < 0.5 * len(text):
         return False
     # Between footer links there are separators and a label or two; between a sentence's links, words.

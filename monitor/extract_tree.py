@@ -68,7 +68,7 @@ _CONTAINERS: dict[str, type[str]] = {
     "rp": RubyParenText,
 }
 _PRESERVE_WHITESPACE = frozenset({"pre", "textarea"})
-_ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")
+_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _WORDS = re.compile(r"\S+")
 _WRAPPERS = frozenset({"div", "span", "section", "font", "center", "small", "big", "o:p"})
 _MEANINGFUL_ATTRS = ("role", "hidden", "aria-hidden", "style")
@@ -156,6 +156,12 @@ def text_strings(scope: Node) -> list[str]:
     """The strings `get_text` joins: those of `scope`'s own kind (plain text for most elements)."""
     want = scope.text_type
     return [s for s in strings(scope) if type(s) is want]
+
+
+def iter_text_strings(scope: Node) -> Iterator[str]:
+    """`text_strings`, one at a time."""
+    want = scope.text_type
+    return (s for s in strings(scope) if type(s) is want)
 
 
 def get_text(scope: Node, separator: str = "") -> str:
@@ -276,7 +282,7 @@ class _Builder:
             return
         text = "".join(self.buf)
         self.buf = []
-        if not self.preserve and all(c in _ASCII_SPACES for c in text):
+        if not self.preserve and not text.strip(_ASCII_SPACES):
             text = "\n" if "\n" in text else " "
         kind = _CONTAINERS[self.containers[-1].name] if self.containers else str
         self.stack[-1].children.append(text if kind is str else kind(text))

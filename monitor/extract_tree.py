@@ -13,7 +13,8 @@ give the same tree BeautifulSoup's lxml builder gave, so the extracted Documents
   `get_text` of an outer element skips (as BeautifulSoup's string containers did);
 - comments, processing instructions and the doctype end a text run and are not kept (extraction
   removed them anyway);
-- `class` is a list of names; other attributes are strings;
+- `class` (and the other attributes BeautifulSoup reads as lists) is a list of names; other
+  attributes are strings;
 - nesting is bounded while parsing, as `monitor.extract_bounds` describes: past `WRAPPER_DEPTH`
   generic wrappers are not made into elements, past `MAX_DEPTH` no element is.
 
@@ -70,6 +71,20 @@ _CONTAINERS: dict[str, type[str]] = {
 _PRESERVE_WHITESPACE = frozenset({"pre", "textarea"})
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _WORDS = re.compile(r"\S+")
+# Attributes holding a list of names (BeautifulSoup's HTML table); extraction reads `class`.
+_LIST_ATTRS = frozenset({"class", "accesskey", "dropzone"})
+_TAG_LIST_ATTRS = {
+    "a": frozenset({"rel", "rev"}),
+    "link": frozenset({"rel", "rev"}),
+    "td": frozenset({"headers"}),
+    "th": frozenset({"headers"}),
+    "form": frozenset({"accept-charset"}),
+    "object": frozenset({"archive"}),
+    "area": frozenset({"rel"}),
+    "icon": frozenset({"sizes"}),
+    "iframe": frozenset({"sandbox"}),
+    "output": frozenset({"for"}),
+}
 _WRAPPERS = frozenset({"div", "span", "section", "font", "center", "small", "big", "o:p"})
 _MEANINGFUL_ATTRS = ("role", "hidden", "aria-hidden", "style")
 
@@ -311,8 +326,10 @@ class _Builder:
             return
         self._end_data()
         attrs = dict(attrib)
-        if "class" in attrs:
-            attrs["class"] = _WORDS.findall(attrs["class"])
+        if attrs:
+            lists = _TAG_LIST_ATTRS.get(tag)
+            for key in attrs.keys() & _LIST_ATTRS if lists is None else attrs.keys() & (_LIST_ATTRS | lists):
+                attrs[key] = _WORDS.findall(attrs[key])
         parent = self.stack[-1]
         node = Node(tag, attrs, parent)
         parent.children.append(node)

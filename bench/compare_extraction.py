@@ -146,9 +146,11 @@ def run(inputs_path: Path, out_path: Path, repeat: int) -> None:
     pages = [(n, p) for n, p in inputs["html"] if p[1] is None and p[2] is None]
     walls: list[float] = []
     cpus: list[float] = []
+    names: list[str] = []
     t0, c0 = time.perf_counter(), os.times()
     for _ in range(repeat):
-        for _name, (page, _s, _r) in pages:
+        for name, (page, _s, _r) in pages:
+            names.append(name)
             w, c = time.perf_counter(), time.process_time()
             extract_html(page)
             cpus.append(time.process_time() - c)
@@ -162,6 +164,7 @@ def run(inputs_path: Path, out_path: Path, repeat: int) -> None:
         "cpu": (c1.user - c0.user) + (c1.system - c0.system),
         "walls": walls,
         "cpus": cpus,
+        "names": names,
         "load": os.getloadavg(),
     }
     out_path.write_text(json.dumps({"results": results, "timing": timing}))
@@ -191,6 +194,16 @@ def _run_tree(tree: Path, inputs: Path, repeat: int) -> dict:
 
 def _describe(timing: dict) -> str:
     walls, cpus = timing["walls"], timing["cpus"]
+    big = [k for k, n in enumerate(timing["names"]) if n.startswith("corpus-html/")]
+    big_walls, big_cpus = [walls[k] for k in big], [cpus[k] for k in big]
+    corpus = (
+        f"\n     corpus pages alone: {len(big)} pages, {len(big) / max(sum(big_walls), 1e-9):.1f} pages/s wall, "
+        f"{len(big) / max(sum(big_cpus), 1e-9):.1f} pages/s CPU; p50/p95 "
+        f"{_percentile(big_walls, 50) * 1000:.1f}/{_percentile(big_walls, 95) * 1000:.1f} ms wall, "
+        f"{_percentile(big_cpus, 50) * 1000:.1f}/{_percentile(big_cpus, 95) * 1000:.1f} ms CPU"
+        if big
+        else ""
+    )
     return (
         f"{timing['pages']} pages ({timing['bytes'] / timing['pages'] / 1024:.0f} KB mean) in {timing['wall']:.1f} s wall, "
         f"{timing['cpu']:.1f} s CPU: {timing['pages'] / timing['wall']:.1f} pages/s wall, "
@@ -198,7 +211,7 @@ def _describe(timing: dict) -> str:
         f"{_percentile(walls, 50) * 1000:.1f}/{_percentile(walls, 95) * 1000:.1f} ms wall, "
         f"{_percentile(cpus, 50) * 1000:.1f}/{_percentile(cpus, 95) * 1000:.1f} ms CPU; "
         f"load average {' '.join(f'{x:.1f}' for x in timing['load'])}  [{timing['code']}]"
-    )
+    ) + corpus
 
 
 def main() -> int:

@@ -74,16 +74,19 @@ _WORDS = re.compile(r"\S+")
 # Attributes holding a list of names (BeautifulSoup's HTML table); extraction reads `class`.
 _LIST_ATTRS = frozenset({"class", "accesskey", "dropzone"})
 _TAG_LIST_ATTRS = {
-    "a": frozenset({"rel", "rev"}),
-    "link": frozenset({"rel", "rev"}),
-    "td": frozenset({"headers"}),
-    "th": frozenset({"headers"}),
-    "form": frozenset({"accept-charset"}),
-    "object": frozenset({"archive"}),
-    "area": frozenset({"rel"}),
-    "icon": frozenset({"sizes"}),
-    "iframe": frozenset({"sandbox"}),
-    "output": frozenset({"for"}),
+    tag: _LIST_ATTRS | names
+    for tag, names in {
+        "a": {"rel", "rev"},
+        "link": {"rel", "rev"},
+        "td": {"headers"},
+        "th": {"headers"},
+        "form": {"accept-charset"},
+        "object": {"archive"},
+        "area": {"rel"},
+        "icon": {"sizes"},
+        "iframe": {"sandbox"},
+        "output": {"for"},
+    }.items()
 }
 _WRAPPERS = frozenset({"div", "span", "section", "font", "center", "small", "big", "o:p"})
 _MEANINGFUL_ATTRS = ("role", "hidden", "aria-hidden", "style")
@@ -159,18 +162,25 @@ def _collect(node: Node, out: list[Node]) -> None:
 
 def strings(scope: Node) -> Iterator[str]:
     """Every string under `scope`, of any kind, in document order."""
-    for child in scope.children:
+    for item in descendants(scope):
+        if type(item) is not Node:
+            yield item  # type: ignore[misc]
+
+
+def _gather(node: Node, want: type[str], out: list[str]) -> None:
+    for child in node.children:
         if type(child) is Node:
             if child.children:
-                yield from strings(child)
-        else:
-            yield child  # type: ignore[misc]
+                _gather(child, want, out)
+        elif type(child) is want:
+            out.append(child)  # type: ignore[arg-type]
 
 
 def text_strings(scope: Node) -> list[str]:
     """The strings `get_text` joins: those of `scope`'s own kind (plain text for most elements)."""
-    want = scope.text_type
-    return [s for s in strings(scope) if type(s) is want]
+    out: list[str] = []
+    _gather(scope, scope.text_type, out)
+    return out
 
 
 def iter_text_strings(scope: Node) -> Iterator[str]:
@@ -327,9 +337,9 @@ class _Builder:
         self._end_data()
         attrs = dict(attrib)
         if attrs:
-            lists = _TAG_LIST_ATTRS.get(tag)
-            for key in attrs.keys() & _LIST_ATTRS if lists is None else attrs.keys() & (_LIST_ATTRS | lists):
-                attrs[key] = _WORDS.findall(attrs[key])
+            for key in _TAG_LIST_ATTRS.get(tag, _LIST_ATTRS):
+                if key in attrs:
+                    attrs[key] = _WORDS.findall(attrs[key])
         parent = self.stack[-1]
         node = Node(tag, attrs, parent)
         parent.children.append(node)

@@ -44,6 +44,7 @@ from monitor.extract_tree import (
 
 DOCUMENT_SHARE = 0.15  # a landmark with this share of the page's prose is a document of its own
 TITLE_LEVEL_ATTR = "data-pm-level"
+_VISIBLE = re.compile(r"[^\s\u200b\u200c\u200d\ufeff]")  # a character clean_text keeps
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -367,6 +368,8 @@ class _HtmlWalker:
 
 def _bold_heading(run: list[Node | str]) -> str | None:
     """The text of a short run that is entirely bold/strong (a heading in disguise), else None."""
+    if any(type(n) is not Node and _VISIBLE.search(n) for n in run):  # type: ignore[arg-type]
+        return None  # text outside any bold element (the loop below would say so after more work)
     text = clean_text("".join(get_text(n, " ") if type(n) is Node else n for n in run))  # type: ignore[misc]
     if not bold_may_be_heading(text):
         return None

@@ -335,11 +335,13 @@ class _Builder:
             self._space()
             return
         self._end_data()
-        attrs = dict(attrib)
-        if attrs:
+        if attrib:
+            attrs = dict(attrib)
             for key in _TAG_LIST_ATTRS.get(tag, _LIST_ATTRS):
                 if key in attrs:
                     attrs[key] = _WORDS.findall(attrs[key])
+        else:
+            attrs = {}  # lxml's shared empty mapping: copying it costs more than a new dict
         parent = self.stack[-1]
         node = Node(tag, attrs, parent)
         parent.children.append(node)

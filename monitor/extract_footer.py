@@ -28,7 +28,7 @@ MAX_STEPS = 400  # each step removes a block or goes one level down: bounded by 
 MIN_NAV_LINKS = 3
 MAX_COPYRIGHT_WORDS = 40
 _COPYRIGHT = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b\W{0,3}(?:©\s*)?(?:19|20)\d\d", re.IGNORECASE)
-_BLOCKS = ["p", "div", "section", "article", "ul", "ol", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6"]
+_BLOCKS = frozenset({"p", "div", "section", "article", "ul", "ol", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6"})
 _LEAF_BLOCKS = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "pre", "blockquote", "dt", "dd", "summary"}
 )

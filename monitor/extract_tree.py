@@ -197,22 +197,31 @@ def stripped_strings(scope: Node) -> list[str]:
     return [t for t in (s.strip() for s in text_strings(scope)) if t]
 
 
+def _names(names: Iterable[str] | str) -> frozenset[str] | set[str]:
+    if isinstance(names, (set, frozenset)):
+        return names
+    return frozenset((names,)) if isinstance(names, str) else frozenset(names)
+
+
 def find_first(scope: Node, names: Iterable[str] | str) -> Node | None:
     """The first element under `scope` (document order) whose name is in `names`."""
-    wanted = {names} if isinstance(names, str) else set(names)
+    return _find_first(scope, _names(names))
+
+
+def _find_first(scope: Node, wanted: frozenset[str] | set[str]) -> Node | None:
     for child in scope.children:
         if type(child) is Node:
             if child.name in wanted:
                 return child
             if child.children:
-                found = find_first(child, wanted)
+                found = _find_first(child, wanted)
                 if found is not None:
                     return found
     return None
 
 
 def find_all(scope: Node, names: Iterable[str] | str) -> list[Node]:
-    wanted = {names} if isinstance(names, str) else set(names)
+    wanted = _names(names)
     return [t for t in tags_under(scope) if t.name in wanted]
 
 
@@ -226,7 +235,7 @@ def child_tags(node: Node, names: Iterable[str] | None = None) -> list[Node]:
 
 
 def find_parent(node: Node, names: Iterable[str] | str) -> Node | None:
-    wanted = {names} if isinstance(names, str) else set(names)
+    wanted = _names(names)
     for parent in node.parents:
         if parent.name in wanted:
             return parent

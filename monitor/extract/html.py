@@ -42,6 +42,8 @@ from monitor.extract_tree import (
     tags_under,
 )
 
+_LISTS = frozenset({"ul", "ol"})
+_LAYOUT_MARKERS = frozenset({"table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "p"})
 DOCUMENT_SHARE = 0.15  # a landmark with this share of the page's prose is a document of its own
 TITLE_LEVEL_ATTR = "data-pm-level"
 _VISIBLE = re.compile(r"[^\s\u200b\u200c\u200d\ufeff]")  # a character clean_text keeps
@@ -325,7 +327,7 @@ class _HtmlWalker:
                 parts.append(child)  # type: ignore[arg-type]
             elif child.name in ("ul", "ol", "table"):
                 nested.append(child)
-            elif child.name in BLOCK_TAGS and find_first(child, ("ul", "ol")) is not None:
+            elif child.name in BLOCK_TAGS and find_first(child, _LISTS) is not None:
                 parts.append(self._inline_skipping_lists(child, nested))
             else:
                 parts.append(self._inline_tag(child, links=True))
@@ -343,7 +345,7 @@ class _HtmlWalker:
                 parts.append(child)  # type: ignore[arg-type]
             elif child.name in ("ul", "ol", "table"):
                 nested.append(child)
-            elif find_first(child, ("ul", "ol")) is not None:
+            elif find_first(child, _LISTS) is not None:
                 parts.append(self._inline_skipping_lists(child, nested))
             else:
                 parts.append(" " + self._inline_tag(child, links=True) + " ")
@@ -351,7 +353,7 @@ class _HtmlWalker:
 
     def table(self, table: Node) -> None:
         rows = [tr for tr in tags_under(table) if tr.name == "tr" and find_parent(tr, "table") is table]
-        layout = find_first(table, ("table", *HEADINGS, "ul", "ol", "p")) is not None and len(rows) <= 3
+        layout = find_first(table, _LAYOUT_MARKERS) is not None and len(rows) <= 3
         if layout:  # a table used for page layout: its cells are ordinary content
             for tr in rows:
                 for cell in child_tags(tr, ("td", "th")):

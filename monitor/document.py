@@ -19,7 +19,6 @@ from monitor.language import detect, word_units
 BlockKind = Literal["p", "li", "row"]
 
 MAX_DEPTH = 5  # headings deeper than this are folded into the deepest level (markdown stops at ######)
-_WS = re.compile(r"\s+")
 # A paragraph that starts like markdown structure would be read back as structure: escape it.
 _NEEDS_ESCAPE = re.compile(r"^(#|- |\||\\|\s)")
 
@@ -27,7 +26,7 @@ _NEEDS_ESCAPE = re.compile(r"^(#|- |\||\\|\s)")
 def clean_text(text: str) -> str:
     """Collapse all white space (including non-breaking and zero-width) to single spaces."""
     text = text.replace("\u200b", "").replace("\u200c", "").replace("\u200d", "").replace("\ufeff", "")
-    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
+    return " ".join(text.split())  # str.split() splits at exactly the characters `\s` matches
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A monitor reads pages it does not control. Markup nested tens of thousands of levels deep (broken
 page builders, hostile pages) must neither exhaust Python's recursion nor make the tree walks
-quadratic, so the tree is bounded while it is being parsed:
+quadratic, so the tree is bounded while it is being parsed (`monitor.extract_tree` for extraction;
+`BoundedSoup`, the same rules on a BeautifulSoup tree, for CSS selectors):
 
 - past `WRAPPER_DEPTH` levels, generic wrappers (`<div>`, `<span>`, ...) without a role or a
   hidden marker are not made into elements at all (their content goes to the enclosing element:
@@ -20,8 +21,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bs4 import BeautifulSoup, NavigableString
-
 WRAPPER_DEPTH = 120  # real pages stay well under this (deepest seen in the corpus: ~60)
 MAX_DEPTH = 180  # every recursive walk of the tree stays within Python's default recursion limit
 TIME_BUDGET = 20.0  # seconds of extraction per document
@@ -30,56 +29,72 @@ _WRAPPERS = frozenset({"div", "span", "section", "font", "center", "small", "big
 _MEANINGFUL_ATTRS = ("role", "hidden", "aria-hidden", "style")
 
 
-class BoundedSoup(BeautifulSoup):
-    """A BeautifulSoup tree (lxml parser) whose element nesting never exceeds `MAX_DEPTH`.
+def _bounded_soup_class() -> type:
+    """BoundedSoup, made on first use: BeautifulSoup is imported only where it is still used (a
+    watch's CSS selectors, tests), not by every process that reads a page."""
+    from bs4 import BeautifulSoup, NavigableString
 
-    The lxml tree builder reports every start tag with a matching end tag, so a stack of "was this
-    element made?" flags tells which end tags to ignore. Shape: as `BeautifulSoup(markup, "lxml")`.
-    """
+    class BoundedSoup(BeautifulSoup):
+        """A BeautifulSoup tree (lxml parser) whose element nesting never exceeds `MAX_DEPTH`.
 
-    def __init__(self, markup: str, *, wrapper_depth: int = WRAPPER_DEPTH, max_depth: int = MAX_DEPTH):
-        self._wrapper_depth = wrapper_depth
-        self._max_depth = max_depth
-        self._made: list[bool] = []
-        self.flattened = 0  # how many elements were not made (for tests and diagnostics)
-        super().__init__(markup, "lxml")
+        The lxml tree builder reports every start tag with a matching end tag, so a stack of "was this
+        element made?" flags tells which end tags to ignore. Shape: as `BeautifulSoup(markup, "lxml")`.
+        """
 
-    def _skip(self, name: str, attrs: Any) -> bool:
-        depth = len(self.tagStack)
-        if depth > self._max_depth:
-            return True
-        if depth <= self._wrapper_depth or name not in _WRAPPERS:
-            return False
-        return not any(key in (attrs or {}) for key in _MEANINGFUL_ATTRS)
+        def __init__(self, markup: str, *, wrapper_depth: int = WRAPPER_DEPTH, max_depth: int = MAX_DEPTH):
+            self._wrapper_depth = wrapper_depth
+            self._max_depth = max_depth
+            self._made: list[bool] = []
+            self.flattened = 0  # how many elements were not made (for tests and diagnostics)
+            super().__init__(markup, "lxml")
 
-    def _space(self) -> None:
-        """An element boundary still separates words: add one space where the text does not already
-        end in one. Never a string per boundary: thousands of sibling strings cost bs4 quadratic time."""
-        if self.current_data:
-            if not self.current_data[-1][-1:].isspace():
+        def _skip(self, name: str, attrs: Any) -> bool:
+            depth = len(self.tagStack)
+            if depth > self._max_depth:
+                return True
+            if depth <= self._wrapper_depth or name not in _WRAPPERS:
+                return False
+            return not any(key in (attrs or {}) for key in _MEANINGFUL_ATTRS)
+
+        def _space(self) -> None:
+            """An element boundary still separates words: add one space where the text does not already
+            end in one. Never a string per boundary: thousands of sibling strings cost bs4 quadratic time."""
+            if self.current_data:
+                if not self.current_data[-1][-1:].isspace():
+                    self.current_data.append(" ")
+                return
+            contents = self.currentTag.contents
+            last = contents[-1] if contents else None
+            if last is not None and not (isinstance(last, NavigableString) and last[-1:].isspace()):
                 self.current_data.append(" ")
-            return
-        contents = self.currentTag.contents
-        last = contents[-1] if contents else None
-        if last is not None and not (isinstance(last, NavigableString) and last[-1:].isspace()):
-            self.current_data.append(" ")
 
-    def handle_starttag(  # type: ignore[override]
-        self, name: str, namespace: Any, nsprefix: Any, attrs: Any, *args: Any, **kw: Any
-    ) -> Any:
-        if self._skip(name, attrs):
-            self._made.append(False)
-            self.flattened += 1
-            self._space()
-            return None
-        self._made.append(True)
-        return super().handle_starttag(name, namespace, nsprefix, attrs, *args, **kw)
+        def handle_starttag(  # type: ignore[override]
+            self, name: str, namespace: Any, nsprefix: Any, attrs: Any, *args: Any, **kw: Any
+        ) -> Any:
+            if self._skip(name, attrs):
+                self._made.append(False)
+                self.flattened += 1
+                self._space()
+                return None
+            self._made.append(True)
+            return super().handle_starttag(name, namespace, nsprefix, attrs, *args, **kw)
 
-    def handle_endtag(self, name: str, nsprefix: Any = None) -> None:
-        if self._made and not self._made.pop():
-            self._space()
-            return
-        super().handle_endtag(name, nsprefix)
+        def handle_endtag(self, name: str, nsprefix: Any = None) -> None:
+            if self._made and not self._made.pop():
+                self._space()
+                return
+            super().handle_endtag(name, nsprefix)
+
+    BoundedSoup.__qualname__ = "BoundedSoup"
+    return BoundedSoup
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BoundedSoup":
+        cls = _bounded_soup_class()
+        globals()["BoundedSoup"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_gone(tag: Any) -> bool:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 
-from bs4 import Tag
-from bs4.element import PreformattedString
-
 from monitor.document import clean_text
-from monitor.extract_bounds import Deadline, is_gone
+from monitor.extract_bounds import Deadline
 from monitor.extract_faq import mark_disclosures
+from monitor.extract_tree import Node as Tag
+from monitor.extract_tree import decompose, get_text, stripped_strings, unwrap
+from monitor.extract_tree import tags_under as tags_under
 
 DROP_TAGS = (
     "script",
@@ -152,11 +152,6 @@ _CHROME_SHAPES = frozenset(
 )
 
 
-def tags_under(scope: Tag) -> list[Tag]:
-    """The elements under `scope` in document order (a list: callers change the tree)."""
-    return [t for t in scope.descendants if isinstance(t, Tag)]
-
-
 def _tokens(value: str) -> set[str]:
     value = re.sub(r"([a-z])([A-Z])", r"\1 \2", value)  # camelCase -> camel Case
     return {t for t in re.split(r"[^a-z0-9]+", value.lower()) if t}
@@ -177,6 +172,9 @@ def _hint_tokens(tag: Tag) -> set[str]:
 
 
 def _is_chrome_hint(tag: Tag) -> bool:
+    attrs = tag.attrs
+    if not (attrs.get("id") or attrs.get("class") or attrs.get("aria-label")):
+        return False  # nothing to read (and the common case: most elements have neither)
     tokens = _hint_tokens(tag)
     if tokens & _CHROME_WORDS:
         return True
@@ -213,10 +211,10 @@ def _is_page_wrapper(tag: Tag, total: int) -> bool:
     # (a long consent dialog outside the wrapper may hold much of the text).
     if text_len(tag) >= PAGE_WRAPPER_SHARE * total:
         return True
-    if not any(isinstance(d, Tag) and d.name in ("main", "article") for d in tag.descendants):
+    if not any(d.name in ("main", "article") for d in tags_under(tag)):
         return False
     root = next((p for p in tag.parents if p.parent is None), tag)
-    landmarks = (d for d in root.descendants if isinstance(d, Tag) and d.name in ("main", "article"))
+    landmarks = (d for d in tags_under(root) if d.name in ("main", "article"))
     return all(_within(m, tag) for m in landmarks)
 
 
@@ -224,65 +222,58 @@ def _within(inner: Tag, outer: Tag) -> bool:
     return any(p is outer for p in inner.parents)
 
 
-# Plain loops over parents/descendants: bs4's find/find_parent build a filter per call, which on a
-# page of many small elements costs more than the walk.
 def _in_main(tag: Tag) -> bool:
     return any(p.name in ("main", "article") or p.get("role") == "main" for p in tag.parents)
 
 
 def _holds_main(tag: Tag) -> bool:
-    return tag.name in ("main", "article") or any(
-        isinstance(d, Tag) and d.name in ("main", "article") for d in tag.descendants
-    )
+    return tag.name in ("main", "article") or any(d.name in ("main", "article") for d in tags_under(tag))
 
 
 def text_len(tag: Tag) -> int:
-    return len(clean_text(tag.get_text(" ")))
+    return len(clean_text(get_text(tag, " ")))
 
 
 def prose_len(tag: Tag) -> int:
     """Characters of prose-like text (runs of six words or more): menus and link lists score ~0."""
-    return sum(len(s) for s in tag.stripped_strings if len(s.split()) >= 6)
+    return sum(len(s) for s in stripped_strings(tag) if len(s.split()) >= 6)
 
 
 def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     """Remove everything that is page furniture rather than policy text, inside `scope`."""
-    # Plain iteration over `descendants`: bs4's find_all builds a filter per call, which costs more
-    # than the walk itself on large pages.
-    for node in [n for n in scope.descendants if isinstance(n, PreformattedString)]:
-        node.extract()  # comments, CDATA, doctype, processing instructions
+    # Comments, CDATA, the doctype and processing instructions are not in the tree (monitor.extract_tree).
     mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
-    for tag in [t for t in scope.descendants if isinstance(t, Tag) and t.name in DROP_TAGS]:
-        if not is_gone(tag):
-            tag.decompose()
+    for tag in [t for t in tags_under(scope) if t.name in DROP_TAGS]:
+        if not tag.gone:
+            decompose(tag)
     total = max(text_len(scope), 1)
     for tag in tags_under(scope):
         if deadline is not None:
             deadline.check()
-        if is_gone(tag):
+        if tag.gone:
             continue
         role = str(tag.get("role") or "").lower()
         if (
             _is_hidden(tag) and not _is_collapsed_policy_text(tag) and not _is_page_wrapper(tag, total)
         ) or role in _CHROME_ROLES:
-            tag.decompose()
+            decompose(tag)
         elif tag.name in ("header", "footer") or role in _PAGE_ROLES:
             if not _in_main(tag) and not _holds_main(tag):
-                tag.decompose()
+                decompose(tag)
         elif tag.name == "form":
             # Some frameworks wrap the whole page in one <form>: keep its content, drop real forms.
             if _holds_main(tag) or text_len(tag) > 0.4 * total:
-                tag.unwrap()
+                unwrap(tag)
             else:
-                tag.decompose()
+                decompose(tag)
         elif _is_skip_link(tag) or (
             _is_chrome_hint(tag) and not _holds_main(tag) and text_len(tag) < 0.5 * total
         ):
-            tag.decompose()
+            decompose(tag)
 
 
 def _is_skip_link(tag: Tag) -> bool:
     if tag.name != "a" or not str(tag.get("href") or "").startswith("#"):
         return False
-    text = clean_text(tag.get_text(" ")).lower()
+    text = clean_text(get_text(tag, " ")).lower()
     return text.startswith(("skip to", "skip navigation", "jump to content", "back to top"))

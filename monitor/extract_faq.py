@@ -13,10 +13,9 @@ content buttons into plain elements, and leaves control buttons to be dropped wi
 
 from __future__ import annotations
 
-from bs4 import Tag
-
 from monitor.document import clean_text
-from monitor.extract_bounds import is_gone
+from monitor.extract_tree import Node as Tag
+from monitor.extract_tree import find_parent, get_text, tags_under, unwrap
 
 DISCLOSURE_ATTR = "data-pm-disclosure"
 LONG_TEXT_WORDS = 6  # a command is a few words; a button with a sentence on it is content
@@ -36,7 +35,7 @@ def _toggles_one_panel(button: Tag, ids: dict[str, Tag]) -> bool:
     if len(targets) != 1:
         return False  # "Expand all" controls many panels (or says nothing about which)
     panel = ids.get(targets[0])
-    return panel is not None and len(clean_text(panel.get_text(" ")).split()) >= LONG_TEXT_WORDS
+    return panel is not None and len(clean_text(get_text(panel, " ")).split()) >= LONG_TEXT_WORDS
 
 
 def _is_control(text: str, in_heading: bool, toggles: bool) -> bool:
@@ -49,31 +48,31 @@ def _is_control(text: str, in_heading: bool, toggles: bool) -> bool:
 
 def mark_disclosures(scope: Tag) -> None:
     """Mark disclosure labels and keep content buttons, inside `scope` (changes the tree)."""
-    tags = [t for t in scope.descendants if isinstance(t, Tag)]
+    tags = tags_under(scope)
     ids: dict[str, Tag] = {}  # one index, not a search of the page per button
     for tag in tags:
         key = tag.get("id")
         if isinstance(key, str) and key not in ids:
             ids[key] = tag
     for tag in tags:
-        if is_gone(tag):
+        if tag.gone:
             continue
-        if tag.name == "summary" or (tag.name == "dt" and is_question(clean_text(tag.get_text(" ")))):
+        if tag.name == "summary" or (tag.name == "dt" and is_question(clean_text(get_text(tag, " ")))):
             tag[DISCLOSURE_ATTR] = "1"
         elif tag.name == "button":
             _button(tag, ids)
 
 
 def _button(button: Tag, ids: dict[str, Tag]) -> None:
-    text = clean_text(button.get_text(" "))
-    heading = button.find_parent(_HEADINGS)
+    text = clean_text(get_text(button, " "))
+    heading = find_parent(button, _HEADINGS)
     toggles = _toggles_one_panel(button, ids)
     if _is_control(text, heading is not None, toggles):
         return  # left for chrome removal
     if heading is not None:
         if toggles or button.get("aria-expanded") is not None:
             heading[DISCLOSURE_ATTR] = "1"
-        button.unwrap()
+        unwrap(button)
     elif (toggles or is_question(text)) and len(text) <= MAX_LABEL_CHARS:
         button.name = "summary"  # a disclosure label, read like <summary>
         button.attrs = {DISCLOSURE_ATTR: "1"}

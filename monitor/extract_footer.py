@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import re
 
-from bs4 import NavigableString, Tag
-from bs4.element import PreformattedString
-
 from monitor.document import clean_text
+from monitor.extract_tree import Node as Tag
+from monitor.extract_tree import decompose, find_first, get_text, iter_text_strings, tags_under
 
 MAX_STEPS = 400  # each step removes a block or goes one level down: bounded by size and depth
 MIN_NAV_LINKS = 3
 MAX_COPYRIGHT_WORDS = 40
 _COPYRIGHT = re.compile(r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b\W{0,3}(?:©\s*)?(?:19|20)\d\d", re.IGNORECASE)
-_BLOCKS = ["p", "div", "section", "article", "ul", "ol", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6"]
+_BLOCKS = frozenset({"p", "div", "section", "article", "ul", "ol", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6"})
 _LEAF_BLOCKS = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "pre", "blockquote", "dt", "dd", "summary"}
 )
@@ -48,37 +47,58 @@ def _is_internal(href: str) -> bool:
 
 
 def _links(tag: Tag) -> list[Tag]:
-    return [a for a in tag.find_all("a") if clean_text(a.get_text(" "))]
+    return [a for a in tags_under(tag) if a.name == "a" and clean_text(get_text(a, " "))]
 
 
 def _outside_links(tag: Tag) -> list[str]:
-    """The text runs of `tag` that are not inside a link."""
-    runs = []
-    for node in tag.descendants:
-        if not isinstance(node, NavigableString) or isinstance(node, PreformattedString):
-            continue
-        if not _within(node.find_parent("a"), tag):
-            text = clean_text(str(node))
-            if text:
-                runs.append(text)
+    """The text runs of `tag` that are not inside a link (a link around `tag` does not count)."""
+    runs: list[str] = []
+
+    def visit(node: Tag, in_link: bool) -> None:
+        for child in node.children:
+            if type(child) is Tag:
+                visit(child, in_link or child.name == "a")
+            elif not in_link:
+                text = clean_text(child)  # type: ignore[arg-type]
+                if text:
+                    runs.append(text)
+
+    visit(tag, False)
     return runs
 
 
-def _within(inner: Tag | None, outer: Tag) -> bool:
-    return inner is not None and any(p is outer for p in inner.parents)
+def _clean_text_unless_long(tag: Tag, max_chars: int) -> str | None:
+    """`clean_text(get_text(tag, " "))`, or None once it is known to have more than
+    `MAX_COPYRIGHT_WORDS` words and more than `max_chars` characters (the text of a whole policy
+    need not be built to see that it is no footer). The cleaned text of strings joined by spaces is
+    the non-empty cleaned strings joined by single spaces, so it is built piece by piece."""
+    pieces: list[str] = []
+    chars = words = 0
+    for string in iter_text_strings(tag):
+        piece = clean_text(string)
+        if not piece:
+            continue
+        chars += len(piece) + (1 if pieces else 0)
+        words += piece.count(" ") + 1
+        pieces.append(piece)
+        if words > MAX_COPYRIGHT_WORDS and chars > max_chars:
+            return None
+    return " ".join(pieces)
 
 
 def is_footer_like(tag: Tag) -> bool:
     """Whether `tag` reads as site chrome by the evidence in the module docstring."""
-    text = clean_text(tag.get_text(" "))
+    links = _links(tag)
+    link_chars = sum(len(clean_text(get_text(a, " "))) for a in links)
+    text = _clean_text_unless_long(tag, 2 * link_chars)
+    if text is None:
+        return False  # too long for a copyright line, too little of it in links
     if not text:
         return True  # an empty wrapper left behind
-    if is_copyright_line(text) and not tag.find(_BLOCKS):
+    if is_copyright_line(text) and find_first(tag, _BLOCKS) is None:
         return True  # a line of its own (a container holding one is looked into instead)
-    links = _links(tag)
     if not links:
         return False
-    link_chars = sum(len(clean_text(a.get_text(" "))) for a in links)
     if link_chars < 0.5 * len(text):
         return False
     # Between footer links there are separators and a label or two; between a sentence's links, words.
@@ -92,12 +112,12 @@ def is_footer_like(tag: Tag) -> bool:
     return len(links) >= MIN_NAV_LINKS and len(internal) >= 2 / 3 * len(links)
 
 
-def _last_child(node: Tag) -> Tag | NavigableString | None:
-    for child in reversed(node.contents):
-        if isinstance(child, PreformattedString):
-            continue
-        if isinstance(child, Tag) or clean_text(str(child)):
-            return child
+def _last_child(node: Tag) -> int | None:
+    """The index of the last child element or non-blank string of `node`."""
+    for k in range(len(node.children) - 1, -1, -1):
+        child = node.children[k]
+        if type(child) is Tag or clean_text(child):  # type: ignore[arg-type]
+            return k
     return None
 
 
@@ -105,22 +125,23 @@ def strip_trailing_footer(root: Tag) -> None:
     """Remove site-chrome blocks from the end of `root` (changes the tree)."""
     node = root
     for _ in range(MAX_STEPS):
-        last = _last_child(node)
-        if last is None:
+        index = _last_child(node)
+        if index is None:
             if node is root or node.parent is None:
                 return
             parent = node.parent
-            node.decompose()  # emptied by the removals below it
+            decompose(node)  # emptied by the removals below it
             node = parent
             continue
-        if isinstance(last, NavigableString):
-            if is_copyright_line(str(last)):
-                last.extract()
+        last = node.children[index]
+        if type(last) is not Tag:
+            if is_copyright_line(last):  # type: ignore[arg-type]
+                del node.children[index]
                 continue
             return
         if is_footer_like(last):
-            last.decompose()
+            decompose(last)
             continue
-        if last.name in _LEAF_BLOCKS or not any(isinstance(c, Tag) for c in last.children):
+        if last.name in _LEAF_BLOCKS or not any(type(c) is Tag for c in last.children):
             return
         node = last

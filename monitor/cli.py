@@ -5,14 +5,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from monitor.config import Config, ConfigError, WatchConfig, load_config
+from monitor.dberrors import EXIT_DATABASE, DatabaseError, database_failure, is_database_error
 
-EXIT_USAGE = 2
+log = logging.getLogger("monitor.cli")
+
+EXIT_OK = 0
+EXIT_WATCH_FAILED = 1  # `check`: a watch errored or was suspect; `notify`: a send failed
+EXIT_USAGE = 2  # a usage or config error
+# EXIT_DATABASE = 3: the database cannot be opened or written (monitor.dberrors)
+EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE); the traceback is logged at debug level
+
+EXIT_CODES = """exit codes:
+  0   success (for `check`: every watch was checked; changes found are not failures)
+  1   `check`: at least one watch errored or was suspect (every result is still printed);
+      `notify test`/`notify flush`: a notification could not be sent
+  2   usage or config error (a bad argument, an invalid config file, no such watch)
+  3   the database cannot be opened or written (wrong URL, server down, read-only, disk full)
+  70  internal error (a bug: rerun with --log-level debug for the traceback)"""
+
+# The database URL of the command being run, so a failure anywhere can name it (password masked).
+_DB_URL: list[str] = []
 
 
 class UserError(Exception):
@@ -37,6 +56,7 @@ def _load(args: argparse.Namespace) -> Config:
     url = args.database or os.environ.get("MONITOR_DATABASE_URL")
     if url:
         config = config.model_copy(update={"database": config.database.model_copy(update={"url": url})})
+    _DB_URL[:] = [config.database.url]
     return config
 
 
@@ -96,6 +116,69 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rename(args: argparse.Namespace) -> int:
+    """Rename a watch in the database (its history goes with it) and in the config file (with
+    tomlkit: comments and layout stay). Both or neither: the database change commits only after
+    the file is written, and the file is restored if that commit fails."""
+    from monitor.config import check_watch_name
+    from monitor.watchlist import rename_watch
+
+    path = _config_path(args)
+    config = _load(args)
+    try:
+        new = check_watch_name(args.new)
+    except ValueError as exc:
+        raise UserError(f"new name: {exc}") from None
+    wc = config.watch(args.old)
+    other = config.watch(new)
+    if other is not None and other is not wc:
+        raise UserError(f"{path}: a watch named {other.name!r} already exists")
+    store = _store(config)
+    original = path.read_bytes() if path is not None and path.exists() else None
+    written = False
+    try:
+        with store.session() as s:
+            row = _find_watch(s, wc.name if wc else args.old)
+            if row is None and wc is None:
+                raise UserError(f"{path or 'config'}: no watch named {args.old!r} (nor in the database)")
+            taken = _find_watch(s, new)
+            if taken is not None and (row is None or taken.id != row.id):
+                raise UserError(
+                    f"the database keeps the history of a watch named {taken.name!r} (removed from "
+                    "the config); choose another name"
+                )
+            before = row.name if row is not None else wc.name  # type: ignore[union-attr]
+            if row is not None:
+                row.name = new
+                s.flush()
+            if wc is not None and path is not None:
+                written = True
+                rename_watch(path, wc.name, new)
+    except BaseException:
+        if written and original is not None:
+            path.write_bytes(original)  # type: ignore[union-attr]
+        raise
+    kept = " (its history comes along)" if row is not None else ""
+    print(f"renamed {before!r} to {new!r}{kept}")
+    if wc is not None:
+        print("a running `policy-monitor run` picks this up when it reloads its config")
+    return 0
+
+
+def _find_watch(s: Any, name: str) -> Any:
+    """The database row of a watch by exact name, else by name in any case or Unicode form."""
+    from sqlalchemy import select
+
+    from monitor.config import name_key
+    from monitor.store import Store, Watch
+
+    row = Store.watch_by_name(s, name)
+    if row is not None:
+        return row
+    key = name_key(name)
+    return next((w for w in s.scalars(select(Watch)) if name_key(w.name) == key), None)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
@@ -128,25 +211,27 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no watches: add one with `policy-monitor add NAME URL` or edit the config")
         return 0
+    width = max(28, *(len(r["name"]) for r in rows))
     for r in rows:
+        count = f"{r['versions']} version{'' if r['versions'] == 1 else 's'}"
         print(
-            f"{r['name']:<28} {r['status']:<8} v{r['versions']:<3} every {r['interval']:<10} "
+            f"{r['name']:<{width}} {r['status']:<8} {count:<12} every {r['interval']:<10} "
             f"last {_ts(r['last_checked'])}  next {_ts(r['next_due'])}  {r['url']}"
         )
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect,
+    3 when the database failed (every result is printed first)."""
     from monitor.checker import run_checks
+    from monitor.dberrors import DETAIL_PREFIX
 
     config = _load(args)
     if not config.watches:
         raise UserError(f"{config.path or 'config'}: no watches to check")
+    names = [_canonical(config, n) for n in args.watch or []] or None
     store = _store(config)
-    names = args.watch or None
-    for n in names or []:
-        if config.watch(n) is None:
-            raise UserError(f"{config.path or 'config'}: no watch named {n!r}")
     total = len(names) if names else len(config.watches)
     show_progress = sys.stderr.isatty() and not args.json and total > 1
     if show_progress:
@@ -157,19 +242,53 @@ def cmd_check(args: argparse.Namespace) -> int:
             results = asyncio.run(run_checks(store, config, names, on_done=lambda _r: progress.advance(task)))
     else:
         results = asyncio.run(run_checks(store, config, names))
-    _deliver_quietly(store, config)
+    delivery_failure = None
+    try:
+        _deliver_quietly(store, config)
+    except Exception as exc:
+        if not is_database_error(exc):
+            raise
+        log.debug("delivering after the check failed", exc_info=True)
+        delivery_failure = database_failure(config.database.url, exc)
     if args.json:
         _print_json([r.to_dict() for r in results])
-        return 0
-    for r in results:
-        line = f"{r.watch}: {r.outcome}"
-        if r.outcome == "changed":
-            sev = f" [{r.severity.upper()}]" if r.severity else ""
-            line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
-        elif r.detail:
-            line += f" ({r.detail})"
-        print(line)
-    return 0
+    else:
+        for r in results:
+            line = f"{r.watch}: {r.outcome}"
+            if r.outcome == "changed":
+                sev = f" [{r.severity.upper()}]" if r.severity else ""
+                line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
+            elif r.detail:
+                line += f" ({r.detail})"
+            print(line)
+    db_failed = [r for r in results if r.outcome == "error" and (r.detail or "").startswith(DETAIL_PREFIX)]
+    if db_failed or delivery_failure is not None:
+        cause = str(delivery_failure) if delivery_failure else f"database {_shown_db(config)}: {db_failed[0].detail}"
+        print(f"policy-monitor: {cause}", file=sys.stderr)
+        return EXIT_DATABASE
+    failed = [r for r in results if r.outcome in ("error", "suspect")]
+    if failed:
+        print(
+            f"policy-monitor: {len(failed)} of {len(results)} watches failed or were suspect: "
+            + ", ".join(r.watch for r in failed),
+            file=sys.stderr,
+        )
+        return EXIT_WATCH_FAILED
+    return EXIT_OK
+
+
+def _shown_db(config: Config) -> str:
+    from monitor.dberrors import display_url
+
+    return display_url(config.database.url)
+
+
+def _canonical(config: Config, name: str) -> str:
+    """The configured spelling of a watch name given in any case or Unicode form; UserError if none."""
+    wc = config.watch(name)
+    if wc is None:
+        raise UserError(f"{config.path or 'config'}: no watch named {name!r}")
+    return wc.name
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
@@ -218,9 +337,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _watch_row(s: Any, name: str) -> Any:
-    from monitor.store import Store
-
-    w = Store.watch_by_name(s, name)
+    w = _find_watch(s, name)
     if w is None:
         raise UserError(f"no watch named {name!r} in the database (has it been checked yet?)")
     return w
@@ -375,16 +492,52 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    """Schema migrations. `downgrade` needs an explicit revision, and `base` (which drops every
+    table, so every stored version) also `--yes`; without them it only explains."""
+    from alembic.util import CommandError
+
     from monitor.store import Store, current_revision, downgrade, upgrade
 
     config = _load(args)
     store = Store(config.database.url, migrate=False)
-    if args.db_command == "upgrade":
-        upgrade(store.engine, args.revision)
-    elif args.db_command == "downgrade":
-        downgrade(store.engine, args.revision)
-    print(f"database at revision {current_revision(store.engine) or 'base (empty)'}")
+    shown = _shown_db(config)
+    if args.db_command == "downgrade":
+        now = current_revision(store.engine) or "base"
+        if args.revision is None:
+            print(
+                f"database {shown} is at revision {now}; nothing was changed.\n"
+                "`db downgrade REVISION` migrates the schema down to REVISION, dropping the columns and "
+                "tables later revisions added, with their data; `db downgrade base --yes` drops every "
+                "table, so every stored version, event and check. Back the database up first.\n"
+                f"revisions:\n{_revisions(store)}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        if args.revision == "base" and not args.yes:
+            raise UserError(
+                f"`db downgrade base` drops every table of {shown}, so every stored version, event and "
+                "check; nothing was changed. Add --yes to do it."
+            )
+    try:
+        if args.db_command == "upgrade":
+            upgrade(store.engine, args.revision)
+        elif args.db_command == "downgrade":
+            downgrade(store.engine, args.revision)
+    except CommandError as exc:
+        raise UserError(f"db {args.db_command} {args.revision}: {exc}") from None
+    print(f"database {shown} at revision {current_revision(store.engine) or 'base (empty)'}")
     return 0
+
+
+def _revisions(store: Any) -> str:
+    """'  0002  suspect captures kept on checks; ...' per revision, newest first; 'base' last."""
+    from alembic.script import ScriptDirectory
+
+    from monitor.store import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(store.engine))
+    lines = [f"  {r.revision:<6} {(r.doc or '').splitlines()[0]}" for r in script.walk_revisions()]
+    return "\n".join([*lines, "  base   an empty database (needs --yes)"])
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -426,11 +579,25 @@ def cmd_notify(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------------
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("policy-monitor")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from monitor import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="policy-monitor",
         description="Watch privacy policies, keep every version, and alert on changes of substance.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument("-c", "--config", help="config file (default: $MONITOR_CONFIG, else ./config.toml)")
     p.add_argument("--database", help="database URL, overriding [database] url ($MONITOR_DATABASE_URL)")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="override [log] level")
@@ -450,11 +617,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("name")
     r.set_defaults(func=cmd_remove)
 
+    rn = sub.add_parser(
+        "rename", help="rename a watch in the config and the database, keeping its history"
+    )
+    rn.add_argument("old", metavar="OLD")
+    rn.add_argument("new", metavar="NEW")
+    rn.set_defaults(func=cmd_rename)
+
     ls = sub.add_parser("list", help="list watches with their state")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
 
-    c = sub.add_parser("check", help="check now (all watches, or --watch NAME) and exit")
+    c = sub.add_parser(
+        "check",
+        help="check now (all watches, or --watch NAME) and exit",
+        description="Check now and exit. Exit code 0: every watch was checked (changed or not); "
+        "1: a watch errored or was suspect; 2: usage or config error; 3: database error. "
+        "Every result is printed (or, with --json, in the JSON) whatever the exit code.",
+    )
     c.add_argument("--watch", action="append", help="only this watch (repeatable)")
     c.add_argument("--json", action="store_true", help="print one JSON object per watch")
     c.set_defaults(func=cmd_check)
@@ -492,8 +672,12 @@ def build_parser() -> argparse.ArgumentParser:
     dbs = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = dbs.add_parser("upgrade", help="migrate to the latest schema (also done on start)")
     up.add_argument("revision", nargs="?", default="head")
-    down = dbs.add_parser("downgrade", help="migrate down (default: to an empty database)")
-    down.add_argument("revision", nargs="?", default="base")
+    down = dbs.add_parser(
+        "downgrade",
+        help="migrate down to REVISION (without one: only explains; 'base' drops everything and needs --yes)",
+    )
+    down.add_argument("revision", nargs="?", help="the revision to go down to ('base': an empty database)")
+    down.add_argument("--yes", action="store_true", help="confirm `base`, which drops every stored version")
     dbs.add_parser("current", help="print the schema revision")
     db.set_defaults(func=cmd_db)
 
@@ -513,10 +697,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (see EXIT_CODES). No traceback reaches the user:
+    config and usage errors exit 2, database failures 3 (naming the database, password masked),
+    anything else 70, with the traceback in the log at debug level."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from monitor.logs import setup_logging
 
+    _DB_URL.clear()
     try:
         level, fmt = "info", "auto"
         path = _config_path(args)
@@ -535,6 +723,26 @@ def main(argv: list[str] | None = None) -> int:
         # so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        if isinstance(exc, DatabaseError) or is_database_error(exc):
+            log.debug("database failure", exc_info=True)
+            failure = database_failure(_DB_URL[0] if _DB_URL else None, exc)
+            print(f"policy-monitor: {failure}", file=sys.stderr)
+            return EXIT_DATABASE
+        log.debug("internal error", exc_info=True)
+        print(
+            f"policy-monitor: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(rerun with --log-level debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _one_line(exc: BaseException) -> str:
+    from monitor.secrets import mask_text
+
+    text = str(exc).strip().splitlines()
+    return mask_text(text[0] if text else "", [])[:300]
 
 
 if __name__ == "__main__":

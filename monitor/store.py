@@ -277,11 +277,20 @@ class Store:
     """The engine plus a session factory; `with store.session() as s:` commits on success."""
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
-        self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if migrate:
-            upgrade(self.engine)
+        """Raises `monitor.dberrors.DatabaseError` (naming the database, password masked, and the
+        cause) when the URL is unusable or, with `migrate`, the database cannot be opened or written."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from monitor.dberrors import database_failure
+
+        try:
+            self.url = normalize_url(url)
+            self.engine = make_engine(self.url)
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            if migrate:
+                upgrade(self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise database_failure(url, exc) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -380,6 +380,8 @@ def _shown_url(written: str) -> str:
     not in a credential position: 'mailto://me:${SMTP_PASSWORD}@host' -> 'mailto://me:****@host'."""
     from monitor.secrets import mask_url
 
+    if not _ENV.sub("", written).strip():
+        return written  # only references: nothing secret in them
     refs: dict[str, str] = {}
 
     def hold(m: re.Match[str]) -> str:

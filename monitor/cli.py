@@ -258,6 +258,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if r.outcome == "changed":
                 sev = f" [{r.severity.upper()}]" if r.severity else ""
                 line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
+                line += f" ({r.detail})" if r.detail else ""
             elif r.detail:
                 line += f" ({r.detail})"
             print(line)

@@ -65,7 +65,7 @@ def check_watch_name(name: str) -> str:
         cat = unicodedata.category(ch)
         if cat[0] in "CZ" and ch != " " and ch not in _NAME_JOINERS:
             raise ValueError(
-                f"{name!r}: {unicodedata.name(ch, f'U+{ord(ch):04X}')} is not allowed in a name "
+                f"{name!r}: {_char_label(ch)} is not allowed in a name "
                 "(letters, digits, spaces and punctuation of any script are)"
             )
     if v.startswith("-"):
@@ -73,6 +73,12 @@ def check_watch_name(name: str) -> str:
     if not any(ch.isalnum() for ch in v):
         raise ValueError(f"{name!r}: a name needs at least one letter or digit")
     return v
+
+
+def _char_label(ch: str) -> str:
+    """'a tab (U+0009)', 'a line break (U+000A)', 'ZERO WIDTH SPACE (U+200B)'."""
+    label = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}.get(ch) or unicodedata.name(ch, "")
+    return f"{label} (U+{ord(ch):04X})" if label else f"U+{ord(ch):04X}"
 
 
 def name_key(name: str) -> str:

@@ -24,7 +24,8 @@ EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE); the traceback is logged at debug leve
 
 EXIT_CODES = """exit codes:
   0   success (for `check`: every watch was checked; changes found are not failures)
-  1   `check`: at least one watch errored or was suspect (every result is still printed);
+  1   `check`: at least one watch errored or was suspect (every result is still printed;
+      with --json only under --strict, as the JSON carries every outcome);
       `notify test`/`notify flush`: a notification could not be sent
   2   usage or config error (a bad argument, an invalid config file, no such watch)
   3   the database cannot be opened or written (wrong URL, server down, read-only, disk full)
@@ -159,8 +160,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect,
-    3 when the database failed (every result is printed first)."""
+    """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect
+    (with --json only under --strict: the outcomes are in the JSON), 3 when the database failed
+    (every result is printed first)."""
     from monitor.checker import run_checks
     from monitor.dberrors import DETAIL_PREFIX
 
@@ -211,7 +213,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             + ", ".join(r.watch for r in failed),
             file=sys.stderr,
         )
-        return EXIT_WATCH_FAILED
+        # With --json the outcomes are in the output, for a program to read: exit 0 unless --strict,
+        # so that a caller treating any non-zero exit as "no output" still gets every result.
+        if not args.json or args.strict:
+            return EXIT_WATCH_FAILED
     return EXIT_OK
 
 
@@ -525,11 +530,17 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="check now (all watches, or --watch NAME) and exit",
         description="Check now and exit. Exit code 0: every watch was checked (changed or not); "
-        "1: a watch errored or was suspect; 2: usage or config error; 3: database error. "
-        "Every result is printed (or, with --json, in the JSON) whatever the exit code.",
+        "1: a watch errored or was suspect (with --json only when --strict is given: the JSON "
+        "carries every outcome); 2: usage or config error; 3: database error. Every result is "
+        "printed whatever the exit code, and failed or suspect watches are named on stderr.",
     )
     c.add_argument("--watch", action="append", help="only this watch (repeatable)")
     c.add_argument("--json", action="store_true", help="print one JSON object per watch")
+    c.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --json: exit 1 when a watch errored or was suspect, as without --json",
+    )
     c.set_defaults(func=cmd_check)
 
     acc = sub.add_parser(

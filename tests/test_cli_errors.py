@@ -213,21 +213,26 @@ def test_check_exit_codes_and_json_keeps_every_result(http_server: LocalHTTPServ
     extra = f'[[watches]]\nname = "Gone"\nurl = "{http_server.url("/gone")}"\n'
     cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra)
     c = ("--config", str(cfg))
-    proc = cli(*c, "check", "--json", cwd=tmp_path)
+    proc = cli(*c, "check", "--json", "--strict", cwd=tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     results = {r["watch"]: r["outcome"] for r in json.loads(proc.stdout)}
     assert results["Brindlewick"] == "first" and results["Gone"] in ("error", "suspect")
     assert "Gone" in proc.stderr
     text = cli(*c, "check", cwd=tmp_path)
     assert text.returncode == 1 and "Brindlewick: unchanged" in text.stdout and "Gone:" in text.stdout
+    # Plain --json: every outcome is in the output, the exit code 0 (stderr still names the failure).
+    proc = cli(*c, "check", "--json", cwd=tmp_path)
+    assert proc.returncode == 0 and "Gone" in proc.stderr
+    assert {r["watch"]: r["outcome"] for r in json.loads(proc.stdout)}["Gone"] in ("error", "suspect")
     # Only the healthy watch: 0; a change is not a failure.
     assert cli(*c, "check", "--watch", "Brindlewick", cwd=tmp_path).returncode == 0
     http_server.route("/privacy", Response(200, policy_html(edited(Retention="We keep data 9 years.")), HTML))
     assert cli(*c, "check", "--watch", "brindlewick", cwd=tmp_path).returncode == 0
     # A suspect capture (an empty page) fails the command too.
     http_server.route("/privacy", Response(200, "<html><body></body></html>", HTML))
-    proc = cli(*c, "check", "--watch", "Brindlewick", "--json", cwd=tmp_path)
+    proc = cli(*c, "check", "--watch", "Brindlewick", "--json", "--strict", cwd=tmp_path)
     assert proc.returncode == 1 and json.loads(proc.stdout)[0]["outcome"] == "suspect"
+    assert cli(*c, "check", "--watch", "Brindlewick", cwd=tmp_path).returncode == 1
     # The codes are in --help.
     helptext = cli("--help", cwd=tmp_path).stdout + cli("check", "--help", cwd=tmp_path).stdout
     for code in ("0 ", "1 ", "2 ", "3 "):

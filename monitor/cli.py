@@ -133,7 +133,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             rows.append(
                 {
                     "name": wc.name,
-                    "url": wc.url,
+                    "url": config.shown(wc.url),
                     "interval": config.interval_of(wc),
                     "tags": wc.tags,
                     "notify": config.targets_of(wc),
@@ -189,6 +189,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise
         log.debug("delivering after the check failed", exc_info=True)
         delivery_failure = database_failure(config.database.url, exc)
+    for r in results:  # a URL with a ${SECRET} in it is shown as written
+        r.detail = config.shown(r.detail)
     if args.json:
         _print_json([r.to_dict() for r in results])
     else:
@@ -248,6 +250,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     except AcceptError as exc:
         raise UserError(str(exc)) from None
     _deliver_quietly(store, config)
+    res.detail = config.shown(res.detail)
     if args.json:
         _print_json(res.to_dict())
         return 0
@@ -305,7 +308,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         )
         data = {
             "watch": w.name,
-            "url": w.url,
+            "url": config.shown(w.url),
             "status": w.status,
             "versions": [
                 {
@@ -339,7 +342,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                     "outcome": c.outcome,
                     "http_status": c.http_status,
                     "duration_ms": c.duration_ms,
-                    "detail": c.error,
+                    "detail": config.shown(c.error),
                     "version": seq.get(c.version_id) if c.version_id else None,
                 }
                 for c in checks

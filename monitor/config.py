@@ -17,7 +17,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
 DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
@@ -236,6 +244,8 @@ class Config(_Model):
     notify: NotifyConfig = NotifyConfig()
     log: LogConfig = LogConfig()
     path: Path | None = Field(None, exclude=True)
+    # {substituted value: as written} from ${VAR} substitution (see `shown`); not part of the config.
+    _written: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -258,6 +268,11 @@ class Config(_Model):
         return self
 
     # -- derived views -------------------------------------------------------------------------
+    def shown(self, text: str | None) -> str | None:
+        """`text` (a URL, an error detail) fit to print: every value substituted from the
+        environment put back as written ('${API_KEY}'), so no secret is echoed."""
+        return as_written(text, self._written) if text else text
+
     def watch(self, name: str) -> WatchConfig | None:
         """The watch of that name in any case and Unicode normal form, or None."""
         key = name_key(name)
@@ -359,6 +374,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>", *, check_target
         problems = [f"{source}: {p}" for p in _target_problems(config, data)]
         if problems:
             raise ConfigError(as_written("\n".join(problems), written))
+    config._written.update(written)
     return config
 
 

@@ -328,3 +328,35 @@ def test_valid_target_urls_load_quietly(tmp_path: Path) -> None:
     )
     proc = cli("--config", str(cfg), "list", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_urls_with_secrets_from_the_environment_are_listed_as_written(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    secret = "k3yFromTheEnv77"
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    http_server.route("/gone", Response(404, "no", HTML))
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n[fetch]\nallow_private_addresses = true\n'
+        "[defaults]\nretries = 0\n"
+        f'[[watches]]\nname = "Keyed"\nurl = "{http_server.url("/privacy")}?key=${{API_KEY}}"\n'
+        f'[[watches]]\nname = "Gone"\nurl = "{http_server.url("/gone")}?key=${{API_KEY}}"\n',
+        "utf-8",
+    )
+    env = {"API_KEY": secret}
+    c = ("--config", str(cfg))
+    outputs = [
+        cli(*c, "check", "--json", cwd=tmp_path, env=env),
+        cli(*c, "check", cwd=tmp_path, env=env),
+        cli(*c, "list", cwd=tmp_path, env=env),
+        cli(*c, "list", "--json", cwd=tmp_path, env=env),
+        cli(*c, "history", "Keyed", cwd=tmp_path, env=env),
+        cli(*c, "history", "Gone", "--json", cwd=tmp_path, env=env),
+    ]
+    assert all(p.returncode in (0, 1) for p in outputs), [p.stderr for p in outputs]
+    assert any("?key=${API_KEY}" in p.stdout for p in outputs)
+    for p in outputs:
+        assert secret not in p.stdout and secret not in p.stderr
+    # The watch was really fetched with the key.
+    assert any(secret in r.path for r in http_server.requests)

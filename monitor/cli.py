@@ -205,7 +205,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(line)
     db_failed = [r for r in results if r.outcome == "error" and (r.detail or "").startswith(DETAIL_PREFIX)]
     if db_failed or delivery_failure is not None:
-        cause = str(delivery_failure) if delivery_failure else f"database {_shown_db(config)}: {db_failed[0].detail}"
+        cause = (
+            str(delivery_failure)
+            if delivery_failure
+            else f"database {_shown_db(config)}: {(db_failed[0].detail or '').removeprefix(DETAIL_PREFIX + ': ')}"
+        )
         print(f"policy-monitor: {cause}", file=sys.stderr)
         return EXIT_DATABASE
     failed = [r for r in results if r.outcome in ("error", "suspect")]

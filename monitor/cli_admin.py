@@ -4,6 +4,7 @@ in monitor.cli (whose helpers they use)."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -95,10 +96,13 @@ def cmd_db(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        if args.revision == "base" and not args.yes:
+        if now == "base":
+            print(f"database {shown} is empty (revision base); nothing to downgrade")
+            return 0
+        if _reaches_base(store, now, args.revision) and not args.yes:
             raise UserError(
-                f"`db downgrade base` drops every table of {shown}, so every stored version, event and "
-                "check; nothing was changed. Add --yes to do it."
+                f"`db downgrade {args.revision}` goes to base: it drops every table of {shown}, so every "
+                "stored version, event and check; nothing was changed. Add --yes to do it."
             )
     try:
         if args.db_command == "upgrade":
@@ -109,6 +113,22 @@ def cmd_db(args: argparse.Namespace) -> int:
         raise UserError(f"db {args.db_command} {args.revision}: {exc}") from None
     print(f"database {shown} at revision {current_revision(store.engine) or 'base (empty)'}")
     return 0
+
+
+def _reaches_base(store: Any, now: str, revision: str) -> bool:
+    """Whether downgrading from `now` to `revision` ('base', or relative like '-2') empties the
+    database."""
+    if revision == "base":
+        return True
+    m = re.fullmatch(r"-(\d+)", revision)
+    if not m:
+        return False
+    from alembic.script import ScriptDirectory
+
+    from monitor.store import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(store.engine))
+    return int(m.group(1)) >= len(list(script.iterate_revisions(now, "base")))
 
 
 def _revisions(store: Any) -> str:

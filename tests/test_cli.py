@@ -161,6 +161,8 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
     assert f"revision {head}" in cli(*db, "db", "current", cwd=tmp_path).stdout
     refused = cli(*db, "db", "downgrade", "base", cwd=tmp_path, check=False)
     assert refused.returncode == 2 and "--yes" in refused.stderr and "Traceback" not in refused.stderr
+    relative = cli(*db, "db", "downgrade", f"-{int(head)}", cwd=tmp_path, check=False)  # also ends at base
+    assert relative.returncode == 2 and "--yes" in relative.stderr
     assert f"revision {head}" in cli(*db, "db", "current", cwd=tmp_path).stdout
     out = cli(*db, "db", "downgrade", "base", "--yes", cwd=tmp_path).stdout
     assert "base" in out

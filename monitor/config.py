@@ -59,10 +59,10 @@ def is_cron(text: str) -> bool:
 
 
 def check_watch_name(name: str) -> str:
-    """A watch name as stored: NFC-normalised with every kind of space a plain one, 1-120 characters of any script with ordinary
-    punctuation ("Müller GmbH — Datenschutz", "L'Oréal, Inc.", "株式会社メルカリ"). Raises ValueError
-    for control characters, tabs or line breaks, leading or trailing spaces, a leading '-' (it would
-    read as an option), or a name without any letter or digit."""
+    """A watch name as stored: NFC-normalised, every kind of space a plain one, 1-120 characters of
+    any script with ordinary punctuation ("Müller GmbH — Datenschutz", "L'Oréal, Inc.", "株式会社メルカリ").
+    Raises ValueError for control characters, tabs or line breaks, leading or trailing spaces, a
+    leading '-' (it would read as an option), or a name without any letter or digit."""
     # A no-break or other space pasted from a web page is a space: names that look alike are alike.
     v = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in unicodedata.normalize("NFC", name))
     if not v or len(v) > _NAME_MAX:

@@ -27,6 +27,7 @@ from monitor import extract as extract_mod
 from monitor.changes import DiffReport
 from monitor.chrome_evidence import chrome_context
 from monitor.config import Config, WatchConfig, is_cron, parse_duration
+from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchPolicy, FetchRequest, FetchResult, decode_body
@@ -398,12 +399,39 @@ async def check_watch(
         result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
         return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0)
     except Exception as exc:  # a bug must not kill the daemon or lose the lease
+        if is_database_error(exc):
+            return _database_failed(store, config, wc, prior, started, t0, exc)
         log.exception("check failed unexpectedly", extra={"watch": wc.name})
         with store.session() as s:
             watch = s.get(Watch, prior.watch_id)
             assert watch is not None
             _finish(s, config, wc, watch, started, t0, "error", error=f"internal error: {exc!r}")
         return CheckResult(wc.name, "error", prior.current_seq, detail=f"internal error: {exc!r}")
+
+
+def _database_failed(
+    store: Store,
+    config: Config,
+    wc: WatchConfig,
+    prior: _Prior,
+    started: datetime,
+    t0: float,
+    exc: BaseException,
+) -> CheckResult:
+    """The check's result could not be stored (a full or read-only disk, a lost connection): an
+    "error" whose detail starts with "database error", which makes `check` exit 3. The check row
+    is written if the database takes that much; the traceback goes to the log at debug level."""
+    detail = f"{DETAIL_PREFIX}: {describe(exc)}"
+    log.error(detail, extra={"watch": wc.name})
+    log.debug("database failure in a check", exc_info=True, extra={"watch": wc.name})
+    try:
+        with store.session() as s:
+            watch = s.get(Watch, prior.watch_id)
+            if watch is not None:
+                _finish(s, config, wc, watch, started, t0, "error", error=detail)
+    except Exception:
+        log.debug("could not record the failed check either", exc_info=True, extra={"watch": wc.name})
+    return CheckResult(wc.name, "error", prior.current_seq, detail=detail)
 
 
 def _record(
@@ -508,6 +536,12 @@ def _decide(
 
     recent = _recent_versions(s, config, watch)
     flap = next((v for v in recent if v.content_hash == digest), None)
+    if flap is not None and cur is not None and old_doc is not None and _told_accepted(s, watch.id, cur):
+        # The current version is a capture that was suspect (a gate, a cut-off page) and was
+        # accepted, and the last change the user was told of made it the policy; now the page is
+        # back to an earlier version. That is a change from what the user was last told the policy
+        # is, not a flap between renderings: report it.
+        return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc)
     if flap is not None:
         flap.last_seen_at = utcnow()
         watch.current_version = flap
@@ -545,6 +579,64 @@ def _decide(
         categories=list(report.categories),
         severity=report.severity,
         summary=report.summary,
+    )
+
+
+def _told_accepted(s: Session, watch_id: int, cur: Version) -> bool:
+    """Whether `cur` became a version by accepting a suspect capture and the watch's latest change
+    event is the one that made it current (so the user believes `cur` is the policy)."""
+    last_to = s.scalar(
+        select(Event.to_version_id).where(Event.watch_id == watch_id).order_by(Event.id.desc()).limit(1)
+    )
+    return last_to == cur.id and was_suspect(s, watch_id, cur)
+
+
+def was_suspect(s: Session, watch_id: int, version: Version) -> bool:
+    """Whether `version` was once a suspect capture of the watch, i.e. became a version only by
+    acceptance (`policy-monitor accept`, or identical captures repeated)."""
+    return (
+        s.scalar(
+            select(Check.id)
+            .where(
+                Check.watch_id == watch_id,
+                Check.outcome == "suspect",
+                Check.capture_hash == version.content_hash,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _returned(
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    result: FetchResult,
+    cur: Version,
+    back: Version,
+    cur_doc: Document,
+    doc: Document,
+) -> CheckResult:
+    """The page is back to the earlier version `back` after `cur`, an accepted suspect capture:
+    `back` becomes current again and the change cur -> back is an event like any other (alerts to
+    the watch's targets), outcome "changed" with a detail saying so."""
+    with accepting("all"):  # the returning document is a version the user already had
+        report = compare(cur_doc, doc)
+    back.last_seen_at = utcnow()
+    watch.current_version = back
+    _remember_validators(watch, result)
+    event = _record_change(s, config, wc.name, cur, back, report)
+    return CheckResult(
+        wc.name,
+        "changed",
+        event_id=event.id,
+        substantive=report.substantive,
+        categories=list(report.categories),
+        severity=report.severity,
+        summary=report.summary,
+        detail=f"back to version {back.seq} after the accepted capture (version {cur.seq})",
     )
 
 

@@ -5,18 +5,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from monitor.config import Config, ConfigError, WatchConfig, load_config
+from monitor.dberrors import EXIT_DATABASE, DatabaseError, database_failure, is_database_error
 
-EXIT_USAGE = 2
 # Printed by `add` and `remove`: the config file changed, a running daemon has not seen it yet.
 DAEMON_HINT = (
     "a running daemon picks this up on reload: `systemctl reload policy-monitor` or `kill -HUP <pid>`"
 )
+log = logging.getLogger("monitor.cli")
+
+EXIT_OK = 0
+EXIT_WATCH_FAILED = 1  # `check`: a watch errored or was suspect; `notify`: a send failed
+EXIT_USAGE = 2  # a usage or config error
+# EXIT_DATABASE = 3: the database cannot be opened or written (monitor.dberrors)
+EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE); the traceback is logged at debug level
+
+EXIT_CODES = """exit codes:
+  0   success (for `check`: every watch was checked; changes found are not failures)
+  1   `check`: at least one watch errored or was suspect (every result is still printed;
+      with --json only under --strict, as the JSON carries every outcome);
+      `notify test`/`notify flush`: a notification could not be sent
+  2   usage or config error (a bad argument, an invalid config file, no such watch)
+  3   the database cannot be opened or written (wrong URL, server down, read-only, disk full)
+  70  internal error (a bug: rerun with --log-level debug for the traceback)"""
+
+# The database URL of the command being run, so a failure anywhere can name it (password masked).
+_DB_URL: list[str] = []
 
 
 class UserError(Exception):
@@ -41,6 +61,7 @@ def _load(args: argparse.Namespace) -> Config:
     url = args.database or os.environ.get("MONITOR_DATABASE_URL")
     if url:
         config = config.model_copy(update={"database": config.database.model_copy(update={"url": url})})
+    _DB_URL[:] = [config.database.url]
     return config
 
 
@@ -120,7 +141,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             rows.append(
                 {
                     "name": wc.name,
-                    "url": wc.url,
+                    "url": config.shown(wc.url),
                     "interval": config.interval_of(wc),
                     "tags": wc.tags,
                     "notify": config.targets_of(wc),
@@ -136,25 +157,28 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no watches: add one with `policy-monitor add NAME URL` or edit the config")
         return 0
+    width = max(28, *(len(r["name"]) for r in rows))
     for r in rows:
+        count = f"{r['versions']} version{'' if r['versions'] == 1 else 's'}"
         print(
-            f"{r['name']:<28} {r['status']:<8} v{r['versions']:<3} every {r['interval']:<10} "
+            f"{r['name']:<{width}} {r['status']:<8} {count:<12} every {r['interval']:<10} "
             f"last {_ts(r['last_checked'])}  next {_ts(r['next_due'])}  {r['url']}"
         )
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect
+    (with --json only under --strict: the outcomes are in the JSON), 3 when the database failed
+    (every result is printed first)."""
     from monitor.checker import run_checks
+    from monitor.dberrors import DETAIL_PREFIX
 
     config = _load(args)
     if not config.watches:
         raise UserError(f"{config.path or 'config'}: no watches to check")
+    names = [_canonical(config, n) for n in args.watch or []] or None
     store = _store(config)
-    names = args.watch or None
-    for n in names or []:
-        if config.watch(n) is None:
-            raise UserError(f"{config.path or 'config'}: no watch named {n!r}")
     total = len(names) if names else len(config.watches)
     show_progress = sys.stderr.isatty() and not args.json and total > 1
     if show_progress:
@@ -165,19 +189,63 @@ def cmd_check(args: argparse.Namespace) -> int:
             results = asyncio.run(run_checks(store, config, names, on_done=lambda _r: progress.advance(task)))
     else:
         results = asyncio.run(run_checks(store, config, names))
-    _deliver_quietly(store, config)
+    delivery_failure = None
+    try:
+        _deliver_quietly(store, config)
+    except Exception as exc:
+        if not is_database_error(exc):
+            raise
+        log.debug("delivering after the check failed", exc_info=True)
+        delivery_failure = database_failure(config.database.url, exc)
+    for r in results:  # a URL with a ${SECRET} in it is shown as written
+        r.detail = config.shown(r.detail)
     if args.json:
         _print_json([r.to_dict() for r in results])
-        return 0
-    for r in results:
-        line = f"{r.watch}: {r.outcome}"
-        if r.outcome == "changed":
-            sev = f" [{r.severity.upper()}]" if r.severity else ""
-            line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
-        elif r.detail:
-            line += f" ({r.detail})"
-        print(line)
-    return 0
+    else:
+        for r in results:
+            line = f"{r.watch}: {r.outcome}"
+            if r.outcome == "changed":
+                sev = f" [{r.severity.upper()}]" if r.severity else ""
+                line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
+                line += f" ({r.detail})" if r.detail else ""
+            elif r.detail:
+                line += f" ({r.detail})"
+            print(line)
+    db_failed = [r for r in results if r.outcome == "error" and (r.detail or "").startswith(DETAIL_PREFIX)]
+    if db_failed or delivery_failure is not None:
+        cause = (
+            str(delivery_failure)
+            if delivery_failure
+            else f"database {_shown_db(config)}: {(db_failed[0].detail or '').removeprefix(DETAIL_PREFIX + ': ')}"
+        )
+        print(f"policy-monitor: {cause}", file=sys.stderr)
+        return EXIT_DATABASE
+    failed = [r for r in results if r.outcome in ("error", "suspect")]
+    if failed:
+        print(
+            f"policy-monitor: {len(failed)} of {len(results)} watches failed or were suspect: "
+            + ", ".join(r.watch for r in failed),
+            file=sys.stderr,
+        )
+        # With --json the outcomes are in the output, for a program to read: exit 0 unless --strict,
+        # so that a caller treating any non-zero exit as "no output" still gets every result.
+        if not args.json or args.strict:
+            return EXIT_WATCH_FAILED
+    return EXIT_OK
+
+
+def _shown_db(config: Config) -> str:
+    from monitor.dberrors import display_url
+
+    return display_url(config.database.url)
+
+
+def _canonical(config: Config, name: str) -> str:
+    """The configured spelling of a watch name given in any case or Unicode form; UserError if none."""
+    wc = config.watch(name)
+    if wc is None:
+        raise UserError(f"{config.path or 'config'}: no watch named {name!r}")
+    return wc.name
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
@@ -194,6 +262,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     except AcceptError as exc:
         raise UserError(str(exc)) from None
     _deliver_quietly(store, config)
+    res.detail = config.shown(res.detail)
     if args.json:
         _print_json(res.to_dict())
         return 0
@@ -251,9 +320,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _watch_row(s: Any, name: str) -> Any:
-    from monitor.store import Store
+    from monitor.cli_admin import find_watch
 
-    w = Store.watch_by_name(s, name)
+    w = find_watch(s, name)
     if w is None:
         raise UserError(f"no watch named {name!r} in the database (has it been checked yet?)")
     return w
@@ -276,7 +345,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         )
         data = {
             "watch": w.name,
-            "url": w.url,
+            "url": config.shown(w.url),
             "status": w.status,
             "versions": [
                 {
@@ -310,7 +379,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                     "outcome": c.outcome,
                     "http_status": c.http_status,
                     "duration_ms": c.duration_ms,
-                    "detail": c.error,
+                    "detail": config.shown(c.error),
                     "version": seq.get(c.version_id) if c.version_id else None,
                 }
                 for c in checks
@@ -407,19 +476,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db(args: argparse.Namespace) -> int:
-    from monitor.store import Store, current_revision, downgrade, upgrade
-
-    config = _load(args)
-    store = Store(config.database.url, migrate=False)
-    if args.db_command == "upgrade":
-        upgrade(store.engine, args.revision)
-    elif args.db_command == "downgrade":
-        downgrade(store.engine, args.revision)
-    print(f"database at revision {current_revision(store.engine) or 'base (empty)'}")
-    return 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.demo import run_demo
 
@@ -459,11 +515,27 @@ def cmd_notify(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------------
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("policy-monitor")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from monitor import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from monitor import cli_admin
+
     p = argparse.ArgumentParser(
         prog="policy-monitor",
         description="Watch privacy policies, keep every version, and alert on changes of substance.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument("-c", "--config", help="config file (default: $MONITOR_CONFIG, else ./config.toml)")
     p.add_argument("--database", help="database URL, overriding [database] url ($MONITOR_DATABASE_URL)")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="override [log] level")
@@ -485,13 +557,32 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("name")
     r.set_defaults(func=cmd_remove)
 
+    rn = sub.add_parser(
+        "rename", help="rename a watch in the config and the database, keeping its history"
+    )
+    rn.add_argument("old", metavar="OLD")
+    rn.add_argument("new", metavar="NEW")
+    rn.set_defaults(func=cli_admin.cmd_rename)
+
     ls = sub.add_parser("list", help="list watches with their state")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
 
-    c = sub.add_parser("check", help="check now (all watches, or --watch NAME) and exit")
+    c = sub.add_parser(
+        "check",
+        help="check now (all watches, or --watch NAME) and exit",
+        description="Check now and exit. Exit code 0: every watch was checked (changed or not); "
+        "1: a watch errored or was suspect (with --json only when --strict is given: the JSON "
+        "carries every outcome); 2: usage or config error; 3: database error. Every result is "
+        "printed whatever the exit code, and failed or suspect watches are named on stderr.",
+    )
     c.add_argument("--watch", action="append", help="only this watch (repeatable)")
     c.add_argument("--json", action="store_true", help="print one JSON object per watch")
+    c.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --json: exit 1 when a watch errored or was suspect, as without --json",
+    )
     c.set_defaults(func=cmd_check)
 
     acc = sub.add_parser(
@@ -533,10 +624,14 @@ def build_parser() -> argparse.ArgumentParser:
     dbs = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = dbs.add_parser("upgrade", help="migrate to the latest schema (also done on start)")
     up.add_argument("revision", nargs="?", default="head")
-    down = dbs.add_parser("downgrade", help="migrate down (default: to an empty database)")
-    down.add_argument("revision", nargs="?", default="base")
+    down = dbs.add_parser(
+        "downgrade",
+        help="migrate down to REVISION (without one: only explains; 'base' drops everything and needs --yes)",
+    )
+    down.add_argument("revision", nargs="?", help="the revision to go down to ('base': an empty database)")
+    down.add_argument("--yes", action="store_true", help="confirm `base`, which drops every stored version")
     dbs.add_parser("current", help="print the schema revision")
-    db.set_defaults(func=cmd_db)
+    db.set_defaults(func=cli_admin.cmd_db)
 
     demo = sub.add_parser("demo", help="watch bundled sample policies on a local server and show a change")
     demo.add_argument("--format", choices=["text", "json"], default="text")
@@ -554,10 +649,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (see EXIT_CODES). No traceback reaches the user:
+    config and usage errors exit 2, database failures 3 (naming the database, password masked),
+    anything else 70, with the traceback in the log at debug level."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from monitor.logs import setup_logging
 
+    _DB_URL.clear()
     try:
         level, fmt = "info", "auto"
         path = _config_path(args)
@@ -576,6 +675,26 @@ def main(argv: list[str] | None = None) -> int:
         # so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        if isinstance(exc, DatabaseError) or is_database_error(exc):
+            log.debug("database failure", exc_info=True)
+            failure = database_failure(_DB_URL[0] if _DB_URL else None, exc)
+            print(f"policy-monitor: {failure}", file=sys.stderr)
+            return EXIT_DATABASE
+        log.debug("internal error", exc_info=True)
+        print(
+            f"policy-monitor: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(rerun with --log-level debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _one_line(exc: BaseException) -> str:
+    from monitor.secrets import mask_text
+
+    text = str(exc).strip().splitlines()
+    return mask_text(text[0] if text else "", [])[:300]
 
 
 if __name__ == "__main__":

@@ -7,21 +7,36 @@ replaced from the environment, so secrets such as Slack tokens stay out of the f
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import threading
 import tomllib
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
 DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.I)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()/&+-]{0,119}$")
+_NAME_MAX = 120
+# Inside a name: any letter, digit, mark, punctuation or symbol of any script, and plain spaces.
+# Not allowed: control and other invisible characters (except the joiners some scripts need),
+# tabs and line breaks.
+_NAME_JOINERS = {"\u200c", "\u200d"}
 
 
 class ConfigError(Exception):
@@ -41,6 +56,43 @@ def parse_duration(text: str) -> timedelta:
 
 def is_cron(text: str) -> bool:
     return len(str(text).split()) == 5
+
+
+def check_watch_name(name: str) -> str:
+    """A watch name as stored: NFC-normalised, every kind of space a plain one, 1-120 characters of
+    any script with ordinary punctuation ("Müller GmbH — Datenschutz", "L'Oréal, Inc.", "株式会社メルカリ").
+    Raises ValueError for control characters, tabs or line breaks, leading or trailing spaces, a
+    leading '-' (it would read as an option), or a name without any letter or digit."""
+    # A no-break or other space pasted from a web page is a space: names that look alike are alike.
+    v = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in unicodedata.normalize("NFC", name))
+    if not v or len(v) > _NAME_MAX:
+        raise ValueError(f"{name!r}: a name has 1 to {_NAME_MAX} characters")
+    if v != v.strip():
+        raise ValueError(f"{name!r}: no spaces at the start or end of a name")
+    for ch in v:
+        cat = unicodedata.category(ch)
+        if cat[0] in "CZ" and ch != " " and ch not in _NAME_JOINERS:
+            raise ValueError(
+                f"{name!r}: {_char_label(ch)} is not allowed in a name "
+                "(letters, digits, spaces and punctuation of any script are)"
+            )
+    if v.startswith("-"):
+        raise ValueError(f"{name!r}: a name cannot start with '-' (it would read as an option)")
+    if not any(ch.isalnum() for ch in v):
+        raise ValueError(f"{name!r}: a name needs at least one letter or digit")
+    return v
+
+
+def _char_label(ch: str) -> str:
+    """'a tab (U+0009)', 'a line break (U+000A)', 'ZERO WIDTH SPACE (U+200B)'."""
+    label = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}.get(ch) or unicodedata.name(ch, "")
+    return f"{label} (U+{ord(ch):04X})" if label else f"U+{ord(ch):04X}"
+
+
+def name_key(name: str) -> str:
+    """What makes two watch names the same: case, Unicode normal form and the kind of space do not count."""
+    v = unicodedata.normalize("NFC", name)
+    return "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in v).casefold()
 
 
 def validate_schedule(text: str) -> str:
@@ -149,9 +201,7 @@ class WatchConfig(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME.match(v):
-            raise ValueError(f"{v!r}: use letters, digits, spaces and . _ - ( ) / & + (at most 120)")
-        return v
+        return check_watch_name(v)
 
     @field_validator("url")
     @classmethod
@@ -261,14 +311,16 @@ class Config(_Model):
     log: LogConfig = LogConfig()
     web: WebConfig = WebConfig()
     path: Path | None = Field(None, exclude=True)
+    # {substituted value: as written} from ${VAR} substitution (see `shown`); not part of the config.
+    _written: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
         seen: set[str] = set()
         for i, w in enumerate(self.watches):
-            if w.name.lower() in seen:
+            if name_key(w.name) in seen:
                 raise ValueError(f"watches[{i}].name: duplicate watch name {w.name!r}")
-            seen.add(w.name.lower())
+            seen.add(name_key(w.name))
             if w.wait_for is not None and (w.fetcher or self.defaults.fetcher) != "browser":
                 raise ValueError(
                     f"watches[{i}].wait_for (watch {w.name!r}): only the browser fetcher waits for a "
@@ -288,8 +340,15 @@ class Config(_Model):
         return self
 
     # -- derived views -------------------------------------------------------------------------
+    def shown(self, text: str | None) -> str | None:
+        """`text` (a URL, an error detail) fit to print: every value substituted from the
+        environment put back as written ('${API_KEY}'), so no secret is echoed."""
+        return as_written(text, self._written) if text else text
+
     def watch(self, name: str) -> WatchConfig | None:
-        return next((w for w in self.watches if w.name.lower() == name.lower()), None)
+        """The watch of that name in any case and Unicode normal form, or None."""
+        key = name_key(name)
+        return next((w for w in self.watches if name_key(w.name) == key), None)
 
     def interval_of(self, watch: WatchConfig) -> str:
         return watch.interval or self.defaults.interval
@@ -304,24 +363,43 @@ class Config(_Model):
         return [n for n in self.notify.targets if n != self.notify.ops_target]
 
 
-def substitute_env(value: Any, where: str = "") -> Any:
-    """Replace ${VAR} / ${VAR:-default} in every string of a parsed TOML tree."""
+def substitute_env(value: Any, where: str = "", written: dict[str, str] | None = None) -> Any:
+    """Replace ${VAR} / ${VAR:-default} in every string of a parsed TOML tree. `written`, when
+    given, collects {substituted string: string as written} and {variable's value: '${VAR}'}, so
+    error messages can show values as written (see `as_written`), never with a secret in them."""
     if isinstance(value, str):
 
         def repl(m: re.Match[str]) -> str:
             var, default = m.group(1), m.group(2)
             if var in os.environ:
+                if written is not None:
+                    written[os.environ[var]] = m.group(0)
                 return os.environ[var]
             if default is not None:
                 return default
             raise ConfigError(f"{where or 'value'}: environment variable ${{{var}}} is not set")
 
-        return _ENV.sub(repl, value)
+        out = _ENV.sub(repl, value)
+        if written is not None and out != value:
+            written[out] = value
+        return out
     if isinstance(value, dict):
-        return {k: substitute_env(v, f"{where}.{k}" if where else k) for k, v in value.items()}
+        return {k: substitute_env(v, f"{where}.{k}" if where else k, written) for k, v in value.items()}
     if isinstance(value, list):
-        return [substitute_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [substitute_env(v, f"{where}[{i}]", written) for i, v in enumerate(value)]
     return value
+
+
+_MIN_SECRET = 4  # shorter variable values would garble ordinary words in a message
+
+
+def as_written(text: str, written: dict[str, str]) -> str:
+    """`text` with every substituted value put back as written: 'smtp://u:hunter22@h' ->
+    'smtp://u:${SMTP_PASSWORD}@h'; a variable's value anywhere else becomes '${VAR}'."""
+    for value in sorted(written, key=len, reverse=True):
+        if len(value) >= _MIN_SECRET:
+            text = text.replace(value, written[value])
+    return text
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -344,22 +422,109 @@ def _describe(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
     return key
 
 
-def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+def parse_config(data: dict[str, Any], source: str = "<config>", *, check_targets: bool = True) -> Config:
+    """Validate a parsed TOML tree (with ${VAR}s substituted) into a Config. Raises ConfigError with
+    one line per problem, `source: key: what is wrong`, values shown as written (never with a
+    secret substituted). With `check_targets`, every notification URL must be one apprise can use."""
+    written: dict[str, str] = {}
     try:
-        data = substitute_env(data)
+        subst = substitute_env(data, written=written)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(subst)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
-            key = _describe(data, tuple(err["loc"]))
+            key = _describe(subst, tuple(err["loc"]))
             problems.append(f"{source}: {key}: {msg}" if key else f"{source}: {msg}")
-        raise ConfigError("\n".join(problems)) from None
+        raise ConfigError(as_written("\n".join(problems), written)) from None
+    if check_targets:
+        problems = [f"{source}: {p}" for p in _target_problems(config, data)]
+        if problems:
+            raise ConfigError(as_written("\n".join(problems), written))
+    config._written.update(written)
+    return config
+
+
+def _target_problems(config: Config, raw: dict[str, Any]) -> list[str]:
+    """'notify.targets.NAME.urls[i]: apprise cannot use URL: why' for each URL apprise rejects;
+    the URL is shown as written in the file, with any literal credential masked."""
+    from monitor.secrets import mask_text
+
+    out = []
+    raw_targets = ((raw.get("notify") or {}).get("targets")) or {}
+    for name, target in config.notify.targets.items():
+        raw_urls = (raw_targets.get(name) or {}).get("urls", [])
+        raw_urls = [raw_urls] if isinstance(raw_urls, str) else list(raw_urls)
+        for i, url in enumerate(target.urls):
+            why = apprise_problem(url)
+            if why is None:
+                continue
+            shown = _shown_url(raw_urls[i] if i < len(raw_urls) and isinstance(raw_urls[i], str) else url)
+            out.append(f"notify.targets.{name}.urls[{i}]: apprise cannot use {shown}: {mask_text(why, [url])}")
+    return out
+
+
+def _shown_url(written: str) -> str:
+    """A URL as written, its literal secrets masked and its ${VAR} references kept where they are
+    not in a credential position: 'mailto://me:${SMTP_PASSWORD}@host' -> 'mailto://me:****@host'."""
+    from monitor.secrets import mask_url
+
+    if not _ENV.sub("", written).strip():
+        return written  # only references: nothing secret in them
+    refs: dict[str, str] = {}
+
+    def hold(m: re.Match[str]) -> str:
+        key = f"ENVREF{chr(65 + len(refs) % 26)}"
+        refs[key] = m.group(0)
+        return key
+
+    masked = mask_url(_ENV.sub(hold, written))
+    for key, ref in refs.items():
+        masked = masked.replace(key, ref)
+    return masked
+
+
+_APPRISE_LOCK = threading.Lock()
+
+
+def apprise_problem(url: str) -> str | None:
+    """None when apprise can send to `url`; else apprise's own reason ('Unparseable URL ...',
+    'mqtt:// is disabled on this system.'), which may contain the URL (mask it before showing)."""
+    import apprise
+
+    logger = logging.getLogger("apprise")
+    records: list[logging.LogRecord] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = _Keep(logging.WARNING)
+    with _APPRISE_LOCK:
+        # apprise logs why it refuses a URL; catch that here instead of letting it reach the log
+        # (with the URL in it) or the terminal.
+        propagate, level = logger.propagate, logger.level
+        logger.addHandler(handler)
+        logger.propagate = False
+        if logger.getEffectiveLevel() > logging.WARNING:
+            logger.setLevel(logging.WARNING)
+        try:
+            ok = apprise.Apprise().add(url)
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+            logger.setLevel(level)
+    if ok:
+        return None
+    reasons = [r.getMessage() for r in records if r.levelno >= logging.ERROR] or [
+        r.getMessage() for r in records
+    ]
+    return "; ".join(dict.fromkeys(reasons)) or "not a URL apprise knows"
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:

@@ -272,18 +272,29 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # A server that does not answer at all (a dropped route, a firewall) fails in 10 s, not after
+    # the kernel's minutes of SYN retries.
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args={"connect_timeout": 10})
 
 
 class Store:
     """The engine plus a session factory; `with store.session() as s:` commits on success."""
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
-        self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if migrate:
-            upgrade(self.engine)
+        """Raises `monitor.dberrors.DatabaseError` (naming the database, password masked, and the
+        cause) when the URL is unusable or, with `migrate`, the database cannot be opened or written."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from monitor.dberrors import database_failure
+
+        try:
+            self.url = normalize_url(url)
+            self.engine = make_engine(self.url)
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            if migrate:
+                upgrade(self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise database_failure(url, exc) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,4 +1,4 @@
-"""Adding and removing `[[watches]]` in the user's TOML file, keeping its comments and layout."""
+"""Adding, removing and renaming `[[watches]]` in the user's TOML file, keeping its comments and layout."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import tomlkit
 from tomlkit.items import AoT
 
-from monitor.config import ConfigError, WatchConfig, parse_config
+from monitor.config import ConfigError, WatchConfig, check_watch_name, name_key, parse_config
 
 
 def _load(path: Path) -> tomlkit.TOMLDocument:
@@ -36,7 +36,7 @@ def add_watch(path: Path, watch: WatchConfig) -> None:
         doc.append("watches", watches)
     if not isinstance(watches, AoT | list):
         raise ConfigError(f"{path}: watches: expected [[watches]] tables")
-    if any(str(w.get("name", "")).lower() == watch.name.lower() for w in watches):
+    if any(name_key(str(w.get("name", ""))) == name_key(watch.name) for w in watches):
         raise ConfigError(f"{path}: watches: a watch named {watch.name!r} already exists")
     table = tomlkit.table()
     for key, value in watch.model_dump(exclude_none=True, exclude_defaults=True).items():
@@ -49,7 +49,7 @@ def add_watch(path: Path, watch: WatchConfig) -> None:
 def remove_watch(path: Path, name: str) -> bool:
     doc = _load(path)
     watches = doc.get("watches") or []
-    keep = [w for w in watches if str(w.get("name", "")).lower() != name.lower()]
+    keep = [w for w in watches if name_key(str(w.get("name", ""))) != name_key(name)]
     if len(keep) == len(watches):
         return False
     if keep:
@@ -61,3 +61,32 @@ def remove_watch(path: Path, name: str) -> bool:
         del doc["watches"]
     _save(path, doc)
     return True
+
+
+def rename_watch(path: Path, old: str, new: str) -> str | None:
+    """Rename the watch `old` (any case or Unicode form) to `new` in the file, keeping comments and
+    layout (a comment after the name stays). Returns the old name as written, or None when the file
+    has no such watch. Raises ConfigError when `new` is not a valid name or another watch has it;
+    the file is only written when the whole result is a valid config."""
+    try:
+        new = check_watch_name(new)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    doc = _load(path)
+    watches = doc.get("watches") or []
+    found = next((w for w in watches if name_key(str(w.get("name", ""))) == name_key(old)), None)
+    if found is None:
+        return None
+    clash = next((w for w in watches if w is not found and name_key(str(w.get("name", ""))) == name_key(new)), None)
+    if clash is not None:
+        raise ConfigError(f"{path}: watches: a watch named {str(clash.get('name'))!r} already exists")
+    before = str(found["name"])
+    item = tomlkit.string(new)
+    try:
+        item.trivia.comment_ws = found.item("name").trivia.comment_ws
+        item.trivia.comment = found.item("name").trivia.comment
+    except (AttributeError, KeyError):  # an inline table keeps no per-value comment
+        pass
+    found["name"] = item
+    _save(path, doc)
+    return before

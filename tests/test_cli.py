@@ -153,8 +153,22 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
     head = ScriptDirectory.from_config(alembic_config(f"sqlite:///{tmp_path}/x.db")).get_current_head()
     out = cli("--database", f"sqlite:///{tmp_path}/x.db", "db", "upgrade", cwd=tmp_path).stdout
     assert head and f"revision {head}" in out
-    out = cli("--database", f"sqlite:///{tmp_path}/x.db", "db", "downgrade", cwd=tmp_path).stdout
+    db = ("--database", f"sqlite:///{tmp_path}/x.db")
+    # Without a revision it only explains (issue 10, item 10); `base` drops everything: --yes needed.
+    explained = cli(*db, "db", "downgrade", cwd=tmp_path, check=False)
+    assert explained.returncode == 2 and "nothing was changed" in explained.stderr
+    assert "0001" in explained.stderr and "--yes" in explained.stderr
+    assert f"revision {head}" in cli(*db, "db", "current", cwd=tmp_path).stdout
+    refused = cli(*db, "db", "downgrade", "base", cwd=tmp_path, check=False)
+    assert refused.returncode == 2 and "--yes" in refused.stderr and "Traceback" not in refused.stderr
+    relative = cli(*db, "db", "downgrade", f"-{int(head)}", cwd=tmp_path, check=False)  # also ends at base
+    assert relative.returncode == 2 and "--yes" in relative.stderr
+    assert f"revision {head}" in cli(*db, "db", "current", cwd=tmp_path).stdout
+    out = cli(*db, "db", "downgrade", "base", "--yes", cwd=tmp_path).stdout
     assert "base" in out
+    assert "base" in cli(*db, "db", "current", cwd=tmp_path).stdout
+    unknown = cli(*db, "db", "upgrade", "nonsense", cwd=tmp_path, check=False)
+    assert unknown.returncode == 2 and "nonsense" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
 @pytest.mark.slow

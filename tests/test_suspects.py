@@ -397,3 +397,62 @@ def test_after_accepting_a_gate_like_page_its_edits_are_compared(
     redirect(http_server, "/login?next=%2Fprivacy")
     serve(http_server, LOGIN_PAGE, "/login")
     assert check(store, config).outcome == "suspect"
+
+
+# -- issue 10 (c): the policy coming back after an accepted suspect capture is a change -----------
+
+
+def test_policy_back_after_an_accepted_gate_is_reported(http_server: LocalHTTPServer, store: Store) -> None:
+    # An operator accepted a login page as the policy (and was told of that change); when the real
+    # policy comes back, that is a change relative to what they accepted, not a silent flap.
+    config = make_config(http_server, store.url)
+    serve(http_server, policy_html(LONG))
+    assert check(store, config).outcome == "first"
+    serve(http_server, LOGIN_PAGE)
+    assert check(store, config).outcome == "suspect"
+    accepted = accept_latest(store, config, config.watches[0])
+    assert accepted.version == 2 and accepted.event_id is not None
+    serve(http_server, policy_html(LONG))
+    back = check(store, config)
+    assert back.outcome == "changed" and back.version == 1 and back.event_id is not None
+    assert back.substantive and back.detail and "back to version 1" in back.detail
+    to_gate, to_policy = events(store)
+    v1, v2 = versions(store)
+    assert (to_policy.from_version_id, to_policy.to_version_id) == (v2.id, v1.id)
+    assert any(n.event_id == to_policy.id for n in notes(store, "legal"))  # the lawyers hear of it
+    assert check(store, config).outcome == "unchanged"
+    # The accepted page and the policy alternating afterwards do not alert on every swing: the
+    # user's last word is "version 1" and the page is version 1 again.
+    serve(http_server, LOGIN_PAGE)
+    check(store, config)
+    serve(http_server, policy_html(LONG))
+    assert check(store, config).outcome == "flap"
+    assert len(events(store)) == 2 and check(store, config).version == 1
+
+
+def test_policy_back_after_a_shrink_accepted_by_repetition_is_reported(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
+    config = make_config(http_server, store.url)
+    serve(http_server, policy_html(LONG))
+    assert check(store, config).outcome == "first"
+    serve(http_server, policy_html(SHORT))
+    assert [check(store, config).outcome for _ in range(ACCEPT_AFTER)][-1] == "changed"
+    serve(http_server, policy_html(LONG))
+    back = check(store, config)
+    assert back.outcome == "changed" and back.version == 1 and back.substantive
+    assert [(e.from_version_id, e.to_version_id) for e in events(store)][-1] == tuple(
+        v.id for v in reversed(versions(store))
+    )
+
+
+def test_plain_flap_between_known_versions_stays_quiet(http_server: LocalHTTPServer, store: Store) -> None:
+    # Two renderings of an ordinary policy: the swing back is a flap, as before.
+    config = make_config(http_server, store.url)
+    serve(http_server, policy_html(LONG))
+    check(store, config)
+    other = {**LONG, "Retention": SECTIONS["Retention"].replace("24 months", "5 years")}
+    serve(http_server, policy_html(other))
+    assert check(store, config).outcome == "changed"
+    serve(http_server, policy_html(LONG))
+    assert check(store, config).outcome == "flap" and len(events(store)) == 1

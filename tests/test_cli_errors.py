@@ -1,0 +1,362 @@
+"""Errors people can act on (issue 10, items 6-9): a database that cannot be opened or written,
+`check`'s exit codes, config values never echoed with a secret in them, and notification URLs
+apprise cannot use. The CLI runs as a subprocess on real SQLite files (on a real read-only and a
+real full filesystem where the machine allows mounting one), a real PostgreSQL server and a real
+HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from httpserver import LocalHTTPServer, Response
+from policies import SECTIONS, edited, policy_html
+
+from monitor.config import ConfigError, load_config
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+PASSWORD = "pw-Sup3rS3cret"
+
+
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+    """Exit `code`, one or two lines on stderr naming what is wrong, no traceback, no secret."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    assert PASSWORD not in proc.stderr and PASSWORD not in proc.stdout
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert 1 <= len(lines) <= 2, proc.stderr
+    for needle in needles:
+        assert needle in proc.stderr, (needle, proc.stderr)
+
+
+def write_config(tmp_path: Path, db_url: str, server: LocalHTTPServer | None = None, extra: str = "") -> Path:
+    watch = f'[[watches]]\nname = "Brindlewick"\nurl = "{server.url("/privacy")}"\n' if server else ""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[database]\nurl = "{db_url}"\n[fetch]\nallow_private_addresses = true\n'
+        f"[defaults]\nretries = 0\njitter = 0\ntimeout = 5\n{watch}{extra}",
+        "utf-8",
+    )
+    return cfg
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- item 6: a database that cannot be opened --------------------------------------------------
+
+COMMANDS = [
+    ("list",),
+    ("check",),
+    ("history", "Brindlewick"),
+    ("show", "Brindlewick"),
+    ("accept", "Brindlewick"),
+    ("rename", "Brindlewick", "Brindlewick Ltd"),
+    ("notify", "pending"),
+    ("notify", "flush"),
+    ("db", "upgrade"),
+    ("db", "current"),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("foo://db.example/monitor", "unsupported scheme 'foo'"),
+        ("not a database url", "not a database URL"),
+        (f"postgresql://monitor:{PASSWORD}@127.0.0.1:{closed_port()}/monitor", "Connection refused"),
+        ("sqlite:////proc/policy-monitor/m.db", "/proc/policy-monitor"),
+    ],
+)
+def test_database_that_cannot_be_opened_fails_every_command_in_two_lines(
+    http_server: LocalHTTPServer, tmp_path: Path, url: str, cause: str
+) -> None:
+    cfg = write_config(tmp_path, url, http_server)
+    for command in COMMANDS:
+        proc = cli("--config", str(cfg), *command, cwd=tmp_path)
+        assert_clean_failure(proc, 3, "database", cause)
+        if "127.0.0.1" in url:
+            assert "monitor:***@127.0.0.1" in proc.stderr  # named, password masked
+    # The same from --database, which overrides the file.
+    proc = cli("--database", url, "list", cwd=tmp_path)
+    assert_clean_failure(proc, 3, cause)
+
+
+def test_traceback_of_a_database_failure_is_logged_at_debug_level_only(tmp_path: Path) -> None:
+    url = f"postgresql://monitor:{PASSWORD}@127.0.0.1:{closed_port()}/monitor"
+    proc = cli("--database", url, "--log-level", "debug", "list", cwd=tmp_path)
+    assert proc.returncode == 3 and "Traceback" in proc.stderr and PASSWORD not in proc.stderr
+
+
+@pytest.mark.postgres
+def test_postgres_database_that_does_not_exist(postgres_url: str, tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url).set(database="pm_no_such_database", password=PASSWORD)
+    shown = url.render_as_string(hide_password=False)
+    for command in (("list",), ("db", "upgrade"), ("notify", "pending")):
+        proc = cli("--database", shown, *command, cwd=tmp_path)
+        assert_clean_failure(proc, 3, "pm_no_such_database", "does not exist")
+
+
+def _mount_tmpfs(path: Path, size: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root")
+    path.mkdir()
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 600 KiB filesystem (tmpfs), unmounted after the test."""
+    disk = tmp_path / "disk"
+    _mount_tmpfs(disk, "600k")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_read_only_database_fails_check_with_exit_3(
+    http_server: LocalHTTPServer, tmp_path: Path, small_disk: Path
+) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    cfg = write_config(tmp_path, f"sqlite:///{small_disk}/m.db", http_server)
+    assert cli("--config", str(cfg), "check", cwd=tmp_path).returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    for command in (("check",), ("check", "--json"), ("list",), ("db", "upgrade"), ("rename", "Brindlewick", "B2")):
+        proc = cli("--config", str(cfg), *command, cwd=tmp_path)
+        assert_clean_failure(proc, 3, f"database sqlite:///{small_disk}/m.db")
+        assert "success" not in proc.stdout.lower()
+    assert "Brindlewick" in cfg.read_text()  # the failed rename left the config as it was
+
+
+def _fill(disk: Path, leave: int) -> None:
+    """Fill the filesystem, then free `leave` bytes again."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\1" * 4096):
+            pass
+    except OSError:
+        pass  # full
+    finally:
+        os.close(fd)
+    if leave:
+        with open(filler, "r+b") as f:
+            f.truncate(max(filler.stat().st_size - leave, 0))
+
+
+def _long_policy(seed: int) -> str:
+    words = " ".join(SECTIONS.values()).split()
+    rng = random.Random(seed)
+    sentences = [" ".join(rng.choice(words) for _ in range(14)).capitalize() + "." for _ in range(2500)]
+    return policy_html(edited(Retention=SECTIONS["Retention"] + " " + " ".join(sentences)))
+
+
+@pytest.mark.parametrize("leave", [0, 64 * 1024], ids=["full", "nearly-full"])
+def test_full_disk_makes_check_fail_with_exit_3_and_loses_nothing(
+    http_server: LocalHTTPServer, tmp_path: Path, small_disk: Path, leave: int
+) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    cfg = write_config(tmp_path, f"sqlite:///{small_disk}/m.db", http_server)
+    c = ("--config", str(cfg))
+    assert cli(*c, "check", cwd=tmp_path).returncode == 0
+    _fill(small_disk, leave)
+    http_server.route("/privacy", Response(200, _long_policy(1), HTML))
+    for args in (("check",), ("check", "--json")):
+        proc = cli(*c, *args, cwd=tmp_path)
+        assert_clean_failure(proc, 3, f"database sqlite:///{small_disk}/m.db", "full")
+        if "--json" in args and proc.stdout.strip():
+            (result,) = json.loads(proc.stdout)  # the result is printed before the exit code says why
+            assert result["outcome"] == "error" and result["detail"].startswith("database error")
+    # Space again: the change is found and stored as usual; nothing half-written in between.
+    (small_disk / "filler").unlink()
+    proc = cli(*c, "check", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)[0]["outcome"] == "changed"
+    history = json.loads(cli(*c, "history", "Brindlewick", "--json", cwd=tmp_path).stdout)
+    assert [v["version"] for v in history["versions"]] == [1, 2] and len(history["events"]) == 1
+
+
+# -- item 7: check's exit code -----------------------------------------------------------------
+
+
+def test_check_exit_codes_and_json_keeps_every_result(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    http_server.route("/gone", Response(404, "not here", HTML))
+    extra = f'[[watches]]\nname = "Gone"\nurl = "{http_server.url("/gone")}"\n'
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra)
+    c = ("--config", str(cfg))
+    proc = cli(*c, "check", "--json", "--strict", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    results = {r["watch"]: r["outcome"] for r in json.loads(proc.stdout)}
+    assert results["Brindlewick"] == "first" and results["Gone"] in ("error", "suspect")
+    assert "Gone" in proc.stderr
+    text = cli(*c, "check", cwd=tmp_path)
+    assert text.returncode == 1 and "Brindlewick: unchanged" in text.stdout and "Gone:" in text.stdout
+    # Plain --json: every outcome is in the output, the exit code 0 (stderr still names the failure).
+    proc = cli(*c, "check", "--json", cwd=tmp_path)
+    assert proc.returncode == 0 and "Gone" in proc.stderr
+    assert {r["watch"]: r["outcome"] for r in json.loads(proc.stdout)}["Gone"] in ("error", "suspect")
+    # Only the healthy watch: 0; a change is not a failure.
+    assert cli(*c, "check", "--watch", "Brindlewick", cwd=tmp_path).returncode == 0
+    http_server.route("/privacy", Response(200, policy_html(edited(Retention="We keep data 9 years.")), HTML))
+    assert cli(*c, "check", "--watch", "brindlewick", cwd=tmp_path).returncode == 0
+    # A suspect capture (an empty page) fails the command too.
+    http_server.route("/privacy", Response(200, "<html><body></body></html>", HTML))
+    proc = cli(*c, "check", "--watch", "Brindlewick", "--json", "--strict", cwd=tmp_path)
+    assert proc.returncode == 1 and json.loads(proc.stdout)[0]["outcome"] == "suspect"
+    assert cli(*c, "check", "--watch", "Brindlewick", cwd=tmp_path).returncode == 1
+    # The codes are in --help.
+    helptext = cli("--help", cwd=tmp_path).stdout + cli("check", "--help", cwd=tmp_path).stdout
+    for code in ("0 ", "1 ", "2 ", "3 "):
+        assert f"  {code}" in helptext
+    assert "database" in helptext
+    # A usage error is 2.
+    assert cli(*c, "check", "--watch", "Nobody", cwd=tmp_path).returncode == 2
+
+
+# -- item 8: no secret in a config error -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "shown"),
+    [
+        ('[[watches]]\nname = "A"\nurl = "ftp://user:${SECRET}@files.example/x"\n', "${SECRET}"),
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "${SECRET}"\n', "${SECRET}"),
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\nselect = ["${SECRET} >"]\n', "${SECRET}"),
+        ('[[watches]]\nname = "A\\t${SECRET}"\nurl = "https://a.example"\n', "${SECRET}"),
+        ('[defaults]\nuser_agent = "x"\ninterval = "${SECRET}"\n', "${SECRET}"),
+        ('[database]\nurl = "${SECRET}"\nrecent_versions = 0\n', "recent_versions"),
+        ('[notify.targets.mail]\nurls = ["mailtoo://me:${SECRET}@smtp.example"]\n', "notify.targets.mail"),
+        ('[notify.targets.slack]\nurls = ["slack://${SECRET}"]\n', "notify.targets.slack"),
+        ('[notify.targets.x]\nurls = ["json://${SECRET}:notaport/x"]\n', "notify.targets.x"),
+    ],
+)
+def test_config_errors_show_values_as_written_never_the_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, shown: str
+) -> None:
+    secret = "S3cr3tValue42"
+    monkeypatch.setenv("SECRET", secret)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(toml, "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    message = str(err.value)
+    assert secret not in message and shown in message and str(cfg) in message
+    proc = cli("--config", str(cfg), "list", cwd=tmp_path, env={"SECRET": secret})
+    assert_clean_failure(proc, 2, shown)
+    assert secret not in proc.stderr
+
+
+# -- item 9: notification URLs apprise cannot use ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("foo://bar", "Unparseable URL"),
+        ("mailto://", "Could not load"),
+        ("json://", "Unparseable"),
+        ("tgram://abc", "Unparseable"),
+        ("https://", "Unparseable"),
+    ],
+)
+def test_notification_url_apprise_cannot_use_is_a_config_error_at_load(
+    tmp_path: Path, url: str, why: str
+) -> None:
+    cfg = write_config(
+        tmp_path,
+        f"sqlite:///{tmp_path}/m.db",
+        extra=f'[notify.targets.legal]\nurls = ["json://127.0.0.1:9/ok", "{url}"]\n',
+    )
+    for command in (("list",), ("check",), ("notify", "test", "legal"), ("notify", "flush")):
+        proc = cli("--config", str(cfg), *command, cwd=tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert str(cfg) in proc.stderr and "notify.targets.legal.urls[1]" in proc.stderr
+        assert why in proc.stderr and "FAILED" not in proc.stdout
+    assert not (tmp_path / "m.db").exists()  # refused before anything was opened
+
+
+def test_notification_url_from_environment_is_checked_once_substituted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[notify.targets.hook]\nurls = ["${HOOK_URL}"]\n', "utf-8")
+    with pytest.raises(ConfigError, match=r"\$\{HOOK_URL\} is not set"):
+        load_config(cfg)
+    monkeypatch.setenv("HOOK_URL", "json://127.0.0.1:9/hook")
+    assert load_config(cfg).notify.targets["hook"].urls == ["json://127.0.0.1:9/hook"]
+    monkeypatch.setenv("HOOK_URL", "jsno://127.0.0.1:9/t0kenValue99")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert "${HOOK_URL}" in str(err.value) and "t0kenValue99" not in str(err.value)
+
+
+def test_valid_target_urls_load_quietly(tmp_path: Path) -> None:
+    cfg = write_config(
+        tmp_path,
+        f"sqlite:///{tmp_path}/m.db",
+        extra='[notify.targets.mail]\nurls = ["mailto://me:pw@smtp.example?to=legal@example.com"]\n'
+        '[notify.targets.chat]\nurls = ["slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#legal"]\n',
+    )
+    proc = cli("--config", str(cfg), "list", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_urls_with_secrets_from_the_environment_are_listed_as_written(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    secret = "k3yFromTheEnv77"
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    http_server.route("/gone", Response(404, "no", HTML))
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n[fetch]\nallow_private_addresses = true\n'
+        "[defaults]\nretries = 0\n"
+        f'[[watches]]\nname = "Keyed"\nurl = "{http_server.url("/privacy")}?key=${{API_KEY}}"\n'
+        f'[[watches]]\nname = "Gone"\nurl = "{http_server.url("/gone")}?key=${{API_KEY}}"\n',
+        "utf-8",
+    )
+    env = {"API_KEY": secret}
+    c = ("--config", str(cfg))
+    outputs = [
+        cli(*c, "check", "--json", cwd=tmp_path, env=env),
+        cli(*c, "check", cwd=tmp_path, env=env),
+        cli(*c, "list", cwd=tmp_path, env=env),
+        cli(*c, "list", "--json", cwd=tmp_path, env=env),
+        cli(*c, "history", "Keyed", cwd=tmp_path, env=env),
+        cli(*c, "history", "Gone", "--json", cwd=tmp_path, env=env),
+    ]
+    assert all(p.returncode in (0, 1) for p in outputs), [p.stderr for p in outputs]
+    assert any("?key=${API_KEY}" in p.stdout for p in outputs)
+    for p in outputs:
+        assert secret not in p.stdout and secret not in p.stderr
+    # The watch was really fetched with the key.
+    assert any(secret in r.path for r in http_server.requests)

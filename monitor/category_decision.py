@@ -13,8 +13,8 @@ was added). This decision looks at a category's evidence across the report at on
     -> logistic regression (sigmoid(w . x + b)) -> c is kept when its probability >= threshold
        (when no candidate reaches it, the likeliest one is kept: an alert always names a category)
 
-A change keeps the candidates that the report keeps (and a country added to where data goes,
-always a transfer); one left with none is still substantive and still listed (its reason says what
+A change keeps the candidates that the report keeps (and a country or a recipient added, always
+a transfer or sharing: monitor.classify.NAMED_KINDS); one left with none is still substantive and still listed (its reason says what
 changed, its severity is what its candidates gave) but names no category. The decision is asked only
 for English text, the language the clause model learned from. The weights are fitted with
 scikit-learn on the labelled dev pairs (bench/eval_devset.py --write-thresholds; figures by grouped

@@ -72,6 +72,11 @@ def names_only(edit: Edit) -> bool:
     )
 
 
+def _ends_with_company_suffix(name: str) -> bool:
+    last = name.split()[-1]
+    return is_suffix(Word(last, last.lower().strip(".,;:()\"'")))
+
+
 def recipient_names(
     words: tuple[Word, ...], vocabulary: frozenset[str] | None, known: frozenset[str] | None = None
 ) -> str:
@@ -80,7 +85,8 @@ def recipient_names(
     names = [
         n
         for n in named_runs(words, vocabulary)
-        if not categories_in(n)  # not "Standard Contractual Clauses"
+        # not "Standard Contractual Clauses"; but "Quorvex Advertising Inc." is a company
+        if (not categories_in(n) or _ends_with_company_suffix(n))
         and not (known is not None and all(token_key(p) in known for p in n.split()))
     ]
     countries = [n for n in names if all(p.lower().strip("().,") in COUNTRIES for p in n.split())]

@@ -136,3 +136,29 @@ def test_compare_without_a_decision_keeps_the_per_change_veto():
 
 def test_narrow_keeps_only_the_reports_categories():
     assert Narrow(frozenset({"use"})).apply(["security", "use"], ("security",), "x") == ["use"]
+
+
+def _shop(recipients: list[str], retention: str):
+    b = DocumentBuilder()
+    b.block("p", "Brindlecove Ltd runs the Brindlecove shop and controls your personal data.")
+    b.heading("How long we keep data", 1)
+    b.block("p", retention)
+    b.heading("Who we share your information with", 1)
+    b.block("p", "We share your information with these companies:")
+    for r in recipients:
+        b.block("li", r)
+    return b.build("Privacy")
+
+
+def test_a_recipient_added_beside_another_change_keeps_sharing():
+    """A fresh user's find: a new recipient in a list, with a retention change in the same report,
+    was listed 'uncategorised' once the report-level decision narrowed the categories."""
+    old = _shop(["Parcelwise Ltd, which delivers your orders."], "We keep your orders for 12 months.")
+    new = _shop(
+        ["Parcelwise Ltd, which delivers your orders.", "Quorvex Advertising Inc., which provides services to us."],
+        "We keep your orders for 7 years.",
+    )
+    report = compare(old, new)  # the shipped model and decision
+    assert {"retention", "sharing"} <= set(report.categories), report.categories
+    recipient = next(c for c in report.changes if c.substantive and "Quorvex" in c.after)
+    assert "sharing" in recipient.categories

@@ -470,7 +470,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
             report, color=sys.stdout.isatty() and not args.output, title=f"{old_label} -> {new_label}"
         )
     if args.output:
-        Path(args.output).write_text(out, "utf-8")
+        try:
+            Path(args.output).write_text(out, "utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
     return 0

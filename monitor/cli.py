@@ -289,6 +289,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from monitor.scheduler import run_forever
 
     config = _load(args)
+    if config.web.listen:
+        config.web.served_token()  # an unset ${VAR} token: say so before anything starts
     store = _store(config)
     try:
         run_forever(config, store, reload=lambda: _load(args))
@@ -306,6 +308,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.web import ListenError, serve
 
     config = _load(args)
+    config.web.served_token()  # an unset ${VAR} token: say so before anything starts
     listen = args.listen or config.web.listen or "127.0.0.1:8000"
     try:
         parse_listen(listen)

@@ -391,3 +391,34 @@ def test_diff_output_into_a_missing_directory_names_the_path(http_server: LocalH
     assert not target.parent.exists()  # nothing created behind the user's back
     ok = tmp_path / "r.html"
     assert cli(*args, str(ok), cwd=tmp_path).returncode == 0 and "<html" in ok.read_text("utf-8")
+
+
+# -- [web] token from an unset variable only matters when serving -----------------------------------
+
+TOKEN_VAR = "PM_WEB_TOKEN_FOR_TESTS"
+
+
+def test_an_unset_web_token_variable_stops_only_serving(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    extra = f'[web]\ntoken = "${{{TOKEN_VAR}}}"\n'
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra)
+    c = ("--config", str(cfg))
+    unset = {k: v for k, v in os.environ.items() if k != TOKEN_VAR}  # cli() would merge os.environ
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "monitor", *c, *a], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=unset
+    )
+    checked = run("check")
+    assert checked.returncode == 0, checked.stderr
+    assert run("list").returncode == 0 and run("show", "Brindlewick").returncode == 0
+    port = str(closed_port())
+    assert_clean_failure(run("serve", "--listen", f"127.0.0.1:{port}"), 2, "web.token", TOKEN_VAR)
+    listen_cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra + f'listen = "127.0.0.1:{port}"\n')
+    assert_clean_failure(
+        subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(listen_cfg), "run"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=unset,
+        ),
+        2,
+        "web.token",
+        TOKEN_VAR,
+    )

@@ -392,9 +392,10 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         Route("/healthz", healthz),
     ]
     middleware = []
-    if config.web.token:
+    token = config.web.served_token()  # ConfigError when written as an unset ${VAR}: never serve open
+    if token:
         middleware.append(
-            Middleware(AuthenticationMiddleware, backend=TokenBackend(config.web.token), on_error=_unauthorized)
+            Middleware(AuthenticationMiddleware, backend=TokenBackend(token), on_error=_unauthorized)
         )
     return Starlette(
         routes=routes,

@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.facts import extract_facts
 from monitor.language import has_unspaced_script, word_units
 from monitor.normalize import display_text, word_set
 from monitor.tokens import tokenize_block
+from monitor.vocabulary import categories_in
 
 _LINK_TEXT = re.compile(r"\[((?:[^\[\]]|\\\[|\\\])*)\]\((?:[^()]|\([^)]*\))*\)")
 _LETTER_WORD = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -49,6 +51,8 @@ FOOTER_RUN = 6  # under a topical heading, a closing run of bare links must be t
 _COPYRIGHT = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b", re.IGNORECASE)
 WORDS_PER_COMMA = 8  # an enumeration of data types uses commas; a menu does not
 WORDS_PER_SENTENCE_END = 25
+PROSE_MIN_WORDS = 3  # "the right of access;" is a clause; "Contact us." is a label
+PROSE_FUNCTION_SHARE = 0.2  # a sentence has function words; a label run ending in a colon has few
 
 
 _DIGITS = re.compile(r"\d+")
@@ -120,18 +124,45 @@ def shape(raw: str) -> BlockShape:
     )
 
 
-def is_chrome_block(raw: str, kind: str = "p", context: ChromeContext | None = None, key: str = "") -> bool:
+def is_policy_text(raw: str, kind: str = "p", heading: str = "") -> bool:
+    """True when a block says something a policy says, so repetition on the host's other pages is no
+    sign of chrome: regional variants of one policy (/privacy-uk, /privacy-ie) share their rights and
+    recipient lists. Policy text names a fact (monitor.facts: a right, a recipient, a country, a data
+    type, a period, the sale stance; `heading` gives a bare list entry its meaning), or is more than a
+    label and uses the vocabulary of a privacy category, or reads as a sentence (ends like one and is
+    built from function words). Labels, menus and tickers ("Spring offer: 20% off") are none of these."""
+    text = display_text(raw).strip()
+    if not text:
+        return False
+    if extract_facts(text, heading):
+        return True
+    label = _is_label(raw, kind)
+    if not label and categories_in(text):
+        return True
+    s = shape(raw)
+    return (
+        s.words >= PROSE_MIN_WORDS
+        and text.endswith(SENTENCE_ENDS)
+        and s.function_share >= PROSE_FUNCTION_SHARE
+    )
+
+
+def is_chrome_block(
+    raw: str, kind: str = "p", context: ChromeContext | None = None, key: str = "", heading: str = ""
+) -> bool:
     """True when a block (its stored text, markdown links included) is page chrome.
 
     `kind`: "p", "li" or "row"; table rows are data (a cookie table, a list of processors) and are
-    only chrome by outside evidence. `key`: the block's content key, looked up in `context`."""
+    only chrome by outside evidence. `key`: the block's content key, looked up in `context`.
+    `heading`: the section heading, which gives a shared bare list entry its meaning."""
     if context is not None and context.flapping(raw):
         return True
     s = shape(raw)
     if context is not None and key and context.shared(key):
-        sentence = display_text(raw).rstrip().endswith((".", "!", "?"))
-        if s.link_share >= 0.5 or (s.words < SHARED_MAX_WORDS and not sentence):
-            return True  # a label or link on every page of the site; shared prose (a DPO address) stays text
+        if s.link_share >= 0.5:
+            return True  # a link on every page of the site: a menu, a footer
+        if s.words < SHARED_MAX_WORDS and not is_policy_text(raw, kind, heading):
+            return True  # a label on every page; shared policy text (a rights list, a DPO address) stays text
     if kind == "row":
         return False
     if s.words < MIN_WORDS:
@@ -160,15 +191,16 @@ def _is_label(raw: str, kind: str) -> bool:
 
 
 def chrome_blocks(
-    blocks: Sequence[tuple[str, str]], topical: bool, context: ChromeContext | None = None
+    blocks: Sequence[tuple[str, str]], topical: bool, context: ChromeContext | None = None, heading: str = ""
 ) -> list[bool]:
     """Chrome verdicts for a section's blocks, given as (kind, stored text) in reading order.
 
     Besides each block's own shape, a run of `MENU_RUN` or more short labels is a menu when the
     section is not about a privacy topic (`topical`: its heading names one); under a topical heading
-    such a run is a list (data types, recipients) and keeps its meaning."""
+    such a run is a list (data types, recipients) and keeps its meaning. `heading`: the section's
+    heading, for blocks shared with the host's other pages (`is_policy_text`)."""
     out = [
-        is_chrome_block(text, kind, context, tokenize_block(text).content_key if context else "")
+        is_chrome_block(text, kind, context, tokenize_block(text).content_key if context else "", heading)
         or _is_copyright(text)
         for kind, text in blocks
     ]
@@ -203,4 +235,12 @@ def _is_footer_run(blocks: Sequence[tuple[str, str]], run: range) -> bool:
     return 2 * linked >= len(run)
 
 
-__all__ = ["ChromeContext", "BlockShape", "FUNCTION_WORDS", "chrome_blocks", "is_chrome_block", "shape"]
+__all__ = [
+    "ChromeContext",
+    "BlockShape",
+    "FUNCTION_WORDS",
+    "chrome_blocks",
+    "is_chrome_block",
+    "is_policy_text",
+    "shape",
+]

@@ -289,6 +289,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from monitor.scheduler import run_forever
 
     config = _load(args)
+    if config.web.listen:
+        config.web.served_token()  # an unset ${VAR} token: say so before anything starts
     store = _store(config)
     try:
         run_forever(config, store, reload=lambda: _load(args))
@@ -306,6 +308,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.web import ListenError, serve
 
     config = _load(args)
+    config.web.served_token()  # an unset ${VAR} token: say so before anything starts
     listen = args.listen or config.web.listen or "127.0.0.1:8000"
     try:
         parse_listen(listen)
@@ -470,7 +473,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
             report, color=sys.stdout.isatty() and not args.output, title=f"{old_label} -> {new_label}"
         )
     if args.output:
-        Path(args.output).write_text(out, "utf-8")
+        try:
+            Path(args.output).write_text(out, "utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
     return 0

@@ -281,12 +281,23 @@ class WebConfig(_Model):
             parse_listen(v)
         return v
 
+    # Why `token` could not be read (its ${VAR} is unset): only serving needs it (`served_token`).
+    _token_problem: str | None = PrivateAttr(default=None)
+
     @field_validator("token")
     @classmethod
     def _token(cls, v: str | None) -> str | None:
         if v is not None and not v.strip():
             raise ValueError("an empty token would let anyone in: remove the key or set a value")
         return v
+
+    def served_token(self) -> str | None:
+        """The token the web view must ask for (None: an open view). Raises ConfigError when the
+        token is written as a ${VAR} that is not set: the view must not start open by accident.
+        Only `serve` and `run` with `listen` call this, so other commands work without the variable."""
+        if self._token_problem:
+            raise ConfigError(self._token_problem)
+        return self.token
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -427,6 +438,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>", *, check_target
     one line per problem, `source: key: what is wrong`, values shown as written (never with a
     secret substituted). With `check_targets`, every notification URL must be one apprise can use."""
     written: dict[str, str] = {}
+    data, token_problem = _defer_web_token(data, source)
     try:
         subst = substitute_env(data, written=written)
     except ConfigError as exc:
@@ -447,7 +459,22 @@ def parse_config(data: dict[str, Any], source: str = "<config>", *, check_target
         if problems:
             raise ConfigError(as_written("\n".join(problems), written))
     config._written.update(written)
+    config.web._token_problem = token_problem
     return config
+
+
+def _defer_web_token(data: dict[str, Any], source: str) -> tuple[dict[str, Any], str | None]:
+    """`data` without [web] token when its ${VAR} is unset, and the message saying so (for
+    WebConfig.served_token); `data` unchanged and None otherwise."""
+    web = data.get("web")
+    if not isinstance(web, dict) or not isinstance(web.get("token"), str):
+        return data, None
+    try:
+        substitute_env(web["token"], "web.token")
+    except ConfigError as exc:
+        problem = f"{source}: {exc} (the web view needs it: set it, or remove [web] token for an open view)"
+        return {**data, "web": {k: v for k, v in web.items() if k != "token"}}, problem
+    return data, None
 
 
 def _target_problems(config: Config, raw: dict[str, Any]) -> list[str]:

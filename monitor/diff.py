@@ -62,7 +62,7 @@ def _prepare(section: Section | None, context: ChromeContext | None = None) -> _
     if section is None:
         return side
     side.block_chrome = chrome_blocks(
-        [(b.kind, b.text) for b in section.blocks], bool(heading_topic(section.path)), context
+        [(b.kind, b.text) for b in section.blocks], bool(heading_topic(section.path)), context, section.heading
     )
     for b, block in enumerate(section.blocks):
         side.block_kinds.append(block.kind)

@@ -315,7 +315,13 @@ class Store:
 
     @staticmethod
     def version_by_seq(s: Session, watch_id: int, seq: int) -> Version | None:
+        """The version numbered `seq`, or None; a number no database column can hold is None too."""
+        if not 0 <= seq <= MAX_SEQ:
+            return None
         return s.scalars(select(Version).where(Version.watch_id == watch_id, Version.seq == seq)).first()
+
+
+MAX_SEQ = 2**63 - 1  # the largest INTEGER SQLite stores (and PostgreSQL BIGINT): larger numbers overflow
 
 
 # -- migrations ---------------------------------------------------------------------------------

@@ -97,3 +97,86 @@ def test_a_labelled_ticker_keeps_its_shape_and_long_notes_do_not():
     assert skeleton("Trending now: invoices in two clicks") == skeleton("Trending now: a new mobile app")
     long_note = "Note: we keep invoices for ten years because tax law requires it, then we delete them."
     assert skeleton(long_note) != skeleton("Note: we keep invoices for five years because tax law requires it.")
+
+
+# Regional variants of one policy on one host (/uk.html, /ie.html) share their rights and recipient
+# lists: such a list is policy text, and a change to it on one page is a change even though the other
+# page still carries the old entries.
+RIGHTS = ["the right of access;", "the right to erasure;", "the right to data portability;"]
+RECIPIENTS = ["our hosting provider;", "our payment processor;"]
+
+
+def regional(rights: list[str], recipients: list[str] = RECIPIENTS, menu: str = "Home Pricing Blog") -> str:
+    from policies import SECTIONS
+
+    sections = dict(SECTIONS)
+    items = "".join(f"<li>{r}</li>" for r in rights)
+    sections["Your rights"] = f"You have these rights:</p><ul>{items}</ul><p>We answer within 30 days."
+    shared = "".join(f"<li>{r}</li>" for r in recipients)
+    sections["Sharing"] = f"We share personal data with these recipients:</p><ul>{shared}</ul><p>Nobody else."
+    return policy_html(sections, menu=menu)
+
+
+def _two_regions(http_server: LocalHTTPServer, store: Store, ie_rights: list[str], ie_recipients=RECIPIENTS):
+    cfg = config(http_server, store.url, ["/uk.html", "/ie.html"])
+    for path in ("/uk.html", "/ie.html"):
+        http_server.route(path, Response(200, regional(RIGHTS), HTML))
+    round_(store, cfg)
+    http_server.route("/ie.html", Response(200, regional(ie_rights, ie_recipients), HTML))
+    return round_(store, cfg)
+
+
+@pytest.mark.parametrize(
+    "ie_rights",
+    [RIGHTS[:2], RIGHTS[:1]],
+    ids=["one-right-removed", "two-rights-removed"],
+)
+def test_a_right_removed_on_one_regional_page_counts(http_server: LocalHTTPServer, store: Store, ie_rights):
+    results = _two_regions(http_server, store, ie_rights)
+    ie, uk = results["ie.html"], results["uk.html"]
+    assert uk.outcome == "unchanged"
+    assert ie.outcome == "changed" and ie.substantive, ie
+    assert "rights" in ie.categories, ie
+
+
+@pytest.mark.parametrize(
+    "ie_recipients",
+    [RECIPIENTS + ["our advertising partners;"], RECIPIENTS[:1]],
+    ids=["recipient-added", "recipient-removed"],
+)
+def test_a_recipient_list_changed_on_one_regional_page_counts(
+    http_server: LocalHTTPServer, store: Store, ie_recipients
+):
+    results = _two_regions(http_server, store, RIGHTS, ie_recipients)
+    ie = results["ie.html"]
+    assert ie.outcome == "changed" and ie.substantive, ie
+    assert "sharing" in ie.categories, ie
+
+
+def test_a_shared_menu_still_stays_chrome(http_server: LocalHTTPServer, store: Store):
+    # The same menu in the article of both pages; it changes on one page only: chrome.
+    def with_menu(links: str) -> str:
+        nav = "".join(f'<li><a href="/{m.lower()}">{m}</a></li>' for m in links.split())
+        return regional(RIGHTS).replace("<h1>Privacy Policy</h1>", f"<h1>Privacy Policy</h1>\n<ul>{nav}</ul>")
+
+    cfg = config(http_server, store.url, ["/uk.html", "/ie.html"])
+    old = "Home Pricing Blog Careers Press Partners Support Status"
+    new = "Home Pricing Blog Careers Press Partners Support Events"
+    http_server.route("/uk.html", Response(200, with_menu(new), HTML))
+    http_server.route("/ie.html", Response(200, with_menu(old), HTML))
+    round_(store, cfg)
+    http_server.route("/ie.html", Response(200, with_menu(new), HTML))
+    ie = round_(store, cfg)["ie.html"]
+    assert ie.outcome == "changed" and not ie.substantive, ie
+
+
+def test_shared_policy_lists_are_not_chrome_but_shared_labels_are():
+    from monitor.tokens import tokenize_block
+
+    def ctx(*texts: str) -> ChromeContext:
+        return ChromeContext(shared_blocks=frozenset(tokenize_block(t).content_key for t in texts))
+
+    for text in ("the right to data portability;", "our advertising partners;", "the right of access;"):
+        assert not is_chrome_block(text, "li", ctx(text), tokenize_block(text).content_key), text
+    for text in ("Careers", "Spring offer: 20% off annual plans", "[Contact us](/contact)"):
+        assert is_chrome_block(text, "li", ctx(text), tokenize_block(text).content_key), text

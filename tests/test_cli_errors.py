@@ -360,3 +360,65 @@ def test_urls_with_secrets_from_the_environment_are_listed_as_written(
         assert secret not in p.stdout and secret not in p.stderr
     # The watch was really fetched with the key.
     assert any(secret in r.path for r in http_server.requests)
+
+
+# -- version numbers out of range, an output path that cannot be written --------------------------
+
+HUGE = "99999999999999999999999"  # beyond SQLite's 64-bit INTEGER
+
+
+def test_a_version_number_out_of_range_is_no_such_version(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server)
+    c = ("--config", str(cfg))
+    assert cli(*c, "check", cwd=tmp_path).returncode == 0
+    assert_clean_failure(cli(*c, "show", "Brindlewick", HUGE, cwd=tmp_path), 2, f"no version {HUGE}")
+    assert_clean_failure(
+        cli(*c, "diff", "Brindlewick@1", f"Brindlewick@{HUGE}", cwd=tmp_path), 2, f"no version {HUGE}"
+    )
+    assert_clean_failure(cli(*c, "diff", "--watch", "Brindlewick", HUGE, "1", cwd=tmp_path), 2, "no version")
+    assert cli(*c, "show", "Brindlewick", "1", cwd=tmp_path).returncode == 0  # the control
+
+
+def test_diff_output_into_a_missing_directory_names_the_path(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server)
+    c = ("--config", str(cfg))
+    assert cli(*c, "check", cwd=tmp_path).returncode == 0
+    target = tmp_path / "nonexistent" / "dir" / "r.html"
+    args = (*c, "diff", "Brindlewick@1", "Brindlewick@1", "--format", "html", "-o")
+    assert_clean_failure(cli(*args, str(target), cwd=tmp_path), 2, str(target))
+    assert not target.parent.exists()  # nothing created behind the user's back
+    ok = tmp_path / "r.html"
+    assert cli(*args, str(ok), cwd=tmp_path).returncode == 0 and "<html" in ok.read_text("utf-8")
+
+
+# -- [web] token from an unset variable only matters when serving -----------------------------------
+
+TOKEN_VAR = "PM_WEB_TOKEN_FOR_TESTS"
+
+
+def test_an_unset_web_token_variable_stops_only_serving(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    extra = f'[web]\ntoken = "${{{TOKEN_VAR}}}"\n'
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra)
+    c = ("--config", str(cfg))
+    unset = {k: v for k, v in os.environ.items() if k != TOKEN_VAR}  # cli() would merge os.environ
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "monitor", *c, *a], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=unset
+    )
+    checked = run("check")
+    assert checked.returncode == 0, checked.stderr
+    assert run("list").returncode == 0 and run("show", "Brindlewick").returncode == 0
+    port = str(closed_port())
+    assert_clean_failure(run("serve", "--listen", f"127.0.0.1:{port}"), 2, "web.token", TOKEN_VAR)
+    listen_cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra + f'listen = "127.0.0.1:{port}"\n')
+    assert_clean_failure(
+        subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(listen_cfg), "run"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=unset,
+        ),
+        2,
+        "web.token",
+        TOKEN_VAR,
+    )

@@ -118,3 +118,22 @@ def test_cli_bad_config_exits_2_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert str(p) in proc.stderr and "watches[0].interval" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_web_token_from_an_unset_variable_is_checked_only_when_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.config import parse_config
+
+    monkeypatch.delenv("PM_WEB_TOKEN_UNSET", raising=False)
+    data = {"web": {"token": "${PM_WEB_TOKEN_UNSET}"}, "watches": [{"name": "A", "url": "https://a.example"}]}
+    config = parse_config(data)  # every command but serving works
+    assert config.watch("A") is not None
+    with pytest.raises(ConfigError) as err:
+        config.web.served_token()
+    assert "web.token" in str(err.value) and "PM_WEB_TOKEN_UNSET" in str(err.value)
+    monkeypatch.setenv("PM_WEB_TOKEN_UNSET", "s3cret-value")
+    config = parse_config(data)
+    assert config.web.token == "s3cret-value" and config.web.served_token() == "s3cret-value"
+    assert parse_config({"web": {}}).web.served_token() is None  # no token: an open view, as before
+    monkeypatch.setenv("PM_WEB_TOKEN_UNSET", " ")
+    with pytest.raises(ConfigError, match="empty token"):
+        parse_config(data)  # set but blank is still refused at load, as before

@@ -252,6 +252,33 @@ def test_version_page_renders_the_markdown_safely(site: Site) -> None:
     assert site.get(watch_path("Brindlewick", "versions", 7)).status_code == 404
 
 
+def test_a_version_number_out_of_range_is_not_found(site: Site) -> None:
+    huge = 99999999999999999999999  # beyond SQLite's 64-bit INTEGER
+    for path in (
+        watch_path("Brindlewick", "versions", huge),
+        watch_path("Brindlewick", "diff", 1, huge),
+        watch_path("Brindlewick", "diff", huge, 1),
+        "/api" + watch_path("Brindlewick", "diff", 1, huge),
+    ):
+        r = site.get(path)
+        assert r.status_code == 404 and "no version" in r.text, (path, r.status_code)
+    assert site.get("/api" + watch_path("Brindlewick", "diff", 1, 2)).status_code == 200  # the control
+
+
+def test_the_api_refuses_bad_filters_like_the_pages(site: Site) -> None:
+    r = site.get("/api/watches", params={"status": "bogus"})
+    assert r.status_code == 400 and "status='bogus'" in r.text and "suspect" in r.text
+    assert site.get("/api/watches", params={"status": "suspect"}).status_code == 200
+    for path in ("/api/events", "/api" + watch_path("Brindlewick", "events")):
+        r = site.get(path, params={"substantive": "maybe"})
+        assert r.status_code == 400 and "substantive='maybe'" in r.text, (path, r.text)
+    everything = site.get("/api/events").json()
+    yes = site.get("/api/events", params={"substantive": "true"}).json()
+    no = site.get("/api/events", params={"substantive": "0"}).json()
+    assert yes and all(e["substantive"] for e in yes) and not any(e["substantive"] for e in no)
+    assert len(yes) + len(no) == len(everything)
+
+
 def test_only_get(site: Site) -> None:
     for path in ("/", watch_path("Brindlewick"), "/api/watches", "/metrics"):
         assert httpx.post(site.base + path, timeout=30).status_code == 405

@@ -142,6 +142,27 @@ def _int_param(request: Request, key: str, default: int, lo: int, hi: int) -> in
     return max(lo, min(hi, int(raw)))
 
 
+def _status_param(request: Request) -> str | None:
+    """?status=, one of queries.STATUSES or absent; anything else is a 400 naming the choices."""
+    status = request.query_params.get("status") or None
+    if status and status not in queries.STATUSES:
+        raise HTTPException(400, f"status={status!r}: use one of {', '.join(queries.STATUSES)}")
+    return status
+
+
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
+
+
+def _bool_param(request: Request, key: str) -> bool | None:
+    """?key=true|false (also 1|0, yes|no) or absent (None); anything else is a 400."""
+    raw = request.query_params.get(key)
+    if raw is None:
+        return None
+    if raw.lower() in _TRUE + _FALSE:
+        return raw.lower() in _TRUE
+    raise HTTPException(400, f"{key}={raw!r}: use true or false")
+
+
 # -- the app ----------------------------------------------------------------------------------------
 
 
@@ -163,9 +184,7 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
     # -- pages --------------------------------------------------------------------------------------
     def index(request: Request) -> Response:
         tag = request.query_params.get("tag") or None
-        status = request.query_params.get("status") or None
-        if status and status not in queries.STATUSES:
-            raise HTTPException(400, f"status={status!r}: use one of {', '.join(queries.STATUSES)}")
+        status = _status_param(request)
         with store.session() as s:
             everything = queries.watch_summaries(s, config)
             shown = queries.watch_summaries(s, config, queries.Filters(tag=tag, status=status))
@@ -283,7 +302,7 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
 
     # -- API ----------------------------------------------------------------------------------------
     def api_watches(request: Request) -> Response:
-        f = queries.Filters(tag=request.query_params.get("tag"), status=request.query_params.get("status"))
+        f = queries.Filters(tag=request.query_params.get("tag"), status=_status_param(request))
         with store.session() as s:
             return JSONResponse(queries.watch_summaries(s, config, f))
 
@@ -300,7 +319,7 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
 
     def _events(request: Request, watch: str | None) -> Response:
         q = request.query_params
-        sub = q.get("substantive")
+        sub = _bool_param(request, "substantive")
         try:
             since = queries.parse_since(q.get("since"))
             severity = queries.parse_severity(q.get("severity"))
@@ -316,7 +335,7 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
                 since=since,
                 severity=severity,
                 tag=q.get("tag") or None,
-                substantive=None if sub is None else sub.lower() in ("1", "true", "yes"),
+                substantive=sub,
                 limit=_int_param(request, "limit", 200, 1, 5000),
                 report=watch is not None or q.get("report") in ("1", "true"),
             )
@@ -373,9 +392,10 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         Route("/healthz", healthz),
     ]
     middleware = []
-    if config.web.token:
+    token = config.web.served_token()  # ConfigError when written as an unset ${VAR}: never serve open
+    if token:
         middleware.append(
-            Middleware(AuthenticationMiddleware, backend=TokenBackend(config.web.token), on_error=_unauthorized)
+            Middleware(AuthenticationMiddleware, backend=TokenBackend(token), on_error=_unauthorized)
         )
     return Starlette(
         routes=routes,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from monitor.changes import severity_rank
 from monitor.checker import CheckResult
 from monitor.config import Config
-from monitor.store import Check, Event, Version, Watch
+from monitor.store import MAX_SEQ, Check, Event, Version, Watch
 
 # Outcomes of a check that reached the page and read a plausible policy.
 SUCCESS = ("first", "unchanged", "changed", "flap", "upgrade")
@@ -236,6 +236,9 @@ def events(
 
 
 def version_of(s: Session, name: str, n: int) -> Version | None:
+    """Version `n` of the watch `name`, or None (also for a number no database column can hold)."""
+    if not 0 <= n <= MAX_SEQ:
+        return None
     return s.scalars(
         select(Version).join(Watch, Watch.id == Version.watch_id).where(Watch.name == name, Version.seq == n)
     ).first()

@@ -74,6 +74,8 @@ class FetchConfig(_Model):
     max_body_bytes: int = Field(10_000_000, ge=1024)
     max_redirects: int = Field(5, ge=0, le=20)
     allow_private_addresses: bool = False
+    # Processes for extraction, diff and classification: None = one per core, 0 or 1 = in-process.
+    workers: int | None = Field(None, ge=0, le=64)
 
 
 class DefaultsConfig(_Model):

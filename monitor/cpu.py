@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from monitor import extract as extract_mod
@@ -105,6 +106,13 @@ class _Stored:
         return Document.from_markdown(self.markdown)
 
 
+@lru_cache(maxsize=64)
+def _sibling_keys(markdown: str) -> frozenset[str]:
+    """Block keys of another watch's current version: the same few siblings come with every change
+    on a host, so a worker reads each of them once (cached by text, like the diff's own caches)."""
+    return frozenset(_block_keys(Document.from_markdown(markdown)))
+
+
 def compare_job(
     old_markdown: str,
     old_language: str | None,
@@ -124,7 +132,7 @@ def compare_job(
         old.__dict__["language"] = old_language  # as detected when stored (a cached_property)
     keys: set[str] = set()
     for md in sibling_markdowns:
-        keys |= _block_keys(Document.from_markdown(md))
+        keys |= _sibling_keys(md)
     context = ChromeContext(frozenset(keys), flapping_blocks([_Stored(m) for m in recent_markdowns], new))
     with accepting(overrule) if overrule else nullcontext():
         report = compare(old, new, context)
@@ -143,7 +151,7 @@ def _executor(workers: int) -> ProcessPoolExecutor:
         pool = _pools.get(workers)
         if pool is None or getattr(pool, "_broken", False):  # a worker died: start afresh
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["monitor.cpu"])
+            ctx.set_forkserver_preload(["monitor.cpu_preload"])
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             _pools[workers] = pool
         return pool

@@ -28,11 +28,11 @@ import multiprocessing
 import os
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psutil
 from sqlalchemy import create_engine, func, select, text
@@ -56,20 +56,20 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
 
 
-class MemorySampler:
-    """Peak memory of this process and its descendants (pool workers), sampled every 0.2 s:
-    the sum of RSS (shared pages counted in every process) and of PSS (shared pages split)."""
-
-    def __init__(self, exclude: set[int]) -> None:
-        self.exclude = exclude
-        self.peak_rss = 0
-        self.peak_pss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        procs = [me] + [p for p in me.children(recursive=True) if p.pid not in self.exclude]
+def sample_tree(root: int, exclude: set[int], stop: Any, out: Any, every: float = 0.2) -> None:
+    """Peak memory of process `root` and its descendants (pool workers) but `exclude`, until `stop`
+    is set: the sum of RSS (shared pages counted in every process) and of PSS (shared pages split
+    between the processes sharing them). Runs in its own process, so sampling costs the checker
+    nothing."""
+    me = os.getpid()
+    peak_rss = peak_pss = 0
+    while True:
+        done = stop.wait(every)
+        try:
+            top = psutil.Process(root)
+            procs = [top] + [p for p in top.children(recursive=True) if p.pid not in exclude and p.pid != me]
+        except psutil.NoSuchProcess:
+            break
         rss = pss = 0
         for p in procs:
             try:
@@ -78,20 +78,28 @@ class MemorySampler:
                 continue
             rss += info.rss
             pss += getattr(info, "pss", info.rss)
-        self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        if done:
+            break
+    out.put((peak_rss, peak_pss))
 
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            self._sample()
+
+class MemorySampler:
+    """`sample_tree` in a process of its own, for the duration of a `with` block."""
+
+    def __init__(self, ctx: Any, exclude: set[int]) -> None:
+        self._stop, self._out = ctx.Event(), ctx.Queue()
+        self._proc = ctx.Process(target=sample_tree, args=(os.getpid(), exclude, self._stop, self._out), daemon=True)
+        self.peak_rss = self.peak_pss = 0
 
     def __enter__(self) -> MemorySampler:
-        self._thread.start()
+        self._proc.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
-        self._sample()
+        self.peak_rss, self.peak_pss = self._out.get(timeout=60)
+        self._proc.join()
 
 
 class CompareTimes(logging.Handler):
@@ -197,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(db)
     rows: list[tuple[str, float, float | None, str]] = []
     try:
-        with MemorySampler(exclude={server.pid or -1}) as mem:
+        with MemorySampler(ctx, exclude={server.pid or -1}) as mem:
 
             def timed_round(label: str, key: str | None, alerts_expected: set[str]) -> None:
                 start = time.perf_counter()

@@ -785,7 +785,8 @@ async def run_checks(
     try:
         if fetcher is not None:
             return list(await asyncio.gather(*(one(wc, fetcher) for wc in watches if wc)))
-        async with Fetcher(fetch_policy(config)) as f:
+        offload = pool.run if pool.workers >= 2 else None  # decoding bodies too, off the event loop
+        async with Fetcher(fetch_policy(config), offload=offload) as f:
             return list(await asyncio.gather(*(one(wc, f) for wc in watches if wc)))
     finally:
         await asyncio.to_thread(batch.flush)  # the unchanged checks still waiting

@@ -22,6 +22,7 @@ import os
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -31,11 +32,11 @@ from typing import Any, TypeVar
 
 from monitor import extract as extract_mod
 from monitor.changes import DiffReport
-from monitor.chrome import ChromeContext
-from monitor.chrome_evidence import _block_keys, flapping_blocks
+from monitor.chrome import ChromeContext, skeleton
 from monitor.diff import compare
 from monitor.document import Document
 from monitor.guard import accepting
+from monitor.tokens import tokenize_block
 
 T = TypeVar("T")
 
@@ -96,21 +97,30 @@ def extract_job(
     )
 
 
-class _Stored:
-    """A stored version's markdown, shaped like `Version` for `flapping_blocks` (only `document()`)."""
+# The chrome evidence of monitor.chrome_evidence, from markdown rather than from the store's rows (that
+# module reads the database; these workers have no database and do not import its layer).
+FLAP_MIN = 3  # = monitor.chrome_evidence.FLAP_MIN (tests/test_checker_pool.py holds them equal)
 
-    def __init__(self, markdown: str) -> None:
-        self.markdown = markdown
 
-    def document(self) -> Document:
-        return Document.from_markdown(self.markdown)
+def _block_texts(doc: Document) -> set[str]:
+    return {b.text for s in doc.sections for b in s.blocks}
+
+
+def flapping_blocks(recent_markdowns: Sequence[str], doc: Document) -> frozenset[str]:
+    """`monitor.chrome_evidence.flapping_blocks` over stored markdown (newest first)."""
+    texts = [_block_texts(doc)] + [_block_texts(Document.from_markdown(m)) for m in recent_markdowns]
+    steps: Counter[str] = Counter()
+    for a, b in zip(texts, texts[1:], strict=False):
+        steps.update({skeleton(t) for t in a ^ b})
+    return frozenset(k for k, n in steps.items() if n >= FLAP_MIN)
 
 
 @lru_cache(maxsize=64)
 def _sibling_keys(markdown: str) -> frozenset[str]:
     """Block keys of another watch's current version: the same few siblings come with every change
     on a host, so a worker reads each of them once (cached by text, like the diff's own caches)."""
-    return frozenset(_block_keys(Document.from_markdown(markdown)))
+    doc = Document.from_markdown(markdown)
+    return frozenset(tokenize_block(b.text).content_key for s in doc.sections for b in s.blocks)
 
 
 def compare_job(
@@ -133,7 +143,7 @@ def compare_job(
     keys: set[str] = set()
     for md in sibling_markdowns:
         keys |= _sibling_keys(md)
-    context = ChromeContext(frozenset(keys), flapping_blocks([_Stored(m) for m in recent_markdowns], new))
+    context = ChromeContext(frozenset(keys), flapping_blocks(recent_markdowns, new))
     with accepting(overrule) if overrule else nullcontext():
         report = compare(old, new, context)
     return report, (time.perf_counter() - t0) * 1000
@@ -151,7 +161,9 @@ def _executor(workers: int) -> ProcessPoolExecutor:
         pool = _pools.get(workers)
         if pool is None or getattr(pool, "_broken", False):  # a worker died: start afresh
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["monitor.cpu_preload"])
+            # "__main__" first: the forkserver imports the main script once (workers then share it rather
+            # than each importing it again, as spawned processes do), then the engine.
+            ctx.set_forkserver_preload(["__main__", "monitor.cpu_preload"])
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             _pools[workers] = pool
         return pool

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
 import httpx
 from w3lib.html import get_meta_refresh
@@ -118,6 +119,8 @@ class Fetcher:
 
     `transport` replaces the guarded network transport (the URL pre-check still runs on every hop);
     `guard` replaces the policy's address guard; `sleep` is the backoff sleep, for tests to observe.
+    `offload(fn, *args)` runs CPU-bound work (decoding a body) off the event loop, e.g. in the
+    checker's process pool (`monitor.cpu.CpuPool.run`); by default it runs inline.
     """
 
     def __init__(
@@ -127,8 +130,10 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         guard: AddressGuard | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        offload: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         self.policy = policy
+        self._offload = offload
         self._guard = guard or AddressGuard(allow_private=policy.allow_private_addresses)
         limits = httpx.Limits(
             max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
@@ -335,7 +340,8 @@ class Fetcher:
         )
         result.refresh_header = response.headers.get("refresh")
         if media_type in TEXT_TYPES:
-            decoded = decode_text(body, response.headers.get("content-type"), media_type)
+            args = (body, response.headers.get("content-type"), media_type)
+            decoded = await self._offload(decode_text, *args) if self._offload else decode_text(*args)
             result.text, result.encoding = decoded.text, decoded.encoding
             if decoded.problem:
                 # What the site served cannot be read reliably: a suspect capture, never a version.

@@ -12,6 +12,7 @@ from httpserver import LocalHTTPServer, RequestRecord, Response
 from policies import SECTIONS, edited, policy_html
 from sqlalchemy import func, select
 
+from monitor import chrome_evidence, cpu
 from monitor.checkbatch import CheckBatch, UnchangedCheck
 from monitor.checker import CheckResult, cpu_pool, run_checks
 from monitor.config import Config, parse_config
@@ -123,6 +124,14 @@ def test_rounds_in_the_pool_match_rounds_in_process(
         store.close()
 
 
+class _Stored:
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+
+    def document(self) -> Any:
+        return self.doc
+
+
 def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     old_html, new_html = policy_html(), policy_html(
         edited(**{"Retention": SECTIONS["Retention"].replace("24 months", "9 years")})
@@ -137,6 +146,13 @@ def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     report, ms = compare_job(old.to_markdown(), None, new, [], [old.to_markdown()])
     assert ms >= 0
     assert report.to_dict() == compare(old, new).to_dict()
+    # The chrome evidence from markdown is the store's, computed the same way.
+    assert cpu.FLAP_MIN == chrome_evidence.FLAP_MIN
+    recent = [old, new, old, new]
+    assert cpu.flapping_blocks([d.to_markdown() for d in recent], old) == chrome_evidence.flapping_blocks(
+        [_Stored(d) for d in recent], old
+    )
+    assert cpu._sibling_keys(old.to_markdown()) == chrome_evidence._block_keys(old)
     bad = extract_job(b"%PDF-1.4 not really", "application/pdf", None, None)
     assert bad.doc is None and bad.error
 

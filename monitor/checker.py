@@ -277,12 +277,13 @@ async def check_watch(
 ) -> CheckResult:
     """Check one watch. Extraction and diffing run in `pool` (default: `cpu_pool(config)`); an
     unchanged check of a healthy watch is handed to `batch` (default: written at once, alone)."""
-    prior = _load_prior(store, wc.name)
+    # Database calls run in threads: the event loop goes on fetching for the other watches.
+    prior = await asyncio.to_thread(_load_prior, store, wc.name)
     if prior is None:
         sync_watches(store, config)
         prior = _load_prior(store, wc.name)
         assert prior is not None
-    if not _acquire(store, prior.watch_id, owner):
+    if not await asyncio.to_thread(_acquire, store, prior.watch_id, owner):
         return CheckResult(wc.name, "busy", detail="another process is checking this watch")
     started = utcnow()
     t0 = time.monotonic()
@@ -290,7 +291,7 @@ async def check_watch(
         upgraded = prior.current_extractor not in (None, extraction_id(wc))
         # After an extractor upgrade the stored validators describe a body we would now read
         # differently, so fetch in full once.
-        conditional = not upgraded and _conditional_allowed(store, config, wc, prior.watch_id)
+        conditional = not upgraded and await asyncio.to_thread(_conditional_allowed, store, config, wc, prior.watch_id)
         result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
         pool = pool or cpu_pool(config)
         extracted: Extracted | None = None

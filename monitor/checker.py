@@ -776,9 +776,13 @@ async def run_checks(
 
     pool = cpu_pool(config, len(watches))
     batch = CheckBatch(store)
+    # Checks in progress: as many as may fetch at once, plus a couple per worker waiting for a core.
+    # Bounds the bodies held in memory when fetching outruns extraction (a round of 304s does not).
+    in_progress = asyncio.Semaphore(config.fetch.concurrency + 2 * max(pool.workers, 1))
 
     async def one(wc: WatchConfig, f: Fetcher) -> CheckResult:
-        res = await check_watch(store, config, wc, f, pool=pool, batch=batch)
+        async with in_progress:
+            res = await check_watch(store, config, wc, f, pool=pool, batch=batch)
         if on_done:
             on_done(res)
         return res

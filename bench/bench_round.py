@@ -26,6 +26,7 @@ import logging
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -97,6 +98,24 @@ def sample_tree(root: int, exclude: set[int], stop: Any, out: Any, every: float 
     out.put((peak_rss, peak_pss, breakdown))
 
 
+def tree_cpu(exclude: set[int]) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by this process and its live descendants (the pool's
+    forkserver and workers), but `exclude`: what the checks cost, whatever the machine's load.
+    Returns (this process, its descendants)."""
+    me = psutil.Process()
+    t = me.cpu_times()
+    main, rest = t.user + t.system, 0.0
+    for p in me.children(recursive=True):
+        if p.pid in exclude:
+            continue
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        rest += t.user + t.system
+    return main, rest
+
+
 class MemorySampler:
     """`sample_tree` in a process of its own, for the duration of a `with` block."""
 
@@ -108,6 +127,7 @@ class MemorySampler:
 
     def __enter__(self) -> MemorySampler:
         self._proc.start()
+        self.pid = self._proc.pid
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -179,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", default="sqlite", help="'sqlite' (a temporary file) or a PostgreSQL URL")
     ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     args = ap.parse_args(argv)
+    # A terminated run still stops its site and drops its database (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     ctx = multiprocessing.get_context("spawn")
     ports = ctx.Queue()
@@ -221,10 +243,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with MemorySampler(ctx, exclude={server.pid or -1}) as mem:
 
+            skip = {server.pid or -1, mem.pid}
+
             def timed_round(label: str, key: str | None, alerts_expected: set[str]) -> None:
+                cpu0 = tree_cpu(skip)
                 start = time.perf_counter()
                 results = asyncio.run(run_checks(store, config))
                 elapsed = time.perf_counter() - start
+                cpu1 = tree_cpu(skip)
+                main_cpu, pool_cpu = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
+                cpu = main_cpu + pool_cpu
                 outcomes: dict[str, int] = {}
                 false_alerts = 0
                 for r in results:
@@ -232,7 +260,12 @@ def main(argv: list[str] | None = None) -> int:
                     if r.outcome == "changed" and r.watch not in alerts_expected:
                         false_alerts += 1
                 rate = len(results) / elapsed
-                note = f"{elapsed:6.1f} s, false alerts {false_alerts}, {dict(sorted(outcomes.items()))}"
+                per_cpu = len(results) / max(cpu, 1e-9)
+                note = (
+                    f"{elapsed:.1f} s wall; CPU {main_cpu:.1f} s main + {pool_cpu:.1f} s pool = "
+                    f"{per_cpu:.0f} checks per CPU-s; "
+                    f"false alerts {false_alerts}, {dict(sorted(outcomes.items()))}"
+                )
                 rows.append((label, rate, TARGETS.get(key or ""), note))
                 print(f"  {label}: {rate:.1f} checks/s  ({note})", flush=True)
 

@@ -268,6 +268,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 rows.append((label, rate, TARGETS.get(key or ""), note))
                 print(f"  {label}: {rate:.1f} checks/s  ({note})", flush=True)
+                why: dict[str, int] = {}
+                for r in results:
+                    if r.outcome in ("error", "suspect"):
+                        k = f"{r.outcome}: {(r.detail or '')[:70]}"
+                        why[k] = why.get(k, 0) + 1
+                for k, n in sorted(why.items(), key=lambda kv: -kv[1])[:5]:
+                    print(f"      {n} x {k}", flush=True)
 
             print(
                 f"{args.watches} watches, {store.engine.dialect.name}, fetch concurrency {args.concurrency}, "

@@ -198,6 +198,8 @@ def _request(config: Config, wc: WatchConfig, prior: _Prior, conditional: bool) 
     d = config.defaults
     timeout = wc.timeout or d.timeout
     retries = d.retries if wc.retries is None else wc.retries
+    fetcher = wc.fetcher or d.fetcher
+    conditional = conditional and fetcher == "http"  # a rendered page has no validators
     return FetchRequest(
         url=wc.url,
         timeout=timeout,
@@ -209,6 +211,8 @@ def _request(config: Config, wc: WatchConfig, prior: _Prior, conditional: bool) 
         # Every attempt and every wait between them fits in here, which is well inside the lease:
         # a server asking for a longer wait ends the check (see Fetcher.fetch), it is not slept through.
         budget=min((retries + 1) * timeout, FETCH_BUDGET_MAX.total_seconds()),
+        fetcher=fetcher,
+        wait_for=wc.wait_for,
     )
 
 
@@ -248,6 +252,8 @@ def fetch_policy(config: Config, **overrides: Any) -> FetchPolicy:
         max_body_bytes=f.max_body_bytes,
         max_redirects=f.max_redirects,
         allow_private_addresses=f.allow_private_addresses,
+        browser_executable=f.browser_executable,
+        browser_pages=f.browser_pages,
         **overrides,
     )
 

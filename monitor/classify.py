@@ -34,7 +34,7 @@ from monitor.normalize import (
 )
 from monitor.reasons import WORD_NUM, explain, rate_severity
 from monitor.tokens import split_sentences
-from monitor.veto import Veto
+from monitor.veto import CategoryFilter
 from monitor.vocabulary import categories_in, category_hits, dominant, mentions
 from monitor.wording import (
     SMALL_WORDS,
@@ -239,9 +239,11 @@ STANCE_WORDS = word_set(
 )
 
 
-def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
-    """The final call on one edit. `veto` (monitor.veto) drops categories the changed clause gives
-    no support to; None keeps every category the rules found."""
+def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
+    """The final call on one edit. `veto` (monitor.veto.Veto, or the report-level
+    monitor.category_decision.Narrow) drops categories the changed clause gives no support to; None
+    keeps every category the rules found. A substantive edit left with no category keeps the
+    severity its candidates give (dropping a category never hides how much a change matters)."""
     if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
         return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
     if edit.relocated:
@@ -293,13 +295,14 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         return Verdict(False, reason="no privacy meaning in the changed words")
     certain = _certain_categories(edit, topic)
     # A new country is added to the rules' categories; other certain ones only keep theirs from the veto.
-    cats = sorted(set(cats or ["other"]) | (certain & {"transfer"}), key=CATEGORIES.index)
+    named = certain & {"transfer"}
+    cats = sorted(set(cats or ["other"]) | named, key=CATEGORIES.index)
     clause = changed_clause(edit)
     candidates = tuple(cats)
     if veto is not None:
-        cats = veto.apply(cats, certain, clause)
+        cats = sorted(set(veto.apply(cats, certain, clause)) | named, key=CATEGORIES.index)
     countries = new_countries(edit)
-    severity = "high" if countries and "transfer" in cats else rate_severity(edit, cats)
+    severity = "high" if countries and "transfer" in cats else rate_severity(edit, cats or list(candidates))
     reason = explain(edit, cats)
     if countries and "transfer" in cats and not reason.startswith("new recipient"):
         reason = f"country added: {', '.join(countries)}"
@@ -311,6 +314,7 @@ def classify_edit(edit: Edit, veto: Veto | None = None) -> Verdict:
         candidates=candidates,
         certain=tuple(sorted(certain)),
         clause=clause,
+        named=tuple(sorted(named)),
     )
 
 
@@ -327,7 +331,7 @@ def _known_recipient(change: FactChange, edit: Edit) -> bool:
     return all(token_key(p) in edit.old_words for p in change.fact.value.split())
 
 
-def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Verdict:
+def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | None) -> Verdict:
     """A named fact added or removed is substantive: its category is certain, its reason names it
     ("right removed: deletion"), and a change that widens processing or narrows rights is high."""
     certain = {f.category for f in facts} | ({"transfer"} if new_countries(edit) else set())
@@ -340,10 +344,16 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Ver
         mentioned = categories_in(text)
         rules = dominant(text, share=1.0) + [c for c in heading_topic(edit.section) if c in mentioned]
     clause = changed_clause(edit)
-    cats = sorted(certain | set(rules), key=CATEGORIES.index)
-    if veto is not None:
-        cats = veto.apply(cats, certain, clause)
-    severity = "high" if any(f.expands for f in facts) else max_severity([rate_severity(edit, cats), "medium"])
+    candidates = sorted(certain | set(rules), key=CATEGORIES.index)
+    named = certain & {"transfer"}
+    cats = (
+        sorted(set(veto.apply(candidates, certain, clause)) | named, key=CATEGORIES.index)
+        if veto is not None
+        else candidates
+    )
+    severity = (
+        "high" if any(f.expands for f in facts) else max_severity([rate_severity(edit, cats or candidates), "medium"])
+    )
     reasons = explain(edit, cats)
     # A sale stance flipped is said as such in every language ("sale: 'do not sell' -> 'sell'").
     if not _SPECIFIC_REASON.match(reasons) or any(f.kind == "sale" for f in facts):
@@ -355,9 +365,10 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: Veto | None) -> Ver
         tuple(cats),
         severity,
         reasons,
-        candidates=tuple(sorted(certain | set(rules), key=CATEGORIES.index)),
+        candidates=tuple(candidates),
         certain=tuple(sorted(certain)),
         clause=clause,
+        named=tuple(sorted(named)),
     )
 
 

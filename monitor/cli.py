@@ -70,6 +70,8 @@ def cmd_add(args: argparse.Namespace) -> int:
             notify=args.notify,
             select=args.select,
             remove=args.remove,
+            fetcher="browser" if args.browser or args.wait_for else None,
+            wait_for=args.wait_for,
         )
     except Exception as exc:  # pydantic ValidationError: report the first problem plainly
         raise UserError(f"{path}: watch {args.name!r}: {_first_error(exc)}") from None
@@ -213,7 +215,32 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = _load(args)
     store = _store(config)
-    run_forever(config, store)
+    try:
+        run_forever(config, store)
+    except OSError as exc:
+        from monitor.web import ListenError
+
+        if not isinstance(exc, ListenError):
+            raise
+        raise UserError(str(exc)) from None
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from monitor.config import parse_listen
+    from monitor.web import ListenError, serve
+
+    config = _load(args)
+    listen = args.listen or config.web.listen or "127.0.0.1:8000"
+    try:
+        parse_listen(listen)
+    except ValueError as exc:
+        raise UserError(f"--listen: {exc}") from None
+    store = _store(config)
+    try:
+        serve(config, store, listen)
+    except ListenError as exc:
+        raise UserError(str(exc)) from None
     return 0
 
 
@@ -444,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--notify", action="append", help="a notification target (repeatable)")
     a.add_argument("--select", action="append", help="CSS selector of the policy text (repeatable)")
     a.add_argument("--remove", action="append", help="CSS selector of parts to drop (repeatable)")
+    a.add_argument("--browser", action="store_true", help="render the page in headless Chromium (JavaScript)")
+    a.add_argument("--wait-for", metavar="CSS", help="with the browser: wait for this selector (implies --browser)")
     a.set_defaults(func=cmd_add)
 
     r = sub.add_parser("remove", help="remove a watch from the config file (history is kept)")
@@ -468,6 +497,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the scheduler until SIGTERM/SIGINT")
     run.set_defaults(func=cmd_run)
+
+    web = sub.add_parser("serve", help="the read-only web view, JSON API, Atom feed and /metrics")
+    web.add_argument(
+        "--listen", help="HOST:PORT to bind (default: [web] listen, else 127.0.0.1:8000)", metavar="HOST:PORT"
+    )
+    web.set_defaults(func=cmd_serve)
 
     h = sub.add_parser("history", help="versions, changes and recent checks of a watch")
     h.add_argument("watch")

@@ -74,8 +74,25 @@ class FetchConfig(_Model):
     max_body_bytes: int = Field(10_000_000, ge=1024)
     max_redirects: int = Field(5, ge=0, le=20)
     allow_private_addresses: bool = False
+    # The browser fetcher: Chromium's executable (default: `chromium` on PATH, then /usr/bin/chromium)
+    # and how many pages it renders at once.
+    browser_executable: str | None = None
+    browser_pages: int = Field(3, ge=1, le=16)
     # Processes for extraction, diff and classification: None = one per core, 0 or 1 = in-process.
     workers: int | None = Field(None, ge=0, le=64)
+
+
+FetcherKind = Literal["http", "browser"]
+
+
+def _check_css(selector: str) -> str:
+    import soupsieve
+
+    try:
+        soupsieve.compile(selector)
+    except Exception as exc:  # soupsieve raises its own SelectorSyntaxError
+        raise ValueError(f"bad CSS selector {selector!r}: {str(exc).splitlines()[0]}") from None
+    return selector
 
 
 class DefaultsConfig(_Model):
@@ -91,6 +108,7 @@ class DefaultsConfig(_Model):
     conditional: bool = True
     full_fetch_every: int = Field(10, ge=1, le=1000, description="at least every Nth check is a full fetch")
     full_fetch_after: str = "1d"
+    fetcher: FetcherKind = "http"  # "browser": render pages in headless Chromium (pip install '.[browser]')
 
     @field_validator("interval")
     @classmethod
@@ -117,6 +135,8 @@ class WatchConfig(_Model):
     retries: int | None = Field(None, ge=0, le=10)
     user_agent: str | None = None
     conditional: bool | None = None  # false: never send validators for this watch
+    fetcher: FetcherKind | None = None  # "browser" renders the page in headless Chromium
+    wait_for: str | None = None  # browser only: a CSS selector to wait for instead of network idle
 
     @field_validator("name")
     @classmethod
@@ -142,14 +162,16 @@ class WatchConfig(_Model):
     def _selectors(cls, v: list[str] | None) -> list[str] | None:
         if v is None:
             return None
-        import soupsieve
-
         for sel in v:
-            try:
-                soupsieve.compile(sel)
-            except Exception as exc:  # soupsieve raises its own SelectorSyntaxError
-                raise ValueError(f"bad CSS selector {sel!r}: {str(exc).splitlines()[0]}") from None
+            _check_css(sel)
         return v
+
+    @field_validator("wait_for")
+    @classmethod
+    def _wait_for(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("empty selector; remove the key to wait for the network to be idle")
+        return None if v is None else _check_css(v)
 
 
 class TargetConfig(_Model):
@@ -188,6 +210,40 @@ class LogConfig(_Model):
     format: Literal["auto", "json", "text"] = "auto"
 
 
+class WebConfig(_Model):
+    """The read-only web view (`policy-monitor serve`, or inside `run` when `listen` is set)."""
+
+    listen: str | None = None  # "127.0.0.1:8000"; inside `run` the web view is off unless set
+    token: str | None = None  # when set, pages, API, feed and metrics need it (bearer or basic password)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_listen(v)
+        return v
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("an empty token would let anyone in: remove the key or set a value")
+        return v
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """'127.0.0.1:8000', '[::1]:8000', ':8000' or '8000' -> (host, port); the host defaults to
+    127.0.0.1. Raises ValueError with a readable message."""
+    text = str(text).strip()
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "", text
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT like '127.0.0.1:8000'")
+    return host, int(port)
+
+
 class Config(_Model):
     database: DatabaseConfig = DatabaseConfig()
     fetch: FetchConfig = FetchConfig()
@@ -195,6 +251,7 @@ class Config(_Model):
     watches: list[WatchConfig] = []
     notify: NotifyConfig = NotifyConfig()
     log: LogConfig = LogConfig()
+    web: WebConfig = WebConfig()
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -204,6 +261,11 @@ class Config(_Model):
             if w.name.lower() in seen:
                 raise ValueError(f"watches[{i}].name: duplicate watch name {w.name!r}")
             seen.add(w.name.lower())
+            if w.wait_for is not None and (w.fetcher or self.defaults.fetcher) != "browser":
+                raise ValueError(
+                    f"watches[{i}].wait_for (watch {w.name!r}): only the browser fetcher waits for a "
+                    'selector; add fetcher = "browser" to the watch or to [defaults]'
+                )
             for t in w.notify or []:
                 if t not in self.notify.targets:
                     raise ValueError(

@@ -14,6 +14,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
+from monitor.category_decision import DECISION_LANGUAGE, Decision, Narrow, default_decision
 from monitor.changes import Change, DiffReport, max_severity, severity_rank
 from monitor.chrome import ChromeContext, chrome_blocks
 from monitor.classify import Edit, Verdict, classify_edit, heading_topic
@@ -21,6 +22,7 @@ from monitor.document import Document, Section
 from monitor.fact_diff import OtherFacts
 from monitor.facts import Fact, extract_facts
 from monitor.guard import capture_problem
+from monitor.language import base_language, detect
 from monitor.moves import pair_moved_passages
 from monitor.normalize import Word
 from monitor.sections import SectionPair, align_sections, heading_key
@@ -389,6 +391,31 @@ def _whole_section_edit(
     return [(edit, change)]
 
 
+_LANGUAGE_SAMPLE = 1500  # characters of the changed clauses read to tell their language
+
+
+def _classified(edits: list[Edit], veto: Veto | None, decision: Decision | None) -> list[Verdict]:
+    """Each edit's verdict. With a decision, the rules' candidates of every substantive edit are
+    read by the model first, the report's categories are decided once over all of them, and only
+    the edits that name a category the report does not keep are classified again, narrowed.
+    The decision speaks only for English clauses (monitor.language on the changed clauses): the
+    clause model learned from English policies, and elsewhere its low probabilities would drop
+    categories the rules found for good reason; there each change keeps its own veto."""
+    if decision is None or veto is None:
+        return [classify_edit(e, veto) for e in edits]
+    first = [classify_edit(e) for e in edits]
+    substantive = [v for v in first if v.substantive]
+    sample = "\n".join(v.clause for v in substantive)[:_LANGUAGE_SAMPLE]
+    if not substantive or base_language(detect(sample)) != DECISION_LANGUAGE:
+        return [classify_edit(e, veto) if v.substantive else v for e, v in zip(edits, first, strict=True)]
+    kept = decision.keep(substantive, [veto.probabilities(v.clause) for v in substantive])
+    narrow = Narrow(frozenset(kept))
+    return [
+        classify_edit(e, narrow) if v.substantive and not set(v.candidates) <= kept else v
+        for e, v in zip(edits, first, strict=True)
+    ]
+
+
 def _apply(change: Change, verdict: Verdict) -> Change:
     change.substantive = verdict.substantive
     change.categories = list(verdict.categories) if verdict.substantive else []
@@ -407,7 +434,8 @@ def _summary(
         return f"suspect capture: {suspect_reason}"
     n = sum(1 for c in report_changes if c.substantive)
     if n:
-        line = f"{n} substantive change{'s' if n != 1 else ''}: {', '.join(categories)}"
+        line = f"{n} substantive change{'s' if n != 1 else ''}"
+        line += f": {', '.join(categories)}" if categories else ""
         return f"{rewrite}. {line}" if rewrite else line
     if report_changes:
         k = len(report_changes)
@@ -433,13 +461,16 @@ def compare(
     new: Document,
     context: ChromeContext | None = None,
     veto: Veto | None | str = _SHIPPED,
+    decision: Decision | None | str = _SHIPPED,
 ) -> DiffReport:
     """Compare two versions of a policy. Pure: no I/O, no clock.
 
     `context`: evidence about page chrome from outside the two versions (monitor.chrome).
     `veto`: the learned category veto (monitor.veto); by default the one shipped with the package,
-    None for the vocabulary rules alone."""
-    return compare_verdicts(old, new, context, veto)[0]
+    None for the vocabulary rules alone. `decision`: the report-level category decision
+    (monitor.category_decision), by default the shipped one when there is a veto; with it the veto's
+    model reads each changed clause and the decision, not the per-category thresholds, narrows."""
+    return compare_verdicts(old, new, context, veto, decision)[0]
 
 
 def compare_verdicts(
@@ -447,10 +478,13 @@ def compare_verdicts(
     new: Document,
     context: ChromeContext | None = None,
     veto: Veto | None | str = _SHIPPED,
+    decision: Decision | None | str = _SHIPPED,
 ) -> tuple[DiffReport, list[Verdict]]:
     """`compare`, with the verdict behind each change that came from an edit (for tuning)."""
     if veto == _SHIPPED:
         veto = default_veto()
+    if decision == _SHIPPED or veto is None:
+        decision = default_decision() if veto is not None and decision == _SHIPPED else None
     verdicts: list[Verdict] = []
     suspect_reason = capture_problem(new, old)
     if suspect_reason and new.is_empty():
@@ -525,10 +559,9 @@ def compare_verdicts(
             )
         edits.extend(found)
 
-    for edit, change in pair_moved_passages(edits):
-        verdict = classify_edit(edit, veto)  # type: ignore[arg-type]
-        verdicts.append(verdict)
-        changes.append(_apply(change, verdict))
+    moved = list(pair_moved_passages(edits))
+    verdicts = _classified([e for e, _ in moved], veto, decision)  # type: ignore[arg-type]
+    changes.extend(_apply(change, verdict) for (_, change), verdict in zip(moved, verdicts, strict=True))
 
     completion = suspect_reason is None and completes_cut_capture(
         old, new, lambda: changed_in_document(old, new)[0] if not restructured else doc_changed[0]  # type: ignore[return-value]

@@ -45,4 +45,7 @@ class Verdict:
     # the changed clause the model read.
     candidates: tuple[str, ...] = ()
     certain: tuple[str, ...] = ()
+    # Categories no veto or report-level decision drops: a country added to where data goes (the
+    # most precise fact there is; on the dev pairs, other named facts' categories were not).
+    named: tuple[str, ...] = ()
     clause: str = ""

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import html
 import random
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from w3lib.html import get_meta_refresh
@@ -25,6 +26,9 @@ from w3lib.html import get_meta_refresh
 from monitor.charset import HTML_TYPES, bom_encoding, decode_text
 from monitor.charset import decode_body as decode_body
 from monitor.netguard import AddressGuard, BlockedAddress, guarded_transport
+
+if TYPE_CHECKING:
+    from monitor.browser import BrowserPool
 
 TEXT_TYPES = HTML_TYPES | {"text/plain", "text/markdown"}
 SUPPORTED_TYPES = TEXT_TYPES | {"application/pdf"}
@@ -58,6 +62,11 @@ class FetchPolicy:
     max_refreshes: int = 3
     # A refresh with a longer delay is a page timer (auto-reload, session expiry), not a move.
     refresh_max_delay: float = 15.0
+    # The browser fetcher (monitor/browser.py): Chromium's executable (None: look for `chromium` on
+    # PATH) and how many pages one browser renders at once.
+    browser_executable: str | None = None
+    browser_pages: int = 3
+    browser_idle_close: float = 120.0  # seconds without a render before a long-lived fetcher stops Chromium
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,10 @@ class FetchRequest:
     # Seconds the whole fetch may take, attempts and waits between them included (None: no bound
     # beyond the attempts themselves). The checker derives it so that a fetch never outlives its lease.
     budget: float | None = None
+    # "http", or "browser": render the page in headless Chromium (monitor/browser.py) and return the
+    # rendered DOM. Validators are never sent for a browser fetch.
+    fetcher: str = "http"
+    wait_for: str | None = None  # browser only: a CSS selector to wait for instead of network idle
 
 
 SUSPECT_KINDS = frozenset({"http_status", "meta_refresh", "bad_encoding"})
@@ -103,6 +116,8 @@ class FetchResult:
     # Client-side redirects followed to reach `url`, in order (the watched URL first).
     refreshed_from: list[str] = field(default_factory=list)
     refresh_header: str | None = None  # the response's Refresh header, if any
+    # Browser fetches: requests of the page that the address guard refused ("URL: reason"), in order.
+    refused: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +160,7 @@ class Fetcher:
         self._overall = asyncio.Semaphore(policy.concurrency)
         # One entry per host ever fetched; bounded by the configured watches, so never pruned.
         self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._browser: BrowserPool | None = None  # started on the first browser fetch
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False, trust_env=False)
@@ -157,6 +173,9 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            await browser.close()
         client, self._client = self._client, None
         if client is not None:
             await client.__aexit__(exc_type, exc, tb)
@@ -205,7 +224,10 @@ class Fetcher:
 
     async def _attempt(self, client: httpx.AsyncClient, request: FetchRequest, timeout: float) -> _Outcome:
         """One attempt: the request, its HTTP redirects, and the client-side redirects (meta refresh,
-        Refresh header) of the pages it reaches, each hop through the same address guard."""
+        Refresh header) of the pages it reaches, each hop through the same address guard; for a browser
+        fetch, then the rendering of the page it reached."""
+        if request.fetcher == "browser":
+            return await self._render(client, request, timeout)
         url = request.url
         trail: list[str] = []  # pages that refreshed, in order
         while True:
@@ -224,6 +246,37 @@ class Fetcher:
                     trail[-1], target, f"more than {self.policy.max_refreshes} client-side redirects"
                 )
             url = target
+
+    async def _render(self, client: httpx.AsyncClient, request: FetchRequest, timeout: float) -> _Outcome:
+        """The document through the HTTP path (guard, redirects, type, size, charset), then Chromium
+        renders it with what is left of `timeout`. What is not HTML (a PDF, plain text) needs no
+        rendering and is returned as fetched."""
+        started = time.monotonic()
+        plain = dataclasses.replace(request, fetcher="http", etag=None, last_modified=None)
+        outcome = await self._attempt(client, plain, timeout)
+        document = outcome.result
+        if not document.ok or document.media_type not in HTML_TYPES or document.text is None:
+            return outcome
+        if self._browser is None:
+            from monitor.browser import BrowserPool
+
+            self._browser = BrowserPool(
+                client,
+                self._guard,
+                max_body_bytes=self.policy.max_body_bytes,
+                max_redirects=self.policy.max_redirects,
+                executable=self.policy.browser_executable,
+                pages=self.policy.browser_pages,
+                idle_close=self.policy.browser_idle_close,
+            )
+        left = max(timeout - (time.monotonic() - started), 0.001)
+        rendered = await self._browser.render(document, request, left)
+        return _Outcome(rendered.result, rendered.retryable)
+
+    @property
+    def browser(self) -> BrowserPool | None:
+        """The browser shared by this fetcher's browser fetches, once one has run (else None)."""
+        return self._browser
 
     async def _http_attempt(
         self, client: httpx.AsyncClient, request: FetchRequest, url: str, timeout: float

@@ -152,5 +152,5 @@ def explain(edit: Edit, cats: list[str]) -> str:
         return f"new recipient: {names}"
     old_words = " ".join(w.text for w in edit.removed) or "..."
     new_words = " ".join(w.text for w in edit.added) or "..."
-    label = ", ".join(cats)
+    label = ", ".join(cats) or "changed"
     return f"{label}: '{shorten(old_words, 60)}' -> '{shorten(new_words, 60)}'"

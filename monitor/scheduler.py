@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -55,10 +56,24 @@ def _alive(pid: int) -> bool:
 
 
 class Daemon:
-    def __init__(self, config: Config, store: Store, *, notify_every: float = 5.0) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        notify_every: float = 5.0,
+        heartbeat_every: float = 5.0,
+        stuck_after: float = 60.0,
+    ) -> None:
         self.config = config
         self.store = store
         self.notify_every = notify_every
+        # A scheduler job beats every `heartbeat_every` s; none for `stuck_after` s means the loop
+        # or the scheduler is stuck (read from another thread by the web view's /healthz).
+        self.heartbeat_every = heartbeat_every
+        self.stuck_after = stuck_after
+        self.heartbeat = time.monotonic()
+        self.running = False
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.fetcher: Fetcher | None = None
         self._inflight: set[asyncio.Task[object]] = set()
@@ -125,6 +140,18 @@ class Daemon:
         if any(vars(stats).values()):
             log.info("notifications", extra=vars(stats))
 
+    def _beat(self) -> None:
+        self.heartbeat = time.monotonic()
+
+    def health(self) -> tuple[bool, str]:
+        """(alive, why) for /healthz: stuck when the heartbeat job has not run for `stuck_after` s."""
+        if not self.running:
+            return False, "scheduler not running"
+        age = time.monotonic() - self.heartbeat
+        if age > self.stuck_after:
+            return False, f"stuck: no scheduler heartbeat for {age:.0f} s"
+        return True, "ok"
+
     # -- life cycle -------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
         freed = release_stale_leases(self.store)
@@ -144,7 +171,12 @@ class Daemon:
                 coalesce=True,
                 next_run_time=utcnow(),
             )
+            self.scheduler.add_job(
+                self._beat, "interval", seconds=self.heartbeat_every, id="heartbeat", coalesce=True
+            )
+            self._beat()
             self.scheduler.start()
+            self.running = True
             log.info(
                 "policy-monitor running",
                 extra={
@@ -155,6 +187,7 @@ class Daemon:
             )
             await stop.wait()
             log.info("stopping")
+            self.running = False
             self.scheduler.shutdown(wait=False)
             await self._drain()
         self.fetcher = None
@@ -188,16 +221,27 @@ def _safe_db(url: str) -> str:
 
 
 def run_forever(config: Config, store: Store) -> None:
-    """Run until SIGTERM or SIGINT; both stop cleanly."""
+    """Run until SIGTERM or SIGINT; both stop cleanly. With `[web] listen` the web view runs beside
+    the scheduler, in a thread of its own (so its /healthz can see the scheduler's loop stall)."""
+    daemon = Daemon(config, store)
+    web = None
+    if config.web.listen:
+        from monitor.web import BackgroundServer
+
+        web = BackgroundServer(config, store, config.web.listen, scheduler=daemon.health).start()
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await Daemon(config, store).run(stop)
+        await daemon.run(stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        if web is not None:
+            web.stop()
 
 
 __all__ = ["Daemon", "run_forever", "release_stale_leases"]

@@ -23,6 +23,13 @@ class SupportsPredict(Protocol):
     def predict(self, texts: list[str]) -> list[dict[str, float]]: ...
 
 
+class CategoryFilter(Protocol):
+    """What classify_edit asks of a veto: the categories of `categories` that survive, given those
+    the changed words name (`certain`) and the changed clause (`text`)."""
+
+    def apply(self, categories: Sequence[str], certain: Collection[str], text: str) -> list[str]: ...
+
+
 THRESHOLDS_FILE = "thresholds.json"
 
 

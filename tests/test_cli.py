@@ -205,6 +205,8 @@ def test_wheel_ships_migrations_samples_and_the_category_model(tmp_path: Path) -
         data = json.loads(gzip.decompress(z.read("monitor/models/categories.json.gz")))
     assert CategoryModel.from_dict(data).categories == MODEL_CATEGORIES
     assert "monitor/models/thresholds.json" in names
+    assert "monitor/models/decision.json" in names
+    assert "monitor/web/templates/index.html" in names and "monitor/web/templates/style.css" in names
 
 
 def test_notify_commands(http_server: LocalHTTPServer, tmp_path: Path) -> None:

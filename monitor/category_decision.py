@@ -1,0 +1,166 @@
+"""Which categories a whole report is about: one learned decision over the evidence of every change.
+
+The vocabulary rules give each substantive change its candidate categories and the clause model
+(monitor.category_model) says how much each changed clause supports them. Judged one change at a
+time, a category mentioned in passing by several changes survives somewhere, and the report's
+categories become every topic the document touches ("retention, sharing, security" when a recipient
+was added). This decision looks at a category's evidence across the report at once:
+
+    per candidate category c, over the substantive changes that name c as a candidate:
+      the highest and the mean clause probability of c, how many changes name it (log), their share
+      of the substantive changes, whether the changed words themselves name c (a duration, a named
+      right, a fact), how many do (log), and how many substantive changes there are (log)
+    -> logistic regression (sigmoid(w . x + b)) -> c is kept when its probability >= threshold
+       (when no candidate reaches it, the likeliest one is kept: an alert always names a category)
+
+A change keeps the candidates that the report keeps (and a country added to where data goes,
+always a transfer); one left with none is still substantive and still listed (its reason says what
+changed, its severity is what its candidates gave) but names no category. The decision is asked only
+for English text, the language the clause model learned from. The weights are fitted with
+scikit-learn on the labelled dev pairs (bench/eval_devset.py --write-thresholds; figures by grouped
+cross-validation there) and ship as a small JSON file of numbers: nothing of any policy's text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+from monitor.changes import CATEGORIES
+
+DECISION_FILE = "decision.json"
+# The clause model learned from English policies; elsewhere the decision is not asked.
+DECISION_LANGUAGE = "en"
+FORMAT = "policy-monitor/category-decision"
+FEATURES = (
+    "max_probability",
+    "mean_probability",
+    "log_changes_naming",
+    "share_of_changes",
+    "named_by_changed_words",
+    "log_changes_certain",
+    "log_substantive_changes",
+)
+
+
+class Evidence(Protocol):
+    """What the decision reads of one substantive change (monitor.edit.Verdict has these)."""
+
+    candidates: tuple[str, ...]
+    certain: tuple[str, ...]
+
+
+class DecisionError(ValueError):
+    """A decision file that cannot be used (wrong format, features or sizes)."""
+
+
+def features(
+    changes: Sequence[Evidence], probabilities: Sequence[Mapping[str, float]]
+) -> dict[str, list[float]]:
+    """Per candidate category, its feature vector (FEATURES order) over `changes`, the substantive
+    changes of one report, each with its clause's model probabilities (same order and length)."""
+    if len(changes) != len(probabilities):
+        raise ValueError("one probability mapping per change")
+    n = max(1, len(changes))
+    out: dict[str, list[float]] = {}
+    for c in CATEGORIES:
+        naming = [(v, p) for v, p in zip(changes, probabilities, strict=True) if c in v.candidates]
+        if not naming:
+            continue
+        probs = [p.get(c, 0.0) for _, p in naming]
+        certain = sum(c in v.certain for v, _ in naming)
+        out[c] = [
+            max(probs),
+            sum(probs) / len(probs),
+            math.log1p(len(naming)),
+            len(naming) / n,
+            float(certain > 0),
+            math.log1p(certain),
+            math.log1p(n),
+        ]
+    return out
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A fitted logistic regression over FEATURES, and the probability a category needs."""
+
+    weights: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probabilities(
+        self, changes: Sequence[Evidence], probabilities: Sequence[Mapping[str, float]]
+    ) -> dict[str, float]:
+        """Per candidate category, the probability that the report is about it."""
+        return {
+            c: 1.0 / (1.0 + math.exp(-(sum(w * x for w, x in zip(self.weights, f, strict=True)) + self.intercept)))
+            for c, f in features(changes, probabilities).items()
+        }
+
+    def keep(self, changes: Sequence[Evidence], probabilities: Sequence[Mapping[str, float]]) -> set[str]:
+        """The categories of the report: candidates whose probability reaches the threshold, or,
+        when none does, the likeliest one (a report that alerts always names a category)."""
+        probs = self.probabilities(changes, probabilities)
+        kept = {c for c, p in probs.items() if p >= self.threshold}
+        if not kept and probs:
+            kept = {max(probs, key=lambda c: (probs[c], -CATEGORIES.index(c)))}
+        return kept
+
+    def to_json(self, **info: Any) -> str:
+        body = {
+            "format": FORMAT,
+            "features": list(FEATURES),
+            "weights": list(self.weights),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            **info,
+        }
+        return json.dumps(body, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "decision file") -> Decision:
+        """Raises DecisionError naming `source` when the file is not a decision of these features."""
+        try:
+            body = json.loads(text)
+            if body.get("format") != FORMAT or list(body["features"]) != list(FEATURES):
+                raise DecisionError(f"{source}: not a category decision over {', '.join(FEATURES)}")
+            weights = tuple(float(w) for w in body["weights"])
+            decision = cls(weights, float(body["intercept"]), float(body["threshold"]))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if isinstance(exc, DecisionError):
+                raise
+            raise DecisionError(f"{source}: {exc}") from exc
+        if len(weights) != len(FEATURES):
+            raise DecisionError(f"{source}: {len(weights)} weights for {len(FEATURES)} features")
+        return decision
+
+
+@dataclass(frozen=True)
+class Narrow:
+    """The categories filter classify_edit applies once the report's categories are decided."""
+
+    kept: frozenset[str]
+
+    def apply(self, categories: Sequence[str], certain: Collection[str], text: str) -> list[str]:
+        return [c for c in categories if c in self.kept]
+
+
+def decision_path() -> Path:
+    return Path(str(resources.files("monitor.models").joinpath(DECISION_FILE)))
+
+
+@lru_cache(maxsize=1)
+def default_decision() -> Decision | None:
+    """The shipped decision, or None when the package has none (each change keeps its own veto)."""
+    try:
+        text = resources.files("monitor.models").joinpath(DECISION_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None
+    return Decision.from_json(text, DECISION_FILE)

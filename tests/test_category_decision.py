@@ -1,0 +1,138 @@
+"""The report-level category decision: its features, its file, and how compare applies it."""
+
+import json
+import math
+from dataclasses import dataclass
+
+import pytest
+
+from monitor.category_decision import (
+    FEATURES,
+    Decision,
+    DecisionError,
+    Narrow,
+    default_decision,
+    features,
+)
+from monitor.diff import compare
+from monitor.document import DocumentBuilder
+from monitor.veto import Veto
+
+
+@dataclass
+class Change:
+    candidates: tuple[str, ...]
+    certain: tuple[str, ...] = ()
+
+
+def test_features_per_candidate_category():
+    changes = [Change(("retention", "security")), Change(("retention",), ("retention",)), Change(("use",))]
+    probs = [{"retention": 0.9, "security": 0.2}, {"retention": 0.5}, {"use": 0.1}]
+    f = features(changes, probs)
+    assert set(f) == {"retention", "security", "use"}
+    assert all(len(row) == len(FEATURES) for row in f.values())
+    retention = dict(zip(FEATURES, f["retention"], strict=True))
+    assert retention["max_probability"] == 0.9
+    assert retention["mean_probability"] == pytest.approx(0.7)
+    assert retention["log_changes_naming"] == pytest.approx(math.log1p(2))
+    assert retention["share_of_changes"] == pytest.approx(2 / 3)
+    assert retention["named_by_changed_words"] == 1.0
+    assert dict(zip(FEATURES, f["security"], strict=True))["named_by_changed_words"] == 0.0
+
+
+def test_features_need_one_probability_mapping_per_change():
+    with pytest.raises(ValueError):
+        features([Change(("use",))], [])
+
+
+def test_keep_follows_the_weights():
+    # Only the highest clause probability counts: a category the model barely supports is dropped.
+    decision = Decision((10.0, 0, 0, 0, 0, 0, 0), -5.0, 0.5)
+    changes = [Change(("retention", "security"))]
+    assert decision.keep(changes, [{"retention": 0.9, "security": 0.1}]) == {"retention"}
+    assert decision.keep([], []) == set()
+    # When no category reaches the threshold, the likeliest one stays: an alert names a category.
+    assert decision.keep(changes, [{"retention": 0.4, "security": 0.1}]) == {"retention"}
+
+
+def test_decision_file_round_trip_and_clear_errors():
+    decision = Decision(tuple(float(i) for i in range(len(FEATURES))), -1.5, 0.45)
+    assert Decision.from_json(decision.to_json(source="test")) == decision
+    body = json.loads(decision.to_json())
+    body["features"] = ["something", "else"]
+    with pytest.raises(DecisionError, match="odd.json"):
+        Decision.from_json(json.dumps(body), "odd.json")
+    with pytest.raises(DecisionError, match="broken.json"):
+        Decision.from_json("{not json", "broken.json")
+    body = json.loads(decision.to_json())
+    body["weights"] = [1.0]
+    with pytest.raises(DecisionError, match="1 weights"):
+        Decision.from_json(json.dumps(body))
+
+
+def test_the_shipped_decision_loads():
+    decision = default_decision()
+    assert decision is not None
+    assert len(decision.weights) == len(FEATURES)
+    assert 0.0 < decision.threshold < 1.0
+    # More support from the clause model never lowers a category's chance.
+    assert decision.weights[FEATURES.index("max_probability")] > 0
+
+
+class Fixed:
+    """A clause model whose probabilities are the same for every clause."""
+
+    def __init__(self, probs: dict[str, float]) -> None:
+        self.probs = probs
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        return [dict(self.probs) for _ in texts]
+
+
+def _doc(logs: str, retention: str):
+    b = DocumentBuilder()
+    b.block("p", "Ostrava Pets s.r.o. runs the Ostrava Pets shop and controls your personal data.")
+    b.heading("What we collect", 1)
+    b.block("p", "We collect your name, postal address and the orders you place, to deliver them to you.")
+    b.heading("How long we keep data", 1)
+    b.block("p", retention)
+    b.heading("Logs", 1)
+    b.block("p", logs)
+    return b.build("Privacy")
+
+
+OLD = _doc("We review our server logs every week.", "We keep your orders for 2 years after delivery.")
+NEW = _doc(
+    "We review our server logs every week to detect unauthorised access and attacks on our shop.",
+    "We keep your orders for 5 years after delivery.",
+)
+ALL = ["retention", "transfer", "rights", "sharing", "collection", "use", "tracking", "security",
+       "children", "contact", "changes"]
+
+
+def test_compare_narrows_every_change_to_the_reports_categories():
+    veto = Veto(Fixed({c: 0.5 for c in ALL}), dict.fromkeys(ALL, 0.0))
+    rules = compare(OLD, NEW, veto=None)
+    assert rules.categories == ["retention", "security"]
+    # A decision that keeps only categories the changed words themselves name (here the duration).
+    only_named = Decision((0, 0, 0, 0, 10.0, 0, 0), -5.0, 0.5)
+    report = compare(OLD, NEW, veto=veto, decision=only_named)
+    assert report.substantive
+    assert report.categories == ["retention"]
+    by_section = {c.section[-1]: c for c in report.changes if c.substantive}
+    assert by_section["How long we keep data"].categories == ["retention"]
+    assert "2 years -> 5 years" in by_section["How long we keep data"].reason
+    # The logs change stays substantive and listed, with no category, and keeps its severity.
+    logs = by_section["Logs"]
+    assert logs.categories == []
+    assert logs.reason == "changed: '...' -> 'to detect unauthorised access and attacks on our shop.'"
+    assert logs.severity == {c.section[-1]: c for c in rules.changes}["Logs"].severity
+
+
+def test_compare_without_a_decision_keeps_the_per_change_veto():
+    veto = Veto(Fixed({c: 0.9 for c in ALL}), dict.fromkeys(ALL, 0.5))
+    assert compare(OLD, NEW, veto=veto, decision=None).categories == compare(OLD, NEW, veto=None).categories
+
+
+def test_narrow_keeps_only_the_reports_categories():
+    assert Narrow(frozenset({"use"})).apply(["security", "use"], ("security",), "x") == ["use"]

@@ -110,7 +110,8 @@ def looks_like_mojibake(text: str) -> str | None:
     for start in range(0, len(text), _SLICE):
         # Overlap the slices a little so a run cut at a slice boundary is still seen.
         chunk = text[start : start + _SLICE + 16]
-        if ftfy.badness.is_bad(chunk):
+        # Every mojibake pattern has a non-ASCII character in it: plain ASCII text needs no regex.
+        if not chunk.isascii() and ftfy.badness.is_bad(chunk):
             return _excerpt(chunk)
     return None
 

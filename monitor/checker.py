@@ -13,11 +13,12 @@ import json
 import logging
 import random
 import time
+import zlib
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +26,10 @@ from sqlalchemy.orm import Session
 
 from monitor import extract as extract_mod
 from monitor.changes import DiffReport
-from monitor.chrome_evidence import chrome_context
+from monitor.checkbatch import CheckBatch, UnchangedCheck, write_unchanged
+from monitor.chrome_evidence import MAX_SIBLINGS
 from monitor.config import Config, WatchConfig, is_cron, parse_duration
+from monitor.cpu import CpuPool, Extracted, compare_job, extract_job
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
@@ -286,32 +289,53 @@ def _release(s: Session, watch: Watch) -> None:
 
 @dataclass
 class _Prior:
+    """What a check needs to know before fetching: small columns only (the current version's text
+    and raw body are read later, and only when the page is not the current version)."""
+
     watch_id: int
     current_seq: int | None
-    current_markdown: str | None
+    current_version_id: int | None
+    current_hash: str | None
     current_extractor: str | None
-    current_raw: tuple[bytes, str] | None  # (body, media type) of the current version, if kept
-    current_raw_sha: str | None
+    current_raw_sha: str | None  # sha256 of the raw body the current version was made from, if kept
     etag: str | None
     last_modified: str | None
+    healthy: bool = False  # status "ok" and no failures in a row: an unchanged check changes no health
 
 
 def _load_prior(store: Store, name: str) -> _Prior | None:
     with store.session() as s:
-        watch = Store.watch_by_name(s, name)
-        if watch is None:
+        row = s.execute(
+            select(
+                Watch.id,
+                Watch.etag,
+                Watch.last_modified,
+                Watch.status,
+                Watch.consecutive_failures,
+                Version.id.label("version_id"),
+                Version.seq,
+                Version.content_hash,
+                Version.extractor_version,
+                RawBody.sha256,
+            )
+            .outerjoin(Version, Version.id == Watch.current_version_id)
+            .outerjoin(RawBody, RawBody.id == Version.raw_body_id)
+            .where(Watch.name == name)
+            .limit(1)
+        ).first()
+        if row is None:
             return None
-        cur = watch.current_version
-        rb = s.get(RawBody, cur.raw_body_id) if cur is not None and cur.raw_body_id is not None else None
+        has_cur = row.version_id is not None
         return _Prior(
-            watch.id,
-            cur.seq if cur else None,
-            cur.markdown if cur else None,
-            cur.extractor_version if cur else None,
-            (rb.body, rb.media_type) if rb else None,
-            rb.sha256 if rb else None,
-            watch.etag if cur else None,
-            watch.last_modified if cur else None,
+            row.id,
+            row.seq,
+            row.version_id,
+            row.content_hash,
+            row.extractor_version,
+            row.sha256,
+            row.etag if has_cur else None,
+            row.last_modified if has_cur else None,
+            healthy=row.status == "ok" and not row.consecutive_failures,
         )
 
 
@@ -379,15 +403,38 @@ def fetch_policy(config: Config, **overrides: Any) -> FetchPolicy:
     )
 
 
+def cpu_pool(config: Config, watches: int | None = None) -> CpuPool:
+    """The pool for the CPU-bound half of checks: `[fetch] workers`, else one worker per core for
+    rounds of `POOL_MIN_WATCHES` watches or more; a smaller round runs in-process (starting workers
+    would cost more than they save)."""
+    if config.fetch.workers is not None:
+        return CpuPool(config.fetch.workers)
+    n = len(config.watches) if watches is None else watches
+    return CpuPool(None if n >= POOL_MIN_WATCHES else 0)
+
+
+POOL_MIN_WATCHES = 8
+
+
 async def check_watch(
-    store: Store, config: Config, wc: WatchConfig, fetcher: Fetcher, *, owner: str = OWNER
+    store: Store,
+    config: Config,
+    wc: WatchConfig,
+    fetcher: Fetcher,
+    *,
+    owner: str = OWNER,
+    pool: CpuPool | None = None,
+    batch: CheckBatch | None = None,
 ) -> CheckResult:
-    prior = _load_prior(store, wc.name)
+    """Check one watch. Extraction and diffing run in `pool` (default: `cpu_pool(config)`); an
+    unchanged check of a healthy watch is handed to `batch` (default: written at once, alone)."""
+    # Database calls run in threads: the event loop goes on fetching for the other watches.
+    prior = await asyncio.to_thread(_load_prior, store, wc.name)
     if prior is None:
         sync_watches(store, config)
         prior = _load_prior(store, wc.name)
         assert prior is not None
-    if not _acquire(store, prior.watch_id, owner, lease_of(config)):
+    if not await asyncio.to_thread(_acquire, store, prior.watch_id, owner, lease_of(config)):
         return CheckResult(wc.name, "busy", detail="another process is checking this watch")
     started = utcnow()
     t0 = time.monotonic()
@@ -395,9 +442,27 @@ async def check_watch(
         upgraded = prior.current_extractor not in (None, extraction_id(wc))
         # After an extractor upgrade the stored validators describe a body we would now read
         # differently, so fetch in full once.
-        conditional = not upgraded and _conditional_allowed(store, config, wc, prior.watch_id)
+        conditional = not upgraded and await asyncio.to_thread(_conditional_allowed, store, config, wc, prior.watch_id)
         result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
-        return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0)
+        pool = pool or cpu_pool(config)
+        extracted: Extracted | None = None
+        same = prior.current_version_id is not None and prior.current_extractor == extraction_id(wc)
+        unchanged = result.ok and result.not_modified and prior.current_version_id is not None
+        if result.ok and not result.not_modified:
+            raw = result.body if result.body is not None else (result.text or "").encode("utf-8")
+            # The very bytes the current version was made from, read the same way: nothing to extract.
+            unchanged = same and prior.current_raw_sha == hashlib.sha256(raw).hexdigest()
+            if not unchanged:
+                body: bytes | str = result.text if result.text is not None else (result.body or b"")
+                media_type = result.media_type or "text/html"
+                known = prior.current_hash if same else None
+                extracted = await pool.run(extract_job, body, media_type, wc.select, wc.remove, raw, known)
+                # The current version again (a counter or a token in the page's chrome changed).
+                unchanged = same and extracted.content_hash == prior.current_hash and bool(prior.current_raw_sha)
+            del raw
+        if unchanged and prior.healthy and not result.retry_after:
+            return await _unchanged(store, config, wc, prior, result, started, t0, batch)
+        return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0, extracted, pool)
     except Exception as exc:  # a bug must not kill the daemon or lose the lease
         if is_database_error(exc):
             return _database_failed(store, config, wc, prior, started, t0, exc)
@@ -434,6 +499,44 @@ def _database_failed(
     return CheckResult(wc.name, "error", prior.current_seq, detail=detail)
 
 
+async def _unchanged(
+    store: Store,
+    config: Config,
+    wc: WatchConfig,
+    prior: _Prior,
+    result: FetchResult,
+    started: datetime,
+    t0: float,
+    batch: CheckBatch | None,
+) -> CheckResult:
+    """An unchanged check of a healthy watch: one small write (with `batch`, shared with others)."""
+    assert prior.current_version_id is not None
+    now = utcnow()
+    row = UnchangedCheck(
+        prior.watch_id,
+        prior.current_version_id,
+        started,
+        now,
+        int((time.monotonic() - t0) * 1000),
+        result.status,
+        result.not_modified,
+        next_due(config.interval_of(wc), now, config.defaults.jitter),
+        None if result.not_modified else (result.etag, result.last_modified),
+    )
+    if batch is None:
+        await asyncio.to_thread(write_unchanged, store, [row])
+    elif batch.add(row):
+        await asyncio.to_thread(batch.flush)
+    return CheckResult(
+        wc.name,
+        "unchanged",
+        prior.current_seq,
+        detail="304 not modified" if result.not_modified else None,
+        http_status=result.status,
+        duration_ms=row.duration_ms,
+    )
+
+
 def _record(
     store: Store,
     config: Config,
@@ -442,13 +545,15 @@ def _record(
     result: FetchResult,
     started: datetime,
     t0: float,
+    extracted: Extracted | None = None,
+    pool: CpuPool | None = None,
 ) -> CheckResult:
-    """Everything after the fetch, in one transaction: it runs in a worker thread because
-    extraction and diffing of a large policy take real CPU time."""
+    """Everything after the fetch, in one transaction: it runs in a worker thread (database I/O);
+    extraction (`extracted`, when the caller did it already) and diffing run in `pool`."""
     with store.session() as s:
         watch = s.get(Watch, prior.watch_id)
         assert watch is not None
-        res = _decide(s, config, wc, watch, prior, result)
+        res = _decide(s, config, wc, watch, prior, result, extracted, pool or CpuPool(0))
         check = _finish(
             s,
             config,
@@ -475,7 +580,14 @@ def _record(
 
 
 def _decide(
-    s: Session, config: Config, wc: WatchConfig, watch: Watch, prior: _Prior, result: FetchResult
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    prior: _Prior,
+    result: FetchResult,
+    extracted: Extracted | None,
+    pool: CpuPool,
 ) -> CheckResult:
     name = wc.name
     if not result.ok:
@@ -500,19 +612,26 @@ def _decide(
         _remember_validators(watch, result)
         return CheckResult(name, "unchanged")
 
-    try:
+    if extracted is None:
         body: bytes | str = result.text if result.text is not None else (result.body or b"")
-        doc = extract_mod.extract(body, result.media_type or "text/html", select=wc.select, remove=wc.remove)
-    except extract_mod.ExtractError as exc:
-        return CheckResult(name, "error", detail=f"extraction failed: {exc}")
+        extracted = pool.call(extract_job, body, result.media_type or "text/html", wc.select, wc.remove, raw)
+    if extracted.error is not None:
+        return CheckResult(name, "error", detail=f"extraction failed: {extracted.error}")
+    digest = extracted.content_hash
+    if cur is not None and cur.content_hash == digest and cur.extractor_version == extraction_id(wc):
+        return _same_version(s, config, watch, cur, result, raw, None)
+    doc = extracted.doc
+    assert doc is not None  # only a document equal to the current version comes back without one
 
-    old_doc = Document.from_markdown(prior.current_markdown) if prior.current_markdown else None
+    old_markdown = cur.markdown if cur is not None else None
+    old_doc = Document.from_markdown(old_markdown) if old_markdown else None
 
     # A newer extractor reads the stored raw body differently: re-derive the current version from it
     # first, so the comparison below sees only what the site changed, never what our code changed.
     upgrade_note = None
     if cur is not None and cur.extractor_version != extraction_id(wc):
-        old_doc, upgrade_note = _rederive(s, wc, watch, cur, prior, doc)
+        old_doc, upgrade_note = _rederive(s, wc, watch, cur, doc)
+        old_markdown = old_doc.to_markdown()
         cur = watch.current_version
 
     if old_doc is not None and cur is not None and cur.language:
@@ -524,15 +643,8 @@ def _decide(
         # An operator accepted a page of this kind as the policy: judge it only against that.
         problem, overrule = relative_problem(doc, old_doc), "all"
 
-    digest = doc.content_hash()
     if cur is not None and cur.content_hash == digest:
-        cur.last_seen_at = utcnow()
-        _remember_validators(watch, result)
-        if cur.raw_body_id is None:
-            cur.raw_body_id = _keep_raw(s, config, watch, result, raw).id
-        if upgrade_note:
-            return CheckResult(name, "upgrade", detail=upgrade_note)
-        return CheckResult(name, "unchanged")
+        return _same_version(s, config, watch, cur, result, raw, upgrade_note)
 
     recent = _recent_versions(s, config, watch)
     flap = next((v for v in recent if v.content_hash == digest), None)
@@ -557,12 +669,23 @@ def _decide(
             return _suspect(name, problem, doc, f" (identical capture {seen} of {ACCEPT_AFTER} before it is accepted)")
         accepted, overrule = f"accepted after {seen} identical captures: {problem.reason}", overrule or "relative"
 
-    with accepting(overrule) if overrule else nullcontext():
-        report = compare(old_doc, doc, chrome_context(s, watch, recent, doc)) if old_doc is not None else None
+    report = None
+    if old_markdown is not None:
+        report, ms = pool.call(
+            compare_job,
+            old_markdown,
+            cur.language if cur is not None else None,
+            doc,
+            _sibling_markdowns(s, watch),
+            [v.markdown for v in recent],
+            overrule,
+        )
+        log.debug("compared", extra={"watch": name, "compare_ms": ms})
     if report is not None and report.suspect:
         return _suspect(name, Problem(report.suspect_reason or "looks like a failed capture"), doc)
 
-    version = _new_version(s, wc, watch, doc, _keep_raw(s, config, watch, result, raw))
+    kept = _keep_raw(s, config, watch, result, raw, extracted.raw_z)
+    version = _new_version(s, wc, watch, doc, kept, markdown_z=extracted.markdown_z, content_hash=digest)
     watch.current_version = version
     _remember_validators(watch, result)
     if accepted:
@@ -640,6 +763,43 @@ def _returned(
     )
 
 
+def _same_version(
+    s: Session,
+    config: Config,
+    watch: Watch,
+    cur: Version,
+    result: FetchResult,
+    raw: bytes,
+    upgrade_note: str | None,
+) -> CheckResult:
+    """The page extracted to the current version: seen again, and its raw body kept if it had none."""
+    cur.last_seen_at = utcnow()
+    _remember_validators(watch, result)
+    if cur.raw_body_id is None:
+        cur.raw_body_id = _keep_raw(s, config, watch, result, raw).id
+    if upgrade_note:
+        return CheckResult(watch.name, "upgrade", detail=upgrade_note)
+    return CheckResult(watch.name, "unchanged")
+
+
+def _sibling_markdowns(s: Session, watch: Watch) -> list[str]:
+    """The current versions of up to `MAX_SIBLINGS` other active watches on the same host, as in
+    `monitor.chrome_evidence.shared_blocks`, reading only the rows it uses."""
+    host = urlsplit(watch.url).hostname
+    if not host:
+        return []
+    rows = s.execute(
+        select(Watch.url, Watch.current_version_id)
+        .where(Watch.id != watch.id, Watch.active.is_(True), Watch.current_version_id.is_not(None))
+        .order_by(Watch.id)
+    ).all()
+    ids = [r.current_version_id for r in rows if urlsplit(r.url).hostname == host][:MAX_SIBLINGS]
+    if not ids:
+        return []
+    blobs = s.scalars(select(Version.markdown_z).where(Version.id.in_(ids))).all()
+    return [zlib.decompress(b).decode("utf-8") for b in blobs]
+
+
 def _suspect(name: str, problem: Problem, doc: Document, note: str = "") -> CheckResult:
     """A suspect check that keeps its capture (for counting repeats and for `accept`)."""
     capture = (doc, problem.relative) if not doc.is_empty() else None
@@ -654,10 +814,11 @@ def _note_accepted(s: Session, config: Config, watch: Watch, version: Version, w
 
 
 def _rederive(
-    s: Session, wc: WatchConfig, watch: Watch, cur: Version, prior: _Prior, fresh: Document
+    s: Session, wc: WatchConfig, watch: Watch, cur: Version, fresh: Document
 ) -> tuple[Document, str]:
-    if prior.current_raw is not None:
-        body, content_type = prior.current_raw
+    rb = s.get(RawBody, cur.raw_body_id) if cur.raw_body_id is not None else None
+    if rb is not None:
+        body, content_type = rb.body, rb.media_type
         media_type = content_type.split(";")[0].strip()
         text: bytes | str = (
             body if media_type == "application/pdf" else decode_body(body, content_type, media_type)[0]
@@ -684,14 +845,17 @@ def _new_version(
     doc: Document,
     raw: RawBody | None,
     upgrade_of: Version | None = None,
+    *,
+    markdown_z: bytes | None = None,
+    content_hash: str | None = None,
 ) -> Version:
+    """A new version of `doc` (`markdown_z`, `content_hash`: already computed by `extract_job`)."""
     seq = (s.scalar(select(func.max(Version.seq)).where(Version.watch_id == watch.id)) or 0) + 1
-    markdown = doc.to_markdown()
     version = Version(
         watch_id=watch.id,
         seq=seq,
-        content_hash=doc.content_hash(),
-        markdown_z=Version.pack(markdown),
+        content_hash=content_hash or doc.content_hash(),
+        markdown_z=markdown_z or Version.pack(doc.to_markdown()),
         word_count=doc.word_count,
         language=doc.language,
         extractor_version=extraction_id(wc),
@@ -703,9 +867,9 @@ def _new_version(
     return version
 
 
-def _keep_raw(s: Session, config: Config, watch: Watch, result: FetchResult, raw: bytes) -> RawBody:
-    import zlib
-
+def _keep_raw(
+    s: Session, config: Config, watch: Watch, result: FetchResult, raw: bytes, body_z: bytes | None = None
+) -> RawBody:
     media_type = result.media_type or "text/html"
     if result.encoding and result.text is not None:
         # Keep the charset the fetch settled on, so a re-derivation decodes the bytes the same way.
@@ -716,7 +880,7 @@ def _keep_raw(s: Session, config: Config, watch: Watch, result: FetchResult, raw
         media_type=media_type,
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
-        body_z=zlib.compress(raw, 6),
+        body_z=body_z or zlib.compress(raw, 6),
     )
     s.add(rb)
     s.flush()
@@ -852,13 +1016,24 @@ async def run_checks(
     else:
         watches = list(config.watches)
 
+    pool = cpu_pool(config, len(watches))
+    batch = CheckBatch(store)
+    # Checks in progress: as many as may fetch at once, plus a couple per worker waiting for a core.
+    # Bounds the bodies held in memory when fetching outruns extraction (a round of 304s does not).
+    in_progress = asyncio.Semaphore(config.fetch.concurrency + 2 * max(pool.workers, 1))
+
     async def one(wc: WatchConfig, f: Fetcher) -> CheckResult:
-        res = await check_watch(store, config, wc, f)
+        async with in_progress:
+            res = await check_watch(store, config, wc, f, pool=pool, batch=batch)
         if on_done:
             on_done(res)
         return res
 
-    if fetcher is not None:
-        return list(await asyncio.gather(*(one(wc, fetcher) for wc in watches if wc)))
-    async with Fetcher(fetch_policy(config)) as f:
-        return list(await asyncio.gather(*(one(wc, f) for wc in watches if wc)))
+    try:
+        if fetcher is not None:
+            return list(await asyncio.gather(*(one(wc, fetcher) for wc in watches if wc)))
+        offload = pool.run if pool.workers >= 2 else None  # decoding bodies too, off the event loop
+        async with Fetcher(fetch_policy(config), offload=offload) as f:
+            return list(await asyncio.gather(*(one(wc, f) for wc in watches if wc)))
+    finally:
+        await asyncio.to_thread(batch.flush)  # the unchanged checks still waiting

@@ -140,6 +140,8 @@ class FetchConfig(_Model):
     # and how many pages it renders at once.
     browser_executable: str | None = None
     browser_pages: int = Field(3, ge=1, le=16)
+    # Processes for extraction, diff and classification: None = one per core, 0 or 1 = in-process.
+    workers: int | None = Field(None, ge=0, le=64)
 
 
 FetcherKind = Literal["http", "browser"]

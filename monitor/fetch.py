@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from w3lib.html import get_meta_refresh
@@ -127,6 +127,7 @@ class _Outcome:
     result: FetchResult
     retryable: bool = False
     retry_after: float | None = None
+    undecoded: str | None = None  # a text body still to decode: its Content-Type header ("" if none)
 
 
 class Fetcher:
@@ -134,6 +135,8 @@ class Fetcher:
 
     `transport` replaces the guarded network transport (the URL pre-check still runs on every hop);
     `guard` replaces the policy's address guard; `sleep` is the backoff sleep, for tests to observe.
+    `offload(fn, *args)` runs CPU-bound work (decoding a body) off the event loop, e.g. in the
+    checker's process pool (`monitor.cpu.CpuPool.run`); by default it runs inline.
     """
 
     def __init__(
@@ -143,8 +146,10 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         guard: AddressGuard | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        offload: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         self.policy = policy
+        self._offload = offload
         self._guard = guard or AddressGuard(allow_private=policy.allow_private_addresses)
         limits = httpx.Limits(
             max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
@@ -307,6 +312,25 @@ class Fetcher:
     async def _request(
         self, client: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float
     ) -> tuple[_Outcome, str | None]:
+        """One HTTP exchange (`_exchange`), then the body decoded once the connection slots are free
+        and outside the deadline: decoding is our CPU time, not the server's."""
+        outcome, location = await self._exchange(client, url, headers, timeout)
+        if outcome.undecoded is not None:
+            await self._decode(outcome.result, outcome.undecoded)
+        return outcome, location
+
+    async def _decode(self, result: FetchResult, content_type: str | None) -> None:
+        assert result.body is not None and result.media_type is not None
+        args = (result.body, content_type, result.media_type)
+        decoded = await self._offload(decode_text, *args) if self._offload else decode_text(*args)
+        result.text, result.encoding = decoded.text, decoded.encoding
+        if decoded.problem:
+            # What the site served cannot be read reliably: a suspect capture, never a version.
+            result.ok, result.error_kind, result.error = False, "bad_encoding", decoded.problem
+
+    async def _exchange(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float
+    ) -> tuple[_Outcome, str | None]:
         """One HTTP exchange, holding a per-host slot and an overall slot. Returns (outcome, redirect).
 
         The deadline starts once both slots are held: time spent queueing behind other watches is not
@@ -388,12 +412,8 @@ class Fetcher:
             url, ok=True, status=status, media_type=media_type, body=body, **_validators(response)
         )
         result.refresh_header = response.headers.get("refresh")
-        if media_type in TEXT_TYPES:
-            decoded = decode_text(body, response.headers.get("content-type"), media_type)
-            result.text, result.encoding = decoded.text, decoded.encoding
-            if decoded.problem:
-                # What the site served cannot be read reliably: a suspect capture, never a version.
-                result.ok, result.error_kind, result.error = False, "bad_encoding", decoded.problem
+        if media_type in TEXT_TYPES:  # decoded by `_request`, once the connection is released
+            return _Outcome(result, undecoded=response.headers.get("content-type") or "")
         return _Outcome(result)
 
 

@@ -1,0 +1,120 @@
+"""Unchanged checks, written in batches: one transaction for many watches.
+
+A check that found the policy unchanged (a 304, the very bytes of the current version, or a page
+that extracts to the current version) of a healthy watch changes nothing but its own check row, the
+watch's schedule, validators and lease, and the current version's `last_seen_at`. The checker hands
+such checks to a `CheckBatch`, which writes them together every `max_rows` checks or `max_age`
+seconds, and when the round ends: the same rows `checker._finish` would write, in one transaction
+per batch instead of one per watch, on SQLite and PostgreSQL alike.
+
+Only these plain rows wait in memory; a version, an event, its outbox rows and any check with
+something to report are written with their own transaction as before. A crash loses at most the
+last second of "unchanged" check rows, and their leases expire as any crashed holder's do.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, update
+
+from monitor.store import Check, Store, Version, Watch
+
+
+@dataclass(frozen=True)
+class UnchangedCheck:
+    """One unchanged check of a healthy watch (status "ok", no failures in a row)."""
+
+    watch_id: int
+    version_id: int  # the current version, seen again
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: int
+    http_status: int | None
+    not_modified: bool
+    next_due_at: datetime
+    # New validators to remember (a full 200), or None to keep the stored ones (a 304).
+    validators: tuple[str | None, str | None] | None = None
+
+
+def write_unchanged(store: Store, rows: list[UnchangedCheck]) -> None:
+    """Write `rows` in one transaction: check rows, watch schedule/health/lease, versions last seen."""
+    if not rows:
+        return
+    with store.session() as s:
+        s.execute(
+            insert(Check),
+            [
+                {
+                    "watch_id": r.watch_id,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
+                    "duration_ms": r.duration_ms,
+                    "outcome": "unchanged",
+                    "http_status": r.http_status,
+                    "not_modified": r.not_modified,
+                    "version_id": r.version_id,
+                }
+                for r in rows
+            ],
+        )
+        watches = []
+        for r in rows:
+            values = {
+                "id": r.watch_id,
+                "status": "ok",
+                "consecutive_failures": 0,
+                "last_checked_at": r.finished_at,
+                "next_due_at": r.next_due_at,
+                "lease_until": None,
+                "lease_owner": None,
+            }
+            if r.validators is not None:
+                values["etag"], values["last_modified"] = r.validators
+            watches.append(values)
+        s.execute(update(Watch), watches)
+        s.execute(update(Version), [{"id": r.version_id, "last_seen_at": r.finished_at} for r in rows])
+
+
+class CheckBatch:
+    """Collects unchanged checks from many concurrent checks; thread-safe.
+
+    `add` returns True when the batch is due (`max_rows` waiting, or the oldest waiting `max_age`
+    seconds); the caller then runs `flush` off the event loop. `flush` writes whatever is waiting."""
+
+    def __init__(self, store: Store, *, max_rows: int = 200, max_age: float = 1.0) -> None:
+        self.store = store
+        self.max_rows = max_rows
+        self.max_age = max_age
+        self._rows: list[UnchangedCheck] = []
+        self._since = 0.0
+        self._lock = threading.Lock()
+        self._write = threading.Lock()  # one batch transaction at a time
+
+    def add(self, row: UnchangedCheck) -> bool:
+        with self._lock:
+            if not self._rows:
+                self._since = time.monotonic()
+            self._rows.append(row)
+            return len(self._rows) >= self.max_rows or time.monotonic() - self._since >= self.max_age
+
+    def flush(self) -> int:
+        with self._write:
+            with self._lock:
+                rows, self._rows = self._rows, []
+            try:
+                write_unchanged(self.store, rows)
+            except Exception:
+                with self._lock:  # kept for the next flush: a passing database hiccup loses nothing
+                    self._rows[:0] = rows
+                raise
+            return len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+__all__ = ["CheckBatch", "UnchangedCheck", "write_unchanged"]

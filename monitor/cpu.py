@@ -1,0 +1,208 @@
+"""The CPU-bound half of a check (extract, diff + classify), run in a process pool.
+
+The checker's event loop fetches; what costs CPU runs here, in pure functions whose inputs and
+outputs pickle cheaply (raw bytes, decoded text, markdown strings, `Document`, `DiffReport`), so that
+both cores work and the loop never waits on a parse. Database reads and writes stay in the main
+process: the jobs below never touch the store.
+
+`CpuPool(workers)`: `workers` 0 or 1 runs the jobs in this process (tests, small runs); more starts a
+`concurrent.futures.ProcessPoolExecutor` of that size, from a forkserver that has imported the
+extractor and the diff engine once (workers fork from it already warm, and a worker never inherits
+the main process's threads, sockets or database connections). Pools are made once per process and
+size, and shared by every round of the daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import hashlib
+import multiprocessing
+import os
+import threading
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from monitor import extract as extract_mod
+from monitor.changes import DiffReport
+from monitor.chrome import ChromeContext, skeleton
+from monitor.diff import compare
+from monitor.document import Document
+from monitor.guard import accepting
+from monitor.tokens import tokenize_block
+
+T = TypeVar("T")
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# -- the jobs (pure; run in a worker or in-process) -------------------------------------------
+
+
+@dataclass
+class Extracted:
+    """What `extract_job` made of a body. `doc` is None when the document's content hash equals
+    `known_hash` (the current version: nothing else is needed) or when extraction failed (`error`).
+    `markdown_z`, `raw_z`: the canonical markdown and the raw body, compressed for storage."""
+
+    content_hash: str | None
+    doc: Document | None = None
+    markdown_z: bytes | None = None
+    raw_z: bytes | None = None
+    error: str | None = None
+    ms: float = 0.0
+
+
+def extract_job(
+    body: bytes | str,
+    media_type: str,
+    select: list[str] | None,
+    remove: list[str] | None,
+    raw: bytes | None = None,
+    known_hash: str | None = None,
+) -> Extracted:
+    """Extract a fetched body (`body`: the decoded text, or bytes for a PDF) into a Document, with
+    what storing it as a version costs in CPU done here too: its hash, word count, language, the
+    compressed markdown and (when `raw` is given) the compressed raw body. Never raises for bad input:
+    an `ExtractError` comes back as `error`."""
+    t0 = time.perf_counter()
+    try:
+        doc = extract_mod.extract(body, media_type, select=select, remove=remove)
+    except extract_mod.ExtractError as exc:
+        return Extracted(None, error=str(exc), ms=(time.perf_counter() - t0) * 1000)
+    markdown = doc.to_markdown()
+    digest = hashlib.sha256(markdown.encode("utf-8")).hexdigest()
+    if known_hash is not None and digest == known_hash:
+        return Extracted(digest, ms=(time.perf_counter() - t0) * 1000)
+    doc.word_count, doc.language  # noqa: B018 - computed here (cached on the document), not in the main process
+    return Extracted(
+        digest,
+        doc,
+        zlib.compress(markdown.encode("utf-8"), 9),
+        zlib.compress(raw, 6) if raw is not None else None,
+        ms=(time.perf_counter() - t0) * 1000,
+    )
+
+
+# The chrome evidence of monitor.chrome_evidence, from markdown rather than from the store's rows (that
+# module reads the database; these workers have no database and do not import its layer).
+FLAP_MIN = 3  # = monitor.chrome_evidence.FLAP_MIN (tests/test_checker_pool.py holds them equal)
+
+
+def _block_texts(doc: Document) -> set[str]:
+    return {b.text for s in doc.sections for b in s.blocks}
+
+
+def flapping_blocks(recent_markdowns: Sequence[str], doc: Document) -> frozenset[str]:
+    """`monitor.chrome_evidence.flapping_blocks` over stored markdown (newest first)."""
+    texts = [_block_texts(doc)] + [_block_texts(Document.from_markdown(m)) for m in recent_markdowns]
+    steps: Counter[str] = Counter()
+    for a, b in zip(texts, texts[1:], strict=False):
+        steps.update({skeleton(t) for t in a ^ b})
+    return frozenset(k for k, n in steps.items() if n >= FLAP_MIN)
+
+
+@lru_cache(maxsize=64)
+def _sibling_keys(markdown: str) -> frozenset[str]:
+    """Block keys of another watch's current version: the same few siblings come with every change
+    on a host, so a worker reads each of them once (cached by text, like the diff's own caches)."""
+    doc = Document.from_markdown(markdown)
+    return frozenset(tokenize_block(b.text).content_key for s in doc.sections for b in s.blocks)
+
+
+def compare_job(
+    old_markdown: str,
+    old_language: str | None,
+    new: Document,
+    sibling_markdowns: Sequence[str],
+    recent_markdowns: Sequence[str],
+    overrule: str = "",
+) -> tuple[DiffReport, float]:
+    """Diff and classify the current version (as stored) against a new document, with the chrome
+    evidence of `monitor.chrome_evidence` built from markdown the caller read from the store: the
+    current versions of other watches on the same host, and this watch's recent versions (newest
+    first). `overrule`: the guard problems accepted ("relative"/"all", see `monitor.guard.accepting`).
+    Returns the report and the milliseconds that diff + classify took."""
+    t0 = time.perf_counter()
+    old = Document.from_markdown(old_markdown)
+    if old_language:
+        old.__dict__["language"] = old_language  # as detected when stored (a cached_property)
+    keys: set[str] = set()
+    for md in sibling_markdowns:
+        keys |= _sibling_keys(md)
+    context = ChromeContext(frozenset(keys), flapping_blocks(recent_markdowns, new))
+    with accepting(overrule) if overrule else nullcontext():
+        report = compare(old, new, context)
+    return report, (time.perf_counter() - t0) * 1000
+
+
+# -- the pool -------------------------------------------------------------------------------
+
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None or getattr(pool, "_broken", False):  # a worker died: start afresh
+            ctx = multiprocessing.get_context("forkserver")
+            # "__main__" first: the forkserver imports the main script once (workers then share it rather
+            # than each importing it again, as spawned processes do), then the engine.
+            ctx.set_forkserver_preload(["__main__", "monitor.cpu_preload"])
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            _pools[workers] = pool
+        return pool
+
+
+@atexit.register
+def shutdown() -> None:
+    """Stop every pool of this process (also run at exit)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class CpuPool:
+    """Runs the jobs above in worker processes (`workers` >= 2) or in this process (0 or 1)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else max(workers, 0)
+
+    @property
+    def executor(self) -> Executor | None:
+        return _executor(self.workers) if self.workers >= 2 else None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """From the event loop: the loop goes on while the job runs (in a worker, or in a thread
+        when in-process)."""
+        executor = self.executor
+        if executor is None:
+            return await asyncio.to_thread(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """From a worker thread (the checker's database thread): wait for the job's result."""
+        executor = self.executor
+        if executor is None:
+            return fn(*args)
+        return executor.submit(fn, *args).result()
+
+
+__all__ = ["CpuPool", "Extracted", "compare_job", "default_workers", "extract_job", "shutdown"]

@@ -1,0 +1,18 @@
+"""Imported once by the process pool's forkserver (monitor.cpu): loads the extractor and the diff
+engine and warms the language detector, so that every worker forked from it starts ready and shares
+those pages (the detector's models are tens of MB) with its siblings instead of loading its own."""
+
+from __future__ import annotations
+
+from monitor import cpu  # noqa: F401 - the import is the point: extractor, diff engine, model
+from monitor.language import detect
+
+# Latin, Cyrillic, Greek and CJK text: lingua loads the models of the languages a text's script admits.
+for _sample in (
+    "We keep your personal data only as long as we need it for the purposes described in this notice.",
+    "Мы храним ваши персональные данные только столько, сколько необходимо для целей этой политики.",
+    "Διατηρούμε τα προσωπικά σας δεδομένα μόνο για όσο χρόνο είναι απαραίτητο για τους σκοπούς.",
+    "我们仅在实现本政策所述目的所需的期限内保留您的个人信息，并采取措施保护您的数据安全。",
+    "当社は、本ポリシーに記載された目的に必要な期間に限り、お客様の個人情報を保持します。",
+):
+    detect(" ".join([_sample] * 8))

@@ -1,0 +1,170 @@
+"""Rounds through the process pool (monitor.cpu) and the batched unchanged checks
+(monitor.checkbatch): the same outcomes and the same rows as checks run one by one in-process, on a
+real SQLite file and the real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from httpserver import LocalHTTPServer, RequestRecord, Response
+from policies import SECTIONS, edited, policy_html
+from sqlalchemy import func, select
+
+from monitor import chrome_evidence, cpu
+from monitor.checkbatch import CheckBatch, UnchangedCheck
+from monitor.checker import CheckResult, cpu_pool, run_checks
+from monitor.config import Config, parse_config
+from monitor.cpu import compare_job, extract_job
+from monitor.diff import compare
+from monitor.extract import extract
+from monitor.store import Check, Event, Store, Version, Watch, utcnow
+
+NAMES = ["Alder", "Birch", "Cedar", "Damson"]
+
+
+def config_for(server: LocalHTTPServer, db_url: str, workers: int) -> Config:
+    return parse_config(
+        {
+            "database": {"url": db_url},
+            "fetch": {"allow_private_addresses": True, "workers": workers},
+            "defaults": {"retries": 0, "timeout": 20, "jitter": 0},
+            "watches": [{"name": n, "url": server.url(f"/{n}")} for n in NAMES],
+        }
+    )
+
+
+def site(server: LocalHTTPServer, pages: dict[str, str], *, etags: bool) -> None:
+    """Each page with a counter in its footer (new on every request) and, with `etags`, an ETag
+    naming the page's version that is answered with 304."""
+    hits = {"n": 0}
+
+    def handler(name: str) -> Any:
+        def answer(req: RequestRecord) -> Response:
+            tag = f'"{abs(hash(pages[name])) % 10**12}"'
+            if etags and req.headers.get("if-none-match") == tag:
+                return Response(304, b"", {"ETag": tag})
+            hits["n"] += 1
+            body = pages[name].replace("</footer>", f" Viewed {hits['n']} times.</footer>")
+            headers = {"Content-Type": "text/html; charset=utf-8"}
+            if etags:
+                headers["ETag"] = tag
+            return Response(200, body, headers)
+
+        return answer
+
+    for name in NAMES:
+        server.route(f"/{name}", handler(name))
+
+
+def outcomes(store: Store, config: Config) -> dict[str, CheckResult]:
+    return {r.watch: r for r in asyncio.run(run_checks(store, config))}
+
+
+def rows(store: Store) -> dict[str, Any]:
+    with store.session() as s:
+        watches = {w.name: w for w in s.scalars(select(Watch))}
+        return {
+            "checks": sorted(
+                (w.name, c.outcome, c.not_modified, c.http_status)
+                for w in watches.values()
+                for c in s.scalars(select(Check).where(Check.watch_id == w.id))
+            ),
+            "versions": s.scalar(select(func.count()).select_from(Version)),
+            "events": s.scalar(select(func.count()).select_from(Event)),
+            "leases": sorted((w.name, w.lease_until) for w in watches.values() if w.lease_until is not None),
+            "etags": sorted((w.name, w.etag is not None) for w in watches.values()),
+            "due": all(w.next_due_at is not None and w.next_due_at > w.last_checked_at for w in watches.values()),
+        }
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rounds_in_the_pool_match_rounds_in_process(
+    http_server: LocalHTTPServer, db_url: str, workers: int
+) -> None:
+    store = Store(db_url)
+    config = config_for(http_server, db_url, workers)
+    assert cpu_pool(config).workers == workers
+    pages = {n: policy_html().replace("Brindlewick", n) for n in NAMES}
+    try:
+        site(http_server, pages, etags=True)
+        first = outcomes(store, config)
+        assert {n: r.outcome for n, r in first.items()} == dict.fromkeys(NAMES, "first"), first
+        # ETags: every check is a 304, written in one batch.
+        second = outcomes(store, config)
+        assert {n: (r.outcome, r.http_status, r.version) for n, r in second.items()} == dict.fromkeys(
+            NAMES, ("unchanged", 304, 1)
+        )
+        # No validators honoured, a counter in every page: each page is extracted again, and is the
+        # current version (no alert).
+        site(http_server, pages, etags=False)
+        third = outcomes(store, config)
+        assert {n: (r.outcome, r.http_status) for n, r in third.items()} == dict.fromkeys(NAMES, ("unchanged", 200))
+        # One policy changes in substance: a version and an event for it alone.
+        pages["Birch"] = pages["Birch"].replace("24 months", "9 years")
+        assert "9 years" in pages["Birch"]
+        fourth = outcomes(store, config)
+        assert fourth["Birch"].outcome == "changed" and fourth["Birch"].substantive
+        assert "retention" in fourth["Birch"].categories
+        assert {n: r.outcome for n, r in fourth.items() if n != "Birch"} == dict.fromkeys(
+            ["Alder", "Cedar", "Damson"], "unchanged"
+        )
+        got = rows(store)
+        assert got["versions"] == 5 and got["events"] == 1
+        assert got["leases"] == []  # every lease released, batched checks included
+        assert got["due"]
+        assert got["etags"] == [(n, False) for n in NAMES]  # the last full answers carried no ETag
+        per_watch = {n: [c for c in got["checks"] if c[0] == n] for n in NAMES}
+        assert per_watch["Alder"] == sorted(
+            [("Alder", "first", False, 200), ("Alder", "unchanged", True, 304)]
+            + [("Alder", "unchanged", False, 200)] * 2
+        )
+        assert sorted(c[1] for c in per_watch["Birch"]) == ["changed", "first", "unchanged", "unchanged"]
+    finally:
+        store.close()
+
+
+class _Stored:
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+
+    def document(self) -> Any:
+        return self.doc
+
+
+def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
+    old_html, new_html = policy_html(), policy_html(
+        edited(**{"Retention": SECTIONS["Retention"].replace("24 months", "9 years")})
+    )
+    old, new = extract(old_html, "text/html"), extract(new_html, "text/html")
+    got = extract_job(new_html, "text/html", None, None, new_html.encode())
+    assert got.doc == new and got.content_hash == new.content_hash() and got.error is None
+    assert got.markdown_z and got.raw_z
+    # The current version again: only its hash comes back.
+    same = extract_job(old_html, "text/html", None, None, old_html.encode(), old.content_hash())
+    assert same.doc is None and same.content_hash == old.content_hash()
+    report, ms = compare_job(old.to_markdown(), None, new, [], [old.to_markdown()])
+    assert ms >= 0
+    assert report.to_dict() == compare(old, new).to_dict()
+    # The chrome evidence from markdown is the store's, computed the same way.
+    assert cpu.FLAP_MIN == chrome_evidence.FLAP_MIN
+    recent = [old, new, old, new]
+    assert cpu.flapping_blocks([d.to_markdown() for d in recent], old) == chrome_evidence.flapping_blocks(
+        [_Stored(d) for d in recent], old
+    )
+    assert cpu._sibling_keys(old.to_markdown()) == chrome_evidence._block_keys(old)
+    bad = extract_job(b"%PDF-1.4 not really", "application/pdf", None, None)
+    assert bad.doc is None and bad.error
+
+
+def test_a_batch_that_cannot_be_written_keeps_its_rows(tmp_path: Any) -> None:
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    batch = CheckBatch(store, max_rows=2, max_age=3600)
+    now = utcnow()
+    row = UnchangedCheck(12345, 678, now, now, 1, 304, True, now)  # no such watch or version
+    assert batch.add(row) is False
+    with pytest.raises(Exception):  # noqa: B017 - any database error
+        batch.flush()
+    assert len(batch) == 1
+    store.close()

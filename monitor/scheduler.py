@@ -45,6 +45,7 @@ from monitor.checker import (
     sync_watches,
 )
 from monitor.config import Config
+from monitor.dberrors import DETAIL_PREFIX, DatabaseError
 from monitor.fetch import Fetcher
 from monitor.leases import host_name
 from monitor.store import Store, Watch, utcnow
@@ -167,6 +168,11 @@ class Daemon:
         except Exception as exc:
             self._check_failed(watch_id, name, exc)
             return
+        if res.outcome == "error" and (res.detail or "").startswith(DETAIL_PREFIX):
+            # check_watch caught a database failure itself (for `check`'s exit code): for the daemon
+            # it is a failed check like one that raised: logged once, backed off, counted.
+            self._check_failed(watch_id, name, DatabaseError(res.detail or DETAIL_PREFIX), db=True)
+            return
         self._db_ok()
         streak = self._backoff.pop(watch_id, None)
         if streak is not None:
@@ -176,13 +182,13 @@ class Daemon:
         if res.outcome in ("changed", "error", "suspect"):
             self._kick_notifier()
 
-    def _check_failed(self, watch_id: int, name: str, exc: Exception) -> None:
+    def _check_failed(self, watch_id: int, name: str, exc: Exception, db: bool | None = None) -> None:
         """Log a failed check once per streak, back the watch off, and free its lease if possible."""
         b = self._backoff.setdefault(watch_id, _Backoff())
         b.attempts += 1
         delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (b.attempts - 1))
         b.until = utcnow() + timedelta(seconds=delay)
-        db = is_db_failure(exc)
+        db = is_db_failure(exc) if db is None else db
         if b.attempts == 1:
             log.error(
                 "check of %s failed (%s): %s; retrying with backoff",

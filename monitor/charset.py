@@ -105,14 +105,28 @@ def decode_body(body: bytes, content_type: str | None, media_type: str) -> tuple
     return decoded.text, decoded.encoding
 
 
+# Slices that look odd but that ftfy cannot repair (a heading run into the next word,
+# "confidentialitéÊtre", is real French text): this many make a page garbled.
+_UNREPAIRED_BAD = 3
+
+
 def looks_like_mojibake(text: str) -> str | None:
-    """A short excerpt around the first mojibake-looking run (ftfy.badness), or None if none."""
+    """A short excerpt around the first mojibake-looking run (ftfy.badness), or None if none.
+
+    A slice counts when ftfy's detector flags it and ftfy's own repair (fix_encoding) changes it:
+    text decoded with the wrong codec can be re-decoded. A flagged slice that the repair leaves
+    alone is usually sound text that merely looks odd; only `_UNREPAIRED_BAD` of them count."""
+    unrepaired: list[str] = []
     for start in range(0, len(text), _SLICE):
         # Overlap the slices a little so a run cut at a slice boundary is still seen.
         chunk = text[start : start + _SLICE + 16]
         # Every mojibake pattern has a non-ASCII character in it: plain ASCII text needs no regex.
         if not chunk.isascii() and ftfy.badness.is_bad(chunk):
-            return _excerpt(chunk)
+            if ftfy.fix_encoding(chunk) != chunk:
+                return _excerpt(chunk)
+            unrepaired.append(chunk)
+            if len(unrepaired) >= _UNREPAIRED_BAD:
+                return _excerpt(unrepaired[0])
     return None
 
 

@@ -64,3 +64,34 @@ def test_sqlite_uses_wal(tmp_path) -> None:
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.close()
+
+
+def test_downgrade_one_step_keeps_the_data_on_a_database_in_use(db_url: str) -> None:
+    """A fresh user's find: on SQLite with data, rebuilding `versions` (batch mode) failed on the
+    foreign keys that checks and events hold, and left a half-made copy behind."""
+    store = Store(db_url)
+    b = DocumentBuilder()
+    b.block("p", "We keep account data for 24 months after closure.")
+    doc = b.build("Privacy Policy")
+    with store.session() as s:
+        w = Watch(name="Example", url="https://example.org/privacy")
+        s.add(w)
+        s.flush()
+        v = Version(
+            watch_id=w.id, seq=1, content_hash=doc.content_hash(), markdown_z=Version.pack(doc.to_markdown()),
+            word_count=doc.word_count, extractor_version="t",
+        )
+        s.add(v)
+        s.flush()
+        w.current_version = v
+    head = current_revision(store.engine)
+    downgrade(store.engine, "0001")
+    assert current_revision(store.engine) == "0001"
+    assert not [t for t in inspect(store.engine).get_table_names() if t.startswith("_alembic_tmp")]
+    upgrade(store.engine)
+    assert current_revision(store.engine) == head
+    with store.session() as s:
+        w = Store.watch_by_name(s, "Example")
+        assert w is not None and w.current_version is not None
+        assert w.current_version.document() == doc
+    store.close()

@@ -4,8 +4,12 @@ those pages (the detector's models are tens of MB) with its siblings instead of 
 
 from __future__ import annotations
 
-from monitor import cpu  # noqa: F401 - the import is the point: extractor, diff engine, model
+from monitor import cpu  # the import is the point: extractor, diff engine, model
 from monitor.language import detect
+
+# The forkserver's parent is the process that owns the pool: when it dies (even by SIGKILL), so does
+# the forkserver, and with it the workers (each has asked for SIGTERM when the forkserver ends).
+cpu.exit_when_orphaned()
 
 # Latin, Cyrillic, Greek and CJK text: lingua loads the models of the languages a text's script admits.
 for _sample in (

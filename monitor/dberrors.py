@@ -61,6 +61,8 @@ def describe(exc: BaseException) -> str:
 
     if isinstance(exc, DatabaseError):
         return str(exc)
+    if type(exc).__name__ == "UnsupportedDatabase":  # monitor.store (not imported: it imports us)
+        return str(exc)
     if isinstance(exc, NoSuchModuleError):
         m = re.search(r"sqlalchemy\.dialects:(\S+)", str(exc))
         scheme = m.group(1).split(".")[0] if m else "?"

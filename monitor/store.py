@@ -268,6 +268,7 @@ def make_engine(url: str) -> Engine:
     """The engine for a URL. SQL parameters are never put into error messages or logs
     (`hide_parameters`): a failed bulk statement must not log its 10,000 rows, nor a body."""
     url = normalize_url(url)
+    _check_supported(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -275,6 +276,29 @@ def make_engine(url: str) -> Engine:
     # A server that does not answer at all (a dropped route, a firewall) fails in 10 s, not after
     # the kernel's minutes of SYN retries.
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args={"connect_timeout": 10})
+
+
+class UnsupportedDatabase(ValueError):
+    """A URL this service cannot keep its history in (another database, a driver it does not ship,
+    a database with no name, an in-memory one)."""
+
+
+def _check_supported(url: str) -> None:
+    """Raises UnsupportedDatabase with the reason; SQLite files and PostgreSQL through psycopg only."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    backend, driver = u.get_backend_name(), u.get_driver_name()
+    if backend == "sqlite":
+        if not u.database or u.database == ":memory:":
+            raise UnsupportedDatabase("an in-memory SQLite database keeps nothing: give a file, sqlite:///PATH")
+        return
+    if backend != "postgresql":
+        raise UnsupportedDatabase(f"unsupported scheme {u.drivername!r} (use sqlite:///PATH or postgresql://...)")
+    if driver not in ("psycopg", "psycopg2") or (driver == "psycopg2" and "+" in u.drivername):
+        raise UnsupportedDatabase(f"unsupported driver {u.drivername!r} (use postgresql:// or postgresql+psycopg://)")
+    if not u.database:
+        raise UnsupportedDatabase("name the database: postgresql://USER@HOST:PORT/DATABASE")
 
 
 class Store:
@@ -293,7 +317,7 @@ class Store:
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
             if migrate:
                 upgrade(self.engine)
-        except (SQLAlchemyError, OSError) as exc:
+        except (SQLAlchemyError, OSError, UnsupportedDatabase) as exc:
             raise database_failure(url, exc) from exc
 
     @contextmanager

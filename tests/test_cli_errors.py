@@ -87,6 +87,12 @@ COMMANDS = [
         ("not a database url", "not a database URL"),
         (f"postgresql://monitor:{PASSWORD}@127.0.0.1:{closed_port()}/monitor", "Connection refused"),
         ("sqlite:////proc/policy-monitor/m.db", "/proc/policy-monitor"),
+        # A fresh user's finds: other databases ended in 'internal error', and these two quietly
+        # used a database other than the one meant (the server's default one, or memory).
+        (f"mysql://monitor:{PASSWORD}@127.0.0.1/monitor", "unsupported scheme 'mysql'"),
+        (f"postgresql+asyncpg://monitor:{PASSWORD}@127.0.0.1/monitor", "unsupported driver"),
+        (f"postgresql://monitor:{PASSWORD}@127.0.0.1:5432/", "name the database"),
+        ("sqlite://", "in-memory SQLite database keeps nothing"),
     ],
 )
 def test_database_that_cannot_be_opened_fails_every_command_in_two_lines(

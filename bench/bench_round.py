@@ -35,7 +35,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import psutil
+try:
+    import psutil
+except ImportError:  # the [bench] extra: psutil, markdown-it-py, py-spy
+    sys.exit("bench_round needs the bench extra: pip install -e '.[bench]'")
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 

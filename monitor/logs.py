@@ -52,3 +52,8 @@ def setup_logging(level: str = "info", fmt: str = "auto", stream=None) -> None:
     quiet = logging.DEBUG if level == "debug" else logging.WARNING
     for name in ("httpx", "httpcore", "apscheduler", "apprise", "alembic", "urllib3"):
         logging.getLogger(name).setLevel(quiet)
+    # A busy machine delays the heartbeat and outbox jobs by a second or two; APScheduler warns of
+    # each ("missed by", "maximum number of running instances"). Our jobs catch and log their own
+    # errors, so its warnings are noise outside debugging.
+    if level != "debug":
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -9,48 +9,52 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-import random
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor import extract as extract_mod
-from monitor.changes import DiffReport
 from monitor.checkbatch import CheckBatch, UnchangedCheck, write_unchanged
-from monitor.chrome_evidence import MAX_SIBLINGS
-from monitor.config import Config, WatchConfig, is_cron, parse_duration
+
+# The lease and bookkeeping half (monitor.claims) and the writing half (monitor.recording) live in
+# their own modules; every name is re-exported here, where callers and tests have always found it.
+from monitor.claims import FETCH_BUDGET_MAX, OWNER, _acquire, lease_of, next_due, sync_watches
+from monitor.claims import LEASE as LEASE
+from monitor.claims import _release as _release
+from monitor.claims import claim_due as claim_due
+from monitor.claims import release_leases as release_leases
+from monitor.claims import release_stale_leases as release_stale_leases
+from monitor.claims import renew_leases as renew_leases
+from monitor.config import Config, WatchConfig, parse_duration
 from monitor.cpu import CpuPool, Extracted, compare_job, extract_job
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
-from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchPolicy, FetchRequest, FetchResult, decode_body
+from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchPolicy, FetchRequest, FetchResult
 from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
-from monitor.leases import holder_gone, holder_name
-from monitor.store import Check, Event, RawBody, Store, Version, Watch, utcnow
+from monitor.recording import (
+    _finish,
+    _keep_raw,
+    _new_version,
+    _note_accepted,
+    _recent_versions,
+    _record_change,
+    _rederive,
+    _remember_validators,
+    _sibling_markdowns,
+    _told_accepted,
+    extraction_id,
+)
+from monitor.recording import was_suspect as was_suspect
+from monitor.store import Check, RawBody, Store, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, capture_fields, identical_suspects
 
 log = logging.getLogger("monitor.checker")
-
-LEASE = timedelta(minutes=15)  # the default [database] lease: longer than any check
-FETCH_BUDGET_MAX = LEASE / 2  # a fetch's retries and waits end well before the lease does
-# This process as a lease holder: host, pid and start time, so that any process on this host can
-# tell when the holder is gone (see monitor.leases) and free its leases at once.
-OWNER = holder_name()
-
-
-def lease_of(config: Config) -> timedelta:
-    """How long a claim on a watch lasts (`[database] lease`)."""
-    return parse_duration(config.database.lease)
 
 
 @dataclass
@@ -78,210 +82,6 @@ class CheckResult:
             for key in ("substantive", "categories", "severity", "summary"):
                 d.pop(key)
         return {k: v for k, v in d.items() if v is not None}
-
-
-def extraction_id(wc: WatchConfig) -> str:
-    """What made a version: the extractor release, plus the watch's own selectors if it has any.
-    When either changes, stored versions are re-derived from their raw bodies (an upgrade, never an
-    alert), exactly as after a new release."""
-    if not wc.select and not wc.remove:
-        return extract_mod.EXTRACTOR_VERSION
-    spec = json.dumps([wc.select or [], wc.remove or []], sort_keys=True)
-    return f"{extract_mod.EXTRACTOR_VERSION}+{hashlib.sha1(spec.encode()).hexdigest()[:8]}"
-
-
-# -- scheduling arithmetic ------------------------------------------------------------------------
-
-
-def next_due(
-    schedule: str, after: datetime, jitter: float = 0.0, rng: random.Random | None = None
-) -> datetime:
-    """The next time a watch is due: an interval from `after` (spread by +-jitter so a hundred
-    watches added together do not all fire in the same second), or the next cron fire time."""
-    if is_cron(schedule):
-        from apscheduler.triggers.cron import CronTrigger
-
-        fire = CronTrigger.from_crontab(schedule, timezone="UTC").get_next_fire_time(None, after)
-        assert fire is not None
-        return fire
-    interval = parse_duration(schedule)
-    spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
-    return after + interval * (1 + spread)
-
-
-# -- watch bookkeeping --------------------------------------------------------------------------
-
-
-def sync_watches(store: Store, config: Config) -> None:
-    """Make the watches table match the config: new watches become due now, changed URLs are
-    updated (and due now), and watches gone from the config are deactivated (their history is kept).
-
-    Safe to run by several processes at the same moment (two daemons starting together): new rows
-    are inserted with ON CONFLICT DO NOTHING, so the loser of a race simply finds the row there."""
-    wanted = {w.name: w for w in config.watches}
-    with store.session() as s:
-        have = set(s.scalars(select(Watch.name)))
-        missing = [wc for name, wc in wanted.items() if name not in have]
-        if missing:
-            _insert_new(s, missing)
-    with store.session() as s:
-        rows = {w.name: w for w in s.scalars(select(Watch))}
-        for name, wc in wanted.items():
-            row = rows.get(name)
-            if row is None:
-                continue  # cannot happen: inserted above (by us or by a concurrent process)
-            if row.url != wc.url:
-                # A different URL is a different resource: drop the validators of the old one.
-                row.url, row.etag, row.last_modified = wc.url, None, None
-                row.next_due_at = utcnow()
-            if not row.active:
-                row.active, row.next_due_at = True, utcnow()
-        for name, row in rows.items():
-            if name not in wanted and row.active:
-                row.active = False
-
-
-def _insert_new(s: Session, watches: list[WatchConfig]) -> None:
-    """INSERT the watches, skipping any name another process inserted meanwhile."""
-    now = utcnow()
-    values = [
-        {"name": wc.name, "url": wc.url, "active": True, "next_due_at": now, "created_at": now,
-         "status": "new", "consecutive_failures": 0}
-        for wc in watches
-    ]  # fmt: skip
-    dialect = s.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        s.execute(pg_insert(Watch).on_conflict_do_nothing(index_elements=["name"]), values)
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        s.execute(sqlite_insert(Watch).on_conflict_do_nothing(index_elements=["name"]), values)
-    else:  # another backend: one row at a time, a duplicate is someone else's insert
-        for v in values:
-            try:
-                with s.begin_nested():
-                    s.add(Watch(**v))
-            except IntegrityError:
-                pass
-
-
-def _free(now: datetime, owner: str) -> Any:
-    """A lease that can be taken: none, lapsed, or already this owner's."""
-    return or_(Watch.lease_until.is_(None), Watch.lease_until < now, Watch.lease_owner == owner)
-
-
-def _acquire(store: Store, watch_id: int, owner: str, lease: timedelta = LEASE) -> bool:
-    """Take the lease of one watch. A lease whose holder is provably gone (same host, process no
-    longer there; see monitor.leases) is taken over at once; other leases are respected until
-    they lapse."""
-    now = utcnow()
-    with store.session() as s:
-        res = s.execute(
-            update(Watch)
-            .where(Watch.id == watch_id, _free(now, owner))
-            .values(lease_until=now + lease, lease_owner=owner)
-        )
-        if res.rowcount == 1:
-            return True
-        holder = s.scalar(select(Watch.lease_owner).where(Watch.id == watch_id))
-        if not holder_gone(holder):
-            return False
-        res = s.execute(
-            update(Watch)
-            .where(Watch.id == watch_id, Watch.lease_owner == holder)
-            .values(lease_until=now + lease, lease_owner=owner)
-        )
-        if res.rowcount == 1:
-            log.info("took over the lease of watch %s from %s (that process is gone)", watch_id, holder)
-            return True
-        return False
-
-
-def claim_due(
-    store: Store,
-    owner: str,
-    limit: int,
-    lease: timedelta = LEASE,
-    exclude: set[int] | frozenset[int] = frozenset(),
-) -> list[tuple[int, str]]:
-    """Claim up to `limit` active watches that are due and free, earliest due first: (id, name).
-
-    Several daemons share the work this way. On PostgreSQL the candidates are locked with
-    SELECT ... FOR UPDATE SKIP LOCKED, so concurrent claimers pass each other's rows by instead of
-    waiting; the guarded UPDATE makes the claim safe on SQLite too (one writer at a time)."""
-    if limit <= 0:
-        return []
-    now = utcnow()
-    with store.session() as s:
-        cand = (
-            select(Watch.id)
-            .where(Watch.active.is_(True), Watch.next_due_at <= now, _free(now, owner))
-            .order_by(Watch.next_due_at, Watch.id)
-            .limit(limit)
-        )
-        if exclude:
-            cand = cand.where(Watch.id.not_in(sorted(exclude)))
-        if s.get_bind().dialect.name == "postgresql":
-            cand = cand.with_for_update(skip_locked=True)
-        ids = list(s.scalars(cand))
-        if not ids:
-            return []
-        rows = s.execute(
-            update(Watch)
-            .where(Watch.id.in_(ids), _free(now, owner))
-            .values(lease_until=now + lease, lease_owner=owner)
-            .returning(Watch.id, Watch.name)
-            .execution_options(synchronize_session=False)
-        ).all()
-        return sorted(((r.id, r.name) for r in rows), key=lambda r: ids.index(r[0]))
-
-
-def renew_leases(store: Store, owner: str, ids: set[int], lease: timedelta = LEASE) -> int:
-    """Extend this owner's leases on the watches it is checking right now; how many it still held."""
-    if not ids:
-        return 0
-    with store.session() as s:
-        res = s.execute(
-            update(Watch)
-            .where(Watch.id.in_(sorted(ids)), Watch.lease_owner == owner)
-            .values(lease_until=utcnow() + lease)
-            .execution_options(synchronize_session=False)
-        )
-        return res.rowcount
-
-
-def release_leases(store: Store, owner: str, ids: set[int] | None = None) -> int:
-    """Free this owner's leases (all of them, or those of `ids`)."""
-    with store.session() as s:
-        q = update(Watch).where(Watch.lease_owner == owner)
-        if ids is not None:
-            q = q.where(Watch.id.in_(sorted(ids)))
-        res = s.execute(q.values(lease_owner=None, lease_until=None).execution_options(synchronize_session=False))
-        return res.rowcount
-
-
-def release_stale_leases(store: Store) -> int:
-    """Free every lease whose holder is provably gone (a process of this host that was killed), so
-    nobody waits for those leases to lapse. Returns how many leases were freed."""
-    with store.session() as s:
-        holders = list(s.scalars(select(Watch.lease_owner).where(Watch.lease_owner.is_not(None)).distinct()))
-        dead = [h for h in holders if holder_gone(h)]
-        if not dead:
-            return 0
-        res = s.execute(
-            update(Watch)
-            .where(Watch.lease_owner.in_(dead))
-            .values(lease_owner=None, lease_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        log.info("freed %d lease(s) of %d process(es) that are gone", res.rowcount, len(dead))
-        return res.rowcount
-
-
-def _release(s: Session, watch: Watch) -> None:
-    watch.lease_until, watch.lease_owner = None, None
 
 
 # -- the check ------------------------------------------------------------------------------------
@@ -705,32 +505,6 @@ def _decide(
     )
 
 
-def _told_accepted(s: Session, watch_id: int, cur: Version) -> bool:
-    """Whether `cur` became a version by accepting a suspect capture and the watch's latest change
-    event is the one that made it current (so the user believes `cur` is the policy)."""
-    last_to = s.scalar(
-        select(Event.to_version_id).where(Event.watch_id == watch_id).order_by(Event.id.desc()).limit(1)
-    )
-    return last_to == cur.id and was_suspect(s, watch_id, cur)
-
-
-def was_suspect(s: Session, watch_id: int, version: Version) -> bool:
-    """Whether `version` was once a suspect capture of the watch, i.e. became a version only by
-    acceptance (`policy-monitor accept`, or identical captures repeated)."""
-    return (
-        s.scalar(
-            select(Check.id)
-            .where(
-                Check.watch_id == watch_id,
-                Check.outcome == "suspect",
-                Check.capture_hash == version.content_hash,
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
 def _returned(
     s: Session,
     config: Config,
@@ -782,217 +556,10 @@ def _same_version(
     return CheckResult(watch.name, "unchanged")
 
 
-def _sibling_markdowns(s: Session, watch: Watch) -> list[str]:
-    """The current versions of up to `MAX_SIBLINGS` other active watches on the same host, as in
-    `monitor.chrome_evidence.shared_blocks`, reading only the rows it uses."""
-    host = urlsplit(watch.url).hostname
-    if not host:
-        return []
-    rows = s.execute(
-        select(Watch.url, Watch.current_version_id)
-        .where(Watch.id != watch.id, Watch.active.is_(True), Watch.current_version_id.is_not(None))
-        .order_by(Watch.id)
-    ).all()
-    ids = [r.current_version_id for r in rows if urlsplit(r.url).hostname == host][:MAX_SIBLINGS]
-    if not ids:
-        return []
-    blobs = s.scalars(select(Version.markdown_z).where(Version.id.in_(ids))).all()
-    return [zlib.decompress(b).decode("utf-8") for b in blobs]
-
-
 def _suspect(name: str, problem: Problem, doc: Document, note: str = "") -> CheckResult:
     """A suspect check that keeps its capture (for counting repeats and for `accept`)."""
     capture = (doc, problem.relative) if not doc.is_empty() else None
     return CheckResult(name, "suspect", detail=problem.reason + note, capture=capture)
-
-
-def _note_accepted(s: Session, config: Config, watch: Watch, version: Version, why: str) -> None:
-    """Tell the ops target that a suspect capture became a version, and end the suspect state
-    quietly (this note replaces the generic "recovered" one)."""
-    _enqueue_ops(s, config, watch, "recovered", f"version {version.seq} {why}")
-    watch.status = "ok"
-
-
-def _rederive(
-    s: Session, wc: WatchConfig, watch: Watch, cur: Version, fresh: Document
-) -> tuple[Document, str]:
-    rb = s.get(RawBody, cur.raw_body_id) if cur.raw_body_id is not None else None
-    if rb is not None:
-        body, content_type = rb.body, rb.media_type
-        media_type = content_type.split(";")[0].strip()
-        text: bytes | str = (
-            body if media_type == "application/pdf" else decode_body(body, content_type, media_type)[0]
-        )
-        wc_doc = extract_mod.extract(text, media_type, select=wc.select, remove=wc.remove)
-        note = f"re-derived version {cur.seq} with extraction {extraction_id(wc)}"
-    else:
-        # No raw body kept: the freshly fetched page becomes the baseline, marked as an upgrade.
-        wc_doc = fresh
-        note = f"extraction {extraction_id(wc)}: no raw body kept; current page taken as baseline"
-    if wc_doc.content_hash() == cur.content_hash:
-        cur.extractor_version = extraction_id(wc)
-        return wc_doc, note
-    version = _new_version(s, wc, watch, wc_doc, None, upgrade_of=cur)
-    version.raw_body_id = cur.raw_body_id
-    watch.current_version = version
-    return wc_doc, note
-
-
-def _new_version(
-    s: Session,
-    wc: WatchConfig,
-    watch: Watch,
-    doc: Document,
-    raw: RawBody | None,
-    upgrade_of: Version | None = None,
-    *,
-    markdown_z: bytes | None = None,
-    content_hash: str | None = None,
-) -> Version:
-    """A new version of `doc` (`markdown_z`, `content_hash`: already computed by `extract_job`)."""
-    seq = (s.scalar(select(func.max(Version.seq)).where(Version.watch_id == watch.id)) or 0) + 1
-    version = Version(
-        watch_id=watch.id,
-        seq=seq,
-        content_hash=content_hash or doc.content_hash(),
-        markdown_z=markdown_z or Version.pack(doc.to_markdown()),
-        word_count=doc.word_count,
-        language=doc.language,
-        extractor_version=extraction_id(wc),
-        raw_body_id=raw.id if raw else None,
-        upgrade_of_id=upgrade_of.id if upgrade_of else None,
-    )
-    s.add(version)
-    s.flush()
-    return version
-
-
-def _keep_raw(
-    s: Session, config: Config, watch: Watch, result: FetchResult, raw: bytes, body_z: bytes | None = None
-) -> RawBody:
-    media_type = result.media_type or "text/html"
-    if result.encoding and result.text is not None:
-        # Keep the charset the fetch settled on, so a re-derivation decodes the bytes the same way.
-        media_type += f"; charset={result.encoding}"
-    rb = RawBody(
-        watch_id=watch.id,
-        url=result.url,
-        media_type=media_type,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        size=len(raw),
-        body_z=body_z or zlib.compress(raw, 6),
-    )
-    s.add(rb)
-    s.flush()
-    _prune_raw(s, config, watch, keep_id=rb.id)
-    return rb
-
-
-def _prune_raw(s: Session, config: Config, watch: Watch, keep_id: int) -> None:
-    keep = max(config.database.keep_raw_bodies, 1)
-    ids = list(
-        s.scalars(
-            select(RawBody.id).where(RawBody.watch_id == watch.id).order_by(RawBody.id.desc()).offset(keep)
-        )
-    )
-    for rid in ids:
-        if rid != keep_id:
-            s.delete(s.get(RawBody, rid))
-
-
-def _recent_versions(s: Session, config: Config, watch: Watch) -> list[Version]:
-    return list(
-        s.scalars(
-            select(Version)
-            .where(Version.watch_id == watch.id)
-            .order_by(Version.seq.desc())
-            .limit(config.database.recent_versions)
-        )
-    )
-
-
-def _remember_validators(watch: Watch, result: FetchResult) -> None:
-    watch.etag, watch.last_modified = result.etag, result.last_modified
-
-
-def _record_change(
-    s: Session, config: Config, name: str, before: Version, after: Version, report: DiffReport
-) -> Event:
-    """The change event between two versions, with one outbox row per notification target."""
-    event = Event(
-        watch_id=after.watch_id,
-        from_version_id=before.id,
-        to_version_id=after.id,
-        substantive=report.substantive,
-        categories=list(report.categories),
-        severity=report.severity,
-        report_json=report.to_dict(),
-    )
-    s.add(event)
-    s.flush()
-    _enqueue_change(s, config, name, event)
-    return event
-
-
-def _enqueue_change(s: Session, config: Config, name: str, event: Event) -> None:
-    try:
-        from monitor import notify
-    except ImportError:  # notify lands separately; without it there is nothing to enqueue
-        return
-    notify.enqueue_change(s, config, name, event)
-
-
-def _enqueue_ops(s: Session, config: Config, watch: Watch, kind: str, detail: str) -> None:
-    try:
-        from monitor import notify
-    except ImportError:
-        return
-    notify.enqueue_ops(s, config, watch, kind, detail)
-
-
-def _finish(
-    s: Session,
-    config: Config,
-    wc: WatchConfig,
-    watch: Watch,
-    started: datetime,
-    t0: float,
-    outcome: str,
-    **fields: Any,
-) -> Check:
-    """Record the check, update the watch's health (with ops alerts on transitions), schedule the
-    next check and release the lease: all in the caller's transaction."""
-    now = utcnow()
-    check = Check(
-        watch_id=watch.id,
-        started_at=started,
-        finished_at=now,
-        duration_ms=int((time.monotonic() - t0) * 1000),
-        outcome=outcome,
-        **fields,
-    )
-    s.add(check)
-    detail = fields.get("error") or ""
-    if outcome == "error":
-        watch.consecutive_failures += 1
-        if watch.consecutive_failures >= config.notify.failure_threshold and watch.status != "failing":
-            watch.status = "failing"
-            _enqueue_ops(s, config, watch, "failing", f"{watch.consecutive_failures} failed checks: {detail}")
-    elif outcome == "suspect":
-        watch.consecutive_failures += 1
-        if watch.status != "suspect":
-            watch.status = "suspect"
-            _enqueue_ops(s, config, watch, "suspect", detail)
-    else:
-        if watch.status in ("failing", "suspect"):
-            _enqueue_ops(s, config, watch, "recovered", f"check succeeded ({outcome}) after {watch.status}")
-        watch.status = "ok"
-        watch.consecutive_failures = 0
-    watch.last_checked_at = now
-    watch.next_due_at = next_due(config.interval_of(wc), now, config.defaults.jitter)
-    _release(s, watch)
-    s.flush()
-    return check
 
 
 # -- a round ------------------------------------------------------------------------------------

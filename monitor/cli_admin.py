@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any
 
-from monitor.cli import EXIT_USAGE, UserError, _config_path, _load, _shown_db, _store
+from monitor.cli import DAEMON_HINT, EXIT_USAGE, UserError, _config_path, _load, _shown_db, _store
 
 
 def cmd_rename(args: argparse.Namespace) -> int:
@@ -56,7 +56,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
     kept = " (its history comes along)" if row is not None else ""
     print(f"renamed {before!r} to {new!r}{kept}")
     if wc is not None:
-        print("a running `policy-monitor run` picks this up when it reloads its config")
+        print(DAEMON_HINT)
     return 0
 
 

@@ -121,6 +121,7 @@ def test_unicode_names_through_add_check_history_diff_show_and_rename(
     new = "Müller Group — Privacy"
     out = ok(cli(*c, "rename", muller.lower(), new, cwd=tmp_path)).stdout
     assert "history" in out and new in out
+    assert "kill -HUP" in out  # how a running daemon picks the new name up, as add and remove say
     after = cfg.read_text("utf-8")
     assert f'name = "{new}" # our payroll vendor' in after and "# the team's watches" in after
     assert muller not in after

@@ -38,6 +38,7 @@ class UnchangedCheck:
     next_due_at: datetime
     # New validators to remember (a full 200), or None to keep the stored ones (a 304).
     validators: tuple[str | None, str | None] | None = None
+    fetch_ms: int | None = None  # the fetch alone
 
 
 def write_unchanged(store: Store, rows: list[UnchangedCheck]) -> None:
@@ -53,6 +54,7 @@ def write_unchanged(store: Store, rows: list[UnchangedCheck]) -> None:
                     "started_at": r.started_at,
                     "finished_at": r.finished_at,
                     "duration_ms": r.duration_ms,
+                    "fetch_ms": r.fetch_ms,
                     "outcome": "unchanged",
                     "http_status": r.http_status,
                     "not_modified": r.not_modified,

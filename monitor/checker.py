@@ -322,6 +322,7 @@ async def _unchanged(
         result.not_modified,
         next_due(config.interval_of(wc), now, config.defaults.jitter),
         None if result.not_modified else (result.etag, result.last_modified),
+        result.duration_ms,
     )
     if batch is None:
         await asyncio.to_thread(write_unchanged, store, [row])
@@ -365,6 +366,7 @@ def _record(
             error=res.detail,
             http_status=result.status,
             not_modified=result.not_modified,
+            fetch_ms=result.duration_ms,
             version_id=watch.current_version_id,
             event_id=res.event_id,
             **capture_fields(res.capture),

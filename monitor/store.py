@@ -192,7 +192,9 @@ class Check(Base):
     watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)  # the whole check
+    # The fetch alone (request, retries, body), for the fetch latency histogram; None: no fetch.
+    fetch_ms: Mapped[int | None] = mapped_column(Integer)
     # first | unchanged | changed | flap | suspect | error | upgrade
     outcome: Mapped[str] = mapped_column(String(16))
     http_status: Mapped[int | None] = mapped_column(Integer)

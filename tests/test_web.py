@@ -398,6 +398,10 @@ def test_metrics_parse_and_move_after_a_check(site: Site) -> None:
     assert total == sum(checks.values()) + 4
     assert after["policy_monitor_checks_total"][(("outcome", "unchanged"),)] >= checks[(("outcome", "unchanged"),)] + 2
     assert after["policy_monitor_check_duration_seconds_count"][()] == total
+    # Every check of the round fetched (4 more fetch times); each fetch took no longer than its check.
+    fetches = after["policy_monitor_fetch_duration_seconds_count"][()]
+    assert fetches >= before["policy_monitor_fetch_duration_seconds_count"][()] + 4
+    assert 0 <= after["policy_monitor_fetch_duration_seconds_sum"][()] <= after["policy_monitor_check_duration_seconds_sum"][()]
 
 
 class _store:

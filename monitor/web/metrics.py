@@ -49,6 +49,13 @@ class StoreCollector(Collector):
                     *(func.sum(case((Check.duration_ms <= b * 1000, 1), else_=0)) for b in BUCKETS),
                 )
             ).one()
+            fetch_hist = s.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(Check.fetch_ms), 0),
+                    *(func.sum(case((Check.fetch_ms <= b * 1000, 1), else_=0)) for b in BUCKETS),
+                ).where(Check.fetch_ms.is_not(None))
+            ).one()
             events = s.execute(
                 select(Event.severity, func.count()).where(Event.substantive.is_(True)).group_by(Event.severity)
             ).all()
@@ -84,6 +91,15 @@ class StoreCollector(Collector):
         buckets = [(_le(b), int(c or 0)) for b, c in zip(BUCKETS, cum, strict=True)] + [("+Inf", int(count))]
         duration.add_metric([], buckets, sum_value=float(total_ms) / 1000)
         yield duration
+
+        count, total_ms, *cum = fetch_hist
+        fetch = HistogramMetricFamily(
+            "policy_monitor_fetch_duration_seconds",
+            "Duration of the fetch alone (request, retries and body; no extraction), from the stored checks",
+        )
+        buckets = [(_le(b), int(c or 0)) for b, c in zip(BUCKETS, cum, strict=True)] + [("+Inf", int(count))]
+        fetch.add_metric([], buckets, sum_value=float(total_ms) / 1000)
+        yield fetch
 
         changes = CounterMetricFamily(
             "policy_monitor_changes", "Substantive change events, by severity", labels=["severity"]

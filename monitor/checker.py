@@ -267,11 +267,19 @@ async def check_watch(
         if is_database_error(exc):
             return _database_failed(store, config, wc, prior, started, t0, exc)
         log.exception("check failed unexpectedly", extra={"watch": wc.name})
-        with store.session() as s:
-            watch = s.get(Watch, prior.watch_id)
-            assert watch is not None
-            _finish(s, config, wc, watch, started, t0, "error", error=f"internal error: {exc!r}")
-        return CheckResult(wc.name, "error", prior.current_seq, detail=f"internal error: {exc!r}")
+        detail = f"internal error: {exc!r}"
+        _record_error(store, config, wc, prior, started, t0, detail)
+        return CheckResult(wc.name, "error", prior.current_seq, detail=detail)
+
+
+def _record_error(
+    store: Store, config: Config, wc: WatchConfig, prior: _Prior, started: datetime, t0: float, detail: str
+) -> None:
+    """The check row of a check that ended in `detail`, with the watch's health and lease."""
+    with store.session() as s:
+        watch = s.get(Watch, prior.watch_id)
+        if watch is not None:
+            _finish(s, config, wc, watch, started, t0, "error", error=detail)
 
 
 def _database_failed(
@@ -290,10 +298,7 @@ def _database_failed(
     log.error(detail, extra={"watch": wc.name})
     log.debug("database failure in a check", exc_info=True, extra={"watch": wc.name})
     try:
-        with store.session() as s:
-            watch = s.get(Watch, prior.watch_id)
-            if watch is not None:
-                _finish(s, config, wc, watch, started, t0, "error", error=detail)
+        _record_error(store, config, wc, prior, started, t0, detail)
     except Exception:
         log.debug("could not record the failed check either", exc_info=True, extra={"watch": wc.name})
     return CheckResult(wc.name, "error", prior.current_seq, detail=detail)

@@ -483,8 +483,10 @@ def compare_verdicts(
     """`compare`, with the verdict behind each change that came from an edit (for tuning)."""
     if veto == _SHIPPED:
         veto = default_veto()
-    if decision == _SHIPPED or veto is None:
-        decision = default_decision() if veto is not None and decision == _SHIPPED else None
+    if veto is None:
+        decision = None  # the decision reads the veto's model
+    elif decision == _SHIPPED:
+        decision = default_decision()
     verdicts: list[Verdict] = []
     suspect_reason = capture_problem(new, old)
     if suspect_reason and new.is_empty():

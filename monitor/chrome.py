@@ -48,6 +48,8 @@ MENU_RUN = 3  # this many short labels in a row, outside a section about a priva
 LABEL_MAX_WORDS = 6
 SENTENCE_ENDS = (".", ";", ":", "!", "?", "。", "！", "？", "；", "：")
 FOOTER_RUN = 6  # under a topical heading, a closing run of bare links must be this long
+LONG_FOOTER_RUN = 12  # ... and one that does not close the section, this long
+WHOLE_LINK = 0.9  # share of a short line's characters in link text for it to be a link
 _COPYRIGHT = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b", re.IGNORECASE)
 WORDS_PER_COMMA = 8  # an enumeration of data types uses commas; a menu does not
 WORDS_PER_SENTENCE_END = 25
@@ -183,11 +185,11 @@ def _is_label(raw: str, kind: str) -> bool:
     text = display_text(raw).strip()
     if not text.split():
         return True  # link debris between menu entries
-    return (
-        word_units(text) <= LABEL_MAX_WORDS
-        and not text.endswith(SENTENCE_ENDS)
-        and not any(c in text for c in ",，、")
-    )
+    if word_units(text) > LABEL_MAX_WORDS:
+        return False
+    if shape(raw).link_share >= WHOLE_LINK:
+        return True  # a short line that is one link is a label, even as a question ("Forgot password?")
+    return not text.endswith(SENTENCE_ENDS) and not any(c in text for c in ",，、")
 
 
 def chrome_blocks(
@@ -212,9 +214,13 @@ def chrome_blocks(
             end += 1
         run = range(start, end)
         if len(run) >= MENU_RUN and (not topical or _is_footer_run(blocks, run)):
+            if topical:
+                # A footer inside a section about a privacy topic ends the policy's text: what
+                # follows it in the capture is the page's own (a pop-up, a browser notice).
+                run = range(start, len(blocks))
             for i in run:
                 out[i] = True
-        start = max(end, start + 1)
+        start = max(run.stop, start + 1)
     return out
 
 
@@ -225,14 +231,21 @@ def _is_copyright(raw: str) -> bool:
 
 
 def _is_footer_run(blocks: Sequence[tuple[str, str]], run: range) -> bool:
-    """Under a topical heading a run of labels is a list, unless it closes the section and is
-    mostly bare links: a footer or language picker captured into the last section."""
-    if run.stop != len(blocks) or len(run) < FOOTER_RUN:
+    """Under a topical heading a run of labels is a list, unless it is mostly bare links and either
+    closes the section (a footer or language picker captured into the last section) or is a long run
+    of paragraphs, not list items (a footer followed by a pop-up's text): a policy marks up its lists
+    of recipients or data types as lists."""
+    if len(run) < FOOTER_RUN:
         return False
     linked = sum(
         1 for i in run if shape(blocks[i][1]).link_share >= LINK_SHARE or not display_text(blocks[i][1])
     )
-    return 2 * linked >= len(run)
+    if 2 * linked < len(run):
+        return False
+    if run.stop == len(blocks):
+        return True
+    paragraphs = sum(1 for i in run if blocks[i][0] == "p")
+    return len(run) >= LONG_FOOTER_RUN and 4 * paragraphs >= 3 * len(run)
 
 
 __all__ = [

@@ -181,6 +181,8 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     cats = categories_in(changed)
     if "collection" in cats and "collection" not in categories_in(edit.before + "\n" + edit.after):
         cats.remove("collection")  # the changed "collected" was half of "collected and processed"
+    if "contact" not in cats and any(_is_phone(w) for w in edit.removed + edit.added):
+        cats.append("contact")  # a number to call changed, whatever the sentence is about
     sentence_words = max(1, len((edit.before + " " + edit.after).split()) // 2)
     if len(edit.removed) + len(edit.added) >= sentence_words:  # mostly rewritten: the sentences speak
         cats = sorted(set(cats) | set(_shifted(edit.before, edit.after)))
@@ -221,11 +223,19 @@ def _carries_meaning(w: Word, edit: Edit) -> bool:
 
 
 _PHONE = re.compile(r"^\+?[\d()][\d()\s./-]{5,}\d$")
+# Dates and year ranges have as many digits as a phone number: "2024-01-15", "15.01.2024", "2023-2024".
+_DATE_LIKE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}[/-]\d{4})$")
+
+
+def _is_phone(w: Word) -> bool:
+    """A telephone number: seven digits or more, written with the separators numbers are dialled with."""
+    key = w.key.rstrip(".,;:)")
+    return sum(c.isdigit() for c in key) >= 7 and bool(_PHONE.match(key)) and not _DATE_LIKE.match(key)
 
 
 def _is_contact_number(w: Word, edit: Edit) -> bool:
     """A phone number, or a house number or postcode in an address: how to reach the controller."""
-    if sum(c.isdigit() for c in w.key) >= 7 and _PHONE.match(w.key):
+    if _is_phone(w):
         return True
     return mentions("contact", around(edit.before, (w,), 4) + " " + around(edit.after, (w,), 4))
 
@@ -285,7 +295,7 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         and edit.after
         and any(is_number(w.key) for w in changed)
         and all(is_number(w.key) or is_date_part(w.key) or w.key in SMALL_WORDS for w in changed)
-        and not any(is_number(w.key) and _is_measure(w, edit) for w in changed)
+        and not any(is_number(w.key) and (_is_measure(w, edit) or _is_phone(w)) for w in changed)
         and not mentions("contact", around(edit.before, edit.removed) + " " + around(edit.after, edit.added))
     ):  # a house number or postcode in an address is contact
         return Verdict(False, reason="figures only: dates or counts, not a period, age, amount or share")
@@ -393,7 +403,7 @@ def _certain_categories(edit: Edit, topic: list[str]) -> set[str]:
     """Categories the changed words name themselves: a changed period, an e-mail address, a country
     that data now goes to."""
     certain = set(_duration_categories(edit, topic))
-    if any(is_email(w.key) for w in edit.removed + edit.added if w.key != OBFUSCATED_EMAIL):
+    if any(is_email(w.key) or _is_phone(w) for w in edit.removed + edit.added if w.key != OBFUSCATED_EMAIL):
         certain.add("contact")
     if new_countries(edit):
         certain.add("transfer")

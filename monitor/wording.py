@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from monitor.edit import Edit
+from monitor.institutions import is_institution
 from monitor.normalize import COMPANY_SUFFIXES, COUNTRIES, Word, token_key, word_set
 from monitor.tokens import split_sentences
 from monitor.vocabulary import categories_in
@@ -87,6 +88,7 @@ def recipient_names(
         for n in named_runs(words, vocabulary)
         # not "Standard Contractual Clauses"; but "Quorvex Advertising Inc." is a company
         if (not categories_in(n) or _ends_with_company_suffix(n))
+        and not is_institution(n)
         and not (known is not None and all(token_key(p) in known for p in n.split()))
     ]
     countries = [n for n in names if all(p.lower().strip("().,") in COUNTRIES for p in n.split())]

@@ -233,3 +233,31 @@ def test_recipient_added_to_an_existing_sentence_is_high():
     v = classify_edit(Edit(("International transfers",), before, after, (), added_words))
     assert v.substantive and "transfer" in v.categories and v.severity == "high"
     assert v.reason == "new recipient: Veldmoor Analytics Inc. (United States)"
+
+
+def test_a_regulator_or_transfer_mechanism_is_not_a_new_recipient():
+    v = classify_edit(
+        added(
+            "In compliance with the EU-U.S. DPF and the UK Extension to the EU-U.S. DPF, Quillmere commits to "
+            "cooperate with the panel established by the EU data protection authorities (DPAs) and the Swiss "
+            "Federal Data Protection and Information Commissioner (FDPIC).",
+            ("International transfers",),
+        )
+    )
+    assert v.substantive
+    assert "recipient" not in v.reason, v.reason
+    # A company whose name holds such a word is still a company.
+    v = classify_edit(added("We share payment data with Harrowgate Regulatory Services Ltd to check your identity."))
+    assert v.reason == "new recipient: Harrowgate Regulatory Services Ltd"
+
+
+def test_a_phone_number_changed_is_contact_whatever_the_sentence_is_about():
+    before = "You can exercise these rights by contacting us or by calling us at 888-555-0118."
+    after = "You can exercise these rights by contacting us or by calling us at 415-555-1528."
+    v = classify_edit(Edit(("Your privacy rights",), before, after, w("888-555-0118."), w("415-555-1528.")))
+    assert v.substantive and "contact" in v.categories and "contact" in v.certain
+    # A date range or a date has as many digits, and is no phone number.
+    before = "This notice applies to the 2023-2024 season."
+    after = "This notice applies to the 2024-2025 season."
+    v = classify_edit(Edit(("Scope",), before, after, w("2023-2024"), w("2024-2025")))
+    assert "contact" not in v.categories

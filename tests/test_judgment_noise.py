@@ -195,3 +195,42 @@ def test_a_passage_reason_quotes_the_clause_about_its_category():
     r = compare(build(BODY), build(new))
     reasons = [c.reason for c in r.substantive_changes]
     assert any("We keep chat transcripts for 5 years after a ticket closes." in x for x in reasons), reasons
+
+
+def test_a_footer_followed_by_a_pop_up_inside_a_topical_section_is_chrome():
+    """A real capture's shape: the site footer lands in the last section, and a browser-support
+    pop-up follows it, so the footer does not close the section. Neither is policy text."""
+    footer = [
+        "BACK TO TOP",
+        "Our Company",
+        "[About Quillmere](https://q.example/about)",
+        "[Careers](https://q.example/jobs)",
+        "[Binding Corporate Rules](https://q.example/bcr.pdf)",
+        "[Conditions of Sale](https://q.example/sale)",
+        "New Customer",
+        "[Open an Account](https://q.example/open)",
+        "[Gift Cards](https://q.example/gift)",
+        "[Store Locations](https://q.example/stores)",
+        "[Mobile App](https://q.example/app)",
+        "[Site Map](https://q.example/map)",
+        "[Terms of Use](https://q.example/terms)",
+    ]
+    pop_up = ["We have updated our list of supported web browsers. We recommend a recent one.", "Close"]
+    body = dict(BODY, Contact=BODY["Contact"] + footer + pop_up)
+    r = compare(build(body), build(BODY))
+    assert not r.substantive, [c.reason for c in r.changes if c.substantive]
+    # A list of recipients under a topical heading, marked up as a list, keeps its meaning.
+    listed = [("li", f"[Partner {n} Ltd](https://p{n}.example/privacy)") for n in range(14)]
+    assert not any(chrome_blocks(listed + [("p", "We review this list of partners every year.")], topical=True))
+
+
+def test_a_linked_question_inside_a_login_menu_is_chrome():
+    menu = [
+        ("p", "Sign Up/Log In"),
+        ("p", "Remember Me"),
+        ("p", "[FORGOT PASSWORD OR USER ID?](https://q.example/forgot)"),
+        ("p", "[Create User ID](https://q.example/create)"),
+    ]
+    assert chrome_blocks(menu, topical=False) == [True] * 4
+    # A sentence ending in a question mark that is not a link is no label.
+    assert not chrome_blocks([("p", "What data do we collect about you when you log in?")] * 3, topical=True)[0]

@@ -50,7 +50,7 @@ SENTENCE_ENDS = (".", ";", ":", "!", "?", "。", "！", "？", "；", "：")
 FOOTER_RUN = 6  # under a topical heading, a closing run of bare links must be this long
 LONG_FOOTER_RUN = 12  # ... and one that does not close the section, this long
 WHOLE_LINK = 0.9  # share of a short line's characters in link text for it to be a link
-_COPYRIGHT = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b|\btrademarks?\b", re.IGNORECASE)
 WORDS_PER_COMMA = 8  # an enumeration of data types uses commas; a menu does not
 WORDS_PER_SENTENCE_END = 25
 PROSE_MIN_WORDS = 3  # "the right of access;" is a clause; "Contact us." is a label
@@ -58,6 +58,7 @@ PROSE_FUNCTION_SHARE = 0.2  # a sentence has function words; a label run ending 
 
 
 _DIGITS = re.compile(r"\d+")
+_WORD_CHAR = re.compile(r"\w")
 
 
 _LABEL_LEAD = re.compile(r"^((?:\S+ ){0,3}\S+?):\s")
@@ -183,8 +184,8 @@ def _is_label(raw: str, kind: str) -> bool:
     if kind == "row":
         return False
     text = display_text(raw).strip()
-    if not text.split():
-        return True  # link debris between menu entries
+    if _is_debris(text):
+        return True  # link debris between menu entries ("[", "|")
     if word_units(text) > LABEL_MAX_WORDS:
         return False
     if shape(raw).link_share >= WHOLE_LINK:
@@ -224,8 +225,14 @@ def chrome_blocks(
     return out
 
 
+def _is_debris(text: str) -> bool:
+    """Nothing but punctuation: what is left of a link a capture cut in two."""
+    return not _WORD_CHAR.search(text)
+
+
 def _is_copyright(raw: str) -> bool:
-    """A copyright line ("© 2026 Acme Ltd. All rights reserved."): a footer's signature."""
+    """A copyright or trademark line ("© 2026 Acme Ltd. All rights reserved.", "All trademarks
+    referenced herein are the properties of their respective owners."): a footer's signature."""
     text = display_text(raw)
     return bool(_COPYRIGHT.search(text)) and len(text.split()) <= 15
 
@@ -238,7 +245,7 @@ def _is_footer_run(blocks: Sequence[tuple[str, str]], run: range) -> bool:
     if len(run) < FOOTER_RUN:
         return False
     linked = sum(
-        1 for i in run if shape(blocks[i][1]).link_share >= LINK_SHARE or not display_text(blocks[i][1])
+        1 for i in run if shape(blocks[i][1]).link_share >= LINK_SHARE or _is_debris(display_text(blocks[i][1]))
     )
     if 2 * linked < len(run):
         return False

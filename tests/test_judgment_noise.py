@@ -234,3 +234,27 @@ def test_a_linked_question_inside_a_login_menu_is_chrome():
     assert chrome_blocks(menu, topical=False) == [True] * 4
     # A sentence ending in a question mark that is not a link is no label.
     assert not chrome_blocks([("p", "What data do we collect about you when you log in?")] * 3, topical=True)[0]
+
+
+def test_a_footer_with_cut_links_and_a_trademark_line_dropped_from_the_capture_is_not_a_change():
+    """A capture's footer: a language picker whose links were cut in two ("](url)[" left between the
+    entries), linked labels, a copyright and a trademark line, then a "Do not sell" link. Dropping it
+    all from the next capture changes nothing in the policy."""
+    footer = ["Back To Directory](https://q.example/legal)"]
+    for n, language in enumerate(("English (EU)", "Deutsch", "Español (EU)", "Français", "Italiano", "Polski", "日本語")):
+        footer += [language, f"](https://q.example/{n}/legal)["]
+    footer += [f"[{label}](https://q.example/{n})" for n, label in enumerate(("Careers", "About", "Support", "Press"))]
+    footer += [
+        "©2026 Quillmere Games Ltd. All rights reserved.",
+        "All trademarks referenced herein are the properties of their respective owners.",
+        "[Do not sell my personal information](https://q.example/dns)",
+        "[Privacy](https://q.example/privacy)",
+        "[Cookies](https://q.example/cookies)",
+    ]
+    closing = [("p", "Write to privacy@quillmere.example or to 4 Lantern Lane, Harrowgate.")] + [("p", t) for t in footer]
+    assert chrome_blocks(closing, topical=True) == [False] + [True] * len(footer)
+    r = compare(build(BODY, tail=footer), build(BODY))
+    assert not r.substantive, [c.reason for c in r.changes if c.substantive]
+    # The same "Do not sell" line written as a statement of the policy still counts.
+    body = dict(BODY, Contact=BODY["Contact"] + ["We do not sell your personal information to anyone."])
+    assert compare(build(body), build(BODY)).substantive

@@ -261,7 +261,9 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         return Verdict(False, reason="moved: the same text exists elsewhere")
     if edit.chrome:
         return Verdict(False, reason="page chrome: a menu, link list or label run, not policy text")
-    if edit.lead_in:
+    if edit.lead_in and (
+        edit.removed or not any(is_protected(w.text, w.key, w.sentence_start, edit.vocabulary) for w in edit.added)
+    ):  # "... including:" -> "... such as:"; but states or a "not" inserted into the lead-in change its meaning
         return Verdict(False, reason="editorial: line introducing an unchanged list")
     facts = edit_fact_changes(
         edit.before if edit.novel is None or not edit.before else edit.novel,

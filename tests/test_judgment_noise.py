@@ -258,3 +258,16 @@ def test_a_footer_with_cut_links_and_a_trademark_line_dropped_from_the_capture_i
     # The same "Do not sell" line written as a statement of the policy still counts.
     body = dict(BODY, Contact=BODY["Contact"] + ["We do not sell your personal information to anyone."])
     assert compare(build(body), build(BODY)).substantive
+
+
+def test_states_inserted_into_a_lead_in_line_widen_who_has_the_rights():
+    """A lead-in line ("... which may include:") before an unchanged list is editorial when it is
+    reworded, but names inserted into it change what it says: more residents get the rights."""
+    lead = "Residents of certain states, including Colorado, Utah, and Virginia, may have additional rights, which may include:"
+    wider = "Residents of certain states, including Colorado, Oregon, Texas, Utah, and Virginia, may have additional rights, which may include:"
+    reworded = lead.replace("which may include:", "which may include the following:")
+    rights = ["- The right to access your data", "- The right to delete your data", "- The right to opt out of sale"]
+    old = build(dict(BODY, **{"State privacy laws": [lead] + rights}))
+    r = compare(old, build(dict(BODY, **{"State privacy laws": [wider] + rights})))
+    assert r.substantive and r.categories == ["rights"], [(c.reason, c.categories) for c in r.changes]
+    assert not compare(old, build(dict(BODY, **{"State privacy laws": [reworded] + rights}))).substantive

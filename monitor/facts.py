@@ -495,6 +495,11 @@ def compare_facts(before: str, after: str, context: str = "") -> list[FactChange
             changes.append(FactChange("changed", fa, fb, reason, _expands("changed", fa, fb)))
             removed.remove(fa)
             added.remove(fb)
+    for fa in [f for f in removed if f.kind == "recipient"]:
+        renamed = next((fb for fb in added if fb.kind == "recipient" and _renamed(fa.value, fb.value)), None)
+        if renamed is not None:  # "Woo Shipping" -> "WooCommerce Shipping": the same recipient
+            removed.remove(fa)
+            added.remove(renamed)
     changes += [
         FactChange("removed", f, None, _reason_added_removed(f, "removed"), _expands("removed", f, None))
         for f in removed
@@ -505,6 +510,17 @@ def compare_facts(before: str, after: str, context: str = "") -> list[FactChange
     ]
     changes.sort(key=lambda c: (not c.expands, _order(c.fact)))
     return changes
+
+
+def _renamed(old: str, new: str) -> bool:
+    """Two names for one company or product: word for word equal or one the other's prefix ("Woo
+    Shipping" / "WooCommerce Shipping"), with at least one word unchanged. "Google Analytics" and
+    "Google Ads" are two products."""
+    a, b = old.lower().strip("()").split(), new.lower().strip("()").split()
+    if len(a) != len(b) or a == b:
+        return False
+    pairs = list(zip(a, b, strict=True))
+    return any(x == y for x, y in pairs) and all(x.startswith(y) or y.startswith(x) for x, y in pairs)
 
 
 def clear_caches() -> None:

@@ -695,3 +695,17 @@ def test_a_link_to_another_notice_names_no_purpose():
         reasons("Privacy Policy | Cookie Policy", "Privacy Policy | Cookie Policy | Candidate Privacy Policy")
         == set()
     )
+
+
+def test_a_recipient_renamed_in_a_list_is_neither_removed_nor_added():
+    before = "If you use our shop services (including Quill Shipping, Quill Tax, and QuillPay), we share your order."
+    after = before.replace("Quill Shipping, Quill Tax", "QuillCommerce Shipping, QuillCommerce Tax")
+    assert compare_facts(before, after, "Information you provide") == []
+    # Another product of the same company is a different recipient.
+    swapped = compare_facts(
+        "We share usage data with partners such as Quill Analytics.", "We share usage data with partners such as Quill Ads."
+    )
+    assert {c.reason for c in swapped if c.fact.kind == "recipient"} == {
+        "recipient added: Quill Ads",
+        "recipient removed: Quill Analytics",
+    }

@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from monitor.document import Block, Document, Section
-from monitor.language import base_language, has_unspaced_script, word_units
+from monitor.language import (
+    american_spelling,
+    base_language,
+    english_variant,
+    has_unspaced_script,
+    word_units,
+)
 from monitor.normalize import word_set
 from monitor.tokens import tokenize_block
 
@@ -202,6 +208,15 @@ def language_change(new: Document, old: Document) -> str | None:
     old_blocks = {b.text for s in old.sections for b in s.blocks}
     if 2 * len(new_blocks & old_blocks) >= len(new_blocks):
         return None
+    # The en-GB and en-US pages of one policy share their words but not their spelling; served in
+    # turn by a geo-routing site, each would read as a rewrite of the other.
+    # A rewrite that also changes its spelling is a rewrite: the switch needs the old paragraphs back
+    # once both are spelled alike.
+    variants = english_variant(old.text), english_variant(new.text)
+    if None not in variants and variants[0] != variants[1]:
+        old_spelled = {american_spelling(t) for t in old_blocks}
+        if 2 * sum(american_spelling(t) in old_spelled for t in new_blocks) >= len(new_blocks):
+            return f"{variants[0]} -> {variants[1]}"
     # A rewrite in the same language shares its function words with the old text; a translation
     # shares only names and numbers. A detector's guess on a short page with foreign names ("nb"
     # for English naming Tromsø) must not call a rewrite a language switch. Scripts without

@@ -139,3 +139,61 @@ def detect(text: str) -> str | None:
 def base_language(code: str | None) -> str | None:
     """"zh-Hant" -> "zh"."""
     return code.split("-")[0] if code else None
+
+
+# American spellings British English also writes, at least in some senses ("a computer program",
+# "to license", "a medical practice", "a draft", "to install", "a gas meter", "a court's judgment"):
+# they say nothing about which variant a text is in.
+_BOTH_VARIANTS = frozenset(
+    re.findall(
+        r"\S+",
+        "program programs programmed programming license licensed licenses licensing practice practices draft drafts"
+        " drafted drafting install installs installed installing installment installments meter meters judgment"
+        " judgments dialog dialogs tire tires ax analog catalog catalogs",
+    )
+)
+MIN_VARIANT_WORDS = 4  # spelling markers a text needs before its variant is called
+VARIANT_SHARE = 0.8  # share of the markers that must agree
+_LATIN_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _spellings() -> tuple[frozenset[str], frozenset[str]]:
+    from breame.data.spelling_constants import AMERICAN_ENGLISH_SPELLINGS, BRITISH_ENGLISH_SPELLINGS
+
+    return frozenset(AMERICAN_ENGLISH_SPELLINGS) - _BOTH_VARIANTS, frozenset(BRITISH_ENGLISH_SPELLINGS)
+
+
+@lru_cache(maxsize=1)
+def _to_american() -> dict[str, str]:
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    return dict(BRITISH_ENGLISH_SPELLINGS)
+
+
+def american_spelling(text: str) -> str:
+    """`text` lower-cased with its British spellings replaced by American ones ("behaviour" ->
+    "behavior"), for comparing the en-GB and en-US renderings of one text."""
+    table = _to_american()
+    return _LATIN_WORD.sub(lambda m: table.get(m.group(0), m.group(0)), text.lower())
+
+
+def english_variant(text: str) -> str | None:
+    """"en-GB" or "en-US" when `text` spells English one way (organisation, behaviour, centre /
+    organization, behavior, center: breame's spelling pairs); None when it has fewer than
+    MIN_VARIANT_WORDS such words or mixes them. Never raises."""
+    american, british = _spellings()
+    us = gb = 0
+    for word in _LATIN_WORD.findall(text.lower()):
+        if word in american:
+            us += 1
+        elif word in british:
+            gb += 1
+    if us + gb < MIN_VARIANT_WORDS:
+        return None
+    if gb >= VARIANT_SHARE * (us + gb):
+        return "en-GB"
+    if us >= VARIANT_SHARE * (us + gb):
+        return "en-US"
+    return None
+

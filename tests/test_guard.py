@@ -329,3 +329,47 @@ def test_losing_the_end_or_text_inside_sections_is_still_a_lost_capture():
     assert (capture_problem(_sectioned(cut_end), _sectioned(SECTIONED)) or "").startswith("lost")
     thinned = dict(SECTIONED, Cookies=COOKIES[:200])
     assert (capture_problem(_sectioned(thinned), _sectioned(SECTIONED)) or "").startswith("lost")
+
+
+# -- locale variants: the en-GB and en-US pages of one policy -----------------------------------
+
+_GB = [
+    "Quillmere Games Ltd is the organisation responsible for your personal data, and this notice explains our behaviour.",
+    "We analyse how you play to personalise the games we recommend and to optimise our servers.",
+    "Our support centre answers requests from the whole community within thirty days.",
+    "We are authorised to share your data with the payment providers we have recognised as secure.",
+    "We minimise the data we keep and anonymise what we use for statistics about our programme.",
+    "You may complain to the Information Commissioner's Office about how we handle your data.",
+]
+
+
+def _us(paragraphs: list[str]) -> list[str]:
+    us = []
+    for p in paragraphs:
+        for gb, am in (("organisation", "organization"), ("behaviour", "behavior"), ("analyse", "analyze"),
+                       ("personalise", "personalize"), ("optimise", "optimize"), ("centre", "center"),
+                       ("authorised", "authorized"), ("recognised", "recognized"), ("minimise", "minimize"),
+                       ("anonymise", "anonymize"), ("programme", "program")):
+            p = p.replace(gb, am)
+        us.append(p)
+    return us
+
+
+def test_the_en_gb_and_en_us_pages_of_one_policy_are_a_locale_switch_not_a_change():
+    gb = doc(*_GB)
+    # The US page names its own regulator route instead of the UK one.
+    us = doc(*_us(_GB[:-1]), "California residents may ask us what personal information we sold or shared.")
+    assert capture_problem(us, gb) == "language changed (en-GB -> en-US): another rendering of the page, not a change"
+    assert capture_problem(gb, us) is not None
+
+
+def test_a_rewrite_that_also_changes_its_spelling_is_not_a_locale_switch():
+    gb = doc(*_GB)
+    rewritten = doc(
+        "Quillmere Games Inc. is the organization that decides how your information is used.",
+        "We collect your name, your e-mail address, and the games you buy, and we analyze your purchases.",
+        "We use a center in Texas to store backups, and we authorized our payment partner to see your orders.",
+        "We keep purchase records for five years and then delete them.",
+        "You can ask us to delete your account at any time by writing to our support team.",
+    )
+    assert capture_problem(rewritten, gb) is None

@@ -9,7 +9,9 @@ was added). This decision looks at a category's evidence across the report at on
     per candidate category c, over the substantive changes that name c as a candidate:
       the highest and the mean clause probability of c, how many changes name it (log), their share
       of the substantive changes, whether the changed words themselves name c (a duration, a named
-      right, a fact), how many do (log), and how many substantive changes there are (log)
+      right, a fact), how many do (log), how many substantive changes there are (log), how many
+      changes have c as their only candidate (log), and the share of the naming changes whose
+      clause the model finds most about c among their candidates
     -> logistic regression (sigmoid(w . x + b)) -> c is kept when its probability >= threshold
        (when no candidate reaches it, the likeliest one is kept: an alert always names a category)
 
@@ -46,6 +48,8 @@ FEATURES = (
     "named_by_changed_words",
     "log_changes_certain",
     "log_substantive_changes",
+    "log_changes_sole",
+    "top_ranked_share",
 )
 
 
@@ -75,6 +79,9 @@ def features(
             continue
         probs = [p.get(c, 0.0) for _, p in naming]
         certain = sum(c in v.certain for v, _ in naming)
+        sole = sum(len(v.candidates) == 1 for v, _ in naming)
+        # The clause model's favourite among a change's candidates (ties: the rules' order).
+        top = sum(max(v.candidates, key=lambda k, p=p: p.get(k, 0.0)) == c for v, p in naming)
         out[c] = [
             max(probs),
             sum(probs) / len(probs),
@@ -83,6 +90,8 @@ def features(
             float(certain > 0),
             math.log1p(certain),
             math.log1p(n),
+            math.log1p(sole),
+            top / len(naming),
         ]
     return out
 

@@ -38,6 +38,11 @@ def test_features_per_candidate_category():
     assert retention["share_of_changes"] == pytest.approx(2 / 3)
     assert retention["named_by_changed_words"] == 1.0
     assert dict(zip(FEATURES, f["security"], strict=True))["named_by_changed_words"] == 0.0
+    # The second change names retention alone; the model prefers retention in both clauses.
+    assert retention["log_changes_sole"] == pytest.approx(math.log1p(1))
+    assert retention["top_ranked_share"] == 1.0
+    security = dict(zip(FEATURES, f["security"], strict=True))
+    assert security["log_changes_sole"] == 0.0 and security["top_ranked_share"] == 0.0
 
 
 def test_features_need_one_probability_mapping_per_change():
@@ -45,9 +50,15 @@ def test_features_need_one_probability_mapping_per_change():
         features([Change(("use",))], [])
 
 
+def _weights(**named: float) -> tuple[float, ...]:
+    """A weight per feature, zero but for those named."""
+    assert set(named) <= set(FEATURES)
+    return tuple(named.get(name, 0.0) for name in FEATURES)
+
+
 def test_keep_follows_the_weights():
     # Only the highest clause probability counts: a category the model barely supports is dropped.
-    decision = Decision((10.0, 0, 0, 0, 0, 0, 0), -5.0, 0.5)
+    decision = Decision(_weights(max_probability=10.0), -5.0, 0.5)
     changes = [Change(("retention", "security"))]
     assert decision.keep(changes, [{"retention": 0.9, "security": 0.1}]) == {"retention"}
     assert decision.keep([], []) == set()
@@ -115,7 +126,7 @@ def test_compare_narrows_every_change_to_the_reports_categories():
     rules = compare(OLD, NEW, veto=None)
     assert rules.categories == ["retention", "security"]
     # A decision that keeps only categories the changed words themselves name (here the duration).
-    only_named = Decision((0, 0, 0, 0, 10.0, 0, 0), -5.0, 0.5)
+    only_named = Decision(_weights(named_by_changed_words=10.0), -5.0, 0.5)
     report = compare(OLD, NEW, veto=veto, decision=only_named)
     assert report.substantive
     assert report.categories == ["retention"]

@@ -205,10 +205,15 @@ _DATE_CONTEXT = re.compile(
 _DATE_PART = re.compile(r"^(?:\d{1,4}(?:st|nd|rd|th|er|e)?|\d{1,4}(?:[./\-]\d{1,4}){1,2}|v?\d+(?:\.\d+)*)$")
 # A time of day or a timestamp ("08:06", "9:41pm", "2026-11-30T08:06:40Z", "UTC"): a page stamps
 # these per request; no policy states a fact as a time of day.
+# Time-zone abbreviations as pages stamp them. Not "est" (French "is"), "ist" (German "is") or
+# "west": a stamp's zone rarely changes between fetches, a verb in a sentence may.
+_TIME_ZONES = word_set(
+    "edt cst cdt mst mdt pst pdt akst akdt hst bst cet cest eet eest aest aedt acst awst jst kst msk sgt hkt nzst nzdt"
+)
 _TIME_PART = re.compile(
     r"^(?:\d{1,2}[:h.]\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:am|pm|a\.m|p\.m)?"
     r"|\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?"
-    r"|am|pm|a\.m|p\.m|utc|gmt|[a-z]{1,3}[sd]t|cet|cest|uhr)$"
+    r"|am|pm|a\.m|p\.m|utc|gmt|uhr|" + "|".join(sorted(_TIME_ZONES)) + ")$"
 )
 
 
@@ -285,13 +290,13 @@ _INFLECTIONS = frozenset({"s", "es", "d", "ed", "ing", "ly", "e", "n", "en", "er
 
 def _typo_pair(a: Word, b: Word) -> bool:
     """Two words that differ like a typo fix: same length class, one or two letters apart."""
-    if is_protected(a.text, a.key, a.sentence_start) or is_protected(b.text, b.key, b.sentence_start):
-        return False
     if not (a.key.isalpha() and b.key.isalpha()) or min(len(a.key), len(b.key)) < 4:
         return False
     short, long_ = sorted((a.key, b.key), key=len)
-    if long_.startswith(short) and long_[len(short) :] in _INFLECTIONS:
-        return True  # "cookie" -> "cookies", "link" -> "linking": grammar, not meaning
+    if long_.startswith(short) and long_[len(short) :] in _INFLECTIONS and short not in NEGATIONS:
+        return True  # "cookie" -> "cookies", "Cookie" -> "Cookies": grammar, not meaning
+    if is_protected(a.text, a.key, a.sentence_start) or is_protected(b.text, b.key, b.sentence_start):
+        return False
     ratio = SequenceMatcher(None, a.key, b.key).ratio()
     return ratio >= 0.8 and abs(len(a.key) - len(b.key)) <= 2
 
@@ -336,9 +341,32 @@ def is_noise_edit(removed: list[Word], added: list[Word], before: str, after: st
     dated = has_date_context(before) or has_date_context(after) or _is_date_line(before, after)
     if dated and all(is_date_part(w.key) or w.key in _DATE_LINE_WORDS for w in rest_r + rest_a):
         return True
-    if len(rest_r) == len(rest_a) and rest_r:
-        return all(_typo_pair(a, b) for a, b in zip(rest_r, rest_a, strict=True))
-    return False
+    if len(rest_r) == len(rest_a) and rest_r and all(_typo_pair(a, b) for a, b in zip(rest_r, rest_a, strict=True)):
+        return True
+    return _same_stems(rest_r, rest_a)
+
+
+_GRAMMAR_WORDS = word_set("to and or of for in on by with")
+_STEM_ENDINGS = ("ing", "ed", "es", "s", "e")
+
+
+def _stem(key: str) -> str:
+    for ending in _STEM_ENDINGS:
+        if key.endswith(ending) and len(key) - len(ending) >= 3:
+            return key[: -len(ending)]
+    return key
+
+
+def _same_stems(removed: list[Word], added: list[Word]) -> bool:
+    """The same content words in other grammatical forms ("testing, monitoring and improving" ->
+    "to test, monitor and improve"): a sentence recast, not a change of what it lists. Names,
+    numbers, negations and modals are never folded."""
+    words = [w for w in removed + added if w.key not in _GRAMMAR_WORDS]
+    if len(words) < 4 or any(not w.key.isalpha() or is_protected(w.text, w.key, w.sentence_start) for w in words):
+        return False
+    stems_r = {_stem(w.key) for w in removed if w.key not in _GRAMMAR_WORDS}
+    stems_a = {_stem(w.key) for w in added if w.key not in _GRAMMAR_WORDS}
+    return len(stems_r) >= 2 and stems_r == stems_a
 
 
 def _is_date_line(before: str, after: str) -> bool:

@@ -7,6 +7,7 @@ from monitor.normalize import (
     is_noise_edit,
     is_numbering,
     is_protected,
+    is_time_part,
     token_key,
     typography,
 )
@@ -110,3 +111,28 @@ def test_spacing_after_a_full_stop_and_link_placeholders_are_noise():
         ws("TV. Lumo"), ws("TV.Lumo"), "Films and TV. Lumo lets you rent.", "Films and TV.Lumo lets you rent."
     )
     assert is_noise_edit(ws("[link]."), [], "See our cookie policy [link].", "See our cookie policy.")
+
+
+def _words(text: str) -> list[Word]:
+    return [Word(t, token_key(t)) for t in text.split()]
+
+
+def test_words_that_look_like_time_zones_are_still_words():
+    # The zone pattern once matched any "..st"/"..dt" word: "most", "must", "first", "trust", "host".
+    assert not any(is_time_part(k) for k in ("most", "must", "first", "trust", "host", "list", "test", "est"))
+    assert all(is_time_part(k) for k in ("pst", "cest", "09:06", "utc"))
+    assert not is_noise_edit(_words("most"), [], "We delete most of your data.", "We delete of your data.")
+    assert is_noise_edit(_words("08:06"), _words("09:06"), "Page built at 08:06 PST.", "Page built at 09:06 PST.")
+
+
+def test_the_same_words_in_other_grammatical_forms_are_a_recast_sentence():
+    assert is_noise_edit(
+        _words("testing and monitoring enhancing improving and targeting"),
+        _words("to test and monitor to enhance to improve and target"),
+        "We use it for testing and monitoring enhancing improving and targeting.",
+        "We use it to test and monitor to enhance to improve and target.",
+    )
+    assert is_noise_edit(_words("Cookie"), _words("Cookies"), "See the Cookie table.", "See the Cookies table.")
+    # A purpose dropped, or another verb, is a change.
+    assert not is_noise_edit(_words("selling and sharing"), _words("to sell"), "", "")
+    assert not is_noise_edit(_words("sharing"), _words("selling"), "", "")

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from monitor import facts_vocab as V
 from monitor.institutions import is_institution
-from monitor.normalize import display_text, word_set
+from monitor.normalize import COUNTRIES, display_text, word_set
 from monitor.tokens import split_sentences
 from monitor.wordscan import Scan, Table, alternation, compile_folded, unaccent
 
@@ -385,7 +385,13 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
                 continue
             name = " ".join(words)
             lname = _lower(name)
-            if _RECIPIENTS.search(lname) or _COUNTRIES.search(lname) or _DATA.search(lname) or is_institution(name):
+            if (
+                _RECIPIENTS.search(lname)
+                or _COUNTRIES.search(lname)
+                or all(w.lower().strip(".,") in COUNTRIES for w in words)  # "UK", "U.S."
+                or _DATA.search(lname)
+                or is_institution(name)
+            ):
                 continue
             if not any(f.ident == _fact("recipient", name).ident or f.value.startswith(name) for f in out):
                 pos = intro.end() + max(0, listed.find(words[0]))

@@ -148,7 +148,11 @@ RECIPIENTS: list[tuple[str, str]] = [
         r"(?:business|commercial|trusted|third-party) partners?|partenaires|geschäftspartner\w*"
         r"|socios comerciales|zakenpartners",
     ),
-    ("social networks", r"social (?:media|network\w*) (?:platforms?|providers?|companies|networks?)"),
+    # Not "a social networking platform": what a service calls itself, not whom it shares with.
+    (
+        "social networks",
+        r"social (?:media|networks?) (?:platforms?|providers?|companies|networks?)|social networking (?:sites|services)",
+    ),
     ("professional advisers", r"professional advis[eo]rs?|auditors?|\blawyers\b|accountants"),
     ("acquirers", r"(?:prospective |potential )?(?:buyers?|purchasers?|acquirers?)\b"),
     ("researchers", r"researchers|research (?:partners?|institutions?)"),
@@ -471,7 +475,7 @@ CONDITIONAL = r"^(?:if|unless|when|where|in case|si|wenn|falls|als|indien)\b[^,]
 SHARING_CONTEXT = (
     r"\bshar|disclos|\bprovid|\btransfer|\bsell|\bsold\b|\bsale\b|\bgive|\bsend|\bsent\b"
     r"|make (?:it )?available"
-    r"|\baccess to (?:your |the |this |such |personal )?(?:data|information)|recipient|\breceiv|third part"
+    r"|\baccess to (?:your |the |this |such |personal )?(?:data|information)|recipient|\breceiv|third[- ]part"
     r"|\bpartag|communiqu|transmet|destinataire|weitergeb"
     r"|weitergegeben"
     r"|übermitt|offenleg|empfänger|compart|\bceder|\bcomunic|destinatari|\bdelen|gedeeld|verstrek|doorgeg"

@@ -29,6 +29,8 @@ def is_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
     t = w.text.strip(",;:()\"'")
     if not t or w.sentence_start or not t[:1].isupper():
         return False
+    if any(part.isalpha() and part.islower() for part in t.split("-")[1:]):
+        return False  # "Opt-out", "Self-service", "Policy-are" (a dash typed as a hyphen): not a name
     return vocabulary is None or w.key not in vocabulary or w.key in COUNTRIES
 
 

@@ -261,3 +261,14 @@ def test_a_phone_number_changed_is_contact_whatever_the_sentence_is_about():
     after = "This notice applies to the 2024-2025 season."
     v = classify_edit(Edit(("Scope",), before, after, w("2023-2024"), w("2024-2025")))
     assert "contact" not in v.categories
+
+
+def test_a_dash_typed_as_a_hyphen_does_not_make_a_name():
+    v = classify_edit(
+        added(
+            "These terms-together with the policies they link to, like the Community Rules and Privacy Policy-are "
+            "the complete agreement between you and us, and we may share nothing beyond them.",
+            ("Odds and ends",),
+        )
+    )
+    assert "Policy-are" not in v.reason, v.reason

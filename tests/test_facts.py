@@ -709,3 +709,23 @@ def test_a_recipient_renamed_in_a_list_is_neither_removed_nor_added():
         "recipient added: Quill Ads",
         "recipient removed: Quill Analytics",
     }
+
+
+def test_recipients_read_alike_with_third_party_hyphenated_or_not():
+    spaced = "We permit third party advertising networks and social media companies to collect data about your visits."
+    hyphenated = spaced.replace("third party", "third-party")
+    assert extract_facts(spaced) == extract_facts(hyphenated)
+    assert {f.value for f in extract_facts(hyphenated) if f.kind == "recipient"} >= {"advertisers", "social networks"}
+
+
+def test_what_a_service_calls_itself_or_a_country_is_no_recipient():
+    own = "Welcome to Quillhub, an open source social networking platform where everyone can share their interests."
+    assert not [f for f in extract_facts(own) if f.kind == "recipient"]
+    assert {f.value for f in extract_facts("We share your posts with social networking sites when you ask us to.")} >= {
+        "social networks"
+    }
+    listed = (
+        "Our service providers have operations in several places, including in the United States If you visit "
+        "us from the European Economic Area, UK or Switzerland, your data is processed outside the EEA."
+    )
+    assert {f.value for f in extract_facts(listed) if f.kind == "recipient"} == {"service providers"}

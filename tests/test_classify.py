@@ -272,3 +272,16 @@ def test_a_dash_typed_as_a_hyphen_does_not_make_a_name():
         )
     )
     assert "Policy-are" not in v.reason, v.reason
+
+
+def test_a_new_passage_with_a_named_fact_offers_every_topic_it_gives_space_to():
+    """A new paragraph about biometric data says mostly what is collected, and also what it is used
+    for: both are candidates (the report-level decision keeps those the evidence supports)."""
+    passage = (
+        "If you choose to verify your profile, we collect biometric data from a selfie you provide. We collect "
+        "a map of your facial features, and we may also collect your identity document. We use the facial map "
+        "only to verify your profile."
+    )
+    v = classify_edit(added(passage, ("The data we collect",)))
+    assert v.reason.startswith("data added: biometric data")
+    assert {"collection", "use"} <= set(v.candidates)

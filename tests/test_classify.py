@@ -285,3 +285,11 @@ def test_a_new_passage_with_a_named_fact_offers_every_topic_it_gives_space_to():
     v = classify_edit(added(passage, ("The data we collect",)))
     assert v.reason.startswith("data added: biometric data")
     assert {"collection", "use"} <= set(v.candidates)
+
+
+def test_a_country_added_to_the_representatives_scope_is_contact():
+    before = "EU representative for data protection questions:"
+    after = "EU and Switzerland representative for data protection questions:"
+    v = classify_edit(Edit(("Contact info",), before, after, (), (Word("and", "and"), Word("Switzerland", "switzerland"))))
+    assert v.substantive and "contact" in v.categories, v.reason
+    assert categories_in("Our sales representative will call you back.") == []

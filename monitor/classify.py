@@ -285,6 +285,8 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         and not any(mentions(c, edit.before + " " + edit.after) for c in ("contact", "sharing", "transfer"))
     ):
         return Verdict(False, reason="renamed throughout the document")
+    if _name_lengthened(edit):
+        return Verdict(False, reason="a name written out or shortened (Woo -> WooCommerce)")
     topic = heading_topic(edit.section)
     lines = _lines(edit)
     if lines and all(is_nav_like(line, bool(topic)) or _is_version_line(line) for line in lines):
@@ -399,6 +401,20 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
         clause=clause,
         named=tuple(sorted(named)),
     )
+
+
+def _name_lengthened(edit: Edit) -> bool:
+    """Every changed word is a name replaced by a longer or shorter form of itself, in place ("Woo
+    Shipping" -> "WooCommerce Shipping"): the same product or company, written out."""
+    if not edit.removed or len(edit.removed) != len(edit.added):
+        return False
+    for a, b in zip(edit.removed, edit.added, strict=True):
+        x, y = a.key.strip(".,;:()"), b.key.strip(".,;:()")
+        if not (is_name(a, edit.vocabulary) and is_name(b, edit.vocabulary)) or x == y or min(len(x), len(y)) < 3:
+            return False
+        if not (x.startswith(y) or y.startswith(x)) or not (x.isalpha() and y.isalpha()):
+            return False
+    return True
 
 
 def changed_clause(edit: Edit) -> str:

@@ -329,6 +329,8 @@ def is_noise_edit(removed: list[Word], added: list[Word], before: str, after: st
         is_email(k) for k in r_keys + a_keys
     ):
         return True
+    if r_keys and len(r_keys) == len(a_keys) and all(_same_phone(a, b) for a, b in zip(r_keys, a_keys, strict=True)):
+        return True  # "313-667-1432" -> "+1 313-667-1432": the same number, its country code written
     # Articles, and renumbered cross-references ("see section 9" -> "see section 10").
     rest_r = [w for w in removed if w.key not in _ARTICLES and not _is_reference(w)]
     rest_a = [w for w in added if w.key not in _ARTICLES and not _is_reference(w)]
@@ -367,6 +369,19 @@ def _same_stems(removed: list[Word], added: list[Word]) -> bool:
     stems_r = {_stem(w.key) for w in removed if w.key not in _GRAMMAR_WORDS}
     stems_a = {_stem(w.key) for w in added if w.key not in _GRAMMAR_WORDS}
     return len(stems_r) >= 2 and stems_r == stems_a
+
+
+_DIAL = re.compile(r"^\+?[\d()][\d()\s./-]{5,}\d[.,;:]?$")
+
+
+def _same_phone(a: str, b: str) -> bool:
+    """Two writings of one telephone number: the same digits, but for a country code (1-3 digits)
+    or a trunk 0 in front."""
+    if not (_DIAL.match(a) and _DIAL.match(b)):
+        return False
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    short, long_ = sorted((da, db), key=len)
+    return len(short) >= 7 and long_.endswith(short.lstrip("0")) and len(long_) - len(short.lstrip("0")) <= 3
 
 
 def _is_date_line(before: str, after: str) -> bool:

@@ -293,3 +293,16 @@ def test_a_country_added_to_the_representatives_scope_is_contact():
     v = classify_edit(Edit(("Contact info",), before, after, (), (Word("and", "and"), Word("Switzerland", "switzerland"))))
     assert v.substantive and "contact" in v.categories, v.reason
     assert categories_in("Our sales representative will call you back.") == []
+
+
+def test_a_product_name_written_out_in_place_is_not_a_change():
+    before = "Our services include QuillPay, Quill Shipping, Quill Tax, and other products available at quill.example."
+    after = "Our services include QuillPay, QuillCommerce Shipping, QuillCommerce Tax, and other products available at quill.example."
+    removed = (Word("Quill", "quill"), Word("Quill", "quill"))
+    new = (Word("QuillCommerce", "quillcommerce"), Word("QuillCommerce", "quillcommerce"))
+    v = classify_edit(Edit(("Who we are",), before, after, removed, new, vocabulary=frozenset({"services"})))
+    assert not v.substantive, v.reason
+    # Another product in its place is a change of scope.
+    other = (Word("Ledger", "ledger"), Word("Ledger", "ledger"))
+    v = classify_edit(Edit(("Who we are",), before, before.replace("Quill ", "Ledger "), removed, other))
+    assert v.substantive

@@ -136,3 +136,8 @@ def test_the_same_words_in_other_grammatical_forms_are_a_recast_sentence():
     # A purpose dropped, or another verb, is a change.
     assert not is_noise_edit(_words("selling and sharing"), _words("to sell"), "", "")
     assert not is_noise_edit(_words("sharing"), _words("selling"), "", "")
+
+
+def test_a_phone_number_with_its_country_code_written_is_the_same_number():
+    assert is_noise_edit(_words("313-555-1432."), _words("1-313-555-1432."), "Call 313-555-1432.", "Call 1-313-555-1432.")
+    assert not is_noise_edit(_words("313-555-1432."), _words("313-555-1433."), "Call 313-555-1432.", "Call 313-555-1433.")

@@ -332,6 +332,10 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
     """Places data goes or sits: a country named near words of storing or transferring (or under a
     heading about it), not where people live ("residents of the EU") or a company is registered."""
     text = _blank(low, _NOT_PLACE)
+    # A country in a company's name ("Quillmere Europe Ltd") names the company; the recipient fact
+    # reports it whole.
+    for m in _ORG.finditer(sentence):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     context = [start for start, _ in _LOCATION_CONTEXT.spans(text)]
 
     def is_place(pos: int) -> bool:

@@ -729,3 +729,16 @@ def test_what_a_service_calls_itself_or_a_country_is_no_recipient():
         "us from the European Economic Area, UK or Switzerland, your data is processed outside the EEA."
     )
     assert {f.value for f in extract_facts(listed) if f.kind == "recipient"} == {"service providers"}
+
+
+def test_a_country_in_a_company_name_is_the_company_not_a_place():
+    reasons = {
+        c.reason
+        for c in compare_facts(
+            "We share your data with Quillmere Ltd to process payments.",
+            "We share your data with Quillmere Europe Ltd to process payments.",
+        )
+    }
+    assert "country added: Europe" not in reasons and "recipient added: Quillmere Europe Ltd" in reasons
+    reasons = {c.reason for c in compare_facts("We store your data with Acme Ltd.", "We store your data with Acme Ltd in India.")}
+    assert "country added: India" in reasons

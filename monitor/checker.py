@@ -192,7 +192,11 @@ async def check_watch(
                 body: bytes | str = result.text if result.text is not None else (result.body or b"")
                 media_type = result.media_type or "text/html"
                 known = prior.current_hash if same else None
-                extracted = await pool.run(extract_job, body, media_type, wc.select, wc.remove, raw, known)
+                # The raw body goes to the worker (to be compressed there) only for a first version:
+                # a page with a current version is most likely that version again, and the few that
+                # changed have their raw body compressed when it is kept (recording._keep_raw).
+                to_worker = None if known else raw
+                extracted = await pool.run(extract_job, body, media_type, wc.select, wc.remove, to_worker, known)
                 # The current version again (a counter or a token in the page's chrome changed).
                 unchanged = same and extracted.content_hash == prior.current_hash and bool(prior.current_raw_sha)
             del raw

@@ -167,14 +167,36 @@ def _malloc_trim() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
+# The diff engine's per-text caches (monitor.tokens, monitor.chrome) hold tens of thousands of
+# entries by design; in a worker that compares many pages they grow by every block of every page it
+# compared (~1.2 MB per comparison of two policies, ~140 MB after 80). Past this many tokenized
+# blocks a worker empties them after its job: a comparison still reuses them within itself, and the
+# answers never depend on a cache.
+TOKEN_CACHE_MAX = 5_000
+
+
+def _bound_caches() -> bool:
+    """Empty the diff engine's text caches when they are over `TOKEN_CACHE_MAX`; True if it did."""
+    if tokenize_block.cache_info().currsize <= TOKEN_CACHE_MAX:
+        return False
+    from monitor.chrome import shape
+    from monitor.tokens import word_key
+
+    tokenize_block.cache_clear()
+    word_key.cache_clear()
+    shape.cache_clear()
+    return True
+
+
 def pooled(fn: Callable[..., T], *args: Any) -> T:
-    """What a worker runs for `CpuPool`: `fn(*args)`, then `_malloc_trim` when due (`TRIM_EVERY`)."""
+    """What a worker runs for `CpuPool`: `fn(*args)`, then `_bound_caches`, and `_malloc_trim`
+    when due (`TRIM_EVERY`) or when caches were emptied."""
     global _read_since_trim
     try:
         return fn(*args)
     finally:
         _read_since_trim += sum(len(a) for a in args if isinstance(a, (bytes, str)))
-        if _read_since_trim >= TRIM_EVERY:
+        if _bound_caches() or _read_since_trim >= TRIM_EVERY:
             _read_since_trim = 0
             _malloc_trim()
 

@@ -34,7 +34,7 @@ from monitor.claims import release_leases as release_leases
 from monitor.claims import release_stale_leases as release_stale_leases
 from monitor.claims import renew_leases as renew_leases
 from monitor.config import Config, WatchConfig
-from monitor.cpu import CpuPool, Extracted, compare_job, extract_job
+from monitor.cpu import CpuPool, Extracted, compare_job, extract_job, limit_arenas, release_memory
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
@@ -137,6 +137,7 @@ def cpu_pool(config: Config, watches: int | None = None) -> CpuPool:
 
 
 POOL_MIN_WATCHES = 8
+TRIM_EVERY_CHECKS = 64  # a round hands freed heap back to the OS this often (monitor.cpu.release_memory)
 
 
 async def check_watch(
@@ -530,8 +531,10 @@ async def run_checks(
     else:
         watches = list(config.watches)
 
+    limit_arenas()
     pool = cpu_pool(config, len(watches))
     batch = CheckBatch(store)
+    done = 0
     preparer = Preparer(store, config, [wc for wc in watches if wc], OWNER, lease_of(config))
     # Checks in progress: as many as may fetch at once, plus a couple per worker waiting for a core.
     # Bounds the bodies held in memory when fetching outruns extraction (a round of 304s does not).
@@ -541,6 +544,10 @@ async def run_checks(
         async with in_progress:
             prepared = await preparer.get(wc)
             res = await check_watch(store, config, wc, f, pool=pool, batch=batch, prepared=prepared)
+        nonlocal done
+        done += 1
+        if done % TRIM_EVERY_CHECKS == 0:
+            release_memory()  # the bodies and documents of the checks just done
         if on_done:
             on_done(res)
         return res

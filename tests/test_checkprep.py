@@ -97,3 +97,46 @@ def test_a_round_that_ends_early_frees_the_leases_it_took_ahead(tmp_path: object
         assert left == ids  # the other four were prepared (one chunk) and never handed out
     finally:
         store.close()
+
+
+def test_sibling_markdowns_are_the_first_watches_of_the_same_host(db_url: str) -> None:
+    import zlib
+    from urllib.parse import urlsplit
+
+    from monitor.chrome_evidence import MAX_SIBLINGS
+    from monitor.recording import _sibling_markdowns
+    from monitor.store import Version
+
+    store = Store(db_url)
+    try:
+        hosts = ["a.example", "B.example", "a.example", "c.example", "a.example:8080"]
+        config = parse_config(
+            {
+                "database": {"url": db_url},
+                "watches": [{"name": f"w{i}", "url": f"https://{hosts[i % 5]}/p{i}"} for i in range(70)],
+            }
+        )
+        sync_watches(store, config)
+        with store.session() as s:
+            watches = list(s.scalars(select(Watch).order_by(Watch.id)))
+            for w in watches:
+                if w.name in ("w7", "w12"):
+                    continue  # no version yet
+                v = Version(watch_id=w.id, seq=1, content_hash="x", markdown_z=zlib.compress(w.name.encode()),
+                            extractor_version="t")  # fmt: skip
+                s.add(v)
+                s.flush()
+                w.current_version_id = v.id
+            watches[3].active = False
+        with store.session() as s:
+            every = list(s.scalars(select(Watch).order_by(Watch.id)))
+            for w in every:
+                want = [
+                    o.name
+                    for o in every
+                    if o.id != w.id and o.active and o.current_version_id is not None
+                    and urlsplit(o.url).hostname == urlsplit(w.url).hostname
+                ][:MAX_SIBLINGS]  # fmt: skip
+                assert sorted(_sibling_markdowns(s, w)) == sorted(want), w.name
+    finally:
+        store.close()

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.checkbatch import CheckBatch, UnchangedCheck, write_unchanged
+from monitor.checkprep import Prepared, Preparer
+from monitor.checkprep import Prior as _Prior
+from monitor.checkprep import conditional_allowed as _conditional_allowed
+from monitor.checkprep import load_prior as _load_prior
 
 # The lease and bookkeeping half (monitor.claims) and the writing half (monitor.recording) live in
 # their own modules; every name is re-exported here, where callers and tests have always found it.
@@ -30,8 +33,8 @@ from monitor.claims import claim_due as claim_due
 from monitor.claims import release_leases as release_leases
 from monitor.claims import release_stale_leases as release_stale_leases
 from monitor.claims import renew_leases as renew_leases
-from monitor.config import Config, WatchConfig, parse_duration
-from monitor.cpu import CpuPool, Extracted, compare_job, extract_job
+from monitor.config import Config, WatchConfig
+from monitor.cpu import CpuPool, Extracted, compare_job, extract_job, limit_arenas, release_memory
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
@@ -51,7 +54,7 @@ from monitor.recording import (
     extraction_id,
 )
 from monitor.recording import was_suspect as was_suspect
-from monitor.store import Check, RawBody, Store, Version, Watch, utcnow
+from monitor.store import Store, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, capture_fields, identical_suspects
 
 log = logging.getLogger("monitor.checker")
@@ -87,58 +90,6 @@ class CheckResult:
 # -- the check ------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Prior:
-    """What a check needs to know before fetching: small columns only (the current version's text
-    and raw body are read later, and only when the page is not the current version)."""
-
-    watch_id: int
-    current_seq: int | None
-    current_version_id: int | None
-    current_hash: str | None
-    current_extractor: str | None
-    current_raw_sha: str | None  # sha256 of the raw body the current version was made from, if kept
-    etag: str | None
-    last_modified: str | None
-    healthy: bool = False  # status "ok" and no failures in a row: an unchanged check changes no health
-
-
-def _load_prior(store: Store, name: str) -> _Prior | None:
-    with store.session() as s:
-        row = s.execute(
-            select(
-                Watch.id,
-                Watch.etag,
-                Watch.last_modified,
-                Watch.status,
-                Watch.consecutive_failures,
-                Version.id.label("version_id"),
-                Version.seq,
-                Version.content_hash,
-                Version.extractor_version,
-                RawBody.sha256,
-            )
-            .outerjoin(Version, Version.id == Watch.current_version_id)
-            .outerjoin(RawBody, RawBody.id == Version.raw_body_id)
-            .where(Watch.name == name)
-            .limit(1)
-        ).first()
-        if row is None:
-            return None
-        has_cur = row.version_id is not None
-        return _Prior(
-            row.id,
-            row.seq,
-            row.version_id,
-            row.content_hash,
-            row.extractor_version,
-            row.sha256,
-            row.etag if has_cur else None,
-            row.last_modified if has_cur else None,
-            healthy=row.status == "ok" and not row.consecutive_failures,
-        )
-
-
 def _request(config: Config, wc: WatchConfig, prior: _Prior, conditional: bool) -> FetchRequest:
     d = config.defaults
     timeout = wc.timeout or d.timeout
@@ -159,34 +110,6 @@ def _request(config: Config, wc: WatchConfig, prior: _Prior, conditional: bool) 
         fetcher=fetcher,
         wait_for=wc.wait_for,
     )
-
-
-def _conditional_allowed(store: Store, config: Config, wc: WatchConfig, watch_id: int) -> bool:
-    """Whether this check may send validators: the watch allows it, and a full fetch is not due.
-
-    A full (unconditional) fetch is due when none of the last `full_fetch_every - 1` checks fetched
-    a body, or the last one that did is older than `full_fetch_after`: a cache answering 304 to a
-    stale validator cannot hide a change for more than that many checks, or that long."""
-    d = config.defaults
-    if not (d.conditional if wc.conditional is None else wc.conditional):
-        return False
-    window = d.full_fetch_every - 1
-    if window <= 0:
-        return False
-    with store.session() as s:
-        rows = s.execute(
-            select(Check.started_at, Check.not_modified, Check.http_status)
-            .where(Check.watch_id == watch_id)
-            .order_by(Check.started_at.desc(), Check.id.desc())
-            .limit(window)
-        ).all()
-    last_full = next(
-        (r.started_at for r in rows if not r.not_modified and r.http_status and 200 <= r.http_status < 300),
-        None,
-    )
-    if last_full is None:
-        return len(rows) < window  # a young watch whose first full fetch is still in the window
-    return utcnow() - last_full < parse_duration(d.full_fetch_after)
 
 
 def fetch_policy(config: Config, **overrides: Any) -> FetchPolicy:
@@ -214,6 +137,7 @@ def cpu_pool(config: Config, watches: int | None = None) -> CpuPool:
 
 
 POOL_MIN_WATCHES = 8
+TRIM_EVERY_CHECKS = 64  # a round hands freed heap back to the OS this often (monitor.cpu.release_memory)
 
 
 async def check_watch(
@@ -225,16 +149,24 @@ async def check_watch(
     owner: str = OWNER,
     pool: CpuPool | None = None,
     batch: CheckBatch | None = None,
+    prepared: Prepared | None = None,
 ) -> CheckResult:
     """Check one watch. Extraction and diffing run in `pool` (default: `cpu_pool(config)`); an
-    unchanged check of a healthy watch is handed to `batch` (default: written at once, alone)."""
+    unchanged check of a healthy watch is handed to `batch` (default: written at once, alone).
+    `prepared`: the watch's prior, lease and recent checks as `monitor.checkprep.prepare` read
+    them for many watches at once (by default read here, for this watch alone)."""
     # Database calls run in threads: the event loop goes on fetching for the other watches.
-    prior = await asyncio.to_thread(_load_prior, store, wc.name)
-    if prior is None:
-        sync_watches(store, config)
-        prior = _load_prior(store, wc.name)
-        assert prior is not None
-    if not await asyncio.to_thread(_acquire, store, prior.watch_id, owner, lease_of(config)):
+    if prepared is not None:
+        prior = prepared.prior
+        acquired = prepared.acquired
+    else:
+        prior = await asyncio.to_thread(_load_prior, store, wc.name)
+        if prior is None:
+            sync_watches(store, config)
+            prior = _load_prior(store, wc.name)
+            assert prior is not None
+        acquired = await asyncio.to_thread(_acquire, store, prior.watch_id, owner, lease_of(config))
+    if not acquired:
         return CheckResult(wc.name, "busy", detail="another process is checking this watch")
     started = utcnow()
     t0 = time.monotonic()
@@ -242,7 +174,12 @@ async def check_watch(
         upgraded = prior.current_extractor not in (None, extraction_id(wc))
         # After an extractor upgrade the stored validators describe a body we would now read
         # differently, so fetch in full once.
-        conditional = not upgraded and await asyncio.to_thread(_conditional_allowed, store, config, wc, prior.watch_id)
+        if upgraded:
+            conditional = False
+        elif prepared is not None:
+            conditional = prepared.conditional(config)
+        else:
+            conditional = await asyncio.to_thread(_conditional_allowed, store, config, wc, prior.watch_id)
         result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
         pool = pool or cpu_pool(config)
         extracted: Extracted | None = None
@@ -256,7 +193,11 @@ async def check_watch(
                 body: bytes | str = result.text if result.text is not None else (result.body or b"")
                 media_type = result.media_type or "text/html"
                 known = prior.current_hash if same else None
-                extracted = await pool.run(extract_job, body, media_type, wc.select, wc.remove, raw, known)
+                # The raw body goes to the worker (to be compressed there) only for a first version:
+                # a page with a current version is most likely that version again, and the few that
+                # changed have their raw body compressed when it is kept (recording._keep_raw).
+                to_worker = None if known else raw
+                extracted = await pool.run(extract_job, body, media_type, wc.select, wc.remove, to_worker, known)
                 # The current version again (a counter or a token in the page's chrome changed).
                 unchanged = same and extracted.content_hash == prior.current_hash and bool(prior.current_raw_sha)
             del raw
@@ -590,15 +531,23 @@ async def run_checks(
     else:
         watches = list(config.watches)
 
+    limit_arenas()
     pool = cpu_pool(config, len(watches))
     batch = CheckBatch(store)
+    done = 0
+    preparer = Preparer(store, config, [wc for wc in watches if wc], OWNER, lease_of(config))
     # Checks in progress: as many as may fetch at once, plus a couple per worker waiting for a core.
     # Bounds the bodies held in memory when fetching outruns extraction (a round of 304s does not).
     in_progress = asyncio.Semaphore(config.fetch.concurrency + 2 * max(pool.workers, 1))
 
     async def one(wc: WatchConfig, f: Fetcher) -> CheckResult:
         async with in_progress:
-            res = await check_watch(store, config, wc, f, pool=pool, batch=batch)
+            prepared = await preparer.get(wc)
+            res = await check_watch(store, config, wc, f, pool=pool, batch=batch, prepared=prepared)
+        nonlocal done
+        done += 1
+        if done % TRIM_EVERY_CHECKS == 0:
+            release_memory()  # the bodies and documents of the checks just done
         if on_done:
             on_done(res)
         return res
@@ -610,4 +559,8 @@ async def run_checks(
         async with Fetcher(fetch_policy(config), offload=offload) as f:
             return list(await asyncio.gather(*(one(wc, f) for wc in watches if wc)))
     finally:
+        await preparer.settle()
+        left = preparer.unclaimed()  # leases taken ahead for checks that never ran (an early end)
+        if left:
+            await asyncio.to_thread(release_leases, store, OWNER, left)
         await asyncio.to_thread(batch.flush)  # the unchanged checks still waiting

@@ -1,11 +1,17 @@
 """Imported once by the process pool's forkserver (monitor.cpu): loads the extractor and the diff
-engine and warms the language detector, so that every worker forked from it starts ready and shares
-those pages (the detector's models are tens of MB) with its siblings instead of loading its own."""
+engine, warms the language detector and loads the clause category model, so that every worker forked
+from it starts ready and shares those pages (the detector's models are ~50 MB, the category model
+~8 MB) with its siblings instead of loading its own. Last, `gc.freeze()`: the objects made so far
+are never visited by a worker's garbage collector, which would otherwise write to (and so copy) every
+page that holds one."""
 
 from __future__ import annotations
 
+import gc
+
 from monitor import cpu  # the import is the point: extractor, diff engine, model
 from monitor.language import detect
+from monitor.veto import default_veto
 
 # The forkserver's parent is the process that owns the pool: when it dies (even by SIGKILL), so does
 # the forkserver, and with it the workers (each has asked for SIGTERM when the forkserver ends).
@@ -20,3 +26,7 @@ for _sample in (
     "当社は、本ポリシーに記載された目的に必要な期間に限り、お客様の個人情報を保持します。",
 ):
     detect(" ".join([_sample] * 8))
+
+default_veto()  # the category model and its thresholds (cached for the process)
+gc.collect()
+gc.freeze()

@@ -376,6 +376,9 @@ class Fetcher:
             except httpx.InvalidURL as exc:
                 return _fail(url, "bad_url", f"bad redirect target: {exc}", status=status), None
         if status == 304:
+            # A 304 has no body, but until its (empty) end is read the connection counts as busy and
+            # is closed rather than kept: every 304 then cost a new TCP connection.
+            await response.aread()
             result = FetchResult(url, ok=True, not_modified=True, status=status, **_validators(response))
             return _Outcome(result), None
         if status == 429 or status >= 500:

@@ -49,6 +49,8 @@ LABEL_MAX_WORDS = 6
 SENTENCE_ENDS = (".", ";", ":", "!", "?", "。", "！", "？", "；", "：")
 FOOTER_RUN = 6  # under a topical heading, a closing run of bare links must be this long
 LONG_FOOTER_RUN = 12  # ... and one that does not close the section, this long
+SIGNATURE_MAX_WORDS = 30  # a copyright and trademark notice closing a footer paragraph
+SIGNATURE_LINK_SHARE = 0.4  # ... after labels of which this share of the characters are links
 WHOLE_LINK = 0.9  # share of a short line's characters in link text for it to be a link
 _COPYRIGHT = re.compile(r"©|\(c\) ?(?:19|20)\d\d|\bcopyright\b|\btrademarks?\b", re.IGNORECASE)
 WORDS_PER_COMMA = 8  # an enumeration of data types uses commas; a menu does not
@@ -168,6 +170,8 @@ def is_chrome_block(
             return True  # a label on every page; shared policy text (a rights list, a DPO address) stays text
     if kind == "row":
         return False
+    if _ends_in_signature(raw):
+        return True
     if s.words < MIN_WORDS:
         return False
     if s.link_share >= LINK_SHARE and s.function_share < 0.25:
@@ -223,6 +227,21 @@ def chrome_blocks(
                 out[i] = True
         start = max(run.stop, start + 1)
     return out
+
+
+def _ends_in_signature(raw: str) -> bool:
+    """A footer pasted as one paragraph: links and labels with no sentence among them, then a
+    copyright or trademark notice ("About Careers [Stores](...) ... © 2026 Acme Ltd. All rights
+    reserved.")."""
+    m = _COPYRIGHT.search(raw)
+    if not m or not raw[: m.start()].strip():
+        return False
+    head = shape(raw[: m.start()])
+    return (
+        len(display_text(raw[m.start() :]).split()) <= SIGNATURE_MAX_WORDS
+        and head.sentence_ends == 0
+        and head.link_share >= SIGNATURE_LINK_SHARE
+    )
 
 
 def _is_debris(text: str) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor import facts_vocab as V
-from monitor.institutions import is_institution
+from monitor.institutions import is_institution, names_public_body
 from monitor.normalize import COUNTRIES, display_text, word_set
 from monitor.tokens import split_sentences
 from monitor.wordscan import Scan, Table, alternation, compile_folded, unaccent
@@ -138,6 +138,9 @@ _ORG = re.compile(
     rf"((?:[A-Z][\w&'.-]*\s+(?:(?:of|&|de|du|der|für)\s+)?){{0,4}}[A-Z][\w&'.-]*),?\s+"
     rf"({_ORG_SUFFIX})(?![\w])"
 )
+# Capitalised words in a row, joined by "of" / "and" / "for" ("Swiss Federal Data Protection and
+# Information Commissioner", "UK Extension"), for finding the names of public bodies.
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w.'’-]*(?:\s+(?:(?:of|and|for|the|to)\s+)?[A-Z][\w.'’-]*)+")
 _NOT_NAME_START = word_set("the our its their with and including such for to by from please we your a an")
 _LIST_INTRO = re.compile(
     r"\b(?:such as|including(?: but not limited to)?|e\.g\.,?|for example,?|namely|notably)\s"
@@ -336,6 +339,11 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
     # reports it whole.
     for m in _ORG.finditer(sentence):
         text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    # Nor is one in the name of a regulator or a transfer mechanism ("the UK Information
+    # Commissioner's Office", "the UK Extension to the EU-U.S. DPF").
+    for m in _CAPITALISED_RUN.finditer(sentence):
+        if names_public_body(m.group(0)):
+            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     context = [start for start, _ in _LOCATION_CONTEXT.spans(text)]
 
     def is_place(pos: int) -> bool:

@@ -20,6 +20,8 @@ _INSTITUTION_WORDS = word_set(
 # Regions joined into one token ("EU-U.S.", "Swiss-U.S."): a transfer mechanism's scope, not a company.
 _JOINED_REGIONS = re.compile(r"^[A-Za-z.]+(?:[-/][A-Za-z.]+)+$")
 _REGION_ADJECTIVES = word_set("swiss european british american")
+# Words of a region's own name ("European Union", "European Economic Area"), with the countries.
+_REGION_WORDS = word_set("union economic area")
 
 
 def is_institution(name: str) -> bool:
@@ -32,6 +34,8 @@ def is_institution(name: str) -> bool:
     parts = [token_key(p.strip("()")).removesuffix("'s").removesuffix("’s") for p in tokens]
     if any(p in _INSTITUTION_WORDS for p in parts):
         return True
+    if all(_is_region(p) or p in _REGION_WORDS for p in parts):
+        return True  # "European Union", "EEA": a region, no company
     return all(
         _JOINED_REGIONS.match(t) and all(_is_region(q) for q in re.split(r"[-/]", t) if q)
         for t in (t.strip("(),;") for t in tokens)
@@ -41,3 +45,12 @@ def is_institution(name: str) -> bool:
 def _is_region(part: str) -> bool:
     low = part.lower()
     return low in COUNTRIES or low.rstrip(".") in COUNTRIES or low in _REGION_ADJECTIVES
+
+
+def names_public_body(name: str) -> bool:
+    """A name holding the word of a public body or legal instrument ("UK Information Commissioner's
+    Office", "UK Extension"): a country inside it is part of the name, not a place data goes."""
+    return any(
+        token_key(p.strip("()")).removesuffix("'s").removesuffix("’s") in _INSTITUTION_WORDS for p in name.split()
+    )
+

@@ -330,7 +330,14 @@ def is_noise_edit(removed: list[Word], added: list[Word], before: str, after: st
     ):
         return True
     if r_keys and len(r_keys) == len(a_keys) and all(_same_phone(a, b) for a, b in zip(r_keys, a_keys, strict=True)):
-        return True  # "313-667-1432" -> "+1 313-667-1432": the same number, its country code written
+        return True  # "313-667-1432" -> "1-313-667-1432": the same number, its country code written
+    if (
+        r_keys
+        and a_keys
+        and all(_DIAL_PART.match(k) for k in r_keys + a_keys)
+        and _same_phone("".join(r_keys), "".join(a_keys))
+    ):
+        return True  # "313-555-0142" -> "+1 (313) 555-0142": the same number, written in groups
     # Articles, and renumbered cross-references ("see section 9" -> "see section 10").
     rest_r = [w for w in removed if w.key not in _ARTICLES and not _is_reference(w)]
     rest_a = [w for w in added if w.key not in _ARTICLES and not _is_reference(w)]
@@ -371,6 +378,7 @@ def _same_stems(removed: list[Word], added: list[Word]) -> bool:
     return len(stems_r) >= 2 and stems_r == stems_a
 
 
+_DIAL_PART = re.compile(r"^[+\d().\-/]+[.,;:]?$")
 _DIAL = re.compile(r"^\+?[\d()][\d()\s./-]{5,}\d[.,;:]?$")
 
 

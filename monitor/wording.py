@@ -53,12 +53,54 @@ def named_runs(words: tuple[Word, ...], vocabulary: frozenset[str] | None = None
             t = t.strip("()")
         if is_name(w, vocabulary) or (current and w.key in COMPANY_SUFFIXES and t[:1].isupper()):
             current.append(t)
+            if re.search(r"[,;:]$", w.text):  # "... Department of Commerce, Fennick commits": two names
+                runs.append(current)
+                current = []
         elif current:
             runs.append(current)
             current = []
     if current:
         runs.append(current)
     return [" ".join(r) for r in runs if r]
+
+
+def _is_country(name: str) -> bool:
+    return all(p.lower().strip("().,") in COUNTRIES for p in name.split())
+
+
+_CONNECTORS = word_set("of and for on the & de du der für")
+
+
+def capitalised_spans(words: tuple[Word, ...]) -> list[str]:
+    """The longest runs of capitalised words, joined by connectors ("U.S. Department of Commerce",
+    "Swiss Federal Data Protection and Information Commissioner (FDPIC)"), whatever the documents
+    write in lower case elsewhere: the whole name a shorter named run sits in."""
+    spans: list[list[str]] = []
+    current: list[str] = []
+    for w in words:
+        t = w.text.strip("\"'")
+        if t.strip("(")[:1].isupper():
+            current.append(t)
+        elif current and w.key in _CONNECTORS:
+            current.append(t)
+            continue
+        else:
+            if current:
+                spans.append(current)
+            current = []
+            continue
+        if re.search(r"[.;:]$", t) and not t.rstrip(".").count("."):  # a sentence or clause ends here
+            spans.append(current)
+            current = []
+    if current:
+        spans.append(current)
+    out = []
+    for span in spans:
+        while span and span[-1].lower() in _CONNECTORS:
+            span = span[:-1]
+        if span:
+            out.append(" ".join(span))
+    return out
 
 
 def is_suffix(w: Word) -> bool:
@@ -85,15 +127,17 @@ def recipient_names(
 ) -> str:
     """ "Veritrope Metrics Inc. (United States)": named entities, with the country they sit in.
     `known`: word keys of the old version; a name made only of them (the company itself) is not new."""
+    spans = capitalised_spans(words)
     names = [
         n
         for n in named_runs(words, vocabulary)
         # not "Standard Contractual Clauses"; but "Quorvex Advertising Inc." is a company
         if (not categories_in(n) or _ends_with_company_suffix(n))
-        and not is_institution(n)
+        # a part of "the Swiss Federal Data Protection and Information Commissioner" is no company
+        and (_is_country(n) or not any(is_institution(span) for span in spans if n in span))
         and not (known is not None and all(token_key(p) in known for p in n.split()))
     ]
-    countries = [n for n in names if all(p.lower().strip("().,") in COUNTRIES for p in n.split())]
+    countries = [n for n in names if _is_country(n)]
     entities = [n for n in names if n not in countries]
     if len(entities) == 1 and countries and countries[0] not in entities[0]:
         return f"{entities[0]} ({countries[0].strip('().,;')})"

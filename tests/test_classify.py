@@ -306,3 +306,18 @@ def test_a_product_name_written_out_in_place_is_not_a_change():
     other = (Word("Ledger", "ledger"), Word("Ledger", "ledger"))
     v = classify_edit(Edit(("Who we are",), before, before.replace("Quill ", "Ledger "), removed, other))
     assert v.substantive
+
+
+def test_no_part_of_a_regulators_name_is_a_recipient():
+    v = classify_edit(
+        added(
+            "In compliance with the EU-U.S. Data Privacy Framework as set forth by the U.S. Department of "
+            "Commerce, Quillmere commits to cooperate with the panel established by the EU data protection "
+            "authorities (DPAs) and the Swiss Federal Data Protection and Information Commissioner (FDPIC) "
+            "with regard to complaints about personal data received from the European Union.",
+            ("International transfers",),
+        )
+    )
+    assert v.substantive
+    assert "recipient" not in v.reason, v.reason
+    assert "United Kingdom" not in v.reason

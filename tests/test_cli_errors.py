@@ -428,3 +428,11 @@ def test_an_unset_web_token_variable_stops_only_serving(http_server: LocalHTTPSe
         "web.token",
         TOKEN_VAR,
     )
+
+
+def test_diff_of_a_directory_says_it_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "policy.md").write_text("# Privacy\n\nWe collect your name and e-mail address.\n", "utf-8")
+    for name in ("adir", "dir.md"):
+        (tmp_path / name).mkdir()
+        proc = cli("diff", str(tmp_path / name), str(tmp_path / "policy.md"), cwd=tmp_path)
+        assert_clean_failure(proc, 2, "is a directory")

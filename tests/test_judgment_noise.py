@@ -271,3 +271,17 @@ def test_states_inserted_into_a_lead_in_line_widen_who_has_the_rights():
     r = compare(old, build(dict(BODY, **{"State privacy laws": [wider] + rights})))
     assert r.substantive and r.categories == ["rights"], [(c.reason, c.categories) for c in r.changes]
     assert not compare(old, build(dict(BODY, **{"State privacy laws": [reworded] + rights}))).substantive
+
+
+def test_a_footer_pasted_as_one_paragraph_ending_in_a_copyright_line_is_chrome():
+    footer = (
+        "[About](https://q.example/about) Careers Press [Stores](https://q.example/stores) "
+        "[Do not sell my personal information](https://q.example/dns) Sitemap Careers "
+        "© 2026 Quillmere Games Ltd, all rights reserved. All trademarks referenced herein are the properties "
+        "of their respective owners."
+    )
+    assert is_chrome_block(footer)
+    r = compare(build(BODY, tail=[footer]), build(BODY))
+    assert not r.substantive, [c.reason for c in r.changes if c.substantive]
+    # A sentence of the policy before a copyright line is no footer.
+    assert not is_chrome_block("We keep your order records for two years. © 2026 Quillmere Games Ltd.")

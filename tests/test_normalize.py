@@ -141,3 +141,11 @@ def test_the_same_words_in_other_grammatical_forms_are_a_recast_sentence():
 def test_a_phone_number_with_its_country_code_written_is_the_same_number():
     assert is_noise_edit(_words("313-555-1432."), _words("1-313-555-1432."), "Call 313-555-1432.", "Call 1-313-555-1432.")
     assert not is_noise_edit(_words("313-555-1432."), _words("313-555-1433."), "Call 313-555-1432.", "Call 313-555-1433.")
+
+
+def test_a_phone_number_written_in_groups_is_the_same_number():
+    before = "Call us on 313-555-0142 to exercise your rights."
+    assert is_noise_edit(_words("313-555-0142"), _words("+1 (313) 555-0142"), before, before.replace("313-555-0142", "+1 (313) 555-0142"))
+    assert not is_noise_edit(
+        _words("313-555-0142"), _words("+1 (313) 555-0199"), before, before.replace("313-555-0142", "+1 (313) 555-0199")
+    )

@@ -115,5 +115,9 @@ def media_type_for_path(path: str | os.PathLike[str]) -> str:
 
 
 def extract_file(path: str | os.PathLike[str]) -> Document:
+    """The Document of a file, its type told by its suffix. Raises ExtractError for a directory,
+    an unknown suffix or a body that is not the type it claims; OSError when it cannot be read."""
+    if Path(path).is_dir():
+        raise ExtractError(f"{os.fspath(path)!r} is a directory, not a file")
     media_type = media_type_for_path(path)
     return extract(Path(path).read_bytes(), media_type)

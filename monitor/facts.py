@@ -141,6 +141,8 @@ _ORG = re.compile(
 # Capitalised words in a row, joined by "of" / "and" / "for" ("Swiss Federal Data Protection and
 # Information Commissioner", "UK Extension"), for finding the names of public bodies.
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w.'’-]*(?:\s+(?:(?:of|and|for|the|to)\s+)?[A-Z][\w.'’-]*)+")
+# The user is the seller ("if you sell items from your profile", "users who sell"): no sale of data.
+_USER_SELLS = re.compile(r"\b(?:you|users?|sellers?|merchants?|vendors?)(?: who| that)?(?: \w+)? $")
 _NOT_NAME_START = word_set("the our its their with and including such for to by from please we your a an")
 _LIST_INTRO = re.compile(
     r"\b(?:such as|including(?: but not limited to)?|e\.g\.,?|for example,?|namely|notably)\s"
@@ -278,7 +280,7 @@ def _sale(low: str, clauses: list[_Clause]) -> list[Fact]:
     found = [
         (start, end, "sell")
         for start, end in _SALE.spans(text)
-        if any(-80 <= d - start <= 80 for d in data_at)
+        if any(-80 <= d - start <= 80 for d in data_at) and not _USER_SELLS.search(text[max(0, start - 30) : start])
     ]
     found += [(m.start(), m.end(), "share for targeted advertising") for m in _SHARE_FOR_ADS.finditer(text)]
     out = []

@@ -427,7 +427,7 @@ SHARE_FOR_ADS = (
 )
 # Words that make a clause about personal data (a sale of "products" is no sale of data).
 DATA_WORDS = (
-    r"\bdata\b|information|\bpersonal\b|details|données|informations|\bdaten\b|angaben|\bdatos\b|información"
+    r"\bdata\b|information|\bpersonal\b|details|\bprofiles?\b|données|informations|\bdaten\b|angaben|\bdatos\b|información"
     r"|[a-z]*gegevens|[a-zäöüß]+daten\b|данн\w*|информаци\w*|情報|データ|数据|信息|资料"
 )
 # A sale of the business (merger, insolvency), or of data that identifies no one, is not a sale of data.

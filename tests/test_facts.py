@@ -742,3 +742,9 @@ def test_a_country_in_a_company_name_is_the_company_not_a_place():
     assert "country added: Europe" not in reasons and "recipient added: Quillmere Europe Ltd" in reasons
     reasons = {c.reason for c in compare_facts("We store your data with Acme Ltd.", "We store your data with Acme Ltd in India.")}
     assert "country added: India" in reasons
+
+
+def test_selling_profiles_is_a_sale_but_a_user_selling_items_is_not():
+    assert {(f.kind, f.negated) for f in extract_facts("We sell learner profiles to education partners.")} >= {("sale", False)}
+    assert not [f for f in extract_facts("If you sell items from your profile page, we charge a fee.") if f.kind == "sale"]
+    assert {(f.kind, f.negated) for f in extract_facts("We never sell your profile.")} >= {("sale", True)}

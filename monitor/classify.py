@@ -391,6 +391,9 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
         reasons = "; ".join(f.reason for f in facts[:_FACT_REASONS])
         if len(facts) > _FACT_REASONS:
             reasons += f" (+{len(facts) - _FACT_REASONS} more)"
+    countries = new_countries(edit) if "transfer" in cats else []
+    if countries and not any(f.kind == "country" for f in facts) and "country added" not in reasons:
+        reasons = f"country added: {', '.join(countries)}; {reasons}"  # why the change is a transfer
     return Verdict(
         True,
         tuple(cats),

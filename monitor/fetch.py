@@ -213,6 +213,12 @@ class Fetcher:
         result = outcome.result
         result.attempts = attempts
         result.duration_ms = int((time.monotonic() - started) * 1000)
+        if result.error_kind == "timeout" and (result.error or "").startswith(_NO_RESPONSE):
+            # The last attempt's own deadline (what the check's budget had left) tells an operator
+            # nothing; the configured timeout and the whole wait do.
+            result.error = f"{_NO_RESPONSE} within {request.timeout:g} s" + (
+                f" ({attempts} attempts, {result.duration_ms / 1000:.1f} s in all)" if attempts > 1 else ""
+            )
         return result
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
@@ -346,7 +352,7 @@ class Fetcher:
                         return await self._handle(response, url)
             except TimeoutError:  # the deadline covers resolve, connect, headers and a trickling body
                 return _fail(
-                    url, "timeout", f"no complete response within {timeout:g}s", retryable=True
+                    url, "timeout", f"{_NO_RESPONSE} within {timeout:.1f} s", retryable=True
                 ), None
             except BlockedAddress as exc:  # raised at connect time by the guarded backend
                 return _fail(url, "blocked_address", str(exc)), None
@@ -502,6 +508,9 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     except httpx.InvalidURL:
         return ("", url, None)
     return (parsed.scheme, parsed.host, parsed.port)
+
+
+_NO_RESPONSE = "no complete response"
 
 
 def _host_key(url: str) -> str:

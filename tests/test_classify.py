@@ -321,3 +321,11 @@ def test_no_part_of_a_regulators_name_is_a_recipient():
     assert v.substantive
     assert "recipient" not in v.reason, v.reason
     assert "United Kingdom" not in v.reason
+
+
+def test_a_country_that_makes_a_fact_change_a_transfer_is_named_in_the_reason():
+    before = "We do not sell your personal data."
+    after = "We share personal data with advertising partners in India."
+    v = classify_edit(Edit(("Sharing",), before, after, w("do not sell your"), w("share with advertising partners in India.")))
+    assert "transfer" in v.categories
+    assert v.reason.startswith("country added: India; "), v.reason

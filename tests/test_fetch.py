@@ -409,6 +409,9 @@ async def test_timeout_is_retried_then_reported(http_server: LocalHTTPServer) ->
 
     assert not result.ok and result.error_kind == "timeout" and result.attempts == 3
     assert http_server.count("/slow") == 3
+    # The message names the configured timeout and the whole wait, not what the budget had left.
+    assert result.error.startswith("no complete response within 0.2 s (3 attempts, ")
+    assert result.error.endswith(" s in all)")
 
 
 async def test_slow_trickle_hits_the_whole_attempt_deadline(http_server: LocalHTTPServer) -> None:

@@ -28,6 +28,7 @@ from monitor.normalize import (
     is_email,
     is_noise_edit,
     is_number,
+    is_phone_number,
     is_protected,
     token_key,
     word_set,
@@ -222,15 +223,8 @@ def _carries_meaning(w: Word, edit: Edit) -> bool:
     return (w.key in MODALS or w.key in QUANTIFIERS) and _weighty(w, edit)
 
 
-_PHONE = re.compile(r"^\+?[\d()][\d()\s./-]{5,}\d$")
-# Dates and year ranges have as many digits as a phone number: "2024-01-15", "15.01.2024", "2023-2024".
-_DATE_LIKE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}[/-]\d{4})$")
-
-
 def _is_phone(w: Word) -> bool:
-    """A telephone number: seven digits or more, written with the separators numbers are dialled with."""
-    key = w.key.rstrip(".,;:)")
-    return sum(c.isdigit() for c in key) >= 7 and bool(_PHONE.match(key)) and not _DATE_LIKE.match(key)
+    return is_phone_number(w.key)
 
 
 def _is_contact_number(w: Word, edit: Edit) -> bool:

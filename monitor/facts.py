@@ -336,16 +336,15 @@ def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
 def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bool) -> list[Fact]:
     """Places data goes or sits: a country named near words of storing or transferring (or under a
     heading about it), not where people live ("residents of the EU") or a company is registered."""
-    text = _blank(low, _NOT_PLACE)
-    # A country in a company's name ("Quillmere Europe Ltd") names the company; the recipient fact
-    # reports it whole.
-    for m in _ORG.finditer(sentence):
-        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
-    # Nor is one in the name of a regulator or a transfer mechanism ("the UK Information
-    # Commissioner's Office", "the UK Extension to the EU-U.S. DPF").
-    for m in _CAPITALISED_RUN.finditer(sentence):
-        if names_public_body(m.group(0)):
-            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    # A country in a company's name ("Quillmere Europe Ltd") names the company, and the recipient
+    # fact reports it whole; nor is one in the name of a regulator or a transfer mechanism ("the UK
+    # Information Commissioner's Office", "the UK Extension to the EU-U.S. DPF").
+    names = list(_ORG.finditer(sentence))
+    names += [m for m in _CAPITALISED_RUN.finditer(sentence) if names_public_body(m.group(0))]
+    chars = list(_blank(low, _NOT_PLACE))
+    for m in names:
+        chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    text = "".join(chars)
     context = [start for start, _ in _LOCATION_CONTEXT.spans(text)]
 
     def is_place(pos: int) -> bool:

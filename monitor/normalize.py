@@ -379,13 +379,22 @@ def _same_stems(removed: list[Word], added: list[Word]) -> bool:
 
 
 _DIAL_PART = re.compile(r"^[+\d().\-/]+[.,;:]?$")
-_DIAL = re.compile(r"^\+?[\d()][\d()\s./-]{5,}\d[.,;:]?$")
+_PHONE = re.compile(r"^\+?[\d()][\d()\s./-]{5,}\d$")
+# Dates and year ranges have as many digits as a phone number: "2024-01-15", "15.01.2024", "2023-2024".
+_DATE_LIKE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}[/-]\d{4})$")
+
+
+def is_phone_number(key: str) -> bool:
+    """A telephone number: seven digits or more, written with the separators numbers are dialled
+    with, and no date or year range."""
+    key = key.rstrip(".,;:)")
+    return sum(c.isdigit() for c in key) >= 7 and bool(_PHONE.match(key)) and not _DATE_LIKE.match(key)
 
 
 def _same_phone(a: str, b: str) -> bool:
     """Two writings of one telephone number: the same digits, but for a country code (1-3 digits)
     or a trunk 0 in front."""
-    if not (_DIAL.match(a) and _DIAL.match(b)):
+    if not (is_phone_number(a) and is_phone_number(b)):
         return False
     da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
     short, long_ = sorted((da, db), key=len)

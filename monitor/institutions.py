@@ -31,7 +31,7 @@ def is_institution(name: str) -> bool:
     tokens = name.split()
     if not tokens or (tokens[-1][:1].isupper() and token_key(tokens[-1]) in COMPANY_SUFFIXES):
         return False
-    parts = [token_key(p.strip("()")).removesuffix("'s").removesuffix("’s") for p in tokens]
+    parts = _keys(tokens)
     if any(p in _INSTITUTION_WORDS for p in parts):
         return True
     if all(_is_region(p) or p in _REGION_WORDS for p in parts):
@@ -50,7 +50,10 @@ def _is_region(part: str) -> bool:
 def names_public_body(name: str) -> bool:
     """A name holding the word of a public body or legal instrument ("UK Information Commissioner's
     Office", "UK Extension"): a country inside it is part of the name, not a place data goes."""
-    return any(
-        token_key(p.strip("()")).removesuffix("'s").removesuffix("’s") in _INSTITUTION_WORDS for p in name.split()
-    )
+    return any(p in _INSTITUTION_WORDS for p in _keys(name.split()))
+
+
+def _keys(tokens: list[str]) -> list[str]:
+    """Word keys without brackets or a possessive ("Commissioner's" -> "commissioner")."""
+    return [token_key(t.strip("()")).removesuffix("'s").removesuffix("’s") for t in tokens]
 

@@ -259,6 +259,8 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         edit.removed or not any(is_protected(w.text, w.key, w.sentence_start, edit.vocabulary) for w in edit.added)
     ):  # "... including:" -> "... such as:"; but states or a "not" inserted into the lead-in change its meaning
         return Verdict(False, reason="editorial: line introducing an unchanged list")
+    if _off_topic(edit):
+        return Verdict(False, reason="off-topic: a passage that speaks of no data, privacy or contact")
     facts = edit_fact_changes(
         edit.before if edit.novel is None or not edit.before else edit.novel,
         edit.after if edit.novel is None or not edit.after else edit.novel,
@@ -398,6 +400,28 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
         clause=clause,
         named=tuple(sorted(named)),
     )
+
+
+# A policy passage of any length speaks of data, information or privacy; an injected advertisement
+# or a story does not. Core words of the languages the vocabulary knows (monitor.vocabulary).
+_CORE = re.compile(
+    r"\b(?:data|information|personal|privacy|cookies?|polic(?:y|ies)|données|informations?|personnel\w*"
+    r"|confidentialit\w*|daten\w*|datenschutz\w*|personenbezogen\w*|gegevens|persoons\w*|uppgifter"
+    r"|personuppgift\w*|integritet\w*)\b",
+    re.IGNORECASE,
+)
+_OFF_TOPIC_WORDS = 40  # shorter passages (a heading, a line, a list) may leave their subject implied
+
+
+def _off_topic(edit: Edit) -> bool:
+    """A whole added or removed passage of 40 words or more that never names data, privacy or a
+    contact point, and touches the taxonomy's topics at most once (a "sell" in an advertisement)."""
+    if edit.before and edit.after:
+        return False
+    text = edit.novel or edit.before or edit.after  # what is new in it: a moved address is not
+    if len(text.split()) < _OFF_TOPIC_WORDS or _CORE.search(text) or mentions("contact", text):
+        return False
+    return sum(category_hits(text).values()) <= 1
 
 
 def _name_lengthened(edit: Edit) -> bool:

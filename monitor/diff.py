@@ -196,21 +196,26 @@ class _DocSentences:
     keys: frozenset[str]
     lower_words: frozenset[str]  # keys of words this version writes in lower case somewhere
     words: frozenset[str]
+    stream: tuple[str, ...]  # every word key in reading order, across sentences and blocks
 
     @cached_property
     def trigrams(self) -> frozenset[tuple[str, str, str]]:
-        """Word-key trigrams within each sentence (built only when a passage needs them)."""
-        return frozenset(t for k in self.keys for t in _trigrams(k.split()))
+        """Word-key trigrams of the running text (built only when a passage needs them): across
+        sentence and line breaks, so text re-flowed onto other lines is not new."""
+        return frozenset(_trigrams([k for k in self.stream if k]))
 
 
 def _doc_sentences(doc: Document) -> _DocSentences:
     tokens = [tokenize_block(b.text) for s in doc.sections for b in s.blocks]
     keys = frozenset(k for bt in tokens for k in bt.sentence_keys)
     lower = frozenset(w[1] for bt in tokens for w in bt.words if w[0][:1].islower())
-    return _DocSentences(keys, lower, frozenset(w[1] for bt in tokens for w in bt.words))
+    stream = tuple(w[1] for bt in tokens for w in bt.words)
+    return _DocSentences(keys, lower, frozenset(stream), stream)
 
 
 def _trigrams(keys: list[str]) -> list[tuple[str, str, str]]:
+    # Hyphenation is spelling: "on-line" and "online", "e-mail" and "email" are one word.
+    keys = [k.replace("-", "") for k in keys]
     return list(zip(keys, keys[1:], keys[2:], strict=False))
 
 
@@ -244,6 +249,18 @@ def _is_lead_in(new: _Side, sentence: int, added: set[int]) -> bool:
     return bool(following) and not any(t in added for t in following)
 
 
+def _still_changed(side: _Side, sentences: list[int], changed: list[int], kept: list[int]) -> list[int]:
+    """`sentences` without those whose changed words were all dropped (read unchanged elsewhere)."""
+    dropped = set(changed) - set(kept)
+    kept_set = set(kept)
+    return [
+        s
+        for s in sentences
+        if not any(t in dropped for t in side.sentences[s].tokens)
+        or any(t in kept_set for t in side.sentences[s].tokens)
+    ]
+
+
 def _edits_for_pair(
     pair: SectionPair,
     old: _Side,
@@ -262,9 +279,15 @@ def _edits_for_pair(
     for g in _groups(old, new):
         # Only words that also differ in the whole-document reading are changed wording.
         layout_only = bool(g.removed or g.added)
-        g.removed = [x for x in g.removed if (pair.old_index, x) in doc_changed[0]]
-        g.added = [y for y in g.added if (pair.new_index, y) in doc_changed[1]]
-        layout_only = layout_only and not g.removed and not g.added
+        kept_r = [x for x in g.removed if (pair.old_index, x) in doc_changed[0]]
+        kept_a = [y for y in g.added if (pair.new_index, y) in doc_changed[1]]
+        layout_only = layout_only and not kept_r and not kept_a
+        if not layout_only and (len(kept_r) < len(g.removed) or len(kept_a) < len(g.added)):
+            # Sentences that joined the group only through words read in place elsewhere (a
+            # section re-cut) are context, not the change: quoting them would blame unchanged text.
+            g.old_sentences = _still_changed(old, g.old_sentences, g.removed, kept_r)
+            g.new_sentences = _still_changed(new, g.new_sentences, g.added, kept_a)
+        g.removed, g.added = kept_r, kept_a
         # Words in chrome blocks never make a change substantive; the change is still listed.
         wording = [x for x in g.removed if not old.in_chrome(x)], [y for y in g.added if not new.in_chrome(y)]
         chrome = bool(g.removed or g.added) and not wording[0] and not wording[1]

@@ -285,3 +285,67 @@ def test_a_footer_pasted_as_one_paragraph_ending_in_a_copyright_line_is_chrome()
     assert not r.substantive, [c.reason for c in r.changes if c.substantive]
     # A sentence of the policy before a copyright line is no footer.
     assert not is_chrome_block("We keep your order records for two years. © 2026 Quillmere Games Ltd.")
+
+
+# -- text that is not the policy, text moved or re-flowed -----------------------------------------
+
+SPAM = (
+    "Lucky spin slots are some games out of the cold wallet for players around the best casinos in town, "
+    "powered by mobile devices and bonus wheels. What is a sound and much bigger role for jackpots? You set "
+    "up your keys and sell, and the instant-play feature had the world playing: best bonus of the season."
+)
+
+
+def test_an_injected_advertisement_removed_is_not_a_change():
+    old = build(dict(BODY, **{"Lucky spin bonus": [SPAM]}))
+    r = compare(old, build(BODY))
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+    assert any("off-topic" in c.reason for c in r.changes)
+
+
+def test_a_long_passage_about_children_or_data_removed_still_counts():
+    children = (
+        "Accounts that need a parent's consent are placed in the family group of the parent who gave it. "
+        "The parent can review the child's activity, set screen time, approve purchases and end the "
+        "account at any time, and a teen may ask to leave the group when they reach the age of 16."
+    )
+    selling = SPAM + " We sell your personal data to advertising networks."
+    for extra in (children, selling):
+        r = compare(build(dict(BODY, Family=[extra])), build(BODY))
+        assert r.substantive, extra
+
+
+def test_a_paragraph_moved_with_its_hyphenation_and_an_address_re_flowed_is_not_a_change():
+    coppa = (
+        "You can also write to us at the postal address listed at the end of this notice, by letter or by "
+        "courier, at any time of the year. Please mark your inquiries about children's accounts for the "
+        "attention of our privacy team in Harrowgate. Parents can read about children's privacy on-line "
+        "in the regulator's guide."
+    )
+    address = "You can also write to us at: Quillmere Games, Attn: Legal Department, 4 Lantern Lane, Harrowgate."
+    old = build(dict(BODY, **{"Data we collect": BODY["Data we collect"] + [coppa], "Contact": [address]}))
+    new = build(
+        dict(
+            BODY,
+            Children=[coppa.replace("on-line", "online")],
+            Contact=["You can also write to us at:", "Quillmere Games, Attn: Legal Department", "4 Lantern Lane, Harrowgate."],
+        )
+    )
+    r = compare(old, new)
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+
+
+def test_a_passage_removed_from_a_re_cut_document_quotes_only_itself():
+    dropped = "We also run a loyalty club whose members get early access to sales and a birthday gift."
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    for heading, blocks in BODY.items():
+        b.block("p", heading)  # the old capture lost its heading markup
+        for text in blocks:
+            b.block("p", text)
+        if heading == "Data we collect":
+            b.block("p", dropped)
+    r = compare(b.build("Quillmere privacy notice"), build(BODY))
+    gone = [c for c in r.changes if dropped in c.before]
+    assert gone, [c.before for c in r.changes]
+    assert all(BODY["Retention"][0] not in c.before and BODY["Your rights"][0] not in c.before for c in gone)

@@ -429,13 +429,17 @@ def _name_lengthened(edit: Edit) -> bool:
     Shipping" -> "WooCommerce Shipping"): the same product or company, written out."""
     if not edit.removed or len(edit.removed) != len(edit.added):
         return False
+    lengthened = False
     for a, b in zip(edit.removed, edit.added, strict=True):
         x, y = a.key.strip(".,;:()"), b.key.strip(".,;:()")
-        if not (is_name(a, edit.vocabulary) and is_name(b, edit.vocabulary)) or x == y or min(len(x), len(y)) < 3:
+        if x == y:
+            continue  # "Woo Shipping, Woo" -> "WooCommerce Shipping, WooCommerce": the diff took "Shipping" along
+        if not (is_name(a, edit.vocabulary) and is_name(b, edit.vocabulary)) or min(len(x), len(y)) < 3:
             return False
         if not (x.startswith(y) or y.startswith(x)) or not (x.isalpha() and y.isalpha()):
             return False
-    return True
+        lengthened = True
+    return lengthened
 
 
 def changed_clause(edit: Edit) -> str:

@@ -349,3 +349,13 @@ def test_a_passage_removed_from_a_re_cut_document_quotes_only_itself():
     gone = [c for c in r.changes if dropped in c.before]
     assert gone, [c.before for c in r.changes]
     assert all(BODY["Retention"][0] not in c.before and BODY["Your rights"][0] not in c.before for c in gone)
+
+
+def test_product_names_written_out_across_a_list_are_not_a_change():
+    scope = "Quill services include QuillPay, Quill Shipping, Quill Tax, Inkpot and other products at quill.example."
+    written_out = scope.replace("Quill Shipping, Quill Tax", "QuillCommerce Shipping, QuillCommerce Tax")
+    r = compare(build(dict(BODY, Scope=[scope])), build(dict(BODY, Scope=[written_out])))
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+    other = scope.replace("Quill Shipping, Quill Tax", "Ledger Shipping, Ledger Tax")
+    r = compare(build(dict(BODY, Scope=[scope])), build(dict(BODY, Scope=[other])))
+    assert r.substantive

@@ -101,6 +101,10 @@ _SCOPE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ENTRY_WORDS = 15
+# The opt-out links California requires, by their statutory names (Cal. Civ. Code 1798.135(a)).
+_OPT_OUT_LINK = re.compile(
+    r"\bdo not (?:sell|share)\b[^.]{0,30}\bmy\b|\blimit the use of my\b", re.IGNORECASE
+)
 _CONTACT_HEADING = re.compile(
     r"contact|address|who (?:we are|is responsible)|about us|data protection officer|\bdpo\b|representative"
     r"|kontakt|adresse|verantwortlich|contactgegevens|kontaktuppgifter",
@@ -178,6 +182,8 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     periods = _duration_categories(edit, topic)
     if periods:
         return periods
+    if _OPT_OUT_LINK.search(around(edit.before, edit.removed, 3) + " " + around(edit.after, edit.added, 3)):
+        return ["rights"]  # "Do Not Sell [or Share] My Personal Information": what the opt-out covers
     changed = " ".join(w.text for w in edit.removed + edit.added)
     cats = categories_in(changed)
     if "collection" in cats and "collection" not in categories_in(edit.before + "\n" + edit.after):

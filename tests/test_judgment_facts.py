@@ -179,3 +179,16 @@ def test_a_sale_flip_reads_the_same_in_every_language():
         r = compare(build(dict(BASE, Sale=[old_s])), build(dict(BASE, Sale=[new_s])))
         assert r.substantive and r.severity == "high" and "sharing" in r.categories
         assert any(c.reason.startswith("sale:") for c in r.substantive_changes), [c.reason for c in r.changes]
+
+
+def test_an_opt_out_link_that_now_covers_sharing_is_a_rights_change():
+    link = 'In the app, tap the "Do Not Sell My Personal Information" link in the settings to opt out.'
+    california = dict(BASE, **{"California residents": [link]})
+    widened = dict(BASE, **{"California residents": [link.replace("Sell My", "Sell or Share My")]})
+    r = compare(build(california), build(widened))
+    assert r.substantive and r.categories == ["rights"], [c.reason for c in r.substantive_changes]
+    # Outside an opt-out link's name, "or share" is about who receives the data.
+    plain = dict(BASE, **{"Sharing": ["We sell your route statistics to map publishers."]})
+    shared = dict(BASE, **{"Sharing": ["We sell or share your route statistics to map publishers."]})
+    r = compare(build(plain), build(shared))
+    assert r.substantive and "sharing" in r.categories and "rights" not in r.categories

@@ -293,6 +293,10 @@ def test_a_country_added_to_the_representatives_scope_is_contact():
     v = classify_edit(Edit(("Contact info",), before, after, (), (Word("and", "and"), Word("Switzerland", "switzerland"))))
     assert v.substantive and "contact" in v.categories, v.reason
     assert categories_in("Our sales representative will call you back.") == []
+    # A representative's block: "appointed by", an "Address:" label; an e-mail address field is data.
+    assert categories_in("You may write to the Representative appointed by Quillmere in Norway.") == ["contact"]
+    assert categories_in("(b) Address: 4 Lantern Lane, Harrowgate") == ["contact"]
+    assert "contact" not in categories_in("Sign-up form fields: name, e-mail address: required")
 
 
 def test_a_product_name_written_out_in_place_is_not_a_change():

@@ -69,15 +69,16 @@ def _prepare(section: Section | None, context: ChromeContext | None = None) -> _
         bt = tokenize_block(block.text)
         base = len(side.sentences)
         side.sentences.extend(_Sentence(text, b) for text in bt.sentences)
-        prev_s, prev_key = -1, ""
+        prev_s, prev_key, prev_end = -1, "", 0
         for text, key, s_local, start, end in bt.words:
             s_index = base + s_local
-            first = s_index != prev_s
+            # A table cell opens like a sentence: its capitalised first word is no name.
+            first = s_index != prev_s or "|" in bt.sentences[s_local][prev_end:start]
             side.sentences[s_index].tokens.append(len(side.words))
             side.words.append(Word(text, key, first, "" if first else prev_key))
             side.word_sentence.append(s_index)
             side.word_span.append((start, end))
-            prev_s, prev_key = s_index, key
+            prev_s, prev_key, prev_end = s_index, key, end
     return side
 
 

@@ -148,6 +148,17 @@ _LIST_INTRO = re.compile(
     r"\b(?:such as|including(?: but not limited to)?|e\.g\.,?|for example,?|namely|notably)\s"
 )
 _LIST_SPLIT = re.compile(r",|;| and | or | & |/")
+# "technologies such as GPS, Bluetooth", "identifiers (e.g., IDFA)": the list names things, not receivers.
+_THINGS_LISTED = re.compile(
+    r"\b(?:technolog\w*|identifiers?|ids|devices?|browsers?|operating systems?|features?|sensors?)\W*$"
+)
+# "Acme Ltd is the representative of Acme Inc.": a contact point, and the company it stands for.
+_REPRESENTED = re.compile(r"\b(?:representative|representatives|on behalf) of\s+(?:the\s+)?$", re.IGNORECASE)
+_CONTACT_ROLE = re.compile(
+    r",?\s+(?:is|acts as|has been appointed as|serves as)\s+(?:the\s+|our\s+|its\s+)?(?:\w+\s+){0,3}?"
+    r"(?:representative|controller|data protection officer)\b",
+    re.IGNORECASE,
+)
 
 
 _RIGHTS_CONTEXT = Scan(V.RIGHTS_CONTEXT)
@@ -376,6 +387,8 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
     """Named recipients: capitalised runs ending in a company suffix, and names listed after "such as"."""
     out = []
     for m in _ORG.finditer(sentence):
+        if _CONTACT_ROLE.match(sentence, m.end()) or _REPRESENTED.search(sentence, 0, m.start()):
+            continue
         words = m.group(1).split()
         while words and words[0].lower() in _NOT_NAME_START:
             words = words[1:]
@@ -383,7 +396,7 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
             name = " ".join(words).rstrip(",") + " " + m.group(2)
             out.append(_fact("recipient", name, _clause_at(clauses, m.start()).negated(m.start())))
     intro = _LIST_INTRO.search(low)
-    if intro:
+    if intro and not _THINGS_LISTED.search(low[: intro.start()].rstrip(" (")):
         end = _clause_at(clauses, intro.end()).end
         listed = re.sub(r"\([^)]*\)", " ", sentence[intro.end() : end])
         for item in _LIST_SPLIT.split(listed):

@@ -748,3 +748,19 @@ def test_selling_profiles_is_a_sale_but_a_user_selling_items_is_not():
     assert {(f.kind, f.negated) for f in extract_facts("We sell learner profiles to education partners.")} >= {("sale", False)}
     assert not [f for f in extract_facts("If you sell items from your profile page, we charge a fee.") if f.kind == "sale"]
     assert {(f.kind, f.negated) for f in extract_facts("We never sell your profile.")} >= {("sale", True)}
+
+
+def test_technologies_listed_and_a_representative_are_no_recipients():
+    def recipients(text: str, context: str = "") -> set[str]:
+        return {f.value for f in extract_facts(text, context) if f.kind == "recipient"}
+
+    things = recipients("We share location gathered through technologies such as GPS, Bluetooth or WiFi with advertisers.")
+    assert "advertisers" in things and not things & {"GPS", "Bluetooth", "WiFi"}
+    assert not recipients("We share mobile ad identifiers (e.g., Apple IDFA or Android AAID) with advertisers.") & {
+        "Apple IDFA", "Android AAID"
+    }
+    role = "Quillmere Europe Limited is the representative of Quillmere Inc. in the EU, at 4 Lantern Lane."
+    assert recipients(role, "Sharing and international transfers") == set()
+    # Companies listed after a recipient noun still are recipients, with or without a suffix.
+    assert recipients("We share data with partners such as Quorvex and Bellwright.") == {"Quorvex", "Bellwright"}
+    assert recipients("Quorvex Ltd is our payment processor.", "Sharing") >= {"Quorvex Ltd"}

@@ -192,3 +192,18 @@ def test_an_opt_out_link_that_now_covers_sharing_is_a_rights_change():
     shared = dict(BASE, **{"Sharing": ["We sell or share your route statistics to map publishers."]})
     r = compare(build(plain), build(shared))
     assert r.substantive and "sharing" in r.categories and "rights" not in r.categories
+
+
+def test_the_first_word_of_a_table_cell_is_no_recipient():
+    rows = [
+        "Data | Purpose | Legal basis | Duration | Shared with",
+        "Route data | Maps | Execution of the contract | Two years | Our service providers",
+    ]
+    added = rows + ["Payment data | Billing | Execution of an order | Duration of the account | Our service providers"]
+    r = compare(build(dict(BASE, Purposes=rows)), build(dict(BASE, Purposes=added)))
+    reasons = " ".join(c.reason for c in r.substantive_changes)
+    assert r.substantive and "recipient" not in reasons and "sharing" not in r.categories, reasons
+    lead = "We use your data as follows, and share it with our service providers:"
+    r = compare(build(BASE), build(dict(BASE, **{"How we use data": [lead, *added]})))
+    reasons = " ".join(c.reason for c in r.substantive_changes)
+    assert not any(w in reasons for w in ("Execution", "Billing", "Maps", "Two")), reasons

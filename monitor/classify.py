@@ -293,6 +293,8 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     lines = _lines(edit)
     if lines and all(is_nav_like(line, bool(topic)) or _is_version_line(line) for line in lines):
         return Verdict(False, reason="navigation or page chrome")
+    if lines and all(_is_revision_entry(line) for line in lines):
+        return Verdict(False, reason="a dated entry of the policy's revision history: the changes are in the text")
     protected = [
         w for w in edit.removed + edit.added if is_protected(w.text, w.key, w.sentence_start, edit.vocabulary)
     ]
@@ -515,6 +517,24 @@ def _is_version_line(line: str) -> bool:
         t[:1].isupper() or is_date_part(k) or k in SMALL_WORDS or not k
         for t, k in zip(words, keys, strict=True)
     )
+
+
+_DATED_ENTRY = re.compile(
+    r"^\W*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+    r"|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4})\W*?\s*[:\u2013\u2014-]\s",
+    re.IGNORECASE,
+)
+
+
+def _is_revision_entry(line: str) -> bool:
+    """"June 27, 2023: We replaced our former privacy policy with a new one.": a dated line about the
+    document itself, naming no topic of its own (a line that says what changed still counts)."""
+    m = _DATED_ENTRY.match(line)
+    if m is None:
+        return False
+    rest = line[m.end() :]
+    return bool(_DOC_WORDS.search(rest)) and set(categories_in(rest)) <= {"changes"}
 
 
 def _weighty(w: Word, edit: Edit) -> bool:

@@ -359,3 +359,12 @@ def test_product_names_written_out_across_a_list_are_not_a_change():
     other = scope.replace("Quill Shipping, Quill Tax", "Ledger Shipping, Ledger Tax")
     r = compare(build(dict(BODY, Scope=[scope])), build(dict(BODY, Scope=[other])))
     assert r.substantive
+
+
+def test_a_dated_revision_note_is_history_but_a_dated_line_that_says_what_changed_counts():
+    note = "June 27, 2025: We replaced our former privacy notice with a new one. Please read this notice carefully."
+    r = compare(build(BODY), build(dict(BODY, **{"Changes to this notice": [note]})))
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+    told = "June 27, 2025: We now share purchase data with advertising partners."
+    r = compare(build(BODY), build(dict(BODY, Updates=[told])))
+    assert r.substantive and "sharing" in r.categories

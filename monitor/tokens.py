@@ -18,8 +18,11 @@ from monitor.normalize import display_text, is_numbering, token_key
 # A sentence ends at . ! ? followed by space, unless the word before is a common abbreviation; or
 # at a full stop of the scripts written without spaces (。！？ and their full-width forms, Thai
 # and Myanmar sentence marks), which need no space after them.
+# A capture that lost the space between two sentences ("outside the EU.Where we ...") still has two:
+# a full stop glued to a capitalised word that stands alone (not "J.Smith@..." or "Node.Js/").
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])[\"')\]]*\s+|(?<=[\u3002\uff01\uff1f\uff0e\u0e2f\u104b])[\u300d\u300f\uff09\"')\]]*\s*"
+    r"|(?<=[A-Za-z]{2}[.!?])(?=[A-Z][a-z]+(?:[\s,;:!?]|$))"
 )
 _ABBREV = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|corp|no|nr|art|sec|vs|mr|ms|dr|st|u\.s|u\.k|approx|incl|z\.b|bzw|ca|ggf|resp)\.)$"

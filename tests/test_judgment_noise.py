@@ -368,3 +368,27 @@ def test_a_dated_revision_note_is_history_but_a_dated_line_that_says_what_change
     told = "June 27, 2025: We now share purchase data with advertising partners."
     r = compare(build(BODY), build(dict(BODY, Updates=[told])))
     assert r.substantive and "sharing" in r.categories
+
+
+def test_sentences_glued_by_a_lost_space_are_still_two_sentences():
+    from monitor.tokens import split_sentences
+
+    assert split_sentences("We may move it outside the EU.Where we do, we use safeguards.") == [
+        "We may move it outside the EU.",
+        "Where we do, we use safeguards.",
+    ]
+    assert split_sentences("Write to J.Smith@quillmere.example or see Acme Inc.The rest.") == [
+        "Write to J.Smith@quillmere.example or see Acme Inc.The rest."
+    ]
+    text = "We may move your data outside the EU. Where we do, we use standard contractual clauses."
+    old = build(dict(BODY, Transfers=[text, "You may ask us for a copy of the clauses. Write to us to ask."]))
+    glued = [text.replace("EU. Where", "EU.Where"), "You may ask us for a copy of the clauses.Write to us to ask."]
+    # The new capture also re-cut the headings into bold paragraphs: the whole-document reading decides.
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    for heading, blocks in dict(BODY, Transfers=glued).items():
+        b.block("p", heading)
+        for t in blocks:
+            b.block("p", t)
+    r = compare(old, b.build("Quillmere privacy notice"))
+    assert not r.substantive, [c.reason for c in r.substantive_changes]

@@ -15,6 +15,7 @@ from monitor.changes import CATEGORIES, max_severity
 from monitor.edit import Edit, Verdict
 from monitor.fact_diff import edit_fact_changes
 from monitor.facts import FactChange
+from monitor.institutions import names_public_body
 from monitor.language import word_units
 from monitor.normalize import (
     COMPANY_SUFFIXES,
@@ -40,6 +41,7 @@ from monitor.vocabulary import categories_in, category_hits, dominant, mentions
 from monitor.wording import (
     SMALL_WORDS,
     around,
+    capitalised_spans,
     durations_in,
     is_name,
     is_suffix,
@@ -203,6 +205,8 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     if names and names_only(edit):
         # A name added to or dropped from a list: a recipient under a recipients heading, a company
         # that serves you, the policy's scope; a product merely mentioned means nothing.
+        if _inside_public_body(names, edit):
+            return []  # "Department of Commerce" -> "US Department of Commerce": the same body, named fully
         recipients = [c for c in topic if c in ("sharing", "transfer")]
         if recipients:
             return recipients
@@ -216,6 +220,12 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     if not any(_carries_meaning(w, edit) for w in edit.removed + edit.added):
         return []
     return dominant(near, share=1.0) or dominant(sentence, share=1.0) or topic[:1]
+
+
+def _inside_public_body(names: list[str], edit: Edit) -> bool:
+    """Every changed name is part of a public body's or a law's name in its sentence."""
+    spans = capitalised_spans(tuple(words_of(edit.after))) + capitalised_spans(tuple(words_of(edit.before)))
+    return all(any(n in span and n != span and names_public_body(span) for span in spans) for n in names)
 
 
 def _carries_meaning(w: Word, edit: Edit) -> bool:

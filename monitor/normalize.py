@@ -301,6 +301,10 @@ def _typo_pair(a: Word, b: Word) -> bool:
     return ratio >= 0.8 and abs(len(a.key) - len(b.key)) <= 2
 
 
+# Words whose insertion beside a respelled word is editing ("used by us and [by] other companies").
+_LINKING = word_set("by of the a an")
+
+
 def _squash(words: list[Word]) -> str:
     return re.sub(r"\W", "", "".join(w.key for w in words))
 
@@ -322,6 +326,12 @@ def is_noise_edit(removed: list[Word], added: list[Word], before: str, after: st
         return True
     if _squash(removed) == _squash(added):  # "e-mail" -> "email", "opt out" -> "opt-out"
         return True
+    bare_r = [w for w in removed if w.key not in _LINKING]
+    bare_a = [w for w in added if w.key not in _LINKING]
+    if (bare_r or bare_a) and (len(bare_r), len(bare_a)) != (len(removed), len(added)) and _squash(bare_r) == _squash(
+        bare_a
+    ):
+        return True  # "such as third party providers" -> "and by other ... such as third-party providers"
     # Obfuscated addresses: the placeholder stands for an unknown address, so any address may replace it.
     r_keys = [w.key for w in removed]
     a_keys = [w.key for w in added]

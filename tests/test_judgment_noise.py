@@ -392,3 +392,23 @@ def test_sentences_glued_by_a_lost_space_are_still_two_sentences():
             b.block("p", t)
     r = compare(old, b.build("Quillmere privacy notice"))
     assert not r.substantive, [c.reason for c in r.substantive_changes]
+
+
+def test_a_public_body_named_fully_and_a_hyphenation_fix_with_a_by_are_editing():
+    shield = "Quillmere has certified to the Department of Commerce that it adheres to the Privacy Shield Principles."
+    tech = "Cookies are used by us and other companies, such as third party analytics providers."
+    old = build(dict(BODY, **{"Privacy Shield certification": [shield], "Cookies": [tech]}))
+    new = build(
+        dict(
+            BODY,
+            **{
+                "Privacy Shield certification": [shield.replace("the Department", "the US Department")],
+                "Cookies": [tech.replace("and other", "and by other").replace("third party", "third-party")],
+            },
+        )
+    )
+    r = compare(old, new)
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+    # A company added to the same list still counts.
+    more = build(dict(BODY, **{"Privacy Shield certification": [shield], "Cookies": [tech.replace("such as", "such as Quorvex Inc. and")]}))
+    assert compare(old, more).substantive

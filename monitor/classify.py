@@ -303,6 +303,8 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     lines = _lines(edit)
     if lines and all(is_nav_like(line, bool(topic)) or _is_version_line(line) for line in lines):
         return Verdict(False, reason="navigation or page chrome")
+    if lines and all(_POINTER.match(line) and len(line.split()) <= _POINTER_WORDS for line in lines):
+        return Verdict(False, reason="a pointer to another document, not policy text")
     if lines and all(_is_revision_entry(line) for line in lines):
         return Verdict(False, reason="a dated entry of the policy's revision history: the changes are in the text")
     protected = [
@@ -529,6 +531,14 @@ def _is_version_line(line: str) -> bool:
     )
 
 
+# "See our Cookie Policy [link].": a line that only sends the reader elsewhere; what the other
+# document says is watched as that document.
+_POINTER = re.compile(
+    r"^\W*(?:please )?(?:see|read|visit|view|refer to|review|consult)\b[^.]{0,80}?"
+    r"\b(?:polic(?:y|ies)|notice|statement|page|here|link)\W*(?:\[link\]|\(link\))?\W*$",
+    re.IGNORECASE,
+)
+_POINTER_WORDS = 10
 _DATED_ENTRY = re.compile(
     r"^\W*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
     r"|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4}"

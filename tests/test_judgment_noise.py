@@ -412,3 +412,13 @@ def test_a_public_body_named_fully_and_a_hyphenation_fix_with_a_by_are_editing()
     # A company added to the same list still counts.
     more = build(dict(BODY, **{"Privacy Shield certification": [shield], "Cookies": [tech.replace("such as", "such as Quorvex Inc. and")]}))
     assert compare(old, more).substantive
+
+
+def test_a_line_that_only_points_to_another_document_is_not_a_change():
+    cookies = "We use cookies to keep you signed in."
+    old = build(dict(BODY, Cookies=[cookies, 'See "Quillmere Cookie Policy" [link].']))
+    r = compare(old, build(dict(BODY, Cookies=[cookies])))
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+    # A pointer that also states something is policy text.
+    told = build(dict(BODY, Cookies=[cookies, "See our partners page: we share cookie data with advertisers."]))
+    assert compare(build(dict(BODY, Cookies=[cookies])), told).substantive

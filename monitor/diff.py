@@ -10,6 +10,7 @@ monitor.classify.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -198,6 +199,12 @@ class _DocSentences:
     lower_words: frozenset[str]  # keys of words this version writes in lower case somewhere
     words: frozenset[str]
     stream: tuple[str, ...]  # every word key in reading order, across sentences and blocks
+    counts: Counter[str]  # how often each sentence key occurs
+
+    def holds_all(self, key: str, own: _DocSentences) -> bool:
+        """This version has the sentence as often as `own` does: every copy of it is still somewhere
+        (one copy of a repeated sentence reworded is a change, not a move)."""
+        return self.counts[key] >= own.counts[key] > 0
 
     @cached_property
     def trigrams(self) -> frozenset[tuple[str, str, str]]:
@@ -208,10 +215,11 @@ class _DocSentences:
 
 def _doc_sentences(doc: Document) -> _DocSentences:
     tokens = [tokenize_block(b.text) for s in doc.sections for b in s.blocks]
-    keys = frozenset(k for bt in tokens for k in bt.sentence_keys)
+    counts = Counter(k for bt in tokens for k in bt.sentence_keys)
+    keys = frozenset(counts)
     lower = frozenset(w[1] for bt in tokens for w in bt.words if w[0][:1].islower())
     stream = tuple(w[1] for bt in tokens for w in bt.words)
-    return _DocSentences(keys, lower, frozenset(stream), stream)
+    return _DocSentences(keys, lower, frozenset(stream), stream, counts)
 
 
 def _trigrams(keys: list[str]) -> list[tuple[str, str, str]]:
@@ -248,6 +256,11 @@ def _is_lead_in(new: _Side, sentence: int, added: set[int]) -> bool:
         return False
     following = [t for s in new.sentences if s.block == nxt for t in s.tokens]
     return bool(following) and not any(t in added for t in following)
+
+
+def _elsewhere(key: str, other: _DocSentences, own: _DocSentences, every_copy: bool) -> bool:
+    """The sentence stands in the other version: as often as in its own with `every_copy`."""
+    return other.holds_all(key, own) if every_copy else key in other.keys
 
 
 def _still_changed(side: _Side, sentences: list[int], changed: list[int], kept: list[int]) -> list[int]:
@@ -295,18 +308,26 @@ def _edits_for_pair(
         before, before_spans = _join(old, g.old_sentences, g.removed)
         after, after_spans = _join(new, g.new_sentences, g.added)
         removed_set, added_set = set(g.removed), set(g.added)
+        # A sentence edited in place (most of its words kept: "1 day" -> "2 days") is a change even
+        # where a copy of either wording stands elsewhere, unless every copy is still there; a
+        # passage replaced whole is a move when its text exists anywhere in the other version.
+        sentence_words = sum(len(old.sentences[s].tokens) for s in g.old_sentences) + sum(
+            len(new.sentences[s].tokens) for s in g.new_sentences
+        )
+        in_place = bool(g.removed and g.added) and 2 * (len(g.removed) + len(g.added)) < sentence_words
+
         # Sentences with changed words that do not exist anywhere in the other version.
         fresh_old = [
             s
             for s in g.old_sentences
             if any(t in removed_set for t in old.sentences[s].tokens)
-            and old.sentence_key(s) not in new_doc.keys
+            and not _elsewhere(old.sentence_key(s), new_doc, old_doc, in_place)
         ]
         fresh_new = [
             s
             for s in g.new_sentences
             if any(t in added_set for t in new.sentences[s].tokens)
-            and new.sentence_key(s) not in old_doc.keys
+            and not _elsewhere(new.sentence_key(s), old_doc, new_doc, in_place)
         ]
         relocated = (not fresh_old and not fresh_new) or layout_only
         novel = None

@@ -247,3 +247,15 @@ def test_the_company_itself_is_not_a_new_recipient():
     r = compare(doc(BASE), doc(new))
     (c,) = r.substantive_changes
     assert c.reason == "new recipient: Tillwise Payments GmbH (Germany)"
+
+
+def test_one_copy_of_a_repeated_sentence_changed_to_match_another_is_a_change_not_a_move():
+    one = "Brambleton keeps your IP address for 1 day after your account is closed."
+    two = one.replace("1 day", "2 days")
+    old = doc(dict(BASE, Logs=[one], Backups=[one], Archive=[two]))
+    new = doc(dict(BASE, Logs=[two], Backups=[one], Archive=[two]))
+    r = compare(old, new)
+    assert r.substantive and r.categories == ["retention"], [c.reason for c in r.changes]
+    # The same sentences in other places, each as often as before, are a move.
+    moved = doc(dict(BASE, Logs=[two], Backups=[one], Archive=[one]))
+    assert not compare(old, moved).substantive

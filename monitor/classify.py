@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from monitor.asides import is_pointer, is_revision_entry, is_version_line, off_topic
 from monitor.changes import CATEGORIES, max_severity
 from monitor.edit import Edit, Verdict
 from monitor.fact_diff import edit_fact_changes
@@ -275,7 +276,7 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         edit.removed or not any(is_protected(w.text, w.key, w.sentence_start, edit.vocabulary) for w in edit.added)
     ):  # "... including:" -> "... such as:"; but states or a "not" inserted into the lead-in change its meaning
         return Verdict(False, reason="editorial: line introducing an unchanged list")
-    if _off_topic(edit):
+    if off_topic(edit.before, edit.after, edit.novel):
         return Verdict(False, reason="off-topic: a passage that speaks of no data, privacy or contact")
     facts = edit_fact_changes(
         edit.before if edit.novel is None or not edit.before else edit.novel,
@@ -301,11 +302,11 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         return Verdict(False, reason="a name written out or shortened (Woo -> WooCommerce)")
     topic = heading_topic(edit.section)
     lines = _lines(edit)
-    if lines and all(is_nav_like(line, bool(topic)) or _is_version_line(line) for line in lines):
+    if lines and all(is_nav_like(line, bool(topic)) or is_version_line(line) for line in lines):
         return Verdict(False, reason="navigation or page chrome")
-    if lines and all(_POINTER.match(line) and len(line.split()) <= _POINTER_WORDS for line in lines):
+    if lines and all(is_pointer(line) for line in lines):
         return Verdict(False, reason="a pointer to another document, not policy text")
-    if lines and all(_is_revision_entry(line) for line in lines):
+    if lines and all(is_revision_entry(line) for line in lines):
         return Verdict(False, reason="a dated entry of the policy's revision history: the changes are in the text")
     protected = [
         w for w in edit.removed + edit.added if is_protected(w.text, w.key, w.sentence_start, edit.vocabulary)
@@ -422,28 +423,6 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
     )
 
 
-# A policy passage of any length speaks of data, information or privacy; an injected advertisement
-# or a story does not. Core words of the languages the vocabulary knows (monitor.vocabulary).
-_CORE = re.compile(
-    r"\b(?:data|information|personal|privacy|cookies?|polic(?:y|ies)|données|informations?|personnel\w*"
-    r"|confidentialit\w*|daten\w*|datenschutz\w*|personenbezogen\w*|gegevens|persoons\w*|uppgifter"
-    r"|personuppgift\w*|integritet\w*)\b",
-    re.IGNORECASE,
-)
-_OFF_TOPIC_WORDS = 40  # shorter passages (a heading, a line, a list) may leave their subject implied
-
-
-def _off_topic(edit: Edit) -> bool:
-    """A whole added or removed passage of 40 words or more that never names data, privacy or a
-    contact point, and touches the taxonomy's topics at most once (a "sell" in an advertisement)."""
-    if edit.before and edit.after:
-        return False
-    text = edit.novel or edit.before or edit.after  # what is new in it: a moved address is not
-    if len(text.split()) < _OFF_TOPIC_WORDS or _CORE.search(text) or mentions("contact", text):
-        return False
-    return sum(category_hits(text).values()) <= 1
-
-
 def _name_lengthened(edit: Edit) -> bool:
     """Every changed word is a name replaced by a longer or shorter form of itself, in place ("Woo
     Shipping" -> "WooCommerce Shipping"): the same product or company, written out."""
@@ -514,47 +493,6 @@ def new_countries(edit: Edit) -> list[str]:
         )
     ]
     return out
-
-
-_DOC_WORDS = re.compile(r"\b(?:policy|notice|statement|version|pdf)\b", re.IGNORECASE)
-
-
-def _is_version_line(line: str) -> bool:
-    """A link to a dated copy of the policy ("Previous Privacy Policy PDF Version March 2025"): history, not text."""
-    words = line.split()
-    if not words or len(words) > 14 or line.rstrip().endswith((".", ";")) or not _DOC_WORDS.search(line):
-        return False
-    keys = [token_key(t) for t in words]
-    return any(is_number(k) for k in keys) and all(
-        t[:1].isupper() or is_date_part(k) or k in SMALL_WORDS or not k
-        for t, k in zip(words, keys, strict=True)
-    )
-
-
-# "See our Cookie Policy [link].": a line that only sends the reader elsewhere; what the other
-# document says is watched as that document.
-_POINTER = re.compile(
-    r"^\W*(?:please )?(?:see|read|visit|view|refer to|review|consult)\b[^.]{0,80}?"
-    r"\b(?:polic(?:y|ies)|notice|statement|page|here|link)\W*(?:\[link\]|\(link\))?\W*$",
-    re.IGNORECASE,
-)
-_POINTER_WORDS = 10
-_DATED_ENTRY = re.compile(
-    r"^\W*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
-    r"|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{4}"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4})\W*?\s*[:\u2013\u2014-]\s",
-    re.IGNORECASE,
-)
-
-
-def _is_revision_entry(line: str) -> bool:
-    """"June 27, 2023: We replaced our former privacy policy with a new one.": a dated line about the
-    document itself, naming no topic of its own (a line that says what changed still counts)."""
-    m = _DATED_ENTRY.match(line)
-    if m is None:
-        return False
-    rest = line[m.end() :]
-    return bool(_DOC_WORDS.search(rest)) and set(categories_in(rest)) <= {"changes"}
 
 
 def _weighty(w: Word, edit: Edit) -> bool:

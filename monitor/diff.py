@@ -10,10 +10,9 @@ monitor.classify.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 
 from monitor.category_decision import DECISION_LANGUAGE, Decision, Narrow, default_decision
 from monitor.changes import Change, DiffReport, max_severity, severity_rank
@@ -28,6 +27,7 @@ from monitor.moves import pair_moved_passages
 from monitor.normalize import Word
 from monitor.sections import SectionPair, align_sections, heading_key
 from monitor.tokens import tokenize_block
+from monitor.version_text import VersionText, version_text
 from monitor.veto import Veto, default_veto
 from monitor.whole import EVERYTHING, Position, changed_in_document, completes_cut_capture, rewrite_summary
 from monitor.worddiff import key_diff
@@ -191,56 +191,10 @@ def _join(side: _Side, sentences: list[int], changed: list[int]) -> tuple[str, l
     return "".join(parts), spans
 
 
-@dataclass(frozen=True)
-class _DocSentences:
-    """Sentence keys of a whole document, to tell text that moved from text that changed."""
-
-    keys: frozenset[str]
-    lower_words: frozenset[str]  # keys of words this version writes in lower case somewhere
-    words: frozenset[str]
-    stream: tuple[str, ...]  # every word key in reading order, across sentences and blocks
-    counts: Counter[str]  # how often each sentence key occurs
-
-    def holds_all(self, key: str, own: _DocSentences) -> bool:
-        """This version has the sentence as often as `own` does: every copy of it is still somewhere
-        (one copy of a repeated sentence reworded is a change, not a move)."""
-        return self.counts[key] >= own.counts[key] > 0
-
-    @cached_property
-    def trigrams(self) -> frozenset[tuple[str, str, str]]:
-        """Word-key trigrams of the running text (built only when a passage needs them): across
-        sentence and line breaks, so text re-flowed onto other lines is not new."""
-        return frozenset(_trigrams([k for k in self.stream if k]))
-
-
-def _doc_sentences(doc: Document) -> _DocSentences:
-    tokens = [tokenize_block(b.text) for s in doc.sections for b in s.blocks]
-    counts = Counter(k for bt in tokens for k in bt.sentence_keys)
-    keys = frozenset(counts)
-    lower = frozenset(w[1] for bt in tokens for w in bt.words if w[0][:1].islower())
-    stream = tuple(w[1] for bt in tokens for w in bt.words)
-    return _DocSentences(keys, lower, frozenset(stream), stream, counts)
-
-
-def _trigrams(keys: list[str]) -> list[tuple[str, str, str]]:
-    # Hyphenation is spelling: "on-line" and "online", "e-mail" and "email" are one word.
-    keys = [k.replace("-", "") for k in keys]
-    return list(zip(keys, keys[1:], keys[2:], strict=False))
-
-
-# A sentence whose word trigrams mostly occur in the other version was reworded or moved, not
-# written anew: it says nothing about which topics the change brings in or takes out.
-_REWORDED = 0.75
-
-
-def _novel_text(side: _Side, sentences: list[int], other: _DocSentences) -> str | None:
+def _novel_text(side: _Side, sentences: list[int], other: VersionText) -> str | None:
     """The sentences that are new in substance, for categorising a whole added or removed passage;
     None when every sentence is new (the whole text speaks), "" when none is."""
-    novel = []
-    for s in sentences:
-        grams = _trigrams(side.sentence_key(s).split())
-        if not grams or sum(g in other.trigrams for g in grams) < _REWORDED * len(grams):
-            novel.append(s)
+    novel = [s for s in sentences if not other.reworded(side.sentence_key(s))]
     if len(novel) == len(sentences):
         return None
     return _join(side, novel, [])[0]
@@ -256,11 +210,6 @@ def _is_lead_in(new: _Side, sentence: int, added: set[int]) -> bool:
         return False
     following = [t for s in new.sentences if s.block == nxt for t in s.tokens]
     return bool(following) and not any(t in added for t in following)
-
-
-def _elsewhere(key: str, other: _DocSentences, own: _DocSentences, every_copy: bool) -> bool:
-    """The sentence stands in the other version: as often as in its own with `every_copy`."""
-    return other.holds_all(key, own) if every_copy else key in other.keys
 
 
 def _still_changed(side: _Side, sentences: list[int], changed: list[int], kept: list[int]) -> list[int]:
@@ -279,8 +228,8 @@ def _edits_for_pair(
     pair: SectionPair,
     old: _Side,
     new: _Side,
-    old_doc: _DocSentences,
-    new_doc: _DocSentences,
+    old_doc: VersionText,
+    new_doc: VersionText,
     vocabulary: frozenset[str],
     doc_changed: tuple[Container[Position], Container[Position]],
     doc_facts: tuple[OtherFacts, OtherFacts],
@@ -321,13 +270,13 @@ def _edits_for_pair(
             s
             for s in g.old_sentences
             if any(t in removed_set for t in old.sentences[s].tokens)
-            and not _elsewhere(old.sentence_key(s), new_doc, old_doc, in_place)
+            and not new_doc.holds(old.sentence_key(s), old_doc, in_place)
         ]
         fresh_new = [
             s
             for s in g.new_sentences
             if any(t in added_set for t in new.sentences[s].tokens)
-            and not _elsewhere(new.sentence_key(s), old_doc, new_doc, in_place)
+            and not old_doc.holds(new.sentence_key(s), new_doc, in_place)
         ]
         relocated = (not fresh_old and not fresh_new) or layout_only
         novel = None
@@ -383,7 +332,7 @@ def _edits_for_pair(
 def _whole_section_edit(
     pair: SectionPair,
     side: _Side,
-    other_doc: _DocSentences,
+    other_doc: VersionText,
     added: bool,
     vocabulary: frozenset[str],
     doc_changed: Container[Position],
@@ -559,8 +508,8 @@ def compare_verdicts(
             old_sides[p.old_index] = _prepare(p.old, context)  # type: ignore[index]
         if p.new is not None:
             new_sides[p.new_index] = _prepare(p.new, context)  # type: ignore[index]
-    old_doc = _doc_sentences(old)
-    new_doc = _doc_sentences(new)
+    old_doc = version_text(old)
+    new_doc = version_text(new)
     vocabulary = old_doc.lower_words | new_doc.lower_words
     # The whole reading filters only where sections were re-cut; otherwise it is the section diffs.
     restructured = any(

@@ -15,11 +15,14 @@ from sqlalchemy import func, select
 from monitor import chrome_evidence, cpu
 from monitor.checkbatch import CheckBatch, UnchangedCheck
 from monitor.checker import CheckResult, cpu_pool, run_checks
+from monitor.chrome import shape
 from monitor.config import Config, parse_config
 from monitor.cpu import compare_job, extract_job
 from monitor.diff import compare
 from monitor.extract import extract
+from monitor.facts import extract_facts
 from monitor.store import Check, Event, Store, Version, Watch, utcnow
+from monitor.tokens import tokenize_block, word_key
 
 NAMES = ["Alder", "Birch", "Cedar", "Damson"]
 
@@ -156,6 +159,25 @@ def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     assert cpu._sibling_keys(old.to_markdown()) == chrome_evidence._block_keys(old)
     bad = extract_job(b"%PDF-1.4 not really", "application/pdf", None, None)
     assert bad.doc is None and bad.error
+
+
+def test_a_comparison_leaves_no_text_cached_but_its_siblings_keys() -> None:
+    """A worker compares a different page every time: the diff engine's per-text caches are
+    emptied after each comparison (they held ~0.5 MB per comparison), the siblings' keys (the same
+    few pages on every change of a host) are kept; the report is the same either way."""
+    old_html, new_html = policy_html(), policy_html(
+        edited(**{"Retention": SECTIONS["Retention"].replace("24 months", "9 years")})
+    )
+    old, new = extract(old_html, "text/html"), extract(new_html, "text/html")
+    sibling = extract(policy_html().replace("Brindlewick", "Alder"), "text/html").to_markdown()
+    cpu._sibling_keys.cache_clear()
+    report, _ = compare_job(old.to_markdown(), None, new, [sibling], [])
+    caches = [tokenize_block, word_key, shape, extract_facts]
+    assert [c.cache_info().currsize for c in caches] == [0] * len(caches)
+    assert cpu._sibling_keys.cache_info().currsize == 1
+    again, _ = compare_job(old.to_markdown(), None, new, [sibling], [])
+    assert again.to_dict() == report.to_dict()
+    assert "retention" in report.categories
 
 
 def test_a_batch_that_cannot_be_written_keeps_its_rows(tmp_path: Any) -> None:

@@ -5,6 +5,8 @@ real SQLite file and the real PostgreSQL server."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -159,6 +161,24 @@ def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     assert cpu._sibling_keys(old.to_markdown()) == chrome_evidence._block_keys(old)
     bad = extract_job(b"%PDF-1.4 not really", "application/pdf", None, None)
     assert bad.doc is None and bad.error
+
+
+def test_the_checking_process_does_not_import_what_only_its_workers_use() -> None:
+    """A checker with a pool never parses HTML, decodes a body or runs httpx's command line: lxml,
+    ftfy, charset_normalizer and rich (~10 MB of the checking process) are not imported with it;
+    reading a page in-process imports what it needs."""
+    code = (
+        "import sys\n"
+        "import monitor.checker\n"
+        "heavy = ('lxml', 'ftfy', 'charset_normalizer', 'rich', 'pygments', 'click')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "from monitor.charset import decode_text\n"
+        "from monitor.extract import extract\n"
+        "extract(decode_text('<p>caf\\u00e9</p>'.encode(), None, 'text/html').text, 'text/html')\n"
+        "print(sorted(m for m in heavy[:2] if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "['ftfy', 'lxml']"], out
 
 
 def test_a_comparison_leaves_no_text_cached_but_its_siblings_keys() -> None:

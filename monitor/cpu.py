@@ -31,6 +31,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing import spawn
 from typing import Any, TypeVar
 
 from monitor import extract as extract_mod
@@ -245,13 +246,24 @@ def exit_when_orphaned(every: float = 1.0) -> None:
     threading.Thread(target=watch, name="exit-when-orphaned", daemon=True).start()
 
 
+# The main script's path, for `monitor.cpu_preload` to import in the forkserver (see `_executor`).
+MAIN_PATH_ENV = "POLICY_MONITOR_POOL_MAIN"
+
+
 def _executor(workers: int) -> ProcessPoolExecutor:
     with _pools_lock:
         pool = _pools.get(workers)
         if pool is None or getattr(pool, "_broken", False):  # a worker died: start afresh
             ctx = multiprocessing.get_context("forkserver")
-            # "__main__" first: the forkserver imports the main script once (workers then share it rather
-            # than each importing it again, as spawned processes do), then the engine.
+            # The forkserver is to import the main script once, so that workers share it rather than
+            # each importing it again as spawned processes do. Its "__main__" preload never does before
+            # CPython 3.13.8 (it reads a key that spawn's preparation data no longer has, gh-126631):
+            # every worker ran the script's imports itself, ~35 MB private per worker under
+            # bench/bench_round.py. So the path goes by the environment the forkserver inherits, and
+            # monitor.cpu_preload imports it as the fixed forkserver does; then the engine.
+            main_path = spawn.get_preparation_data("pool").get("init_main_from_path")
+            if main_path:
+                os.environ[MAIN_PATH_ENV] = main_path
             ctx.set_forkserver_preload(["__main__", "monitor.cpu_preload"])
             # Workers are forked by the forkserver (one thread forks them all) and die with it; it
             # exits when this process is gone (cpu_preload).

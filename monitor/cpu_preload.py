@@ -9,6 +9,8 @@ page that holds one."""
 from __future__ import annotations
 
 import gc
+import os
+from multiprocessing import process, spawn
 
 import charset_normalizer  # noqa: F401 - monitor.charset imports these two where they are used
 import ftfy.badness  # noqa: F401
@@ -17,6 +19,23 @@ import monitor.extract.html  # noqa: F401 - monitor.extract imports it on first 
 from monitor import cpu  # the import is the point: extractor, diff engine, model
 from monitor.language import detect
 from monitor.veto import default_veto
+
+
+def _import_main() -> None:
+    """The main script, as the forkserver's "__main__" preload would import it were it not broken
+    before CPython 3.13.8 (see monitor.cpu._executor): once here, not once in every worker. Where
+    the forkserver did import it, spawn finds it in place and returns at once."""
+    path = os.environ.pop(cpu.MAIN_PATH_ENV, None)
+    if not path:
+        return
+    process.current_process()._inheriting = True  # type: ignore[attr-defined]
+    try:
+        spawn.import_main_path(path)
+    finally:
+        del process.current_process()._inheriting  # type: ignore[attr-defined]
+
+
+_import_main()
 
 # The forkserver's parent is the process that owns the pool: when it dies (even by SIGKILL), so does
 # the forkserver, and with it the workers (each has asked for SIGTERM when the forkserver ends).

@@ -5,8 +5,10 @@ real SQLite file and the real PostgreSQL server."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,6 +181,31 @@ def test_the_checking_process_does_not_import_what_only_its_workers_use() -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "['ftfy', 'lxml']"], out
+
+
+MAIN_SCRIPT = """
+import os
+with open(os.environ["IMPORTS_LOG"], "a") as log:
+    log.write(f"{os.getpid()}\\n")
+if __name__ == "__main__":
+    from monitor.cpu import CpuPool
+    pool = CpuPool(2)
+    workers = {pool.executor.submit(os.getpid).result() for _ in range(8)}
+    print(" ".join(map(str, sorted(workers))))
+"""
+
+
+def test_the_main_script_is_imported_by_the_forkserver_not_by_each_worker(tmp_path: Path) -> None:
+    """The pool's forkserver imports the main script once (CPython's own "__main__" preload does
+    not before 3.13.8), so workers share it instead of each running its imports again."""
+    script, log = tmp_path / "owner.py", tmp_path / "imports.log"
+    script.write_text(MAIN_SCRIPT)
+    env = {**os.environ, "IMPORTS_LOG": str(log)}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, env=env)
+    workers = set(map(int, out.stdout.split()))
+    importers = [int(line) for line in log.read_text().split()]
+    assert workers and not workers & set(importers), (workers, importers)
+    assert len(importers) == 2, importers  # this process and the forkserver
 
 
 def test_a_comparison_leaves_no_text_cached_but_its_siblings_keys() -> None:

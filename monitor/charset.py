@@ -15,8 +15,9 @@ import codecs
 import re
 from dataclasses import dataclass
 
-import charset_normalizer
-import ftfy.badness
+# ftfy and charset_normalizer (~5 MB) are imported where they are used: with a process pool the
+# checking process never decodes a body (its workers do, and import them once in their forkserver,
+# monitor.cpu_preload), and a body that is plain ASCII never needs ftfy at all.
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -121,6 +122,8 @@ def looks_like_mojibake(text: str) -> str | None:
     A slice counts when ftfy's detector flags it and ftfy's own repair (fix_encoding) changes it:
     text decoded with the wrong codec can be re-decoded. A flagged slice that the repair leaves
     alone is usually sound text that merely looks odd; only `_UNREPAIRED_BAD` of them count."""
+    import ftfy
+
     unrepaired: list[str] = []
     for start in range(0, len(text), _SLICE):
         # Overlap the slices a little so a run cut at a slice boundary is still seen.
@@ -140,6 +143,8 @@ def is_bad(text: str) -> bool:
     mostly-ASCII text: the regex runs only over the windows of `_BAD_WIDTH - 1` characters around
     each run of non-ASCII characters (merged when they touch). `Pattern.search(text, pos, endpos)`
     keeps `^` at the real start of `text`, as the whole-text search has it."""
+    import ftfy.badness
+
     pattern = ftfy.badness.BADNESS_RE
     reach = _BAD_WIDTH - 1
     start = end = -1
@@ -170,6 +175,8 @@ def _without_code(html: str) -> str:
 
 
 def _excerpt(chunk: str) -> str:
+    import ftfy.badness
+
     # Point at the first non-ASCII character ftfy would change, for a readable reason.
     for i, ch in enumerate(chunk):
         if ord(ch) > 127 and ftfy.badness.is_bad(chunk[max(0, i - 12) : i + 12]):
@@ -190,6 +197,8 @@ def _decodes(body: bytes, encoding: str) -> bool:
 
 
 def _guess(body: bytes) -> str | None:
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     return _known(best.encoding) if best is not None else None
 

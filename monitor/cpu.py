@@ -31,12 +31,13 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing import spawn
 from typing import Any, TypeVar
 
 from monitor import extract as extract_mod
 from monitor.changes import DiffReport
-from monitor.chrome import ChromeContext, skeleton
-from monitor.diff import compare
+from monitor.chrome import ChromeContext, shape, skeleton
+from monitor.diff import clear_caches, compare
 from monitor.document import Document
 from monitor.guard import accepting
 from monitor.tokens import tokenize_block
@@ -147,9 +148,24 @@ def compare_job(
     for md in sibling_markdowns:
         keys |= _sibling_keys(md)
     context = ChromeContext(frozenset(keys), flapping_blocks(recent_markdowns, new))
-    with accepting(overrule) if overrule else nullcontext():
-        report = compare(old, new, context)
+    try:
+        with accepting(overrule) if overrule else nullcontext():
+            report = compare(old, new, context)
+    finally:
+        forget_texts()
     return report, (time.perf_counter() - t0) * 1000
+
+
+def forget_texts() -> None:
+    """Empty the diff engine's per-text caches (tokenized blocks, word keys, block shapes,
+    vocabulary hits, facts). They pay off within one comparison, which reads the same blocks many
+    times over, not across comparisons of different pages: 60 dev-set comparisons against 8
+    siblings in one process took 9.1-9.3 CPU-s emptying them after each, 9.1 CPU-s keeping them
+    (up to 5,000 blocks), and left its USS 19 MB above the start instead of 53 MB (peak 21 vs 63).
+    The siblings' block keys stay cached (`_sibling_keys`): those do repeat, and reading them
+    again doubled the time."""
+    clear_caches()
+    shape.cache_clear()
 
 
 # -- the pool -------------------------------------------------------------------------------
@@ -181,36 +197,15 @@ def limit_arenas(arenas: int = 2) -> None:
         ctypes.CDLL(None).mallopt(_M_ARENA_MAX, arenas)
 
 
-# The diff engine's per-text caches (monitor.tokens, monitor.chrome) hold tens of thousands of
-# entries by design; in a worker that compares many pages they grow by every block of every page it
-# compared (~1.2 MB per comparison of two policies, ~140 MB after 80). Past this many tokenized
-# blocks a worker empties them after its job: a comparison still reuses them within itself, and the
-# answers never depend on a cache.
-TOKEN_CACHE_MAX = 5_000
-
-
-def _bound_caches() -> bool:
-    """Empty the diff engine's text caches when they are over `TOKEN_CACHE_MAX`; True if it did."""
-    if tokenize_block.cache_info().currsize <= TOKEN_CACHE_MAX:
-        return False
-    from monitor.chrome import shape
-    from monitor.tokens import word_key
-
-    tokenize_block.cache_clear()
-    word_key.cache_clear()
-    shape.cache_clear()
-    return True
-
-
 def pooled(fn: Callable[..., T], *args: Any) -> T:
-    """What a worker runs for `CpuPool`: `fn(*args)`, then `_bound_caches`, and `_malloc_trim`
-    when due (`TRIM_EVERY`) or when caches were emptied."""
+    """What a worker runs for `CpuPool`: `fn(*args)`, then `_malloc_trim` when due (`TRIM_EVERY`)
+    or after a comparison (which emptied its caches, see `forget_texts`)."""
     global _read_since_trim
     try:
         return fn(*args)
     finally:
         _read_since_trim += sum(len(a) for a in args if isinstance(a, (bytes, str)))
-        if _bound_caches() or _read_since_trim >= TRIM_EVERY:
+        if fn is compare_job or _read_since_trim >= TRIM_EVERY:
             _read_since_trim = 0
             _malloc_trim()
 
@@ -251,13 +246,24 @@ def exit_when_orphaned(every: float = 1.0) -> None:
     threading.Thread(target=watch, name="exit-when-orphaned", daemon=True).start()
 
 
+# The main script's path, for `monitor.cpu_preload` to import in the forkserver (see `_executor`).
+MAIN_PATH_ENV = "POLICY_MONITOR_POOL_MAIN"
+
+
 def _executor(workers: int) -> ProcessPoolExecutor:
     with _pools_lock:
         pool = _pools.get(workers)
         if pool is None or getattr(pool, "_broken", False):  # a worker died: start afresh
             ctx = multiprocessing.get_context("forkserver")
-            # "__main__" first: the forkserver imports the main script once (workers then share it rather
-            # than each importing it again, as spawned processes do), then the engine.
+            # The forkserver is to import the main script once, so that workers share it rather than
+            # each importing it again as spawned processes do. Its "__main__" preload never does before
+            # CPython 3.13.8 (it reads a key that spawn's preparation data no longer has, gh-126631):
+            # every worker ran the script's imports itself, ~35 MB private per worker under
+            # bench/bench_round.py. So the path goes by the environment the forkserver inherits, and
+            # monitor.cpu_preload imports it as the fixed forkserver does; then the engine.
+            main_path = spawn.get_preparation_data("pool").get("init_main_from_path")
+            if main_path:
+                os.environ[MAIN_PATH_ENV] = main_path
             ctx.set_forkserver_preload(["__main__", "monitor.cpu_preload"])
             # Workers are forked by the forkserver (one thread forks them all) and die with it; it
             # exits when this process is gone (cpu_preload).

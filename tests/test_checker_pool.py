@@ -5,6 +5,10 @@ real SQLite file and the real PostgreSQL server."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +19,14 @@ from sqlalchemy import func, select
 from monitor import chrome_evidence, cpu
 from monitor.checkbatch import CheckBatch, UnchangedCheck
 from monitor.checker import CheckResult, cpu_pool, run_checks
+from monitor.chrome import shape
 from monitor.config import Config, parse_config
 from monitor.cpu import compare_job, extract_job
 from monitor.diff import compare
 from monitor.extract import extract
+from monitor.facts import extract_facts
 from monitor.store import Check, Event, Store, Version, Watch, utcnow
+from monitor.tokens import tokenize_block, word_key
 
 NAMES = ["Alder", "Birch", "Cedar", "Damson"]
 
@@ -156,6 +163,68 @@ def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     assert cpu._sibling_keys(old.to_markdown()) == chrome_evidence._block_keys(old)
     bad = extract_job(b"%PDF-1.4 not really", "application/pdf", None, None)
     assert bad.doc is None and bad.error
+
+
+def test_the_checking_process_does_not_import_what_only_its_workers_use() -> None:
+    """A checker with a pool never parses HTML, decodes a body or runs httpx's command line: lxml,
+    ftfy, charset_normalizer and rich (~10 MB of the checking process) are not imported with it;
+    reading a page in-process imports what it needs."""
+    code = (
+        "import sys\n"
+        "import monitor.checker\n"
+        "heavy = ('lxml', 'ftfy', 'charset_normalizer', 'rich', 'pygments', 'click')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "from monitor.charset import decode_text\n"
+        "from monitor.extract import extract\n"
+        "extract(decode_text('<p>caf\\u00e9</p>'.encode(), None, 'text/html').text, 'text/html')\n"
+        "print(sorted(m for m in heavy[:2] if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "['ftfy', 'lxml']"], out
+
+
+MAIN_SCRIPT = """
+import os
+with open(os.environ["IMPORTS_LOG"], "a") as log:
+    log.write(f"{os.getpid()}\\n")
+if __name__ == "__main__":
+    from monitor.cpu import CpuPool
+    pool = CpuPool(2)
+    workers = {pool.executor.submit(os.getpid).result() for _ in range(8)}
+    print(" ".join(map(str, sorted(workers))))
+"""
+
+
+def test_the_main_script_is_imported_by_the_forkserver_not_by_each_worker(tmp_path: Path) -> None:
+    """The pool's forkserver imports the main script once (CPython's own "__main__" preload does
+    not before 3.13.8), so workers share it instead of each running its imports again."""
+    script, log = tmp_path / "owner.py", tmp_path / "imports.log"
+    script.write_text(MAIN_SCRIPT)
+    env = {**os.environ, "IMPORTS_LOG": str(log)}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, env=env)
+    workers = set(map(int, out.stdout.split()))
+    importers = [int(line) for line in log.read_text().split()]
+    assert workers and not workers & set(importers), (workers, importers)
+    assert len(importers) == 2, importers  # this process and the forkserver
+
+
+def test_a_comparison_leaves_no_text_cached_but_its_siblings_keys() -> None:
+    """A worker compares a different page every time: the diff engine's per-text caches are
+    emptied after each comparison (they held ~0.5 MB per comparison), the siblings' keys (the same
+    few pages on every change of a host) are kept; the report is the same either way."""
+    old_html, new_html = policy_html(), policy_html(
+        edited(**{"Retention": SECTIONS["Retention"].replace("24 months", "9 years")})
+    )
+    old, new = extract(old_html, "text/html"), extract(new_html, "text/html")
+    sibling = extract(policy_html().replace("Brindlewick", "Alder"), "text/html").to_markdown()
+    cpu._sibling_keys.cache_clear()
+    report, _ = compare_job(old.to_markdown(), None, new, [sibling], [])
+    caches = [tokenize_block, word_key, shape, extract_facts]
+    assert [c.cache_info().currsize for c in caches] == [0] * len(caches)
+    assert cpu._sibling_keys.cache_info().currsize == 1
+    again, _ = compare_job(old.to_markdown(), None, new, [sibling], [])
+    assert again.to_dict() == report.to_dict()
+    assert "retention" in report.categories
 
 
 def test_a_batch_that_cannot_be_written_keeps_its_rows(tmp_path: Any) -> None:

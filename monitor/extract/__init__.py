@@ -31,7 +31,6 @@ from monitor.extract.common import (
     decode_cf_email,
     format_link,
 )
-from monitor.extract.html import extract_html
 from monitor.extract.markdown import extract_markdown
 from monitor.extract.pdf import extract_pdf
 from monitor.extract.text import extract_text
@@ -54,6 +53,17 @@ __all__ = [
     "format_link",
     "media_type_for_path",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The HTML extractor (lxml and the tree walkers, ~5 MB) is imported on first use: a checking
+    # process whose pool workers extract never needs it (they import it in their forkserver).
+    if name == "extract_html":
+        from monitor.extract.html import extract_html
+
+        return extract_html
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _MARKDOWN_TYPES = frozenset({"text/markdown", "text/x-markdown"})
@@ -95,6 +105,8 @@ def extract(
             raise ExtractError("a PDF body must be bytes, not an already-decoded str")
         return extract_pdf(body)
     if media_type in _HTML_TYPES:
+        from monitor.extract.html import extract_html
+
         return extract_html(decode_text(body), select=select, remove=remove)
     if media_type in _MARKDOWN_TYPES:
         return extract_markdown(decode_text(body))

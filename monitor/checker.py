@@ -49,7 +49,7 @@ from monitor.recording import (
     _record_change,
     _rederive,
     _remember_validators,
-    _sibling_markdowns,
+    _sibling_blobs,
     _told_accepted,
     extraction_id,
 )
@@ -424,8 +424,8 @@ def _decide(
             old_markdown,
             cur.language if cur is not None else None,
             doc,
-            _sibling_markdowns(s, watch),
-            [v.markdown for v in recent],
+            _sibling_blobs(s, watch),  # compressed: the worker decompresses them
+            [v.markdown_z for v in recent],
             overrule,
         )
         log.debug("compared", extra={"watch": name, "compare_ms": ms})

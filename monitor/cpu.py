@@ -110,9 +110,15 @@ def _block_texts(doc: Document) -> set[str]:
     return {b.text for s in doc.sections for b in s.blocks}
 
 
-def flapping_blocks(recent_markdowns: Sequence[str], doc: Document) -> frozenset[str]:
-    """`monitor.chrome_evidence.flapping_blocks` over stored markdown (newest first)."""
-    texts = [_block_texts(doc)] + [_block_texts(Document.from_markdown(m)) for m in recent_markdowns]
+def _text(markdown: str | bytes) -> str:
+    """Markdown as given, or as stored: bytes are a version's `markdown_z` (zlib, UTF-8)."""
+    return zlib.decompress(markdown).decode("utf-8") if isinstance(markdown, bytes) else markdown
+
+
+def flapping_blocks(recent_markdowns: Sequence[str | bytes], doc: Document) -> frozenset[str]:
+    """`monitor.chrome_evidence.flapping_blocks` over stored markdown (newest first; text, or
+    compressed as stored)."""
+    texts = [_block_texts(doc)] + [_block_texts(Document.from_markdown(_text(m))) for m in recent_markdowns]
     steps: Counter[str] = Counter()
     for a, b in zip(texts, texts[1:], strict=False):
         steps.update({skeleton(t) for t in a ^ b})
@@ -120,10 +126,11 @@ def flapping_blocks(recent_markdowns: Sequence[str], doc: Document) -> frozenset
 
 
 @lru_cache(maxsize=64)
-def _sibling_keys(markdown: str) -> frozenset[str]:
-    """Block keys of another watch's current version: the same few siblings come with every change
-    on a host, so a worker reads each of them once (cached by text, like the diff's own caches)."""
-    doc = Document.from_markdown(markdown)
+def _sibling_keys(markdown: str | bytes) -> frozenset[str]:
+    """Block keys of another watch's current version (text, or compressed as stored): the same few
+    siblings come with every change on a host, so a worker reads each of them once (cached by what
+    it was given, like the diff's own caches)."""
+    doc = Document.from_markdown(_text(markdown))
     return frozenset(tokenize_block(b.text).content_key for s in doc.sections for b in s.blocks)
 
 
@@ -131,15 +138,18 @@ def compare_job(
     old_markdown: str,
     old_language: str | None,
     new: Document,
-    sibling_markdowns: Sequence[str],
-    recent_markdowns: Sequence[str],
+    sibling_markdowns: Sequence[str | bytes],
+    recent_markdowns: Sequence[str | bytes],
     overrule: str = "",
 ) -> tuple[DiffReport, float]:
     """Diff and classify the current version (as stored) against a new document, with the chrome
     evidence of `monitor.chrome_evidence` built from markdown the caller read from the store: the
     current versions of other watches on the same host, and this watch's recent versions (newest
-    first). `overrule`: the guard problems accepted ("relative"/"all", see `monitor.guard.accepting`).
-    Returns the report and the milliseconds that diff + classify took."""
+    first), each as text or as the store's compressed `markdown_z` bytes (the checker sends those:
+    decompressing ~850 KB of siblings per changed page, and sending it, cost the checking process
+    more than the worker's decompressing it). `overrule`: the guard problems accepted
+    ("relative"/"all", see `monitor.guard.accepting`). Returns the report and the milliseconds that
+    diff + classify took."""
     t0 = time.perf_counter()
     old = Document.from_markdown(old_markdown)
     if old_language:

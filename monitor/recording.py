@@ -76,6 +76,11 @@ def _host_of(url: str) -> str | None:
 def _sibling_markdowns(s: Session, watch: Watch) -> list[str]:
     """The current versions of up to `MAX_SIBLINGS` other active watches on the same host, as in
     `monitor.chrome_evidence.shared_blocks`, reading only the rows it uses."""
+    return [zlib.decompress(b).decode("utf-8") for b in _sibling_blobs(s, watch)]
+
+
+def _sibling_blobs(s: Session, watch: Watch) -> list[bytes]:
+    """`_sibling_markdowns` as stored (each version's `markdown_z`), for a worker to decompress."""
     host = _host_of(watch.url)
     if not host:
         return []
@@ -98,8 +103,7 @@ def _sibling_markdowns(s: Session, watch: Watch) -> list[str]:
         rows.close()
     if not ids:
         return []
-    blobs = s.scalars(select(Version.markdown_z).where(Version.id.in_(ids))).all()
-    return [zlib.decompress(b).decode("utf-8") for b in blobs]
+    return list(s.scalars(select(Version.markdown_z).where(Version.id.in_(ids))))
 
 
 def _note_accepted(s: Session, config: Config, watch: Watch, version: Version, why: str) -> None:

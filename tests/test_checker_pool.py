@@ -227,6 +227,23 @@ def test_a_comparison_leaves_no_text_cached_but_its_siblings_keys() -> None:
     assert "retention" in report.categories
 
 
+def test_siblings_and_recent_versions_may_come_compressed_as_stored() -> None:
+    """The checker sends the siblings' and recent versions' `markdown_z` as stored, for the worker
+    to decompress: the chrome evidence and the report are those of the same markdown as text."""
+    old_html, new_html = policy_html(), policy_html(
+        edited(**{"Retention": SECTIONS["Retention"].replace("24 months", "9 years")})
+    )
+    old, new = extract(old_html, "text/html"), extract(new_html, "text/html")
+    sibling = extract(policy_html().replace("Brindlewick", "Alder"), "text/html").to_markdown()
+    recent = [old.to_markdown(), new.to_markdown(), old.to_markdown(), new.to_markdown()]
+    packed = [Version.pack(m) for m in recent]
+    assert cpu._sibling_keys(Version.pack(sibling)) == cpu._sibling_keys(sibling)
+    assert cpu.flapping_blocks(packed, old) == cpu.flapping_blocks(recent, old)
+    as_text, _ = compare_job(old.to_markdown(), None, new, [sibling], recent)
+    as_stored, _ = compare_job(old.to_markdown(), None, new, [Version.pack(sibling)], packed)
+    assert as_stored.to_dict() == as_text.to_dict()
+
+
 def test_a_batch_that_cannot_be_written_keeps_its_rows(tmp_path: Any) -> None:
     store = Store(f"sqlite:///{tmp_path}/m.db")
     batch = CheckBatch(store, max_rows=2, max_age=3600)

@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 rate = len(results) / elapsed
                 per_cpu = len(results) / max(cpu, 1e-9)
                 note = (
-                    f"{elapsed:.1f} s wall; CPU {main_cpu:.1f} s main + {pool_cpu:.1f} s pool = "
+                    f"{elapsed:.1f} s wall; CPU {main_cpu:.2f} s main + {pool_cpu:.1f} s pool = "
                     f"{per_cpu:.0f} checks per CPU-s; "
                     f"false alerts {false_alerts}, {dict(sorted(outcomes.items()))}"
                 )

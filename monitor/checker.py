@@ -197,7 +197,10 @@ async def check_watch(
                 # a page with a current version is most likely that version again, and the few that
                 # changed have their raw body compressed when it is kept (recording._keep_raw).
                 to_worker = None if known else raw
-                extracted = await pool.run(extract_job, body, media_type, wc.select, wc.remove, to_worker, known)
+                first = prior.current_version_id is None  # the guard's verdict on the page alone, there
+                extracted = await pool.run(
+                    extract_job, body, media_type, wc.select, wc.remove, to_worker, known, first
+                )
                 # The current version again (a counter or a token in the page's chrome changed).
                 unchanged = same and extracted.content_hash == prior.current_hash and bool(prior.current_raw_sha)
             del raw
@@ -362,7 +365,8 @@ def _decide(
 
     if extracted is None:
         body: bytes | str = result.text if result.text is not None else (result.body or b"")
-        extracted = pool.call(extract_job, body, result.media_type or "text/html", wc.select, wc.remove, raw)
+        media_type = result.media_type or "text/html"
+        extracted = pool.call(extract_job, body, media_type, wc.select, wc.remove, raw, None, cur is None)
     if extracted.error is not None:
         return CheckResult(name, "error", detail=f"extraction failed: {extracted.error}")
     digest = extracted.content_hash
@@ -385,7 +389,12 @@ def _decide(
     if old_doc is not None and cur is not None and cur.language:
         old_doc.__dict__["language"] = cur.language  # as detected when stored (a cached_property)
     gate = redirect_problem(wc.url, result.url) if result.url else None
-    problem = Problem(gate) if gate else assess(doc, old_doc)
+    if gate:
+        problem: Problem | None = Problem(gate)
+    elif old_doc is None and extracted.assessed:
+        problem = extracted.alone  # assess(doc), done in the worker
+    else:
+        problem = assess(doc, old_doc)
     overrule = ""  # which guard problems the comparison below lets through
     if problem is not None and not problem.relative and old_doc is not None and accepted_kind(old_doc, problem):
         # An operator accepted a page of this kind as the policy: judge it only against that.

@@ -39,7 +39,7 @@ from monitor.changes import DiffReport
 from monitor.chrome import ChromeContext, shape, skeleton
 from monitor.diff import clear_caches, compare
 from monitor.document import Document
-from monitor.guard import accepting
+from monitor.guard import Problem, accepting, assess
 from monitor.tokens import tokenize_block
 
 T = TypeVar("T")
@@ -68,6 +68,10 @@ class Extracted:
     raw_z: bytes | None = None
     error: str | None = None
     ms: float = 0.0
+    # `monitor.guard.assess(doc)` (the page alone, no earlier version), when asked for: the checker
+    # needs it for every first version, and it cost ~0.8 ms of the checking process's CPU each.
+    assessed: bool = False
+    alone: Problem | None = None
 
 
 def extract_job(
@@ -77,11 +81,13 @@ def extract_job(
     remove: list[str] | None,
     raw: bytes | None = None,
     known_hash: str | None = None,
+    assess_alone: bool = False,
 ) -> Extracted:
     """Extract a fetched body (`body`: the decoded text, or bytes for a PDF) into a Document, with
     what storing it as a version costs in CPU done here too: its hash, word count, language, the
-    compressed markdown and (when `raw` is given) the compressed raw body. Never raises for bad input:
-    an `ExtractError` comes back as `error`."""
+    compressed markdown and (when `raw` is given) the compressed raw body; with `assess_alone`
+    (a watch without a current version), also the guard's verdict on the page alone (`alone`).
+    Never raises for bad input: an `ExtractError` comes back as `error`."""
     t0 = time.perf_counter()
     try:
         doc = extract_mod.extract(body, media_type, select=select, remove=remove)
@@ -98,6 +104,8 @@ def extract_job(
         zlib.compress(markdown.encode("utf-8"), 9),
         zlib.compress(raw, 6) if raw is not None else None,
         ms=(time.perf_counter() - t0) * 1000,
+        assessed=assess_alone,
+        alone=assess(doc) if assess_alone else None,
     )
 
 

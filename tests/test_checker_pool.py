@@ -25,6 +25,7 @@ from monitor.cpu import compare_job, extract_job
 from monitor.diff import compare
 from monitor.extract import extract
 from monitor.facts import extract_facts
+from monitor.guard import assess
 from monitor.store import Check, Event, Store, Version, Watch, utcnow
 from monitor.tokens import tokenize_block, word_key
 
@@ -225,6 +226,19 @@ def test_a_comparison_leaves_no_text_cached_but_its_siblings_keys() -> None:
     again, _ = compare_job(old.to_markdown(), None, new, [sibling], [])
     assert again.to_dict() == report.to_dict()
     assert "retention" in report.categories
+
+
+def test_a_first_version_is_assessed_in_the_worker_as_the_checker_would() -> None:
+    """For a watch without a current version the extract job also gives the guard's verdict on
+    the page alone (the checker used to compute it in its own process): the same verdict."""
+    policy, wall = policy_html(), "<html><body><h1>Sign in</h1><p>Please log in to continue.</p></body></html>"
+    for html in (policy, wall):
+        got = extract_job(html, "text/html", None, None, None, None, True)
+        assert got.doc is not None and got.assessed
+        assert got.alone == assess(got.doc)
+    assert extract_job(wall, "text/html", None, None, None, None, True).alone is not None
+    plain = extract_job(policy, "text/html", None, None)
+    assert not plain.assessed and plain.alone is None
 
 
 def test_siblings_and_recent_versions_may_come_compressed_as_stored() -> None:

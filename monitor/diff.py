@@ -419,6 +419,7 @@ def _apply(change: Change, verdict: Verdict) -> Change:
 
 
 _COMPLETION_SUMMARY = "no substantive change: the previous capture was cut off and this one completes it"
+_EMPTY_BEFORE_SUMMARY = "no substantive change: the previous capture was empty and this one holds the policy"
 
 
 def _summary(
@@ -559,8 +560,12 @@ def compare_verdicts(
     verdicts = _classified([e for e, _ in moved], veto, decision)  # type: ignore[arg-type]
     changes.extend(_apply(change, verdict) for (_, change), verdict in zip(moved, verdicts, strict=True))
 
-    completion = suspect_reason is None and completes_cut_capture(
-        old, new, lambda: changed_in_document(old, new)[0] if not restructured else doc_changed[0]  # type: ignore[return-value]
+    # An empty previous capture held no policy to compare with: the first real one is no change.
+    completion = suspect_reason is None and (
+        old.is_empty()
+        or completes_cut_capture(
+            old, new, lambda: changed_in_document(old, new)[0] if not restructured else doc_changed[0]  # type: ignore[return-value]
+        )
     )
     changed_words = sum(len(e.removed) + len(e.added) for e, _ in edits)
     share = changed_words / max(1, old.word_count + new.word_count)
@@ -579,7 +584,7 @@ def compare_verdicts(
         suspect=suspect_reason is not None,
         suspect_reason=suspect_reason,
         changes=changes,
-        summary=_COMPLETION_SUMMARY if completion else _summary(changes, categories, suspect_reason, rewrite),
+        summary=(_EMPTY_BEFORE_SUMMARY if old.is_empty() else _COMPLETION_SUMMARY) if completion else _summary(changes, categories, suspect_reason, rewrite),
         old_words=old.word_count,
         new_words=new.word_count,
     ), verdicts

@@ -51,6 +51,8 @@ def named_runs(words: tuple[Word, ...], vocabulary: frozenset[str] | None = None
             continue
         if t.startswith("(") != t.endswith(")"):
             t = t.strip("()")
+        if not current and w.key in COMPANY_SUFFIXES and t[:1].isupper():
+            current = _name_before_suffix(words, i)  # "Duration Analytics Inc.": its words are vocabulary
         if is_name(w, vocabulary) or (current and w.key in COMPANY_SUFFIXES and t[:1].isupper()):
             current.append(t)
             if re.search(r"[,;:]$", w.text):  # "... Department of Commerce, Fennick commits": two names
@@ -62,6 +64,20 @@ def named_runs(words: tuple[Word, ...], vocabulary: frozenset[str] | None = None
     if current:
         runs.append(current)
     return [" ".join(r) for r in runs if r]
+
+
+def _name_before_suffix(words: tuple[Word, ...], i: int) -> list[str]:
+    """The capitalised words right before a company suffix (at most 4; a comma only just before it,
+    as in "Acme, Inc."): a company's name, whatever the documents write in lower case elsewhere."""
+    out: list[str] = []
+    j = i - 1
+    while j >= 0 and len(out) < 4:
+        t = words[j].text
+        if not t[:1].isupper() or (re.search(r"[,;:.)]$", t) and not (j == i - 1 and t.endswith(","))):
+            break
+        out.insert(0, t.rstrip(","))
+        j -= 1
+    return out
 
 
 def _is_country(name: str) -> bool:

@@ -259,3 +259,12 @@ def test_one_copy_of_a_repeated_sentence_changed_to_match_another_is_a_change_no
     # The same sentences in other places, each as often as before, are a move.
     moved = doc(dict(BASE, Logs=[two], Backups=[one], Archive=[one]))
     assert not compare(old, moved).substantive
+
+
+def test_a_policy_after_an_empty_capture_is_no_change_of_substance():
+    empty = DocumentBuilder().build("Brambleton privacy notice")
+    r = compare(empty, doc(BASE))
+    assert not r.substantive and not r.suspect and "previous capture was empty" in r.summary
+    # The other way round is a failed capture, never a change.
+    r = compare(doc(BASE), empty)
+    assert not r.substantive and r.suspect

@@ -207,3 +207,11 @@ def test_the_first_word_of_a_table_cell_is_no_recipient():
     r = compare(build(BASE), build(dict(BASE, **{"How we use data": [lead, *added]})))
     reasons = " ".join(c.reason for c in r.substantive_changes)
     assert not any(w in reasons for w in ("Execution", "Billing", "Maps", "Two")), reasons
+
+
+def test_a_company_in_a_table_cell_keeps_its_whole_name():
+    lead = "We share your data with these companies:"
+    rows = ["Company | Purpose | Country", "Duration Analytics Inc. | Session analytics | Ireland"]
+    r = compare(build(BASE), build(dict(BASE, **{"Who receives your data": [lead, *rows]})))
+    reasons = " ".join(c.reason for c in r.substantive_changes)
+    assert "Duration Analytics Inc." in reasons and "sharing" in r.categories, reasons

@@ -212,6 +212,12 @@ def _is_lead_in(new: _Side, sentence: int, added: set[int]) -> bool:
     return bool(following) and not any(t in added for t in following)
 
 
+def _mostly(tokens: list[int], changed: set[int]) -> bool:
+    """At least 80% of the sentence's words changed: the sentence itself came or went (the diff
+    may have matched its first "We" to the next sentence's)."""
+    return sum(t in changed for t in tokens) >= 0.8 * len(tokens)
+
+
 def _still_changed(side: _Side, sentences: list[int], changed: list[int], kept: list[int]) -> list[int]:
     """`sentences` without those whose changed words were all dropped (read unchanged elsewhere)."""
     dropped = set(changed) - set(kept)
@@ -278,7 +284,16 @@ def _edits_for_pair(
             if any(t in added_set for t in new.sentences[s].tokens)
             and not old_doc.holds(new.sentence_key(s), new_doc, in_place)
         ]
-        relocated = (not fresh_old and not fresh_new) or layout_only
+        # A whole sentence inserted or dropped inside a modified passage that the other version
+        # states reworded elsewhere moved there ("on-line" -> "online", to the top of the next section).
+        whole_moved = [
+            s for s in fresh_old if _mostly(old.sentences[s].tokens, removed_set) and new_doc.reworded(old.sentence_key(s))
+        ] + [
+            s for s in fresh_new if _mostly(new.sentences[s].tokens, added_set) and old_doc.reworded(new.sentence_key(s))
+        ]
+        if not (before and after):
+            whole_moved = []  # a passage wholly added or removed is paired with its move below
+        relocated = (len(whole_moved) == len(fresh_old) + len(fresh_new)) or layout_only
         novel = None
         if not before:
             novel = _novel_text(new, fresh_new, old_doc)

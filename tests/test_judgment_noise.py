@@ -422,3 +422,16 @@ def test_a_line_that_only_points_to_another_document_is_not_a_change():
     # A pointer that also states something is policy text.
     told = build(dict(BODY, Cookies=[cookies, "See our partners page: we share cookie data with advertisers."]))
     assert compare(build(dict(BODY, Cookies=[cookies])), told).substantive
+
+
+def test_a_sentence_moved_to_the_top_of_the_next_section_with_its_spelling_fixed_is_not_a_change():
+    usage = "We collect information about how you use our on-line shop, such as the pages you view and the games you buy."
+    keep = ["We keep invoices as long as tax law requires.", "We use usage data to keep the shop secure."]
+    old = build(dict(BODY, **{"Data we collect": BODY["Data we collect"] + [usage], "Retention": keep}))
+    new = build(dict(BODY, Retention=[keep[0], usage.replace("on-line", "online"), keep[1]]))
+    r = compare(old, new)
+    assert not r.substantive, [c.reason for c in r.substantive_changes]
+    # A new sentence in the same place still counts.
+    fresh = "We collect your precise location when you open the shop."
+    old = build(dict(BODY, Retention=keep))
+    assert compare(old, build(dict(BODY, Retention=[keep[0], fresh, keep[1]]))).substantive

@@ -55,7 +55,7 @@ CATEGORY_PATTERNS: dict[str, str] = {
     "contact": r"(?:is|are) (?:the|your) (?:joint )?(?:data )?controllers?|(?<!independent )(?<!joint )(?:data )?controllers? (?:is|are|for|of your|responsible)|controller:|data protection officer|\bdpo\b|registered office|(?:eu|uk|our|data protection|gdpr|swiss|appointed|legal) representative|representatives? (?:for|in|of) (?:data protection|privacy|gdpr|the (?:eu|uk|european union|eea|european economic area))|authori[sz]ed agent|postal address"
     r"|mailing address|our address|headquarter|(?<!e-mail )(?<!email )\baddress:|representatives? appointed"
     r"|[\w.+-]+@[\w-]+\.[\w.]+|\b\d+[a-z]? [A-Z]\w+ (?:st|street|ave|avenue|road|rd|blvd|boulevard|lane|way|drive|square|place)\b"
-    r"|\b(?:suite|ste)\.? \d+|responsable du traitement|délégué|verantwortliche?r?\b|datenschutzbeauftragt|anschrift"
+    r"|\b(?:suite|ste|unit|flat|apt|apartment|building|bldg)\.? \d+|\b\d+(?:st|nd|rd|th)? floor\b|responsable du traitement|délégué|verantwortliche?r?\b|datenschutzbeauftragt|anschrift"
     r"|verwerkingsverantwoordelijke|functionaris|personuppgiftsansvarig|dataskyddsombud",
     "changes": r"(?:changes?|updates?|modif\w*|amend\w*) (?:to )?(?:this|our|the) (?:privacy )?(?:policy|notice|statement)"
     r"|(?:update|change|revise|modify|amend) (?:this|our|the) (?:privacy )?(?:policy|notice|statement)|notify you"

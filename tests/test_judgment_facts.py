@@ -215,3 +215,10 @@ def test_a_company_in_a_table_cell_keeps_its_whole_name():
     r = compare(build(BASE), build(dict(BASE, **{"Who receives your data": [lead, *rows]})))
     reasons = " ".join(c.reason for c in r.substantive_changes)
     assert "Duration Analytics Inc." in reasons and "sharing" in r.categories, reasons
+
+
+def test_a_unit_number_changed_in_an_address_is_contact():
+    old = dict(BASE, Contact=["Write to Halvorsen Maps AS, Unit 7 Tanner's Yard, Bergen, or privacy@halvorsen.example."])
+    new = dict(BASE, Contact=[old["Contact"][0].replace("Unit 7", "Unit 9")])
+    r = compare(build(old), build(new))
+    assert r.substantive and r.categories == ["contact"], [c.reason for c in r.changes]

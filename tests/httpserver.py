@@ -224,6 +224,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass  # keep test output clean; the request log is on the server
 
 
+
+@contextlib.contextmanager
+def connection_counting_server(
+    respond: Callable[[BaseHTTPRequestHandler], None],
+) -> Iterator[tuple[str, list[int]]]:
+    """A keep-alive (HTTP/1.1) server on 127.0.0.1 whose GETs `respond` answers; yields its base URL
+    and a one-item list counting the TCP connections it accepted (what connection reuse is judged by)."""
+    connections = [0]
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            connections[0] += 1
+            super().setup()
+
+        def do_GET(self) -> None:  # noqa: N802
+            respond(self)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", connections
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve one file on 127.0.0.1 until interrupted.")
     parser.add_argument("file", type=Path)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpcore
 import pytest
+from httpserver import connection_counting_server
 
 from monitor.fetch import Fetcher, FetchPolicy, FetchRequest
 from monitor.netguard import _LinearPool
@@ -112,36 +112,19 @@ def test_linear_pool_decides_as_httpcore_does() -> None:
     assert asyncio.run(run()) > 100
 
 
+def _numbered_page(handler: BaseHTTPRequestHandler) -> None:
+    body = f"<html><body><h1>Privacy</h1><p>Page {handler.path}.</p></body></html>".encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 @pytest.fixture
 def slow_server() -> Iterator[tuple[str, list[int]]]:
-    connections = [0]
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            connections[0] += 1
-            super().setup()
-
-        def do_GET(self) -> None:  # noqa: N802
-            body = f"<html><body><h1>Privacy</h1><p>Page {self.path}.</p></body></html>".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", connections
-    finally:
-        server.shutdown()
-        server.server_close()
+    with connection_counting_server(_numbered_page) as served:
+        yield served
 
 
 def test_more_fetches_than_connections_all_answered_on_reused_connections(

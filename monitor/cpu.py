@@ -40,6 +40,7 @@ from monitor.chrome import ChromeContext, shape, skeleton
 from monitor.diff import clear_caches, compare
 from monitor.document import Document
 from monitor.guard import Problem, accepting, assess
+from monitor.packing import pack_raw, pack_text
 from monitor.tokens import tokenize_block
 
 T = TypeVar("T")
@@ -101,8 +102,8 @@ def extract_job(
     return Extracted(
         digest,
         doc,
-        zlib.compress(markdown.encode("utf-8"), 9),
-        zlib.compress(raw, 6) if raw is not None else None,
+        pack_text(markdown),
+        pack_raw(raw) if raw is not None else None,
         ms=(time.perf_counter() - t0) * 1000,
         assessed=assess_alone,
         alone=assess(doc) if assess_alone else None,

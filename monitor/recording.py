@@ -28,6 +28,7 @@ from monitor.claims import _release, next_due
 from monitor.config import Config, WatchConfig
 from monitor.document import Document
 from monitor.fetch import FetchResult, decode_body
+from monitor.packing import pack_raw
 from monitor.store import Check, Event, RawBody, Version, Watch, utcnow
 
 log = logging.getLogger("monitor.checker")
@@ -180,7 +181,7 @@ def _keep_raw(
         media_type=media_type,
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
-        body_z=body_z or zlib.compress(raw, 6),
+        body_z=body_z or pack_raw(raw),
     )
     s.add(rb)
     s.flush()

@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeDecorator
 
 from monitor.changes import DiffReport
 from monitor.document import Document
+from monitor.packing import pack_text
 
 
 def utcnow() -> datetime:
@@ -155,7 +156,7 @@ class Version(Base):
 
     @staticmethod
     def pack(markdown: str) -> bytes:
-        return zlib.compress(markdown.encode("utf-8"), 9)
+        return pack_text(markdown)
 
 
 class Event(Base):

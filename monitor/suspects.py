@@ -11,7 +11,6 @@ way: `policy-monitor accept WATCH` lets an operator accept the latest suspect ca
 from __future__ import annotations
 
 import time
-import zlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from monitor.config import Config, WatchConfig
 from monitor.diff import compare
 from monitor.document import Document
 from monitor.guard import accepting
+from monitor.packing import pack_text
 from monitor.store import Check, Store, Watch, utcnow
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def capture_fields(capture: tuple[Document, bool] | None) -> dict[str, Any]:
     doc, relative = capture
     return {
         "capture_hash": doc.content_hash(),
-        "capture_z": zlib.compress(doc.to_markdown().encode("utf-8"), 9),
+        "capture_z": pack_text(doc.to_markdown()),
         "capture_relative": relative,
     }
 

@@ -297,3 +297,30 @@ def test_identical_bytes_skip_extraction(
     serve(http_server, policy_html(footer="© 2032"))
     assert check(store, config).outcome == "unchanged"
     assert calls == [1]
+
+
+def test_a_round_holds_tasks_for_the_checks_in_progress_not_one_per_watch(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
+    """A round of many watches runs them through a few runners (fetch concurrency plus two per
+    worker), in the order given, rather than starting a task per watch that waits its turn."""
+    serve(http_server, policy_html())
+    names = [f"Watch {i:02d}" for i in range(40)]
+    config = parse_config(
+        {
+            "database": {"url": store.url},
+            "fetch": {"allow_private_addresses": True, "concurrency": 2, "workers": 0},
+            "defaults": {"retries": 0, "timeout": 5, "jitter": 0},
+            "watches": [{"name": n, "url": http_server.url("/privacy")} for n in names],
+        }
+    )
+    most = 0
+
+    def seen(_: CheckResult) -> None:
+        nonlocal most
+        most = max(most, len(asyncio.all_tasks()))
+
+    results = asyncio.run(run_checks(store, config, on_done=seen))
+    assert [r.watch for r in results] == names
+    assert {r.outcome for r in results} == {"first"}
+    assert most <= 2 + 2 + 3  # the runners, the round itself and a little fetching housekeeping

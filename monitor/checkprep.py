@@ -244,10 +244,13 @@ class Preparer:
             return None
         self._start(n + 1)  # type: ignore[operator]
         self._handed.add(wc.name)
-        return (await task).get(wc.name)
+        # Handed out once, then dropped: a round of 10,000 watches held every prior and its recent
+        # check rows (up to `full_fetch_every` - 1 each) until it ended.
+        return (await task).pop(wc.name, None)
 
     def unclaimed(self) -> set[int]:
-        """Ids of watches whose leases were taken by a prepared chunk but never handed to a check."""
+        """Ids of watches whose leases were taken by a prepared chunk but never handed to a check
+        (what `get` handed out is no longer held)."""
         out: set[int] = set()
         for task in self._tasks.values():
             if task.done() and not task.cancelled() and task.exception() is None:

@@ -140,3 +140,24 @@ def test_sibling_markdowns_are_the_first_watches_of_the_same_host(db_url: str) -
                 assert sorted(_sibling_markdowns(s, w)) == sorted(want), w.name
     finally:
         store.close()
+
+
+def test_a_prepared_watch_is_handed_out_once_and_not_held_after(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/m.db"
+    store = Store(url)
+    try:
+        config = _config(url, 5)
+        sync_watches(store, config)
+
+        async def handed() -> tuple[list[object], list[object]]:
+            preparer = Preparer(store, config, config.watches, "me", LEASE)
+            first = [await preparer.get(wc) for wc in config.watches]
+            await preparer.settle()
+            held = [p for task in preparer._tasks.values() for p in task.result().values()]
+            return first, held
+
+        first, held = asyncio.run(handed())
+        assert all(p is not None for p in first)
+        assert held == []  # nothing kept for the rest of the round
+    finally:
+        store.close()

@@ -324,6 +324,7 @@ def _record(
             # The server asked us to come back later: never before that, even if the interval is shorter.
             not_before = utcnow() + timedelta(seconds=result.retry_after)
             watch.next_due_at = max(watch.next_due_at or not_before, not_before)
+        res.capture = None  # kept on the check row now; a round's results need not hold the pages
         res.duration_ms = check.duration_ms
         res.http_status = result.status
         res.version = watch.current_version.seq if watch.current_version else None

@@ -141,6 +141,10 @@ def test_first_fetch_redirected_to_a_gate_is_suspect(
     first = check(store, config)
     assert first.outcome == "suspect" and first.version is None
     assert versions(store) == []
+    # The capture is on its check row; the round's result does not hold the page as well.
+    assert first.capture is None
+    with store.session() as s:
+        assert s.scalars(select(Check.capture_z)).one() is not None
     # The real policy later becomes version 1, without any alert.
     serve(http_server, policy_html())
     assert check(store, config).outcome == "first"

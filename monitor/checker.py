@@ -304,6 +304,10 @@ def _record(
         watch = s.get(Watch, prior.watch_id)
         assert watch is not None
         res = _decide(s, config, wc, watch, prior, result, extracted, pool or CpuPool(0))
+        # The version current after the check, as `res.version` says: `_decide` sets the relationship,
+        # and `watch.current_version_id` follows it only at the next flush (the check row of a first
+        # version had None, a flap's the version before).
+        current = watch.current_version
         check = _finish(
             s,
             config,
@@ -316,7 +320,7 @@ def _record(
             http_status=result.status,
             not_modified=result.not_modified,
             fetch_ms=result.duration_ms,
-            version_id=watch.current_version_id,
+            version_id=current.id if current is not None else None,
             event_id=res.event_id,
             **capture_fields(res.capture),
         )
@@ -326,7 +330,7 @@ def _record(
             watch.next_due_at = max(watch.next_due_at or not_before, not_before)
         res.duration_ms = check.duration_ms
         res.http_status = result.status
-        res.version = watch.current_version.seq if watch.current_version else None
+        res.version = current.seq if current is not None else None
         return res
 
 

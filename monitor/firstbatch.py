@@ -117,7 +117,7 @@ def first_check(
         last_modified=result.last_modified,
         url=result.url,
         media_type=raw_media_type(result),
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=extracted.raw_sha or hashlib.sha256(raw).hexdigest(),
         size=len(raw),
         body_z=extracted.raw_z or pack_raw(raw),
         content_hash=digest,
@@ -133,7 +133,7 @@ def _writable(s: Session, rows: Sequence[FirstCheck]) -> list[FirstCheck]:
     checker away while rows wait; only a lease that lapsed meanwhile (a database failing for longer
     than the lease) lets another process store a first version first. Its check stands; writing ours
     too would break the unique (watch, seq) and with it every later attempt to write this batch."""
-    ids = {r.watch_id for r in rows}
+    ids = sorted({r.watch_id for r in rows})
     open_ids = set(s.scalars(select(Watch.id).where(Watch.id.in_(ids), Watch.current_version_id.is_(None))))
     out = []
     for r in rows:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -90,23 +91,19 @@ def round_of(store: Store, config: Config, watch_names: list[str]) -> dict[str, 
     return {r.watch: r for r in asyncio.run(run_checks(store, config, watch_names))}
 
 
-@pytest.fixture
-def one_by_one(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A context in which no first version is batched: the one-transaction path of before."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def ctx() -> Iterator[None]:
-        with monkeypatch.context() as m:
-            m.setattr(checker, "plain_first", lambda *a: False)
-            yield
-
-    yield ctx
+@contextmanager
+def one_by_one(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No first version is batched within: the one-transaction path of before."""
+    with monkeypatch.context() as m:
+        m.setattr(checker, "plain_first", lambda *a: False)
+        yield
 
 
-def first_round(store: Store, config: Config, one_by_one: Any) -> tuple[dict[str, CheckResult], dict[str, CheckResult]]:
+def first_round(
+    store: Store, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, CheckResult], dict[str, CheckResult]]:
     """The a- watches checked one by one, the b- watches batched."""
-    with one_by_one():
+    with one_by_one(monkeypatch):
         a = round_of(store, config, names("a"))
     return a, round_of(store, config, names("b"))
 
@@ -168,13 +165,13 @@ def assert_same_rows(store: Store, which: list[str] = PLAIN + OTHERS) -> None:
 
 
 def test_a_batched_first_round_writes_the_rows_of_the_one_by_one_path(
-    http_server: LocalHTTPServer, db_url: str, one_by_one: Any
+    http_server: LocalHTTPServer, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Store(db_url)
     config = config_for(http_server, db_url)
     serve(http_server, site_pages())
     try:
-        a, b = first_round(store, config, one_by_one)
+        a, b = first_round(store, config, monkeypatch)
         assert {n: r.outcome for n, r in b.items()} == {
             **dict.fromkeys(names("b", PLAIN), "first"),
             "b-Fir": "suspect",
@@ -195,14 +192,14 @@ def test_a_batched_first_round_writes_the_rows_of_the_one_by_one_path(
 
 
 def test_rounds_after_a_batched_first_round_go_as_before(
-    http_server: LocalHTTPServer, db_url: str, one_by_one: Any
+    http_server: LocalHTTPServer, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Store(db_url)
     config = config_for(http_server, db_url)
     pages = site_pages()
     serve(http_server, pages)
     try:
-        first_round(store, config, one_by_one)
+        first_round(store, config, monkeypatch)
         rounds = []
         second = round_of(store, config, names("a") + names("b"))  # ETags: 304s
         rounds.append(second)
@@ -231,7 +228,7 @@ def test_rounds_after_a_batched_first_round_go_as_before(
 
 
 def test_first_versions_share_one_transaction(
-    http_server: LocalHTTPServer, db_url: str, one_by_one: Any, monkeypatch: pytest.MonkeyPatch
+    http_server: LocalHTTPServer, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A round's first versions are written together: one transaction stores them all (the round's
     batch is never due before the round ends here), where they took one each before."""
@@ -255,7 +252,7 @@ def test_first_versions_share_one_transaction(
     event.listen(store.engine, "commit", committed)
     monkeypatch.setattr(checker, "CheckBatch", functools.partial(CheckBatch, max_age=3600))
     try:
-        with one_by_one():
+        with one_by_one(monkeypatch):
             round_of(store, config, names("a"))
         assert len(commits) == len(PLAIN)  # one transaction per first version
         commits.clear()
@@ -349,7 +346,7 @@ def test_a_round_after_a_crash_before_the_batch_was_written_stores_the_first_ver
 
 
 def test_watches_with_history_or_bad_health_take_the_one_by_one_path(
-    http_server: LocalHTTPServer, db_url: str, one_by_one: Any
+    http_server: LocalHTTPServer, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Not pristine: a watch whose versions lost their current pointer (the page is one of them
     again: a flap, not a first version), and a failing watch (its first version ends the failing
@@ -358,7 +355,7 @@ def test_watches_with_history_or_bad_health_take_the_one_by_one_path(
     config = config_for(http_server, db_url, **{"ops_target": "ops", "targets": {"ops": {"urls": "json://h/o"}}})
     serve(http_server, site_pages())
     try:
-        first_round(store, config, one_by_one)
+        first_round(store, config, monkeypatch)
         with store.session() as s:
             s.execute(update(Watch).where(Watch.name.in_(["a-Alder", "b-Alder"])).values(current_version_id=None))
         with store.session() as s:
@@ -367,7 +364,7 @@ def test_watches_with_history_or_bad_health_take_the_one_by_one_path(
             )
         serve(http_server, site_pages(), etags=False)
         http_server.route("/Gorse", Response(200, policy_html().replace("Brindlewick", "Gorse"), {"Content-Type": "text/html"}))
-        with one_by_one():
+        with one_by_one(monkeypatch):
             a = round_of(store, config, ["a-Alder", "a-Gorse"])
         b = round_of(store, config, ["b-Alder", "b-Gorse"])
         assert b["b-Alder"].outcome == "flap" and b["b-Alder"].version == 1

@@ -1,15 +1,18 @@
-"""Unchanged checks, written in batches: one transaction for many watches.
+"""Unchanged checks and first versions, written in batches: one transaction for many watches.
 
 A check that found the policy unchanged (a 304, the very bytes of the current version, or a page
 that extracts to the current version) of a healthy watch changes nothing but its own check row, the
 watch's schedule, validators and lease, and the current version's `last_seen_at`. The checker hands
 such checks to a `CheckBatch`, which writes them together every `max_rows` checks or `max_age`
 seconds, and when the round ends: the same rows `checker._finish` would write, in one transaction
-per batch instead of one per watch, on SQLite and PostgreSQL alike.
+per batch instead of one per watch, on SQLite and PostgreSQL alike. The plain first version of a
+new watch (`monitor.firstbatch.FirstCheck`: a raw body, version 1, its check row, the watch's current
+version) waits in the same batch and is written in the same transaction.
 
-Only these plain rows wait in memory; a version, an event, its outbox rows and any check with
+Only these plain rows wait in memory; a change, an event, its outbox rows and any check with
 something to report are written with their own transaction as before. A crash loses at most the
-last second of "unchanged" check rows, and their leases expire as any crashed holder's do.
+last second of "unchanged" check rows and first versions: their watches are due as before (a watch
+without a version is simply checked again), and their leases expire as any crashed holder's do.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
 
+from monitor.firstbatch import FirstCheck, write_first
 from monitor.store import Check, Store, Version, Watch
 
 
@@ -43,80 +48,110 @@ class UnchangedCheck:
 
 def write_unchanged(store: Store, rows: list[UnchangedCheck]) -> None:
     """Write `rows` in one transaction: check rows, watch schedule/health/lease, versions last seen."""
-    if not rows:
+    write_batch(store, rows, [])
+
+
+def write_batch(store: Store, unchanged: list[UnchangedCheck], first: list[FirstCheck]) -> None:
+    """Write unchanged checks and first versions in one transaction (nothing when both are empty)."""
+    if not unchanged and not first:
         return
     with store.session() as s:
-        s.execute(
-            insert(Check),
-            [
-                {
-                    "watch_id": r.watch_id,
-                    "started_at": r.started_at,
-                    "finished_at": r.finished_at,
-                    "duration_ms": r.duration_ms,
-                    "fetch_ms": r.fetch_ms,
-                    "outcome": "unchanged",
-                    "http_status": r.http_status,
-                    "not_modified": r.not_modified,
-                    "version_id": r.version_id,
-                }
-                for r in rows
-            ],
-        )
-        watches = []
-        for r in rows:
-            values = {
-                "id": r.watch_id,
-                "status": "ok",
-                "consecutive_failures": 0,
-                "last_checked_at": r.finished_at,
-                "next_due_at": r.next_due_at,
-                "lease_until": None,
-                "lease_owner": None,
+        if first:
+            write_first(s, first)
+        if unchanged:
+            _write_unchanged(s, unchanged)
+
+
+def _write_unchanged(s: Session, rows: list[UnchangedCheck]) -> None:
+    """`write_unchanged` in the caller's transaction."""
+    s.execute(
+        insert(Check),
+        [
+            {
+                "watch_id": r.watch_id,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "duration_ms": r.duration_ms,
+                "fetch_ms": r.fetch_ms,
+                "outcome": "unchanged",
+                "http_status": r.http_status,
+                "not_modified": r.not_modified,
+                "version_id": r.version_id,
             }
-            if r.validators is not None:
-                values["etag"], values["last_modified"] = r.validators
-            watches.append(values)
-        s.execute(update(Watch), watches)
-        s.execute(update(Version), [{"id": r.version_id, "last_seen_at": r.finished_at} for r in rows])
+            for r in rows
+        ],
+    )
+    watches = []
+    for r in rows:
+        values = {
+            "id": r.watch_id,
+            "status": "ok",
+            "consecutive_failures": 0,
+            "last_checked_at": r.finished_at,
+            "next_due_at": r.next_due_at,
+            "lease_until": None,
+            "lease_owner": None,
+        }
+        if r.validators is not None:
+            values["etag"], values["last_modified"] = r.validators
+        watches.append(values)
+    s.execute(update(Watch), watches)
+    s.execute(update(Version), [{"id": r.version_id, "last_seen_at": r.finished_at} for r in rows])
 
 
 class CheckBatch:
-    """Collects unchanged checks from many concurrent checks; thread-safe.
+    """Collects unchanged checks and first versions from many concurrent checks; thread-safe.
 
-    `add` returns True when the batch is due (`max_rows` waiting, or the oldest waiting `max_age`
-    seconds); the caller then runs `flush` off the event loop. `flush` writes whatever is waiting."""
+    `add` returns True when the batch is due (`max_rows` unchanged checks or `max_first` first
+    versions waiting, or the oldest row waiting `max_age` seconds); the caller then runs `flush` off
+    the event loop. `flush` writes whatever is waiting. First versions have a lower cap: each holds
+    its compressed page and raw body (~30 KB), an unchanged check a few hundred bytes."""
 
-    def __init__(self, store: Store, *, max_rows: int = 200, max_age: float = 1.0) -> None:
+    def __init__(
+        self, store: Store, *, max_rows: int = 200, max_first: int = 64, max_age: float = 1.0
+    ) -> None:
         self.store = store
         self.max_rows = max_rows
+        self.max_first = max_first
         self.max_age = max_age
         self._rows: list[UnchangedCheck] = []
+        self._first: list[FirstCheck] = []
         self._since = 0.0
         self._lock = threading.Lock()
         self._write = threading.Lock()  # one batch transaction at a time
 
-    def add(self, row: UnchangedCheck) -> bool:
+    def add(self, row: UnchangedCheck | FirstCheck) -> bool:
         with self._lock:
-            if not self._rows:
+            if not self._rows and not self._first:
                 self._since = time.monotonic()
-            self._rows.append(row)
-            return len(self._rows) >= self.max_rows or time.monotonic() - self._since >= self.max_age
+            if isinstance(row, FirstCheck):
+                self._first.append(row)
+            else:
+                self._rows.append(row)
+            return (
+                len(self._rows) >= self.max_rows
+                or len(self._first) >= self.max_first
+                or time.monotonic() - self._since >= self.max_age
+            )
 
     def flush(self) -> int:
+        """Write what is waiting, in one transaction; returns how many rows that was. On a failure
+        (raised) every row is kept for the next flush: a passing database hiccup loses nothing."""
         with self._write:
             with self._lock:
                 rows, self._rows = self._rows, []
+                first, self._first = self._first, []
             try:
-                write_unchanged(self.store, rows)
+                write_batch(self.store, rows, first)
             except Exception:
-                with self._lock:  # kept for the next flush: a passing database hiccup loses nothing
+                with self._lock:
                     self._rows[:0] = rows
+                    self._first[:0] = first
                 raise
-            return len(rows)
+            return len(rows) + len(first)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows) + len(self._first)
 
 
-__all__ = ["CheckBatch", "UnchangedCheck", "write_unchanged"]
+__all__ = ["CheckBatch", "FirstCheck", "UnchangedCheck", "write_batch", "write_unchanged"]

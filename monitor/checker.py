@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.checkbatch import CheckBatch, UnchangedCheck, write_unchanged
+from monitor.checkbatch import CheckBatch, UnchangedCheck, write_batch, write_unchanged
 from monitor.checkprep import Prepared, Preparer
 from monitor.checkprep import Prior as _Prior
 from monitor.checkprep import conditional_allowed as _conditional_allowed
@@ -39,6 +39,7 @@ from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchPolicy, FetchRequest, FetchResult
+from monitor.firstbatch import FirstCheck, first_check, plain_first
 from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
 from monitor.recording import (
     _finish,
@@ -152,7 +153,8 @@ async def check_watch(
     prepared: Prepared | None = None,
 ) -> CheckResult:
     """Check one watch. Extraction and diffing run in `pool` (default: `cpu_pool(config)`); an
-    unchanged check of a healthy watch is handed to `batch` (default: written at once, alone).
+    unchanged check of a healthy watch and the plain first version of a new one
+    (`monitor.firstbatch`) are handed to `batch` (default: written at once, alone).
     `prepared`: the watch's prior, lease and recent checks as `monitor.checkprep.prepare` read
     them for many watches at once (by default read here, for this watch alone)."""
     # Database calls run in threads: the event loop goes on fetching for the other watches.
@@ -183,6 +185,7 @@ async def check_watch(
         result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
         pool = pool or cpu_pool(config)
         extracted: Extracted | None = None
+        first_row: FirstCheck | None = None
         same = prior.current_version_id is not None and prior.current_extractor == extraction_id(wc)
         unchanged = result.ok and result.not_modified and prior.current_version_id is not None
         if result.ok and not result.not_modified:
@@ -203,9 +206,13 @@ async def check_watch(
                 )
                 # The current version again (a counter or a token in the page's chrome changed).
                 unchanged = same and extracted.content_hash == prior.current_hash and bool(prior.current_raw_sha)
+                if plain_first(wc, prior, result, extracted):
+                    first_row = first_check(config, wc, prior, result, raw, extracted, started, t0)
             del raw
         if unchanged and prior.healthy and not result.retry_after:
             return await _unchanged(store, config, wc, prior, result, started, t0, batch)
+        if first_row is not None:
+            return await _first(store, wc, first_row, batch)
         return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0, extracted, pool)
     except Exception as exc:  # a bug must not kill the daemon or lose the lease
         if is_database_error(exc):
@@ -287,6 +294,15 @@ async def _unchanged(
     )
 
 
+async def _first(store: Store, wc: WatchConfig, row: FirstCheck, batch: CheckBatch | None) -> CheckResult:
+    """A plain first version of a new watch: its rows written with others' (with `batch`), or alone."""
+    if batch is None:
+        await asyncio.to_thread(write_batch, store, [], [row])
+    elif batch.add(row):
+        await asyncio.to_thread(batch.flush)
+    return CheckResult(wc.name, "first", 1, http_status=row.http_status, duration_ms=row.duration_ms)
+
+
 def _record(
     store: Store,
     config: Config,
@@ -304,6 +320,10 @@ def _record(
         watch = s.get(Watch, prior.watch_id)
         assert watch is not None
         res = _decide(s, config, wc, watch, prior, result, extracted, pool or CpuPool(0))
+        # The version current after the check, as `res.version` says: `_decide` sets the relationship,
+        # and `watch.current_version_id` follows it only at the next flush (the check row of a first
+        # version had None, a flap's the version before).
+        current = watch.current_version
         check = _finish(
             s,
             config,
@@ -316,7 +336,7 @@ def _record(
             http_status=result.status,
             not_modified=result.not_modified,
             fetch_ms=result.duration_ms,
-            version_id=watch.current_version_id,
+            version_id=current.id if current is not None else None,
             event_id=res.event_id,
             **capture_fields(res.capture),
         )
@@ -327,7 +347,7 @@ def _record(
         res.capture = None  # kept on the check row now; a round's results need not hold the pages
         res.duration_ms = check.duration_ms
         res.http_status = result.status
-        res.version = watch.current_version.seq if watch.current_version else None
+        res.version = current.seq if current is not None else None
         return res
 
 

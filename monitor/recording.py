@@ -171,14 +171,10 @@ def _new_version(
 def _keep_raw(
     s: Session, config: Config, watch: Watch, result: FetchResult, raw: bytes, body_z: bytes | None = None
 ) -> RawBody:
-    media_type = result.media_type or "text/html"
-    if result.encoding and result.text is not None:
-        # Keep the charset the fetch settled on, so a re-derivation decodes the bytes the same way.
-        media_type += f"; charset={result.encoding}"
     rb = RawBody(
         watch_id=watch.id,
         url=result.url,
-        media_type=media_type,
+        media_type=raw_media_type(result),
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
         body_z=body_z or pack_raw(raw),
@@ -187,6 +183,15 @@ def _keep_raw(
     s.flush()
     _prune_raw(s, config, watch, keep_id=rb.id)
     return rb
+
+
+def raw_media_type(result: FetchResult) -> str:
+    """The media type a raw body is kept with: the fetched one, plus the charset the fetch settled
+    on, so that a re-derivation decodes the bytes the same way."""
+    media_type = result.media_type or "text/html"
+    if result.encoding and result.text is not None:
+        media_type += f"; charset={result.encoding}"
+    return media_type
 
 
 def _prune_raw(s: Session, config: Config, watch: Watch, keep_id: int) -> None:

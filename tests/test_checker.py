@@ -92,6 +92,9 @@ def test_policy_edit_makes_a_version_and_an_event(http_server: LocalHTTPServer, 
         assert event.substantive and "retention" in event.categories
         change = report.substantive_changes[0]
         assert "24 months" in change.before and "5 years" in change.after
+        # Each check row names the version current after the check, as its result does.
+        seq = dict(s.execute(select(Version.id, Version.seq)).all())
+        assert [seq.get(c.version_id) for c in s.scalars(select(Check).order_by(Check.id))] == [1, 2]
     assert counts(store)[:2] == (2, 1)
     store.close()
 

@@ -5,6 +5,7 @@ real SQLite file and the real PostgreSQL server."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import subprocess
 import sys
@@ -149,6 +150,7 @@ def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     got = extract_job(new_html, "text/html", None, None, new_html.encode())
     assert got.doc == new and got.content_hash == new.content_hash() and got.error is None
     assert got.markdown_z and got.raw_z
+    assert got.raw_sha == hashlib.sha256(new_html.encode()).hexdigest()
     # The current version again: only its hash comes back.
     same = extract_job(old_html, "text/html", None, None, old_html.encode(), old.content_hash())
     assert same.doc is None and same.content_hash == old.content_hash()

@@ -26,8 +26,11 @@ from monitor.checkprep import load_prior as _load_prior
 
 # The lease and bookkeeping half (monitor.claims) and the writing half (monitor.recording) live in
 # their own modules; every name is re-exported here, where callers and tests have always found it.
-from monitor.claims import FETCH_BUDGET_MAX, OWNER, _acquire, lease_of, next_due, sync_watches
+from monitor.checksetup import POOL_MIN_WATCHES as POOL_MIN_WATCHES
+from monitor.checksetup import _request, cpu_pool
+from monitor.checksetup import fetch_policy as fetch_policy
 from monitor.claims import LEASE as LEASE
+from monitor.claims import OWNER, _acquire, lease_of, next_due, sync_watches
 from monitor.claims import _release as _release
 from monitor.claims import claim_due as claim_due
 from monitor.claims import release_leases as release_leases
@@ -38,7 +41,7 @@ from monitor.cpu import CpuPool, Extracted, compare_job, extract_job, limit_aren
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
-from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchPolicy, FetchRequest, FetchResult
+from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchResult
 from monitor.firstbatch import FirstCheck, first_check, plain_first
 from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
 from monitor.recording import (
@@ -91,53 +94,6 @@ class CheckResult:
 # -- the check ------------------------------------------------------------------------------------
 
 
-def _request(config: Config, wc: WatchConfig, prior: _Prior, conditional: bool) -> FetchRequest:
-    d = config.defaults
-    timeout = wc.timeout or d.timeout
-    retries = d.retries if wc.retries is None else wc.retries
-    fetcher = wc.fetcher or d.fetcher
-    conditional = conditional and fetcher == "http"  # a rendered page has no validators
-    return FetchRequest(
-        url=wc.url,
-        timeout=timeout,
-        user_agent=wc.user_agent or d.user_agent,
-        retries=retries,
-        headers=dict(wc.headers),
-        etag=prior.etag if conditional else None,
-        last_modified=prior.last_modified if conditional else None,
-        # Every attempt and every wait between them fits in here, which is well inside the lease:
-        # a server asking for a longer wait ends the check (see Fetcher.fetch), it is not slept through.
-        budget=min((retries + 1) * timeout, FETCH_BUDGET_MAX.total_seconds(), lease_of(config).total_seconds() / 2),
-        fetcher=fetcher,
-        wait_for=wc.wait_for,
-    )
-
-
-def fetch_policy(config: Config, **overrides: Any) -> FetchPolicy:
-    f = config.fetch
-    return FetchPolicy(
-        concurrency=f.concurrency,
-        per_host=f.per_host,
-        max_body_bytes=f.max_body_bytes,
-        max_redirects=f.max_redirects,
-        allow_private_addresses=f.allow_private_addresses,
-        browser_executable=f.browser_executable,
-        browser_pages=f.browser_pages,
-        **overrides,
-    )
-
-
-def cpu_pool(config: Config, watches: int | None = None) -> CpuPool:
-    """The pool for the CPU-bound half of checks: `[fetch] workers`, else one worker per core for
-    rounds of `POOL_MIN_WATCHES` watches or more; a smaller round runs in-process (starting workers
-    would cost more than they save)."""
-    if config.fetch.workers is not None:
-        return CpuPool(config.fetch.workers)
-    n = len(config.watches) if watches is None else watches
-    return CpuPool(None if n >= POOL_MIN_WATCHES else 0)
-
-
-POOL_MIN_WATCHES = 8
 TRIM_EVERY_CHECKS = 64  # a round hands freed heap back to the OS this often (monitor.cpu.release_memory)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,15 +109,28 @@ class CheckBatch:
     its compressed page and raw body (~30 KB), an unchanged check a few hundred bytes."""
 
     def __init__(
-        self, store: Store, *, max_rows: int = 200, max_first: int = 64, max_age: float = 1.0
+        self,
+        store: Store,
+        *,
+        max_rows: int = 200,
+        max_first: int = 64,
+        max_age: float = 1.0,
+        on_failed: Callable[[UnchangedCheck | FirstCheck, Exception], None] | None = None,
+        on_written: Callable[[list[int]], None] | None = None,
     ) -> None:
         self.store = store
+        # Without `on_failed` a flush that fails keeps every row and raises. With it, the rows are
+        # tried one at a time, and each the database still refuses is handed to `on_failed` and
+        # dropped: one watch whose writes fail must not hold back every other watch's checks.
+        self.on_failed = on_failed
+        self.on_written = on_written  # told the watch ids of the rows each flush wrote
         self.max_rows = max_rows
         self.max_first = max_first
         self.max_age = max_age
         self._rows: list[UnchangedCheck] = []
         self._first: list[FirstCheck] = []
         self._since = 0.0
+        self._writing: list[UnchangedCheck | FirstCheck] = []  # taken by a flush, not yet committed
         self._lock = threading.Lock()
         self._write = threading.Lock()  # one batch transaction at a time
 
@@ -141,14 +155,49 @@ class CheckBatch:
             with self._lock:
                 rows, self._rows = self._rows, []
                 first, self._first = self._first, []
+                self._writing = [*rows, *first]
             try:
                 write_batch(self.store, rows, first)
             except Exception:
+                if self.on_failed is not None:
+                    return self._one_by_one(rows, first)
                 with self._lock:
                     self._rows[:0] = rows
                     self._first[:0] = first
                 raise
+            finally:
+                with self._lock:
+                    self._writing = []
+            if self.on_written is not None:
+                self.on_written([r.watch_id for r in (*rows, *first)])
             return len(rows) + len(first)
+
+    def _one_by_one(self, rows: list[UnchangedCheck], first: list[FirstCheck]) -> int:
+        assert self.on_failed is not None
+        written: list[int] = []
+        for row in [*rows, *first]:
+            try:
+                if isinstance(row, FirstCheck):
+                    write_batch(self.store, [], [row])
+                else:
+                    write_batch(self.store, [row], [])
+                written.append(row.watch_id)
+            except Exception as exc:
+                self.on_failed(row, exc)
+        if written and self.on_written is not None:
+            self.on_written(written)
+        return len(written)
+
+    def age(self) -> float:
+        """Seconds the oldest waiting row has waited (0.0 when none waits)."""
+        with self._lock:
+            return time.monotonic() - self._since if self._rows or self._first else 0.0
+
+    def waiting(self) -> set[int]:
+        """Ids of the watches whose checks wait here or are being written: their leases are still
+        held and their next due times not yet written, so a claimer must pass them by."""
+        with self._lock:
+            return {r.watch_id for r in (*self._rows, *self._first, *self._writing)}
 
     def __len__(self) -> int:
         return len(self._rows) + len(self._first)

@@ -26,16 +26,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from monitor.checkbatch import CheckBatch
 from monitor.checker import (
     OWNER,
     check_watch,
     claim_due,
+    cpu_pool,
     fetch_policy,
     lease_of,
     next_due,
@@ -119,6 +122,11 @@ class Daemon:
         self._db_reported = False
         self._loop_errors = 0
         self._background: set[asyncio.Task[None]] = set()
+        # Unchanged checks and first versions are written in batches, as in a `check` round: by the
+        # check that fills one, else by the flush job within about `batch.max_age` seconds.
+        # A batched check whose row the database refuses is a failed check, as one written alone is.
+        self.batch = CheckBatch(store, on_failed=self._batched_check_failed, on_written=self._batched_written)
+        self._names: dict[int, str] = {}  # watch id -> name, of the checks this daemon ran
 
     # -- database health ---------------------------------------------------------------------------
     def _db_ok(self) -> None:
@@ -162,7 +170,7 @@ class Daemon:
                 await asyncio.to_thread(release_leases, self.store, OWNER, {watch_id})
             return
         try:
-            res = await check_watch(self.store, self.config, wc, self.fetcher)
+            res = await check_watch(self.store, self.config, wc, self.fetcher, batch=self.batch)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -174,9 +182,8 @@ class Daemon:
             self._check_failed(watch_id, name, DatabaseError(res.detail or DETAIL_PREFIX), db=True)
             return
         self._db_ok()
-        streak = self._backoff.pop(watch_id, None)
-        if streak is not None:
-            log.info("check of %s works again after %d failure(s)", name, streak.attempts)
+        if watch_id not in self.batch.waiting():  # else the batch tells, once its row is written
+            self._worked(watch_id, name)
         level = logging.WARNING if res.outcome in ("error", "suspect") else logging.INFO
         log.log(level, "checked %s: %s", name, res.outcome, extra={"watch": name, **_fields(res.to_dict())})
         if res.outcome in ("changed", "error", "suspect"):
@@ -204,7 +211,26 @@ class Daemon:
         with contextlib.suppress(Exception):
             release_leases(self.store, OWNER, {watch_id})
 
+    def _worked(self, watch_id: int, name: str) -> None:
+        """A check of `watch_id` went through, written: the end of a failure streak, if any."""
+        streak = self._backoff.pop(watch_id, None)
+        if streak is not None:
+            log.info("check of %s works again after %d failure(s)", name, streak.attempts)
+
+    def _batched_written(self, ids: list[int]) -> None:
+        """From the flushing thread: the batched checks of `ids` are written."""
+        for watch_id in ids:
+            if watch_id in self._backoff:
+                name = self._names.get(watch_id, f"watch {watch_id}")
+                self._event_loop.call_soon_threadsafe(self._worked, watch_id, name)
+
+    def _batched_check_failed(self, row: Any, exc: Exception) -> None:
+        """From the flushing thread: the check of `row.watch_id` could not be written."""
+        name = self._names.get(row.watch_id, f"watch {row.watch_id}")
+        self._event_loop.call_soon_threadsafe(self._check_failed, row.watch_id, name, exc)
+
     def _spawn(self, watch_id: int, name: str) -> None:
+        self._names[watch_id] = name
         task = asyncio.get_running_loop().create_task(self._check(watch_id, name), name=f"check:{name}")
         self._inflight[watch_id] = task
 
@@ -219,7 +245,8 @@ class Daemon:
         now = utcnow()
         # A watch whose backoff ended may be claimed again; it keeps its attempt count until it works.
         waiting = {w for w, b in self._backoff.items() if b.until > now}
-        return set(self._inflight) | waiting | self._unknown
+        # A check waiting in the batch still holds its lease and its old due time: not due again.
+        return set(self._inflight) | waiting | self._unknown | self.batch.waiting()
 
     def _claim_step(self, inflight: set[int], exclude: set[int], housekeeping: bool) -> tuple[list[tuple[int, str]], float]:
         """The database side of one look (runs in a worker thread): renew the leases of checks in
@@ -400,6 +427,28 @@ class Daemon:
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()
 
+    async def _offload(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Decoding bodies runs in the pool, as in a `check` round (the config may be reloaded)."""
+        return await cpu_pool(self.config).run(fn, *args)
+
+    async def _flush_due(self) -> None:
+        """The batch job: write the waiting checks once the oldest has waited `max_age` seconds."""
+        if self.batch.age() >= self.batch.max_age:
+            await asyncio.to_thread(self._flush)
+
+    def _flush(self) -> None:
+        """Write the waiting checks; on a database failure they stay for the next flush."""
+        try:
+            written = self.batch.flush()
+        except Exception as exc:
+            log.error("could not write %d batched check(s): %s; retrying", len(self.batch), short_error(exc))
+            log.debug("traceback", exc_info=exc)
+            if is_db_failure(exc):
+                self._db_failed(exc)
+            return
+        if written:
+            self._db_ok()
+
     def health(self) -> tuple[bool, str]:
         """(alive, why) for /healthz: stuck when the heartbeat job has not run for `stuck_after` s."""
         if not self.running:
@@ -413,8 +462,12 @@ class Daemon:
         freed = await self._start_db(stop)
         if stop.is_set():
             return
-        async with Fetcher(fetch_policy(self.config)) as fetcher:
+        self._event_loop = asyncio.get_running_loop()
+        async with Fetcher(fetch_policy(self.config), offload=self._offload) as fetcher:
             self.fetcher = fetcher
+            self.scheduler.add_job(
+                self._flush_due, "interval", seconds=self.batch.max_age / 2, id="batch", max_instances=1, coalesce=True
+            )
             self.scheduler.add_job(
                 self._deliver,
                 "interval",
@@ -463,6 +516,8 @@ class Daemon:
                 t.cancel()
             if still:
                 await asyncio.gather(*still, return_exceptions=True)
+        if len(self.batch):
+            await asyncio.to_thread(self._flush)
         try:
             release_leases(self.store, OWNER)
         except Exception as exc:

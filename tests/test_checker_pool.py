@@ -270,3 +270,38 @@ def test_a_batch_that_cannot_be_written_keeps_its_rows(tmp_path: Any) -> None:
         batch.flush()
     assert len(batch) == 1
     store.close()
+
+
+def test_a_row_the_database_refuses_does_not_hold_back_the_others(http_server: LocalHTTPServer, tmp_path: Any) -> None:
+    """With `on_failed` (the daemon's batch), a failed flush writes its rows one at a time: the row
+    of the watch whose writes fail goes to `on_failed` and leaves the batch, the others are
+    written, and `on_written` names them."""
+    url = f"sqlite:///{tmp_path}/m.db"
+    config = config_for(http_server, url, 0)
+    site(http_server, {n: policy_html() for n in NAMES}, etags=False)
+    store = Store(url)
+    outcomes(store, config)  # first versions
+    with store.session() as s:
+        ids = {w.name: (w.id, w.current_version_id) for w in s.scalars(select(Watch))}
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON checks WHEN NEW.watch_id = "
+            f"{ids['Birch'][0]} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    failed: list[tuple[int, str]] = []
+    written: list[int] = []
+    batch = CheckBatch(
+        store, max_age=3600, on_failed=lambda row, exc: failed.append((row.watch_id, str(exc))), on_written=written.extend
+    )
+    now = utcnow()
+    for name in NAMES:
+        batch.add(UnchangedCheck(ids[name][0], ids[name][1], now, now, 1, 304, True, now))
+    assert batch.waiting() == {wid for wid, _ in ids.values()}
+    assert batch.flush() == len(NAMES) - 1
+    assert [wid for wid, _ in failed] == [ids["Birch"][0]] and "refused" in failed[0][1]
+    assert sorted(written) == sorted(ids[n][0] for n in NAMES if n != "Birch")
+    assert len(batch) == 0 and batch.waiting() == set()
+    with store.session() as s:
+        unchanged = set(s.scalars(select(Check.watch_id).where(Check.outcome == "unchanged")))
+    assert unchanged == {ids[n][0] for n in NAMES if n != "Birch"}
+    store.close()

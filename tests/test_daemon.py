@@ -125,3 +125,41 @@ def test_missed_checks_are_coalesced_after_downtime(http_server: LocalHTTPServer
     finally:
         daemon.kill()
     assert count(store, Check) == 2
+
+
+def test_batched_checks_are_written_by_the_timer_and_at_stop(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    """The daemon batches first versions and unchanged checks: a batch that no later check fills is
+    written within about a second, and what waits at a stop is written before the leases go. Every
+    check the log reports is in the database."""
+    db = f"sqlite:///{tmp_path}/m.db"
+    names = ["Alder", "Birch", "Cedar"]
+    for n in names:
+        http_server.route(f"/{n}", Response(200, policy_html(), HTML))
+    watches = "".join(f'[[watches]]\nname = "{n}"\nurl = "{http_server.url("/" + n)}"\n' for n in names)
+    cfg = tmp_path / "config.toml"
+    base = write_config(cfg, http_server.url("/unused"), db, "1h").read_text("utf-8")
+    head, _, tail = base.partition("[[watches]]")
+    cfg.write_text(head + watches + "[log]" + tail.partition("[log]")[2], "utf-8")
+    store = Store(db)
+    daemon = DaemonProcess(cfg, tmp_path).start()
+    try:
+        # One check each, then nothing is due for an hour: only the timer writes these versions.
+        daemon.wait_for(lambda: count(store, Version) == 3, "the three first versions", timeout=20)
+        assert count(store, Check) == 3
+        with store.session() as s:
+            assert all(w.next_due_at > w.last_checked_at for w in s.scalars(select(Watch)))
+        # Now every watch is due every second; a stop finds some checks waiting in the batch.
+        cfg.write_text(cfg.read_text("utf-8").replace('interval = "1h"', 'interval = "1s"'), "utf-8")
+        with store.session() as s:
+            for w in s.scalars(select(Watch)):
+                w.next_due_at = w.last_checked_at
+        daemon.send(signal.SIGHUP)
+        daemon.wait_for(lambda: daemon.output().count(": unchanged") >= 6, "two unchanged checks each")
+        assert daemon.stop(signal.SIGTERM) == 0
+    finally:
+        daemon.kill()
+    logged = [json.loads(line) for line in daemon.output().splitlines() if line.startswith("{")]
+    checked = [e for e in logged if str(e.get("msg", "")).startswith("checked ")]
+    assert count(store, Check) == len(checked)  # nothing logged as checked is missing
+    with store.session() as s:
+        assert all(w.lease_owner is None for w in s.scalars(select(Watch)))

@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from monitor.checkrows import check_row, healthy_watch_row
 from monitor.firstbatch import FirstCheck, write_first
 from monitor.store import Check, Store, Version, Watch
 
@@ -65,34 +66,10 @@ def write_batch(store: Store, unchanged: list[UnchangedCheck], first: list[First
 
 def _write_unchanged(s: Session, rows: list[UnchangedCheck]) -> None:
     """`write_unchanged` in the caller's transaction."""
-    s.execute(
-        insert(Check),
-        [
-            {
-                "watch_id": r.watch_id,
-                "started_at": r.started_at,
-                "finished_at": r.finished_at,
-                "duration_ms": r.duration_ms,
-                "fetch_ms": r.fetch_ms,
-                "outcome": "unchanged",
-                "http_status": r.http_status,
-                "not_modified": r.not_modified,
-                "version_id": r.version_id,
-            }
-            for r in rows
-        ],
-    )
+    s.execute(insert(Check), [check_row(r, "unchanged", r.version_id, r.not_modified) for r in rows])
     watches = []
     for r in rows:
-        values = {
-            "id": r.watch_id,
-            "status": "ok",
-            "consecutive_failures": 0,
-            "last_checked_at": r.finished_at,
-            "next_due_at": r.next_due_at,
-            "lease_until": None,
-            "lease_owner": None,
-        }
+        values = healthy_watch_row(r)
         if r.validators is not None:
             values["etag"], values["last_modified"] = r.validators
         watches.append(values)

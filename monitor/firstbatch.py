@@ -31,6 +31,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.checkprep import Prior
+from monitor.checkrows import check_row, healthy_watch_row
 from monitor.claims import next_due
 from monitor.config import Config, WatchConfig
 from monitor.cpu import Extracted
@@ -187,35 +188,16 @@ def write_first(s: Session, rows: Sequence[FirstCheck]) -> int:
     ).all()
     s.execute(
         insert(Check),
-        [
-            {
-                "watch_id": r.watch_id,
-                "started_at": r.started_at,
-                "finished_at": r.finished_at,
-                "duration_ms": r.duration_ms,
-                "fetch_ms": r.fetch_ms,
-                "outcome": "first",
-                "http_status": r.http_status,
-                "not_modified": False,
-                "version_id": version_id,
-            }
-            for r, version_id in zip(rows, version_ids, strict=True)
-        ],
+        [check_row(r, "first", version_id, False) for r, version_id in zip(rows, version_ids, strict=True)],
     )
     s.execute(
         update(Watch),
         [
             {
-                "id": r.watch_id,
+                **healthy_watch_row(r),
                 "current_version_id": version_id,
                 "etag": r.etag,
                 "last_modified": r.last_modified,
-                "status": "ok",
-                "consecutive_failures": 0,
-                "last_checked_at": r.finished_at,
-                "next_due_at": r.next_due_at,
-                "lease_until": None,
-                "lease_owner": None,
             }
             for r, version_id in zip(rows, version_ids, strict=True)
         ],

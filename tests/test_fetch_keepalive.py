@@ -47,3 +47,33 @@ def test_not_modified_answers_reuse_one_connection(counting_server: tuple[str, l
 
     asyncio.run(run())
     assert connections[0] == 1
+
+
+def _page_then_hang_up(handler: BaseHTTPRequestHandler) -> None:
+    """A keep-alive answer (no "Connection: close") after which the server silently closes the
+    connection, as servers do with idle connections whose keep-alive timeout ran out."""
+    _privacy_page(handler)
+    handler.close_connection = True
+
+
+def test_connections_the_server_closed_while_idle_are_not_reused() -> None:
+    # Several connections at once, all closed by the server behind the pool's back: each must be
+    # noticed (its socket reads as end-of-file) and replaced, never sent a request that then fails.
+    with connection_counting_server(_page_then_hang_up) as (base, connections):
+        url = f"{base}/privacy"
+
+        async def run() -> list[bool]:
+            policy = FetchPolicy(allow_private_addresses=True, concurrency=4, per_host=4)
+            async with Fetcher(policy) as fetcher:
+                oks = []
+                for _ in range(3):
+                    results = await asyncio.gather(
+                        *(fetcher.fetch(FetchRequest(url=url, timeout=5, retries=0)) for _ in range(4))
+                    )
+                    oks += [r.ok for r in results]
+                    await asyncio.sleep(0.3)  # the server's FINs arrive while the connections sit idle
+                return oks
+
+        oks = asyncio.run(run())
+    assert oks == [True] * 12
+    assert connections[0] == 12  # every request on a fresh connection: none sent down a closed one

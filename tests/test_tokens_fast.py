@@ -106,3 +106,16 @@ def test_same_sentences_and_words_as_the_reference(pieces: list[str], text: str)
         assert tokens.split_sentences(t) == _split_reference(t), t
         tokens.tokenize_block.cache_clear()
         assert tokens.tokenize_block(t) == _tokenize_reference(t), t
+
+
+def test_ascii_shortcut_of_word_units_agrees_with_the_script_scan() -> None:
+    from monitor import language
+
+    for text in ["", " ", "a b\x1cc\x1fd\x0be", "We keep it 24 months.", "\t\n x  y ", "a" * 50 + " b"]:
+        assert text.isascii()
+        assert language._UNSPACED_CHAR.search(text) is None  # what the shortcut assumes
+        assert language.word_units(text) == len(text.split())
+        assert not language.has_unspaced_script(text)
+    # Non-ASCII text still takes the scan.
+    assert language.word_units("24か月間保存します") == 5
+    assert language.has_unspaced_script("x 個人") and not language.has_unspaced_script("café’s")

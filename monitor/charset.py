@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # ftfy and charset_normalizer (~5 MB) are imported where they are used: with a process pool the
 # checking process never decodes a body (its workers do, and import them once in their forkserver,
@@ -36,7 +37,7 @@ _CODE_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 # ftfy's detector is made for short strings; long pages are judged in slices so that one bad run is
 # not diluted, and the scan stays linear.
 _SLICE = 20_000
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_NON_ASCII = "\x80-\U0010ffff"  # as the body of a character class
 # Every alternative of ftfy's BADNESS_RE needs a non-ASCII character and matches at most this many
 # characters (tests/test_charset_scan.py reads both off the pattern), so a match lies within this
 # distance of a non-ASCII run: only those windows need the (slow, 37-way) regex.
@@ -66,28 +67,40 @@ def decode_text(body: bytes, content_type: str | None, media_type: str) -> Decod
     bom = _bom_encoding(body)
     header = _known(_header_charset(content_type))
     declared = _known(_document_charset(body)) if media_type in HTML_TYPES else None
+    # Each candidate's strict decoding (None: the bytes are not valid in it), made once: a body
+    # was decoded up to three times as utf-8 (the declaration check, the guess check, the text).
+    strict: dict[str, str | None] = {}
+
+    def decodes(encoding: str) -> bool:
+        if encoding not in strict:
+            strict[encoding] = _strict(body, encoding)
+        return strict[encoding] is not None
+
     candidates: list[str] = []
     if bom:
         candidates.append(bom)
-    if declared == "utf-8" and _is_utf8(body):
+    if declared == "utf-8" and decodes("utf-8"):
         candidates.append("utf-8")
     candidates += [c for c in (header, declared, "utf-8") if c]
     candidates = list(dict.fromkeys(candidates))
     # A statistical guess only for bytes that no label fits: where a label decodes them cleanly but
     # the text is mojibake, the page itself is garbled, and some far-off codec (a CJK one, say) that
     # turns the garbage into "plausible" text would only hide that.
-    if not any(_decodes(body, c) for c in candidates):
+    if not any(decodes(c) for c in candidates):
         guess = _guess(body)
         if guess and guess not in candidates:
             candidates.append(guess)
 
     first_problem: str | None = None
     for encoding in candidates:
-        try:
-            text = body.decode(_codec(encoding))
-        except (UnicodeDecodeError, LookupError):
+        text = strict.get(encoding) if encoding in strict else _strict(body, encoding)
+        if text is None:
             first_problem = first_problem or f"the body is not valid {_display_name(encoding)}"
             continue
+        # Text without a character that every mojibake pattern needs (plain ASCII, or English with
+        # curly quotes and dashes) cannot look like mojibake, whatever `_without_code` keeps of it.
+        if text.isascii() or not _may_be_bad(text):
+            return Decoded(text, _display_name(encoding))
         sample = looks_like_mojibake(_without_code(text) if media_type in HTML_TYPES else text)
         if sample is None:
             return Decoded(text, _display_name(encoding))
@@ -141,21 +154,111 @@ def looks_like_mojibake(text: str) -> str | None:
 def is_bad(text: str) -> bool:
     """`ftfy.badness.is_bad(text)`, the same answer for every text, in a fraction of the time on
     mostly-ASCII text: the regex runs only over the windows of `_BAD_WIDTH - 1` characters around
-    each run of non-ASCII characters (merged when they touch). `Pattern.search(text, pos, endpos)`
-    keeps `^` at the real start of `text`, as the whole-text search has it."""
+    each cluster of trigger characters (`_triggers`: runs whose windows touch are one cluster).
+    `Pattern.search(text, pos, endpos)` keeps `^` at the real start of `text`, as the whole-text
+    search has it."""
     import ftfy.badness
 
     pattern = ftfy.badness.BADNESS_RE
     reach = _BAD_WIDTH - 1
-    start = end = -1
-    for m in _NON_ASCII.finditer(text):
-        lo, hi = max(0, m.start() - reach), m.end() + reach
-        if lo > end:
-            if end > start and pattern.search(text, start, end):
-                return True
-            start = lo
-        end = hi
-    return end > start and pattern.search(text, start, end) is not None
+    for m in _triggers().finditer(text):
+        if pattern.search(text, max(0, m.start() - reach), m.end() + reach):
+            return True
+    return False
+
+
+def _may_be_bad(text: str) -> bool:
+    """False when `text` has none of `_triggers`' characters, so that no slice of it can look like
+    mojibake (`looks_like_mojibake` is None for it and for any text made of its pieces)."""
+    return _trigger_char().search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _trigger_char() -> re.Pattern[str]:
+    """One trigger character (`_triggers`): a plain class scans twice as fast as the clusters."""
+    return re.compile(f"[{_trigger_chars()}]")
+
+
+@lru_cache(maxsize=1)
+def _triggers() -> re.Pattern[str]:
+    """Clusters of trigger characters: runs of them with at most `2 * (_BAD_WIDTH - 1)` other
+    characters between two runs, so that the windows of `is_bad` around the runs of a cluster
+    touch, and those of two clusters do not.
+
+    Trigger characters are those of which every match of ftfy's BADNESS_RE holds at least one: from
+    each alternative of the pattern, of its elements that match only non-ASCII characters the one
+    least found in sound text (`_cost`): C1 controls, "Ã", "Â", the "bad" symbols, accented
+    letters, currency and numeric signs, box drawing, "§" and "¶". English text with curly quotes,
+    dashes, bullets and (c) has none of them, so its check is one pass of a character class
+    instead of a window of the 37-way regex around every apostrophe. Where ftfy's pattern does not
+    have the shape this reads (tests/test_charset_scan.py checks it does), every non-ASCII
+    character is a trigger, as before."""
+    chars = _trigger_chars()
+    gap = 2 * (_BAD_WIDTH - 1)
+    return re.compile(f"[{chars}]+(?:[^{chars}]{{1,{gap}}}[{chars}]+)*")
+
+
+@lru_cache(maxsize=1)
+def _trigger_chars() -> str:
+    """`_trigger_class` of the installed ftfy, or every non-ASCII character where it cannot be read."""
+    import ftfy.badness
+
+    try:
+        return _trigger_class(ftfy.badness.BADNESS_RE)
+    except (ValueError, TypeError, AttributeError, ImportError):
+        return _NON_ASCII
+
+
+def _trigger_class(pattern: re.Pattern[str]) -> str:
+    """The body of the character class `_triggers` compiles, read off the parsed `pattern`
+    (ValueError when it is not an alternation of branches that each need a non-ASCII character)."""
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found]  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse
+
+    if pattern.flags & re.IGNORECASE:
+        raise ValueError("case-insensitive pattern")
+    ((op, (_, branches)),) = sre_parse.parse(pattern.pattern, pattern.flags).data
+    if str(op) != "BRANCH":
+        raise ValueError("not an alternation")
+    ranges: set[tuple[int, int]] = set()
+    for branch in branches:
+        options = [r for o, a in branch.data if (r := _non_ascii_ranges(str(o), a)) is not None]
+        if not options:
+            raise ValueError(f"an alternative needs no non-ASCII character: {branch}")
+        ranges.update(min(options, key=_cost))
+    return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in sorted(ranges))
+
+
+# Punctuation of ordinary text that some alternatives of ftfy's pattern also admit: an alternative
+# is keyed by another of its elements where it has one, so that these are not triggers.
+_TYPOGRAPHY = frozenset(map(ord, "\u2018\u2019\u201c\u201d\u2022\u00a9\u00ae\u2122\u2013\u2014\u2026\u00b7\u00a0\u00ab\u00bb"))
+
+
+def _cost(ranges: list[tuple[int, int]]) -> tuple[int, int]:
+    """How often an element's characters occur in sound text: (typographic ones, all of them)."""
+    size = sum(hi - lo + 1 for lo, hi in ranges)
+    return sum(1 for c in _TYPOGRAPHY if any(lo <= c <= hi for lo, hi in ranges)), size
+
+
+def _non_ascii_ranges(op: str, arg: object) -> list[tuple[int, int]] | None:
+    """The code point ranges one parsed element matches, when it matches only non-ASCII characters
+    (a literal or a class of literals and ranges); None for any other element."""
+    if op == "LITERAL":
+        return [(int(arg), int(arg))] if int(arg) > 127 else None  # type: ignore[call-overload]
+    if op != "IN":
+        return None
+    out: list[tuple[int, int]] = []
+    for item_op, item in arg:  # type: ignore[attr-defined]
+        kind = str(item_op)
+        if kind == "LITERAL" and item > 127:
+            out.append((item, item))
+        elif kind == "RANGE" and item[0] > 127:
+            out.append((item[0], item[1]))
+        else:  # an ASCII character, a negation, a category (\s, \w): not only non-ASCII
+            return None
+    return out
 
 
 def _without_code(html: str) -> str:
@@ -184,16 +287,12 @@ def _excerpt(chunk: str) -> str:
     return chunk[:24]
 
 
-def _is_utf8(body: bytes) -> bool:
-    return _decodes(body, "utf-8")
-
-
-def _decodes(body: bytes, encoding: str) -> bool:
+def _strict(body: bytes, encoding: str) -> str | None:
+    """`body` decoded strictly with `encoding`, None when the bytes are not valid in it."""
     try:
-        body.decode(_codec(encoding))
+        return body.decode(_codec(encoding))
     except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+        return None
 
 
 def _guess(body: bytes) -> str | None:

@@ -66,11 +66,20 @@ _WORD_CHAR = re.compile(r"\w")
 _LABEL_LEAD = re.compile(r"^((?:\S+ ){0,3}\S+?):\s")
 
 
+@lru_cache(maxsize=50_000)
+def _visible(raw: str) -> str:
+    """`display_text(raw)`, cached like `shape`: the tests of one block (its shape, skeleton, label
+    and copyright tests) each read it, and a comparison tests every block several times."""
+    return display_text(raw)
+
+
+@lru_cache(maxsize=50_000)
 def skeleton(raw: str) -> str:
     """A block's shape, from its stored text: a block led by a short label keeps only the label
     ("Trending now: ..." whatever follows), any other has its numbers folded ("Visitors today: 1204"
-    and "...: 1311" are one shape)."""
-    text = display_text(raw)
+    and "...: 1311" are one shape). Cached: every block of both versions is looked up in the
+    flapping evidence in each comparison."""
+    text = _visible(raw)
     m = _LABEL_LEAD.match(text)
     if m and len(text.split()) <= TICKER_MAX_WORDS:
         return m.group(1).lower() + ": *"
@@ -106,7 +115,7 @@ class BlockShape:
 @lru_cache(maxsize=50_000)
 def shape(raw: str) -> BlockShape:
     """Measures of one block as stored (markdown links kept)."""
-    visible = display_text(raw)
+    visible = _visible(raw)
     tokens = visible.split()
     # Scripts written without spaces count in word units, and their prose is judged by its
     # sentence ends alone: capitals and Latin function words do not apply.
@@ -136,7 +145,7 @@ def is_policy_text(raw: str, kind: str = "p", heading: str = "") -> bool:
     type, a period, the sale stance; `heading` gives a bare list entry its meaning), or is more than a
     label and uses the vocabulary of a privacy category, or reads as a sentence (ends like one and is
     built from function words). Labels, menus and tickers ("Spring offer: 20% off") are none of these."""
-    text = display_text(raw).strip()
+    text = _visible(raw).strip()
     if not text:
         return False
     if extract_facts(text, heading):
@@ -187,7 +196,7 @@ def _is_label(raw: str, kind: str) -> bool:
     """A short line that names something rather than says something: a menu entry, a link."""
     if kind == "row":
         return False
-    text = display_text(raw).strip()
+    text = _visible(raw).strip()
     if _is_debris(text):
         return True  # link debris between menu entries ("[", "|")
     if word_units(text) > LABEL_MAX_WORDS:
@@ -252,7 +261,7 @@ def _is_debris(text: str) -> bool:
 def _is_copyright(raw: str) -> bool:
     """A copyright or trademark line ("© 2026 Acme Ltd. All rights reserved.", "All trademarks
     referenced herein are the properties of their respective owners."): a footer's signature."""
-    text = display_text(raw)
+    text = _visible(raw)
     return bool(_COPYRIGHT.search(text)) and len(text.split()) <= 15
 
 
@@ -264,7 +273,7 @@ def _is_footer_run(blocks: Sequence[tuple[str, str]], run: range) -> bool:
     if len(run) < FOOTER_RUN:
         return False
     linked = sum(
-        1 for i in run if shape(blocks[i][1]).link_share >= LINK_SHARE or _is_debris(display_text(blocks[i][1]))
+        1 for i in run if shape(blocks[i][1]).link_share >= LINK_SHARE or _is_debris(_visible(blocks[i][1]))
     )
     if 2 * linked < len(run):
         return False
@@ -274,11 +283,19 @@ def _is_footer_run(blocks: Sequence[tuple[str, str]], run: range) -> bool:
     return len(run) >= LONG_FOOTER_RUN and 4 * paragraphs >= 3 * len(run)
 
 
+def clear_caches() -> None:
+    """Forget the per-block measures (`shape`, `skeleton` and the display text they read)."""
+    shape.cache_clear()
+    skeleton.cache_clear()
+    _visible.cache_clear()
+
+
 __all__ = [
     "ChromeContext",
     "BlockShape",
     "FUNCTION_WORDS",
     "chrome_blocks",
+    "clear_caches",
     "is_chrome_block",
     "is_policy_text",
     "shape",

@@ -36,7 +36,8 @@ from typing import Any, TypeVar
 
 from monitor import extract as extract_mod
 from monitor.changes import DiffReport
-from monitor.chrome import ChromeContext, shape, skeleton
+from monitor.chrome import ChromeContext, skeleton
+from monitor.chrome import clear_caches as clear_chrome_caches
 from monitor.diff import clear_caches, compare
 from monitor.document import Document
 from monitor.guard import Problem, accepting, assess
@@ -180,15 +181,15 @@ def compare_job(
 
 
 def forget_texts() -> None:
-    """Empty the diff engine's per-text caches (tokenized blocks, word keys, block shapes,
-    vocabulary hits, facts). They pay off within one comparison, which reads the same blocks many
+    """Empty the diff engine's per-text caches (tokenized blocks, word keys, headings' keys, block
+    shapes and skeletons, vocabulary hits, facts). They pay off within one comparison, which reads the same blocks many
     times over, not across comparisons of different pages: 60 dev-set comparisons against 8
     siblings in one process took 9.1-9.3 CPU-s emptying them after each, 9.1 CPU-s keeping them
     (up to 5,000 blocks), and left its USS 19 MB above the start instead of 53 MB (peak 21 vs 63).
     The siblings' block keys stay cached (`_sibling_keys`): those do repeat, and reading them
     again doubled the time."""
     clear_caches()
-    shape.cache_clear()
+    clear_chrome_caches()
 
 
 # -- the pool -------------------------------------------------------------------------------

@@ -606,9 +606,10 @@ def compare_verdicts(
 
 
 def clear_caches() -> None:
-    """Forget tokenized blocks, vocabulary hits and facts (benchmarks time a cold comparison)."""
-    from monitor import facts, tokens, vocabulary
+    """Forget tokenized blocks, heading keys, vocabulary hits and facts (benchmarks time a cold comparison)."""
+    from monitor import facts, sections, tokens, vocabulary
 
     tokens.clear_caches()
+    sections.clear_caches()
     vocabulary.clear_caches()
     facts.clear_caches()

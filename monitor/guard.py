@@ -236,12 +236,11 @@ def language_change(new: Document, old: Document) -> str | None:
 def _intrinsic(new: Document, old: Document | None = None) -> str | None:
     """What the page alone shows; `old` only spares a re-cut of a real policy version (see below)."""
     words = new.word_count
-    body_words = sum(word_units(b.text) for b in _blocks(new))
-    if new.is_empty() or body_words == 0:
+    form = shape(new)  # its body_units are the word units of all blocks, counted once for both
+    if new.is_empty() or form.body_units == 0:
         return "empty document"
     if words < NEAR_EMPTY_WORDS:
         return f"near-empty document ({words} words)"
-    form = shape(new)
     if not form.policy_like and _WALL.search(new.text) and not _recut_of_policy(new, old):
         return "looks like a login or captcha wall"
     if (

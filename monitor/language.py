@@ -50,7 +50,8 @@ def _run_units(run: str) -> int:
 def word_units(text: str) -> int:
     """Words of `text` in any script: space-separated tokens, with runs of an unspaced script
     counted by characters (see the module docstring). "24か月間保存します" is 1 + 4 units."""
-    if _UNSPACED_CHAR.search(text) is None:  # the common case, at the cost of one scan
+    # Plain ASCII (str.isascii() reads a flag, no scan) has no unspaced script: most blocks.
+    if text.isascii() or _UNSPACED_CHAR.search(text) is None:  # the common cases
         return len(text.split())
     units = sum(_run_units(m.group(0)) for m in _UNSPACED_RUN.finditer(text))
     # What is left between the runs: words of other scripts and digits; punctuation is not a word.
@@ -76,7 +77,7 @@ def clusters(run: str) -> list[tuple[int, int]]:
 
 
 def has_unspaced_script(text: str) -> bool:
-    return _UNSPACED_CHAR.search(text) is not None
+    return not text.isascii() and _UNSPACED_CHAR.search(text) is not None
 
 
 # -- language identification ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.document import Section
 from monitor.normalize import display_text, is_numbering, token_key
@@ -45,13 +46,21 @@ def words(text: str) -> list[str]:
 
 def heading_key(path: Sequence[str]) -> tuple[str, ...]:
     """Headings compared without numbering, case and punctuation ("3. Your Rights" == "Your rights")."""
-    out = []
-    for h in path:
-        toks = display_text(h).split()
-        while toks and is_numbering(toks[0]):
-            toks = toks[1:]
-        out.append(" ".join(k for k in (token_key(t) for t in toks) if k))
-    return tuple(out)
+    return tuple(_heading_key(h) for h in path)
+
+
+@lru_cache(maxsize=20_000)
+def _heading_key(heading: str) -> str:
+    """One heading's key. Cached: the aligner and the diff read the same few headings thousands of
+    times in a comparison (every section's path, every pair's rename test)."""
+    toks = display_text(heading).split()
+    while toks and is_numbering(toks[0]):
+        toks = toks[1:]
+    return " ".join(k for k in (token_key(t) for t in toks) if k)
+
+
+def clear_caches() -> None:
+    _heading_key.cache_clear()
 
 
 def content_key(section: Section) -> str:

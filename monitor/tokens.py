@@ -29,17 +29,24 @@ _ABBREV = re.compile(
     r"|\b[A-Z]\.$",
     re.IGNORECASE,
 )
+# `_ABBREV` matches at most this many characters (tests/test_tokens_fast.py reads it off the pattern):
+# anchored at the end of a sentence's head, it is searched for in that many last characters only,
+# not over the whole head again at every full stop. Its `\b` sees the character before the window,
+# as it sees it in the head: a sentence starts after white space or a full stop, never a letter.
+_ABBREV_REACH = 8
 _WORD = re.compile(r"\S+")
 
 
 def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
+    n = len(text)
+    abbrev = _ABBREV.search
     for m in _SENTENCE_END.finditer(text):
-        head = text[start : m.start()]
-        if _ABBREV.search(head) or m.end() == len(text):
+        end = m.start()
+        if m.end() == n or abbrev(text, max(start, end - _ABBREV_REACH), end):
             continue
-        out.append(head.strip())
+        out.append(text[start:end].strip())
         start = m.end()
     tail = text[start:].strip()
     if tail:
@@ -99,20 +106,17 @@ def tokenize_block(text: str) -> BlockTokens:
     words: list[tuple[str, str, int, int, int]] = []
     first_in_block = True
     for sentence_text in split_sentences(display_text(text)):
+        tokens = _words(sentence_text)
+        if first_in_block and tokens:
+            first_in_block = False
+            if is_numbering(tokens[0][0]):
+                del tokens[0]  # list and section numbering is layout, not wording
         s_index = len(sentences)
-        keys: list[str] = []
-        for tok, start, end in _words(sentence_text):
-            if first_in_block:
-                first_in_block = False
-                if is_numbering(tok):
-                    continue  # list and section numbering is layout, not wording
-            key = word_key(tok)
-            if key:
-                words.append((tok, key, s_index, start, end))
-                keys.append(key)
-        if keys:  # a sentence without words (a lone symbol) is dropped
+        keyed = [(tok, key, s_index, start, end) for tok, start, end in tokens if (key := word_key(tok))]
+        if keyed:  # a sentence without words (a lone symbol) is dropped
+            words += keyed
             sentences.append(sentence_text)
-            sentence_keys.append(" ".join(keys))
+            sentence_keys.append(" ".join([w[1] for w in keyed]))
     return BlockTokens(
         tuple(sentences), tuple(words), tuple(sentence_keys), " ".join(k for k in sentence_keys if k)
     )

@@ -1,4 +1,5 @@
-"""monitor.charset.is_bad: ftfy's mojibake detector run only around non-ASCII text gives ftfy's answer."""
+"""monitor.charset.is_bad: ftfy's mojibake detector run only around its trigger characters gives ftfy's
+answer; decode_text's shortcut for text without them gives the full check's answer."""
 
 from __future__ import annotations
 
@@ -44,8 +45,14 @@ def test_every_alternative_needs_a_non_ascii_character_within_the_width() -> Non
         assert branch.getwidth()[1] <= charset._BAD_WIDTH
 
 
-# Text made of plain ASCII, white space, and the characters mojibake is made of.
-_ALPHABET = "ab Z.,!\n\t0" + "ÃÂâ€œ™Ã©Ã¼Â ÐÑÎØÙ×²³àµ√±≈°‚Äì€é§¶¤│▀ò\x85\x9a\ufffdВЂГСβΒΓā" + "\xa0\xad®©·»–—´"
+# Text made of plain ASCII, white space, and the characters mojibake is made of, with the typography of
+# sound text (which is no trigger) among them.
+_ALPHABET = (
+    "ab Z.,!\n\t0"
+    + "ÃÂâ€œ™Ã©Ã¼Â ÐÑÎØÙ×²³àµ√±≈°‚Äì€é§¶¤│▀ò\x85\x9a\ufffdВЂГСβΒΓā"
+    + "\xa0\xad®©·»–—´"
+    + "\u2018\u2019\u201c\u201d\u2022\u2026«"
+)
 
 
 @settings(max_examples=600, deadline=None)
@@ -70,3 +77,51 @@ def test_same_answer_on_known_cases() -> None:
     ]
     for text in cases:
         assert charset.is_bad(text) == ftfy.badness.is_bad(text), text
+
+
+def test_triggers_are_read_off_ftfy_and_spare_typography() -> None:
+    # The shape `_trigger_class` reads must be there (else every non-ASCII character is a trigger,
+    # correct but slow); each alternative of the pattern has an element made of trigger characters.
+    chars = charset._trigger_class(ftfy.badness.BADNESS_RE)
+    trigger = re.compile(f"[{chars}]")
+    parsed = sre_parse.parse(ftfy.badness.BADNESS_RE.pattern, re.VERBOSE)
+    ((_, (_, branches)),) = parsed.data
+    for branch in branches:
+        elements = [charset._non_ascii_ranges(str(o), a) for o, a in branch.data]
+        assert any(
+            rs and all(trigger.match(chr(c)) for lo, hi in rs for c in range(lo, hi + 1)) for rs in elements
+        ), branch
+    for ch in "\u2018\u2019\u201c\u201d\u2022\u00a9\u00ae\u2122\u2013\u2014\u2026\u00a0":
+        assert not charset._may_be_bad("We\u2019re " + ch + " here"), ch
+    for ch in "\x85Ã\u00e9\u00a7\u20ac\ufffd":
+        assert charset._may_be_bad("We\u2019re " + ch + " here"), ch
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=80))
+def test_text_without_triggers_never_looks_like_mojibake(text: str) -> None:
+    if not charset._may_be_bad(text):
+        assert not ftfy.badness.is_bad(text)
+        assert charset.looks_like_mojibake(text) is None
+
+
+_BODIES = [
+    ("<p>We\u2019re \u201cglad\u201d \u2014 \u00a9 2026 \u2022 Terms\u2122</p>", "utf-8"),
+    ("<p>Donn\u00e9es stock\u00e9es f\u00fcr Sie</p>", "utf-8"),
+    ("<p>Nutzungsdaten f\u00c3\u00bcr 24 Monate, \u00c3\u00bcbermittelt</p>", "utf-8"),
+    ("<p>We keep \u00e2\u20ac\u0153usage\u00e2\u20ac\u009d data</p>", "utf-8"),
+    ("<p>plain ascii</p>", "utf-8"),
+    ("<p>caf\u00e9 \u201cquoted\u201d</p>", "cp1252"),
+    ("<p>\u2019\u201c</p><script>var m={'\u00c3\u00a4':'ae'}</script>", "utf-8"),
+]
+
+
+def test_decode_text_shortcut_agrees_with_the_full_check(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for text, codec in _BODIES:
+        for header in ("text/html", "text/html; charset=utf-8", "text/html; charset=iso-8859-1", None):
+            body = text.encode(codec)
+            fast = charset.decode_text(body, header, "text/html")
+            with monkeypatch.context() as m:
+                m.setattr(charset, "_may_be_bad", lambda _text: True)
+                slow = charset.decode_text(body, header, "text/html")
+            assert fast == slow, (text, header)

@@ -168,6 +168,24 @@ def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     assert bad.doc is None and bad.error
 
 
+def test_a_comparison_leaves_no_per_text_cache_behind_and_warm_caches_change_nothing() -> None:
+    from monitor import chrome, sections
+
+    old_html = policy_html()
+    new_html = policy_html(edited(**{"Retention": SECTIONS["Retention"].replace("24 months", "9 years")}))
+    old, new = extract(old_html, "text/html"), extract(new_html, "text/html")
+    compare_job(old.to_markdown(), None, new, [old.to_markdown()], [old.to_markdown()])
+    caches = (chrome.shape, chrome.skeleton, chrome._visible, sections._heading_key, tokenize_block, word_key)
+    assert all(c.cache_info().currsize == 0 for c in caches)  # workers are long-lived: memory
+    # In process, with every per-text cache filled by the same comparison just before.
+    context = chrome.ChromeContext(cpu._sibling_keys(old.to_markdown()))
+    first = compare(old, new, context)
+    assert all(c.cache_info().currsize > 0 for c in caches)
+    assert compare(old, new, context).to_dict() == first.to_dict()
+    cpu.forget_texts()
+    assert all(c.cache_info().currsize == 0 for c in caches)
+
+
 def test_the_checking_process_does_not_import_what_only_its_workers_use() -> None:
     """A checker with a pool never parses HTML, decodes a body or runs httpx's command line: lxml,
     ftfy, charset_normalizer and rich (~10 MB of the checking process) are not imported with it;

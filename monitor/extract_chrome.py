@@ -10,12 +10,13 @@ found by their shape (see `monitor.extract_footer`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from monitor.document import clean_text
 from monitor.extract_bounds import Deadline
 from monitor.extract_faq import mark_disclosures
 from monitor.extract_tree import Node as Tag
-from monitor.extract_tree import decompose, get_text, stripped_strings, unwrap
+from monitor.extract_tree import decompose, get_text, stripped_strings, text_strings, unwrap
 from monitor.extract_tree import tags_under as tags_under
 
 DROP_TAGS = (
@@ -199,7 +200,7 @@ def _is_collapsed_policy_text(tag: Tag) -> bool:
 PAGE_WRAPPER_SHARE = 0.6
 
 
-def _is_page_wrapper(tag: Tag, total: int) -> bool:
+def _is_page_wrapper(tag: Tag, total: Callable[[], int]) -> bool:
     """A hidden marker on an element that holds the page itself (most of the page's text) is a
     rendering state: an app root hidden from screen readers while a dialog is
     open, a scroll container a script un-hides on load. Everyone sees that content: keep it.
@@ -209,7 +210,7 @@ def _is_page_wrapper(tag: Tag, total: int) -> bool:
     # Most of the text, so that a hidden second copy of the policy (a print or mobile version
     # next to the visible one, half of the text) is still dropped; or the page's only main landmark
     # (a long consent dialog outside the wrapper may hold much of the text).
-    if text_len(tag) >= PAGE_WRAPPER_SHARE * total:
+    if text_len(tag) >= PAGE_WRAPPER_SHARE * total():
         return True
     if not any(d.name in ("main", "article") for d in tags_under(tag)):
         return False
@@ -239,6 +240,24 @@ def prose_len(tag: Tag) -> int:
     return sum(len(s) for s in stripped_strings(tag) if len(s.split()) >= 6)
 
 
+class _TextLength:
+    """`max(text_len(scope), 1)` for `scope` as it is when this is made, computed on first call.
+
+    Most pages never need it (only hidden elements, forms and chrome-named elements are weighed
+    against the page), and cleaning the whole page's text costs about as much as the rest of
+    `strip_chrome`. The page's strings are kept (not the tree, which `strip_chrome` changes), so
+    a late answer is the one an early computation would have given."""
+
+    def __init__(self, scope: Tag) -> None:
+        self._strings = text_strings(scope)  # what get_text(scope, " ") joins
+        self._value: int | None = None
+
+    def __call__(self) -> int:
+        if self._value is None:
+            self._value = max(len(clean_text(" ".join(self._strings))), 1)
+        return self._value
+
+
 def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     """Remove everything that is page furniture rather than policy text, inside `scope`."""
     # Comments, CDATA, the doctype and processing instructions are not in the tree (monitor.extract_tree).
@@ -246,7 +265,7 @@ def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     for tag in [t for t in tags_under(scope) if t.name in DROP_TAGS]:
         if not tag.gone:
             decompose(tag)
-    total = max(text_len(scope), 1)
+    total = _TextLength(scope)
     for tag in tags_under(scope):
         if deadline is not None:
             deadline.check()
@@ -262,12 +281,12 @@ def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
                 decompose(tag)
         elif tag.name == "form":
             # Some frameworks wrap the whole page in one <form>: keep its content, drop real forms.
-            if _holds_main(tag) or text_len(tag) > 0.4 * total:
+            if _holds_main(tag) or text_len(tag) > 0.4 * total():
                 unwrap(tag)
             else:
                 decompose(tag)
         elif _is_skip_link(tag) or (
-            _is_chrome_hint(tag) and not _holds_main(tag) and text_len(tag) < 0.5 * total
+            _is_chrome_hint(tag) and not _holds_main(tag) and text_len(tag) < 0.5 * total()
         ):
             decompose(tag)
 

@@ -1,0 +1,77 @@
+"""Fast paths on the extraction hot path give exactly what the slow paths they skip would give.
+
+Each fast path is checked against a plain reference (the code as it was before the fast path) on
+tricky inputs: white space of every kind, zero-width characters, soft hyphens, NBSP, mojibake.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.document import clean_text
+
+ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
+TRICKY = [
+    "",
+    " ",
+    "a",
+    "plain words here",
+    " leading",
+    "trailing ",
+    "two  spaces",
+    "tab\there",
+    "new\nline",
+    "\r\n",
+    "nbsp\xa0here",
+    "thin\u2009space and narrow\u202fnbsp",
+    "ideographic\u3000space",
+    "line\u2028separator",
+    "next\x85line",
+    "unit\x1fseparator",
+    "zero\u200bwidth",
+    "\u200b",
+    " \u200b ",
+    "a \u200b b",
+    "joiner\u200djoined\u200cnon",
+    "\ufeffbom",
+    "soft\u00adhyphen",
+    "word\u2060joiner",
+    "mojibake â€™ Ã© Ã¼",
+    "curly ’quotes“ – dash…",
+    "e\u0301 combining",
+    "ﬁ ligature",
+    "中文 文本",
+    "control\x00char",
+    "\x7fdel",
+]
+
+
+def reference_clean_text(text: str) -> str:
+    """clean_text without its fast path."""
+    for zw in ZERO_WIDTH:
+        text = text.replace(zw, "")
+    return " ".join(text.split())
+
+
+def test_clean_text_agrees_with_reference_on_tricky_inputs() -> None:
+    for text in TRICKY:
+        assert clean_text(text) == reference_clean_text(text), repr(text)
+        assert clean_text(text + " " + text) == reference_clean_text(text + " " + text), repr(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .,’é中") + [c for t in TRICKY for c in t])))
+def test_clean_text_agrees_with_reference_on_generated_text(text: str) -> None:
+    assert clean_text(text) == reference_clean_text(text)
+
+
+def test_what_the_clean_text_fast_path_relies_on() -> None:
+    # The fast path returns a printable text without double, leading or trailing spaces as it is:
+    # that is right only while no white space but " " and no zero-width character is printable.
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if char != " " and (char.isspace() or char in ZERO_WIDTH):
+            assert not char.isprintable(), hex(code)

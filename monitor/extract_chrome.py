@@ -235,9 +235,18 @@ def text_len(tag: Tag) -> int:
     return len(clean_text(get_text(tag, " ")))
 
 
+PROSE_WORDS = 6
+
+
+def is_prose(text: str) -> bool:
+    """Whether `text` has `PROSE_WORDS` words or more (words as `str.split` finds them). Only
+    that many words are cut out, not all of them: a long paragraph costs no more than a short one."""
+    return len(text.split(maxsplit=PROSE_WORDS - 1)) == PROSE_WORDS
+
+
 def prose_len(tag: Tag) -> int:
     """Characters of prose-like text (runs of six words or more): menus and link lists score ~0."""
-    return sum(len(s) for s in stripped_strings(tag) if len(s.split()) >= 6)
+    return sum(len(s) for s in stripped_strings(tag) if is_prose(s))
 
 
 class _TextLength:
@@ -262,11 +271,13 @@ def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     """Remove everything that is page furniture rather than policy text, inside `scope`."""
     # Comments, CDATA, the doctype and processing instructions are not in the tree (monitor.extract_tree).
     mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
-    for tag in [t for t in tags_under(scope) if t.name in DROP_TAGS]:
-        if not tag.gone:
+    tags = tags_under(scope)
+    for tag in tags:
+        if tag.name in DROP_TAGS and not tag.gone:
             decompose(tag)
+    tags = [t for t in tags if not t.gone]  # what is left of the page, still in document order
     total = _TextLength(scope)
-    for tag in tags_under(scope):
+    for tag in tags:
         if deadline is not None:
             deadline.check()
         if tag.gone:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.document import clean_text
+from monitor.extract_chrome import PROSE_WORDS, is_prose
 
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
 TRICKY = [
@@ -75,3 +76,13 @@ def test_what_the_clean_text_fast_path_relies_on() -> None:
         char = chr(code)
         if char != " " and (char.isspace() or char in ZERO_WIDTH):
             assert not char.isprintable(), hex(code)
+
+
+def test_is_prose_counts_words_as_a_full_split_does() -> None:
+    words = ["w", "two", "\u200b", "â€™", "soft\u00adhyphen", "中文"]
+    spaces = [" ", "  ", "\t", "\n", "\xa0", "\u2009", "\u3000", "\u2028", "\x85", "\x1f", "\u200b"]
+    for n in range(0, 9):
+        for k, space in enumerate(spaces):
+            text = space.join(words[(i + k) % len(words)] for i in range(n))
+            for variant in (text, space + text, text + space, text + space + space):
+                assert is_prose(variant) == (len(variant.split()) >= PROSE_WORDS), repr(variant)

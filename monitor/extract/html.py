@@ -28,7 +28,7 @@ from monitor.extract.common import (
     split_title,
 )
 from monitor.extract_bounds import TIME_BUDGET, Deadline
-from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome
+from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, is_prose, strip_chrome
 from monitor.extract_faq import DISCLOSURE_ATTR
 from monitor.extract_footer import strip_trailing_footer
 from monitor.extract_tree import (
@@ -120,7 +120,7 @@ def _prose_lengths(scope: Node) -> dict[int, int]:
                     total += visit(child)
             else:
                 text = child.strip()
-                if text and len(text.split()) >= 6:
+                if text and is_prose(text):
                     total += len(text)
         if total:
             sizes[id(node)] = total

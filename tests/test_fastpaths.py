@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.document import clean_text
+from monitor.extract.html import _HtmlWalker
 from monitor.extract_chrome import PROSE_WORDS, is_prose
 
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
@@ -86,3 +87,15 @@ def test_is_prose_counts_words_as_a_full_split_does() -> None:
             text = space.join(words[(i + k) % len(words)] for i in range(n))
             for variant in (text, space + text, text + space, text + space + space):
                 assert is_prose(variant) == (len(variant.split()) >= PROSE_WORDS), repr(variant)
+
+
+def test_a_run_of_white_space_between_blocks_reads_as_nothing_and_only_that() -> None:
+    # _flush_run skips a run of white-space strings without reading it; any other run of strings
+    # is a paragraph of its cleaned text (as the slow path reads it).
+    pieces = ["\n", " ", "\xa0", "\u2028", "\x85", "\u3000", "\t\n", "\u200b", "\u00ad", "x", "â€™", ""]
+    for a in pieces:
+        for b in pieces:
+            walker = _HtmlWalker()
+            walker._flush_run([a, b])
+            text = clean_text(a + b)
+            assert walker.events == ([("p", text, 0)] if text else []), repr(a + b)

@@ -274,8 +274,8 @@ class _HtmlWalker:
         self._flush_run(run)
 
     def _flush_run(self, run: list[Node | str]) -> None:
-        if not run:
-            return
+        if not run or all(type(n) is not Node and n.isspace() for n in run):  # type: ignore[union-attr]
+            return  # the white space between two blocks (most runs): it reads as nothing
         heading = _bold_heading(run)
         if heading:
             self.emit("h", heading, BOLD_LEVEL)

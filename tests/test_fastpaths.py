@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.document import clean_text
-from monitor.extract.html import _HtmlWalker
+from monitor.extract.html import _VISIBLE, _HtmlWalker
 from monitor.extract_chrome import PROSE_WORDS, is_prose
 
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
@@ -91,11 +91,23 @@ def test_is_prose_counts_words_as_a_full_split_does() -> None:
 
 def test_a_run_of_white_space_between_blocks_reads_as_nothing_and_only_that() -> None:
     # _flush_run skips a run of white-space strings without reading it; any other run of strings
-    # is a paragraph of its cleaned text (as the slow path reads it).
+    # is a paragraph, unless its cleaned text is empty (as the slow path reads it).
     pieces = ["\n", " ", "\xa0", "\u2028", "\x85", "\u3000", "\t\n", "\u200b", "\u00ad", "x", "â€™", ""]
     for a in pieces:
         for b in pieces:
             walker = _HtmlWalker()
             walker._flush_run([a, b])
-            text = clean_text(a + b)
-            assert walker.events == ([("p", text, 0)] if text else []), repr(a + b)
+            expected = [("p", a + b, 0)] if clean_text(a + b) else []  # events keep the text as read
+            assert walker.events == expected, repr(a + b)
+
+
+def test_the_walker_emits_exactly_what_cleans_to_something() -> None:
+    # emit() keeps a text when _VISIBLE finds a character in it, instead of cleaning it: the two
+    # must agree for every character and for the tricky texts.
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        assert bool(_VISIBLE.search(char)) == bool(clean_text(char)), hex(code)
+    for text in TRICKY:
+        walker = _HtmlWalker()
+        walker.emit("p", text)
+        assert walker.events == ([("p", text, 0)] if clean_text(text) else []), repr(text)

@@ -256,8 +256,9 @@ class _HtmlWalker:
 
     # -- blocks -----------------------------------------------------------------------------------
     def emit(self, kind: str, text: str, level: int = 0) -> None:
-        text = clean_text(text)
-        if text:
+        """An event for `text` unless it reads as nothing. The text is kept as read: the builder
+        cleans it (`build`), and cleaning it here as well would clean every block twice."""
+        if _VISIBLE.search(text):  # what clean_text(text) would not make empty
             self.events.append((kind, text, level))
 
     def container(self, node: Node) -> None:

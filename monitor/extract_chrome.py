@@ -47,6 +47,7 @@ _CHROME_ROLES = frozenset(
     {"navigation", "complementary", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar"}
 )
 _PAGE_ROLES = frozenset({"banner", "contentinfo"})  # chrome only outside the main content
+_CHROME_BY_NAME = frozenset({"header", "footer", "form"})  # chrome (or not) without any attribute
 BLOCK_TAGS = frozenset(
     {
         "address",
@@ -280,8 +281,8 @@ def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     for tag in tags:
         if deadline is not None:
             deadline.check()
-        if tag.gone:
-            continue
+        if tag.gone or (not tag.attrs and tag.name not in _CHROME_BY_NAME):
+            continue  # the other rules all read an attribute (role, hidden, style, id, class, href)
         role = str(tag.get("role") or "").lower()
         if (
             _is_hidden(tag) and not _is_collapsed_policy_text(tag) and not _is_page_wrapper(tag, total)

@@ -12,8 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.document import clean_text
+from monitor.extract import extract_html
 from monitor.extract.html import _VISIBLE, _HtmlWalker
-from monitor.extract_chrome import PROSE_WORDS, is_prose
+from monitor.extract_chrome import (
+    BLOCK_TAGS,
+    DROP_TAGS,
+    PROSE_WORDS,
+    _is_chrome_hint,
+    _is_hidden,
+    _is_skip_link,
+    is_prose,
+)
+from monitor.extract_tree import Node
 
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
 TRICKY = [
@@ -111,3 +121,18 @@ def test_the_walker_emits_exactly_what_cleans_to_something() -> None:
         walker = _HtmlWalker()
         walker.emit("p", text)
         assert walker.events == ([("p", text, 0)] if clean_text(text) else []), repr(text)
+
+
+def test_strip_chrome_skips_only_elements_no_rule_could_drop() -> None:
+    # strip_chrome passes over an element without attributes unless its name is in _CHROME_BY_NAME:
+    # every other rule must read an attribute, so none may hold for such an element.
+    names = sorted(BLOCK_TAGS | set(DROP_TAGS) | {"a", "span", "b", "strong", "em", "img", "small", "font"})
+    for name in names:
+        tag = Node(name, {}, None)
+        ruled = _is_hidden(tag) or _is_chrome_hint(tag) or _is_skip_link(tag) or bool(tag.get("role"))
+        assert not ruled, name
+    # ... and the ones it does look at are dropped without any attribute (outside the main content).
+    html = "<body><header>Site</header><form>Search</form><main><p>{}</p></main><footer>Foot</footer></body>"
+    doc = extract_html(html.format("Policy text that is long enough to be the main content here. " * 5))
+    assert "Site" not in doc.to_markdown() and "Search" not in doc.to_markdown()
+    assert "Foot" not in doc.to_markdown() and "Policy text" in doc.to_markdown()

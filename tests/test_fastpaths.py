@@ -131,8 +131,8 @@ def test_strip_chrome_skips_only_elements_no_rule_could_drop() -> None:
         tag = Node(name, {}, None)
         ruled = _is_hidden(tag) or _is_chrome_hint(tag) or _is_skip_link(tag) or bool(tag.get("role"))
         assert not ruled, name
-    # ... and the ones it does look at are dropped without any attribute (outside the main content).
-    html = "<body><header>Site</header><form>Search</form><main><p>{}</p></main><footer>Foot</footer></body>"
-    doc = extract_html(html.format("Policy text that is long enough to be the main content here. " * 5))
+    # ... and the ones it does look at are dropped without any attribute (no landmark: the body is read).
+    html = "<body><header>Site</header><p>{0}</p><form>Search</form><p>{0}</p><footer>Foot</footer></body>"
+    doc = extract_html(html.format("Policy text that is long enough to be read as prose. " * 5))
     assert "Site" not in doc.to_markdown() and "Search" not in doc.to_markdown()
     assert "Foot" not in doc.to_markdown() and "Policy text" in doc.to_markdown()

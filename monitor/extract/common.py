@@ -104,6 +104,8 @@ def decode_cf_email(hex_string: str) -> str | None:
 
 def _cf_email_from_url(url: str) -> tuple[bool, str | None]:
     """(is a Cloudflare e-mail-protection link, the decoded address if its hex is there)."""
+    if _CF_PATH not in url:  # the usual link, told without splitting it
+        return False, None
     parts = urlsplit(url)
     if not parts.path.endswith(_CF_PATH):
         return False, None

@@ -106,22 +106,23 @@ def _selected_roots(root: Node, selection: _Selection, select: list[str]) -> lis
 # ---------------------------------------------------------------------------------------------------
 
 
-def _prose_lengths(scope: Node) -> dict[int, int]:
+def _prose_lengths(scope: Node, tags: list[Node] | None = None) -> dict[int, int]:
     """`prose_len` (monitor.extract_chrome) of every element under `scope`, by id, in one pass:
     each string counts towards its parent, each element passes its sum up, so the cost is linear
-    in the size of the page whatever its depth (the tree is at most `MAX_DEPTH` deep)."""
+    in the size of the page whatever its depth (the tree is at most `MAX_DEPTH` deep). `tags`, when
+    given, gets every element under `scope` in document order (= `tags_under`) from the same walk."""
     sizes: dict[int, int] = {}
+    listed = tags if tags is not None else []
 
     def visit(node: Node) -> int:
         total = 0
         for child in node.children:
             if type(child) is Node:
+                listed.append(child)
                 if child.children:
                     total += visit(child)
-            else:
-                text = child.strip()
-                if text and is_prose(text):
-                    total += len(text)
+            elif is_prose(child):  # type: ignore[arg-type]
+                total += len(child.strip())
         if total:
             sizes[id(node)] = total
         return total
@@ -139,13 +140,13 @@ def _main_roots(body: Node) -> list[Node]:
     watch jump from one document to another when their sizes change, and the documents' own
     headings keep them apart in the section paths.
     """
-    sizes = _prose_lengths(body)
+    tags: list[Node] = []
+    sizes = _prose_lengths(body, tags)
 
     def prose(tag: Node) -> int:
         return sizes.get(id(tag), 0)
 
     total = prose(body)
-    tags = tags_under(body)
     candidates = [t for t in tags if t.name == "main"] + [t for t in tags if t.attrs.get("role") == "main"]
     if not candidates:
         candidates = [t for t in tags if t.name == "article"]

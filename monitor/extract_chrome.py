@@ -271,8 +271,7 @@ class _TextLength:
 def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     """Remove everything that is page furniture rather than policy text, inside `scope`."""
     # Comments, CDATA, the doctype and processing instructions are not in the tree (monitor.extract_tree).
-    mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
-    tags = tags_under(scope)
+    tags = mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
     for tag in tags:
         if tag.name in DROP_TAGS and not tag.gone:
             decompose(tag)

@@ -23,7 +23,8 @@ from monitor.extract_chrome import (
     _is_skip_link,
     is_prose,
 )
-from monitor.extract_tree import Node
+from monitor.extract_faq import mark_disclosures
+from monitor.extract_tree import Node, parse_html, tags_under
 
 ZERO_WIDTH = "\u200b\u200c\u200d\ufeff"
 TRICKY = [
@@ -136,3 +137,20 @@ def test_strip_chrome_skips_only_elements_no_rule_could_drop() -> None:
     doc = extract_html(html.format("Policy text that is long enough to be read as prose. " * 5))
     assert "Site" not in doc.to_markdown() and "Search" not in doc.to_markdown()
     assert "Foot" not in doc.to_markdown() and "Policy text" in doc.to_markdown()
+
+
+def test_mark_disclosures_returns_the_elements_as_they_are_afterwards() -> None:
+    # strip_chrome walks the list mark_disclosures returns instead of listing the page again.
+    html = (
+        "<body><h3><button aria-expanded='false'><span>What do we collect?</span></button></h3>"
+        "<div id='p1'>We collect your name, your address and your order history.</div>"
+        "<h3><button><b>Who</b> sees it?</button></h3><button>Accept all</button>"
+        "<button aria-expanded='true' aria-controls='p1'>Do we sell it?</button>"
+        "<button>A long text on a button that is ordinary inline text</button>"
+        "<dl><dt>Is it kept?</dt><dd>No.</dd></dl><details><summary>More</summary></details></body>"
+    )
+    scope = parse_html(html)
+    returned = mark_disclosures(scope)
+    assert [id(t) for t in returned] == [id(t) for t in tags_under(scope)]
+    assert sum(t.name == "button" for t in tags_under(parse_html(html))) == 5
+    assert sum(t.name == "button" for t in returned) == 1  # two unwrapped, two made summary/span

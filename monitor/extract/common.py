@@ -165,7 +165,7 @@ def split_title(events: list[Event]) -> tuple[str, list[Event]]:
 
 def is_separator(text: str) -> bool:
     """A paragraph without a letter or digit ("***", "* * *", "~ ~ ~"): a drawn separator."""
-    return not any(c.isalnum() for c in text)
+    return not any(map(str.isalnum, text))
 
 
 def build(events: list[Event], title: str) -> Document:

@@ -6,11 +6,14 @@ tricky inputs: white space of every kind, zero-width characters, soft hyphens, N
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor import normalize as N
 from monitor.document import clean_text
 from monitor.extract import extract_html
 from monitor.extract.html import _VISIBLE, _HtmlWalker
@@ -154,3 +157,96 @@ def test_mark_disclosures_returns_the_elements_as_they_are_afterwards() -> None:
     assert [id(t) for t in returned] == [id(t) for t in tags_under(scope)]
     assert sum(t.name == "button" for t in tags_under(parse_html(html))) == 5
     assert sum(t.name == "button" for t in returned) == 1  # two unwrapped, two made summary/span
+
+
+# -- display_text and typography ---------------------------------------------------------------
+
+
+def reference_typography(text: str) -> str:
+    """typography without its fast path."""
+    return unicodedata.normalize("NFC", text).translate(N._TYPOGRAPHY)
+
+
+def reference_display_text(text: str) -> str:
+    """display_text without its fast paths."""
+    text = reference_typography(text)
+    text = N._IMAGE.sub(lambda m: m.group(1), text)
+    for _ in range(2):
+        text = N._LINK.sub(lambda m: m.group(1), text)
+    text = N._REF_LINK.sub(lambda m: m.group(1), text)
+    text = N._AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), text)
+    text = N._LINK_DEBRIS.sub(" ", text)
+    text = N._HTML_TAG.sub(" ", text)
+    text = N._MD_ESCAPE.sub(lambda m: m.group(1), text)
+    text = N._EMPHASIS.sub("", text)
+    text = N._A11Y.sub("", text)
+    text = N._OBF_EMAIL_TEXT.sub("[email-protected]", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+MARKUP = [
+    "See [our partners](https://example.com/p?utm=1) and ![logo](/l.png).",
+    "[![badge](/b.png)](https://x.org)",
+    "a [ref][1] link, <https://example.com> and <mailto:dpo@example.com>",
+    "stray ](https://x.org/a) debris [ ] and [",
+    "  [  ",
+    "<b>bold</b> and \\*escaped\\* and **strong** _em_ `code` ~~gone~~",
+    "Contact us (opens in a new window) or (external link).",
+    "Contact us (Opens In A New Tab) or Opens email client here.",
+    "written op**en** s new window after emphasis",
+    "(link is external) and (New Window)",
+    "Our partners (New Window)",
+    "Our partners (External Link)",
+    "[email protected] and [EMAIL\xa0PROTECTED] and email  protected",
+    "emaıl protected and ema\u0131l protected",
+    "Email Protec**ted** after emphasis",
+    "openſ in new window, Kelvin \u212a, long ſ",
+    "tab\tand  double  spaces\t\t",
+    "soft\u00adhyphen word\u2060joiner \u00a0nbsp\u202fnarrow \u2009thin",
+    "curly ’quotes’ “double” – dash — long … ellipsis ` backtick",
+    "mojibake â€™ Ã© and e\u0301 combining and ﬁ ligature",
+    "\ufeffbom \u200bzero\u200cwidth\u200djoiner",
+    "",
+    "   ",
+]
+
+
+def test_typography_agrees_with_reference() -> None:
+    for code in range(128):
+        assert N.typography(chr(code) + "ab c") == reference_typography(chr(code) + "ab c"), code
+    for text in TRICKY + MARKUP:
+        assert N.typography(text) == reference_typography(text), repr(text)
+
+
+def test_display_text_agrees_with_reference_on_tricky_inputs() -> None:
+    for text in TRICKY + MARKUP:
+        assert N.display_text(text) == reference_display_text(text), repr(text)
+        joined = text + " " + MARKUP[len(text) % len(MARKUP)]
+        assert N.display_text(joined) == reference_display_text(joined), repr(joined)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["open", "OPEN", "s", " ", "  ", "\t", "in", "a", "new", "window", "tab", "(", ")", "[", "]", "!",
+             "email", "EMAIL", "protected", "**", "_", "`", "\\", "<", ">", "https://x.org", "mailto:", "/",
+             "ı", "ſ", "\xa0", "\u00ad", "\u2060", "’", "external", "link", "client", "e-mail", "site", "is"]
+        ),
+        max_size=25,
+    )
+)
+def test_display_text_agrees_with_reference_on_generated_text(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert N.display_text(text) == reference_display_text(text)
+
+
+def test_what_the_display_text_guards_rely_on() -> None:
+    # A guard looks for its words in text.lower(): right only while each of their letters matches,
+    # case-insensitively, nothing but itself and its upper case (unlike "i", "s" and "k").
+    letters = set("".join(N._A11Y_WORDS + N._OBF_EMAIL_WORDS))
+    for letter in letters:
+        pattern = re.compile(re.escape(letter), re.IGNORECASE)
+        for code in range(sys.maxunicode + 1):
+            if pattern.fullmatch(chr(code)):
+                assert chr(code).lower() == letter, (letter, hex(code))

@@ -79,6 +79,8 @@ def clean_url(href: str | None) -> str | None:
     href = clean_text(href or "")
     if not href or href.startswith("#") or href.lower().startswith("javascript:"):
         return None
+    if "?" not in href:
+        return href  # no query string (told without splitting the address)
     parts = urlsplit(href)
     if parts.query:
         # Filter the raw segments rather than re-encoding, so untouched parameters keep their bytes.

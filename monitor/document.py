@@ -25,6 +25,11 @@ _NEEDS_ESCAPE = re.compile(r"^(#|- |\||\\|\s)")
 
 def clean_text(text: str) -> str:
     """Collapse all white space (including non-breaking and zero-width) to single spaces."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # Already clean (most texts are cleaned more than once on their way into a Document):
+        # every white-space character but " " and every zero-width character is unprintable
+        # (categories Zs, Zl, Zp, Cc, Cf), so only single spaces between words are left here.
+        return text
     text = text.replace("\u200b", "").replace("\u200c", "").replace("\u200d", "").replace("\ufeff", "")
     return " ".join(text.split())  # str.split() splits at exactly the characters `\s` matches
 

@@ -10,12 +10,13 @@ found by their shape (see `monitor.extract_footer`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from monitor.document import clean_text
 from monitor.extract_bounds import Deadline
 from monitor.extract_faq import mark_disclosures
 from monitor.extract_tree import Node as Tag
-from monitor.extract_tree import decompose, get_text, stripped_strings, unwrap
+from monitor.extract_tree import decompose, get_text, stripped_strings, text_strings, unwrap
 from monitor.extract_tree import tags_under as tags_under
 
 DROP_TAGS = (
@@ -46,6 +47,7 @@ _CHROME_ROLES = frozenset(
     {"navigation", "complementary", "dialog", "alertdialog", "search", "menu", "menubar", "toolbar"}
 )
 _PAGE_ROLES = frozenset({"banner", "contentinfo"})  # chrome only outside the main content
+_CHROME_BY_NAME = frozenset({"header", "footer", "form"})  # chrome (or not) without any attribute
 BLOCK_TAGS = frozenset(
     {
         "address",
@@ -199,7 +201,7 @@ def _is_collapsed_policy_text(tag: Tag) -> bool:
 PAGE_WRAPPER_SHARE = 0.6
 
 
-def _is_page_wrapper(tag: Tag, total: int) -> bool:
+def _is_page_wrapper(tag: Tag, total: Callable[[], int]) -> bool:
     """A hidden marker on an element that holds the page itself (most of the page's text) is a
     rendering state: an app root hidden from screen readers while a dialog is
     open, a scroll container a script un-hides on load. Everyone sees that content: keep it.
@@ -209,7 +211,7 @@ def _is_page_wrapper(tag: Tag, total: int) -> bool:
     # Most of the text, so that a hidden second copy of the policy (a print or mobile version
     # next to the visible one, half of the text) is still dropped; or the page's only main landmark
     # (a long consent dialog outside the wrapper may hold much of the text).
-    if text_len(tag) >= PAGE_WRAPPER_SHARE * total:
+    if text_len(tag) >= PAGE_WRAPPER_SHARE * total():
         return True
     if not any(d.name in ("main", "article") for d in tags_under(tag)):
         return False
@@ -234,24 +236,52 @@ def text_len(tag: Tag) -> int:
     return len(clean_text(get_text(tag, " ")))
 
 
+PROSE_WORDS = 6
+
+
+def is_prose(text: str) -> bool:
+    """Whether `text` has `PROSE_WORDS` words or more (words as `str.split` finds them). Only
+    that many words are cut out, not all of them: a long paragraph costs no more than a short one."""
+    return len(text.split(maxsplit=PROSE_WORDS - 1)) == PROSE_WORDS
+
+
 def prose_len(tag: Tag) -> int:
     """Characters of prose-like text (runs of six words or more): menus and link lists score ~0."""
-    return sum(len(s) for s in stripped_strings(tag) if len(s.split()) >= 6)
+    return sum(len(s) for s in stripped_strings(tag) if is_prose(s))
+
+
+class _TextLength:
+    """`max(text_len(scope), 1)` for `scope` as it is when this is made, computed on first call.
+
+    Most pages never need it (only hidden elements, forms and chrome-named elements are weighed
+    against the page), and cleaning the whole page's text costs about as much as the rest of
+    `strip_chrome`. The page's strings are kept (not the tree, which `strip_chrome` changes), so
+    a late answer is the one an early computation would have given."""
+
+    def __init__(self, scope: Tag) -> None:
+        self._strings = text_strings(scope)  # what get_text(scope, " ") joins
+        self._value: int | None = None
+
+    def __call__(self) -> int:
+        if self._value is None:
+            self._value = max(len(clean_text(" ".join(self._strings))), 1)
+        return self._value
 
 
 def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
     """Remove everything that is page furniture rather than policy text, inside `scope`."""
     # Comments, CDATA, the doctype and processing instructions are not in the tree (monitor.extract_tree).
-    mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
-    for tag in [t for t in tags_under(scope) if t.name in DROP_TAGS]:
-        if not tag.gone:
+    tags = mark_disclosures(scope)  # FAQ questions on buttons are content; control buttons stay chrome
+    for tag in tags:
+        if tag.name in DROP_TAGS and not tag.gone:
             decompose(tag)
-    total = max(text_len(scope), 1)
-    for tag in tags_under(scope):
+    tags = [t for t in tags if not t.gone]  # what is left of the page, still in document order
+    total = _TextLength(scope)
+    for tag in tags:
         if deadline is not None:
             deadline.check()
-        if tag.gone:
-            continue
+        if tag.gone or (not tag.attrs and tag.name not in _CHROME_BY_NAME):
+            continue  # the other rules all read an attribute (role, hidden, style, id, class, href)
         role = str(tag.get("role") or "").lower()
         if (
             _is_hidden(tag) and not _is_collapsed_policy_text(tag) and not _is_page_wrapper(tag, total)
@@ -262,12 +292,12 @@ def strip_chrome(scope: Tag, deadline: Deadline | None = None) -> None:
                 decompose(tag)
         elif tag.name == "form":
             # Some frameworks wrap the whole page in one <form>: keep its content, drop real forms.
-            if _holds_main(tag) or text_len(tag) > 0.4 * total:
+            if _holds_main(tag) or text_len(tag) > 0.4 * total():
                 unwrap(tag)
             else:
                 decompose(tag)
         elif _is_skip_link(tag) or (
-            _is_chrome_hint(tag) and not _holds_main(tag) and text_len(tag) < 0.5 * total
+            _is_chrome_hint(tag) and not _holds_main(tag) and text_len(tag) < 0.5 * total()
         ):
             decompose(tag)
 

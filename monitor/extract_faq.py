@@ -46,9 +46,12 @@ def _is_control(text: str, in_heading: bool, toggles: bool) -> bool:
     return len(text.split()) < LONG_TEXT_WORDS
 
 
-def mark_disclosures(scope: Tag) -> None:
-    """Mark disclosure labels and keep content buttons, inside `scope` (changes the tree)."""
+def mark_disclosures(scope: Tag) -> list[Tag]:
+    """Mark disclosure labels and keep content buttons, inside `scope` (changes the tree).
+    Returns the elements under `scope` afterwards, in document order (= `tags_under(scope)`, for
+    the caller's next walk): the same as before but for the buttons unwrapped into their heading."""
     tags = tags_under(scope)
+    unwrapped: set[int] = set()
     ids: dict[str, Tag] = {}  # one index, not a search of the page per button
     for tag in tags:
         key = tag.get("id")
@@ -59,23 +62,27 @@ def mark_disclosures(scope: Tag) -> None:
             continue
         if tag.name == "summary" or (tag.name == "dt" and is_question(clean_text(get_text(tag, " ")))):
             tag[DISCLOSURE_ATTR] = "1"
-        elif tag.name == "button":
-            _button(tag, ids)
+        elif tag.name == "button" and _button(tag, ids):
+            unwrapped.add(id(tag))
+    return [t for t in tags if id(t) not in unwrapped] if unwrapped else tags
 
 
-def _button(button: Tag, ids: dict[str, Tag]) -> None:
+def _button(button: Tag, ids: dict[str, Tag]) -> bool:
+    """Keep a content button as content; True when it was unwrapped (its children took its place)."""
     text = clean_text(get_text(button, " "))
     heading = find_parent(button, _HEADINGS)
     toggles = _toggles_one_panel(button, ids)
     if _is_control(text, heading is not None, toggles):
-        return  # left for chrome removal
+        return False  # left for chrome removal
     if heading is not None:
         if toggles or button.get("aria-expanded") is not None:
             heading[DISCLOSURE_ATTR] = "1"
         unwrap(button)
-    elif (toggles or is_question(text)) and len(text) <= MAX_LABEL_CHARS:
+        return True
+    if (toggles or is_question(text)) and len(text) <= MAX_LABEL_CHARS:
         button.name = "summary"  # a disclosure label, read like <summary>
         button.attrs = {DISCLOSURE_ATTR: "1"}
     else:
         button.name = "span"  # long text on a button: ordinary inline text
         button.attrs = {}
+    return False

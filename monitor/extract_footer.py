@@ -46,8 +46,10 @@ def _is_internal(href: str) -> bool:
     return not re.match(r"^[a-z][a-z0-9+.-]*:|^//", href)  # no scheme, no host: this site
 
 
-def _links(tag: Tag) -> list[Tag]:
-    return [a for a in tags_under(tag) if a.name == "a" and clean_text(get_text(a, " "))]
+def _links(tag: Tag) -> tuple[list[Tag], int]:
+    """The links under `tag` that have text, and the characters of their (cleaned) text."""
+    texts = [(a, clean_text(get_text(a, " "))) for a in tags_under(tag) if a.name == "a"]
+    return [a for a, text in texts if text], sum(len(text) for _, text in texts)
 
 
 def _outside_links(tag: Tag) -> list[str]:
@@ -88,8 +90,7 @@ def _clean_text_unless_long(tag: Tag, max_chars: int) -> str | None:
 
 def is_footer_like(tag: Tag) -> bool:
     """Whether `tag` reads as site chrome by the evidence in the module docstring."""
-    links = _links(tag)
-    link_chars = sum(len(clean_text(get_text(a, " "))) for a in links)
+    links, link_chars = _links(tag)
     text = _clean_text_unless_long(tag, 2 * link_chars)
     if text is None:
         return False  # too long for a copyright line, too little of it in links

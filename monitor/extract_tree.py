@@ -343,7 +343,8 @@ class _Builder:
             self.flattened += 1
             self._space()
             return
-        self._end_data()
+        if self.buf:
+            self._end_data()
         if attrib:
             attrs = dict(attrib)
             for key in _TAG_LIST_ATTRS.get(tag, _LIST_ATTRS):
@@ -362,9 +363,13 @@ class _Builder:
             self.containers.append(node)
 
     def end(self, tag: str) -> None:
-        self._end_data()
+        if self.buf:
+            self._end_data()
         if self.made and not self.made.pop():
             self._space()
+            return
+        if self.stack[-1].name == tag and len(self.stack) > 1:  # the usual case: the innermost one
+            self._pop()
             return
         for k in range(len(self.stack) - 1, 0, -1):  # pop up to the most recent element of that name
             if self.stack[k].name == tag:

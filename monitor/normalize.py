@@ -73,7 +73,22 @@ _TYPOGRAPHY = str.maketrans(
 
 def typography(text: str) -> str:
     """Fold curly quotes, dashes, special spaces and zero-width characters to plain ASCII forms."""
+    if text.isascii() and "`" not in text:
+        return text  # ASCII is already NFC, and "`" is the one ASCII character the table folds
     return unicodedata.normalize("NFC", text).translate(_TYPOGRAPHY)
+
+
+# Words that `_A11Y` and `_OBF_EMAIL_TEXT` cannot match without (in some letter case): a text
+# without any of them is left as it is, without running the patterns (the costliest of
+# display_text). Their letters have no case-insensitive matches beyond their upper case
+# (unlike "i" and "s", which also match "ı" and "ſ"), so `str.lower` finds them as the patterns do.
+_A11Y_WORDS = ("open", "external", "new w")
+_OBF_EMAIL_WORDS = ("protected",)
+
+
+def _may_hold(text: str, words: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in words)
 
 
 def display_text(text: str) -> str:
@@ -87,13 +102,20 @@ def display_text(text: str) -> str:
         text = _LINK.sub(lambda m: m.group(1), text)
     text = _REF_LINK.sub(lambda m: m.group(1), text)
     text = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), text)
-    text = _LINK_DEBRIS.sub(" ", text)
+    # The patterns below scan the text at every position: each runs only when the text holds
+    # what it needs to match (checked on the text as the steps before left it).
+    if "[" in text or "]" in text:
+        text = _LINK_DEBRIS.sub(" ", text)
     text = _HTML_TAG.sub(" ", text)
     text = _MD_ESCAPE.sub(lambda m: m.group(1), text)
     text = _EMPHASIS.sub("", text)
-    text = _A11Y.sub("", text)
-    text = _OBF_EMAIL_TEXT.sub("[email-protected]", text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    if _may_hold(text, _A11Y_WORDS):
+        text = _A11Y.sub("", text)
+    if _may_hold(text, _OBF_EMAIL_WORDS):
+        text = _OBF_EMAIL_TEXT.sub("[email-protected]", text)
+    if "  " in text or "\t" in text:  # otherwise each run of spaces is one space already
+        text = re.sub(r"[ \t]+", " ", text)
+    return text.strip()
 
 
 # -- word keys ---------------------------------------------------------------------------------

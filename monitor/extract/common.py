@@ -79,6 +79,8 @@ def clean_url(href: str | None) -> str | None:
     href = clean_text(href or "")
     if not href or href.startswith("#") or href.lower().startswith("javascript:"):
         return None
+    if "?" not in href:
+        return href  # no query string (told without splitting the address)
     parts = urlsplit(href)
     if parts.query:
         # Filter the raw segments rather than re-encoding, so untouched parameters keep their bytes.
@@ -104,6 +106,8 @@ def decode_cf_email(hex_string: str) -> str | None:
 
 def _cf_email_from_url(url: str) -> tuple[bool, str | None]:
     """(is a Cloudflare e-mail-protection link, the decoded address if its hex is there)."""
+    if _CF_PATH not in url:  # the usual link, told without splitting it
+        return False, None
     parts = urlsplit(url)
     if not parts.path.endswith(_CF_PATH):
         return False, None
@@ -163,7 +167,7 @@ def split_title(events: list[Event]) -> tuple[str, list[Event]]:
 
 def is_separator(text: str) -> bool:
     """A paragraph without a letter or digit ("***", "* * *", "~ ~ ~"): a drawn separator."""
-    return not any(c.isalnum() for c in text)
+    return not any(map(str.isalnum, text))
 
 
 def build(events: list[Event], title: str) -> Document:

@@ -28,7 +28,7 @@ from monitor.extract.common import (
     split_title,
 )
 from monitor.extract_bounds import TIME_BUDGET, Deadline
-from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, strip_chrome
+from monitor.extract_chrome import BLOCK_TAGS, HEADINGS, is_prose, strip_chrome
 from monitor.extract_faq import DISCLOSURE_ATTR
 from monitor.extract_footer import strip_trailing_footer
 from monitor.extract_tree import (
@@ -106,22 +106,23 @@ def _selected_roots(root: Node, selection: _Selection, select: list[str]) -> lis
 # ---------------------------------------------------------------------------------------------------
 
 
-def _prose_lengths(scope: Node) -> dict[int, int]:
+def _prose_lengths(scope: Node, tags: list[Node] | None = None) -> dict[int, int]:
     """`prose_len` (monitor.extract_chrome) of every element under `scope`, by id, in one pass:
     each string counts towards its parent, each element passes its sum up, so the cost is linear
-    in the size of the page whatever its depth (the tree is at most `MAX_DEPTH` deep)."""
+    in the size of the page whatever its depth (the tree is at most `MAX_DEPTH` deep). `tags`, when
+    given, gets every element under `scope` in document order (= `tags_under`) from the same walk."""
     sizes: dict[int, int] = {}
+    listed = tags if tags is not None else []
 
     def visit(node: Node) -> int:
         total = 0
         for child in node.children:
             if type(child) is Node:
+                listed.append(child)
                 if child.children:
                     total += visit(child)
-            else:
-                text = child.strip()
-                if text and len(text.split()) >= 6:
-                    total += len(text)
+            elif is_prose(child):  # type: ignore[arg-type]
+                total += len(child.strip())
         if total:
             sizes[id(node)] = total
         return total
@@ -139,13 +140,13 @@ def _main_roots(body: Node) -> list[Node]:
     watch jump from one document to another when their sizes change, and the documents' own
     headings keep them apart in the section paths.
     """
-    sizes = _prose_lengths(body)
+    tags: list[Node] = []
+    sizes = _prose_lengths(body, tags)
 
     def prose(tag: Node) -> int:
         return sizes.get(id(tag), 0)
 
     total = prose(body)
-    tags = tags_under(body)
     candidates = [t for t in tags if t.name == "main"] + [t for t in tags if t.attrs.get("role") == "main"]
     if not candidates:
         candidates = [t for t in tags if t.name == "article"]
@@ -256,8 +257,9 @@ class _HtmlWalker:
 
     # -- blocks -----------------------------------------------------------------------------------
     def emit(self, kind: str, text: str, level: int = 0) -> None:
-        text = clean_text(text)
-        if text:
+        """An event for `text` unless it reads as nothing. The text is kept as read: the builder
+        cleans it (`build`), and cleaning it here as well would clean every block twice."""
+        if _VISIBLE.search(text):  # what clean_text(text) would not make empty
             self.events.append((kind, text, level))
 
     def container(self, node: Node) -> None:
@@ -274,8 +276,8 @@ class _HtmlWalker:
         self._flush_run(run)
 
     def _flush_run(self, run: list[Node | str]) -> None:
-        if not run:
-            return
+        if not run or all(type(n) is not Node and n.isspace() for n in run):  # type: ignore[union-attr]
+            return  # the white space between two blocks (most runs): it reads as nothing
         heading = _bold_heading(run)
         if heading:
             self.emit("h", heading, BOLD_LEVEL)

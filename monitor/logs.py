@@ -9,7 +9,13 @@ import sys
 from datetime import UTC, datetime
 
 # Attributes every LogRecord has; anything else came from `extra=` and is worth printing.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+# uvicorn passes `color_message`, its message again with terminal colour codes: not a field.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def _extras(record: logging.LogRecord) -> dict[str, object]:

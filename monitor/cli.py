@@ -46,6 +46,17 @@ class UserError(Exception):
 # -- shared helpers ---------------------------------------------------------------------------------
 
 
+def _positive(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
 def _config_path(args: argparse.Namespace) -> Path | None:
     if args.config:
         return Path(args.config)
@@ -155,7 +166,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     if not rows:
+        if config.path is None:
+            print("no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one")
         print("no watches: add one with `policy-monitor add NAME URL` or edit the config")
+    # `list` shows the configured watches; say what else the database keeps, so none looks lost.
+    others = sorted(set(state) - {wc.name for wc in config.watches})
+    if others:
+        print(
+            f"{len(others)} watch(es) in the database but not in the config, history kept "
+            f"(`policy-monitor history NAME`): {', '.join(others[:5])}{' ...' if len(others) > 5 else ''}"
+        )
+    if not rows:
         return 0
     width = max(28, *(len(r["name"]) for r in rows))
     for r in rows:
@@ -176,7 +197,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config = _load(args)
     if not config.watches:
-        raise UserError(f"{config.path or 'config'}: no watches to check")
+        if config.path is None:
+            raise UserError(
+                "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one "
+                "(copy config.example.toml to start)"
+            )
+        raise UserError(f"{config.path}: no watches to check")
     names = [_canonical(config, n) for n in args.watch or []] or None
     store = _store(config)
     total = len(names) if names else len(config.watches)
@@ -450,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     h = sub.add_parser("history", help="versions, changes and recent checks of a watch")
     h.add_argument("watch")
     h.add_argument("--json", action="store_true")
-    h.add_argument("--limit", type=int, default=20, help="how many recent checks (default 20)")
+    h.add_argument("--limit", type=_positive, default=20, help="how many recent checks (default 20)")
     h.set_defaults(func=cli_versions.cmd_history)
 
     sh = sub.add_parser("show", help="print a stored version as markdown")

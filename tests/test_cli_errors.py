@@ -436,3 +436,30 @@ def test_diff_of_a_directory_says_it_is_a_directory(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
         proc = cli("diff", str(tmp_path / name), str(tmp_path / "policy.md"), cwd=tmp_path)
         assert_clean_failure(proc, 2, "is a directory")
+
+
+def test_without_a_config_file_the_missing_default_is_named(tmp_path: Path) -> None:
+    env = {"MONITOR_CONFIG": "", "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/m.db"}
+    proc = cli("check", cwd=tmp_path, env=env)
+    assert_clean_failure(proc, 2, "./config.toml does not exist", "config.example.toml")
+    listed = cli("list", cwd=tmp_path, env=env)
+    assert listed.returncode == 0 and "./config.toml does not exist" in listed.stdout, listed
+
+
+def test_list_names_watches_the_database_keeps_but_the_config_no_longer_has(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    db = f"sqlite:///{tmp_path}/m.db"
+    write_config(tmp_path, db, http_server)
+    assert cli("check", cwd=tmp_path).returncode == 0
+    write_config(tmp_path, db)  # the watch is taken out of the config; its history stays
+    proc = cli("list", cwd=tmp_path)
+    assert proc.returncode == 0, proc
+    assert "1 watch(es) in the database but not in the config" in proc.stdout and "Brindlewick" in proc.stdout
+
+
+def test_history_limit_must_be_a_positive_number(tmp_path: Path) -> None:
+    for bad in ("-5", "0", "ten"):
+        proc = cli("history", "Brindlewick", "--limit", bad, cwd=tmp_path)
+        assert proc.returncode == 2 and "--limit" in proc.stderr and "Traceback" not in proc.stderr, proc

@@ -161,6 +161,13 @@ class Fetcher:
         # One entry per host ever fetched; bounded by the configured watches, so never pruned.
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._browser: BrowserPool | None = None  # started on the first browser fetch
+        self._stopping = asyncio.Event()  # set by stop_retrying: no new attempt starts
+
+    def stop_retrying(self) -> None:
+        """No fetch starts another attempt from now on: one waiting to retry ends at once with the
+        failure it has, one in an attempt ends with that attempt. For a daemon that is stopping: a
+        retry would only hold the stop up (the watch is checked again on the next start)."""
+        self._stopping.set()
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False, trust_env=False)
@@ -197,7 +204,7 @@ class Fetcher:
             outcome = await self._attempt(self._client, request, max(timeout, 0.001))
             retry_after = outcome.retry_after
             outcome.result.retry_after = retry_after
-            if not outcome.retryable or attempts > request.retries:
+            if not outcome.retryable or attempts > request.retries or self._stopping.is_set():
                 break
             left = None if deadline is None else deadline - time.monotonic()
             if retry_after is not None and retry_after > min(
@@ -209,7 +216,8 @@ class Fetcher:
             if left is not None and delay >= left:
                 # No time left in this check for the wait and another attempt: stop with what we have.
                 break
-            await self._sleep(delay)
+            if not await self._wait(delay):
+                break
         result = outcome.result
         result.attempts = attempts
         result.duration_ms = int((time.monotonic() - started) * 1000)
@@ -220,6 +228,17 @@ class Fetcher:
                 f" ({attempts} attempts, {result.duration_ms / 1000:.1f} s in all)" if attempts > 1 else ""
             )
         return result
+
+    async def _wait(self, delay: float) -> bool:
+        """Sleep `delay` seconds before a retry; False when `stop_retrying` came first."""
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        stopped = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((sleeper, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, stopped):
+                task.cancel()
+        return not self._stopping.is_set()
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

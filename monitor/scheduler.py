@@ -497,6 +497,7 @@ class Daemon:
             await stop.wait()
             log.info("stopping")
             self.running = False
+            fetcher.stop_retrying()
             await asyncio.gather(claimer, stopper, return_exceptions=True)
             self.scheduler.shutdown(wait=False)
             await self._drain()
@@ -511,6 +512,7 @@ class Daemon:
         period cancel them and free their leases so the next start re-checks those watches."""
         pending = [t for t in self._inflight.values() if not t.done()]
         if pending:
+            log.info("waiting for %d check(s) in flight, at most %.0f s", len(pending), grace)
             _, still = await asyncio.wait(pending, timeout=grace)
             for t in still:
                 t.cancel()

@@ -4,6 +4,8 @@ and server-requested waits bounded by the fetch's budget. Fictional pages writte
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from httpserver import LocalHTTPServer, Response
 from test_fetch import FAST, LOCAL_ONLY, fetch
@@ -312,3 +314,18 @@ async def test_own_backoff_never_waits_past_the_budget(http_server: LocalHTTPSer
     )
 
     assert not result.ok and result.error_kind == "http_status" and all(d < 2 for d in delays)
+
+
+async def test_no_retry_starts_once_the_fetcher_is_told_to_stop(http_server: LocalHTTPServer) -> None:
+    # A daemon that is stopping must not wait out a retry (nor start one) for a failing site.
+    http_server.route("/p", Response(503, headers={"Retry-After": "5"}))
+    async with Fetcher(FetchPolicy(allow_private_addresses=True)) as fetcher:
+        task = asyncio.ensure_future(fetcher.fetch(FetchRequest(http_server.url("/p"), timeout=5, retries=2)))
+        while http_server.count("/p") < 1:  # the first attempt was answered; its retry now waits
+            await asyncio.sleep(0.02)
+        fetcher.stop_retrying()
+        result = await task
+        # Stopped, a later fetch makes one attempt and no retry.
+        again = await fetcher.fetch(FetchRequest(http_server.url("/p"), timeout=5, retries=2))
+    assert not result.ok and result.error_kind == "http_status" and result.attempts == 1
+    assert again.attempts == 1 and http_server.count("/p") == 2

@@ -265,6 +265,21 @@ def test_a_version_number_out_of_range_is_not_found(site: Site) -> None:
     assert site.get("/api" + watch_path("Brindlewick", "diff", 1, 2)).status_code == 200  # the control
 
 
+def test_a_version_that_is_not_a_number_is_named_not_the_watch(site: Site) -> None:
+    # Watch names may hold "/", so /diff/x/3 first reads as a watch named "Brindlewick/diff/x/3".
+    for path in (
+        watch_path("Brindlewick", "diff", "x", 3),
+        "/api" + watch_path("Brindlewick", "diff", "x", 3),
+        watch_path("Brindlewick", "versions", "two"),
+    ):
+        r = site.get(path)
+        text = html.unescape(r.text)
+        assert r.status_code == 404 and "watch 'Brindlewick' has no page" in text, (path, text)
+        assert "no watch named" not in text
+    r = site.get("/api" + watch_path("Nobody", "diff", "x", 3))
+    assert r.status_code == 404 and "no watch named 'Nobody/diff/x/3'" in r.text  # the control
+
+
 def test_the_api_refuses_bad_filters_like_the_pages(site: Site) -> None:
     r = site.get("/api/watches", params={"status": "bogus"})
     assert r.status_code == 400 and "status='bogus'" in r.text and "suspect" in r.text

@@ -181,6 +181,17 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
     def name_of(request: Request) -> str:
         return request.path_params["name"]
 
+    def no_watch(s: Any, name: str) -> HTTPException:
+        """404 for `name`; where it is a known watch followed by a page that did not match (a
+        version that is not a number: /diff/x/3), say that rather than "no watch named"."""
+        for i, ch in enumerate(name):
+            if ch == "/" and queries.watch_exists(s, name[:i]):
+                return HTTPException(
+                    404,
+                    f"watch {name[:i]!r} has no page {name[i + 1:]!r} (versions are numbers: diff/2/3, versions/2)",
+                )
+        return HTTPException(404, f"no watch named {name!r}")
+
     # -- pages --------------------------------------------------------------------------------------
     def index(request: Request) -> Response:
         tag = request.query_params.get("tag") or None
@@ -216,8 +227,8 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         limit = _int_param(request, "checks", 50, 1, 1000)
         with store.session() as s:
             detail = queries.watch_detail(s, config, name, checks=limit)
-        if detail is None:
-            raise HTTPException(404, f"no watch named {name!r}")
+            if detail is None:
+                raise no_watch(s, name)
         return page(request, "watch.html", {"w": detail})
 
     def compare_redirect(request: Request) -> Response:
@@ -284,7 +295,7 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         tag = request.query_params.get("tag") or None
         with store.session() as s:
             if name is not None and not queries.watch_exists(s, name):
-                raise HTTPException(404, f"no watch named {name!r}")
+                raise no_watch(s, name)
             evs = queries.events(s, config, watch=name, tag=tag, substantive=True, limit=50, report=True)
         base = str(request.base_url).rstrip("/")
         title = "policy-monitor: substantive changes" + (f" of {name}" if name else "") + (
@@ -310,8 +321,8 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         name = name_of(request)
         with store.session() as s:
             d = queries.watch_detail(s, config, name, checks=_int_param(request, "checks", 50, 1, 1000))
-        if d is None:
-            raise HTTPException(404, f"no watch named {name!r}")
+            if d is None:
+                raise no_watch(s, name)
         d.pop("timeline")
         d["versions"] = d.pop("versions_list")
         d["problem_checks"] = d.pop("problems")
@@ -327,7 +338,7 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
             raise HTTPException(400, str(exc)) from None
         with store.session() as s:
             if watch is not None and not queries.watch_exists(s, watch):
-                raise HTTPException(404, f"no watch named {watch!r}")
+                raise no_watch(s, watch)
             evs = queries.events(
                 s,
                 config,

@@ -383,7 +383,7 @@ class Fetcher:
                 if _tls_verification_failed(exc):
                     # A bad certificate will not fix itself in a few seconds; say so plainly.
                     return _fail(url, "network", f"TLS certificate verification failed: {exc}"), None
-                return _fail(url, "network", f"{type(exc).__name__}: {exc}", retryable=True), None
+                return _fail(url, "network", _network_problem(exc), retryable=True), None
             except httpx.DecodingError as exc:
                 return _fail(url, "network", f"undecodable response body: {exc}"), None
             except httpx.InvalidURL as exc:
@@ -495,6 +495,24 @@ def _tls_verification_failed(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+# What an operator can act on, for the OS errors under httpx's "All connection attempts failed".
+_OS_PROBLEMS: tuple[tuple[type[OSError], str], ...] = (
+    (ConnectionRefusedError, "connection refused (nothing listens on that port)"),
+    (ConnectionResetError, "connection reset by the server"),
+)
+
+
+def _network_problem(exc: httpx.TransportError) -> str:
+    """`exc` as a user reads it: the OS error under httpx's wrapper where it is a known one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        for kind, text in _OS_PROBLEMS:
+            if isinstance(seen, kind):
+                return f"{type(exc).__name__}: {text}"
+        seen = seen.__cause__ or seen.__context__
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _unsupported(url: str, media_type: str, status: int) -> _Outcome:

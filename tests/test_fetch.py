@@ -434,6 +434,7 @@ async def test_connection_refused_is_a_network_error() -> None:
     result = await fetch(FetchRequest(f"http://127.0.0.1:{closed_port()}/", retries=3), policy, delays=delays)
 
     assert not result.ok and result.error_kind == "network" and result.attempts == 4
+    assert "connection refused" in (result.error or ""), result.error  # not "All connection attempts failed"
     # Full jitter: each delay is somewhere in [0, min(max, base * 2^n)].
     assert len(delays) == 3
     assert all(0.0 <= d <= ceiling for d, ceiling in zip(delays, [0.5, 0.75, 0.75], strict=True))

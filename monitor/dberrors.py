@@ -9,6 +9,7 @@ errors into it. The traceback belongs in the log at debug level only.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import sqlite3
 
@@ -72,6 +73,9 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return "the disk is full"
+        if exc.errno == errno.EEXIST and exc.filename and not os.path.isdir(exc.filename):
+            # Path.mkdir(exist_ok=True) on a path that is a file: "File exists" misleads.
+            return f"cannot create the directory {exc.filename}: it is a file, not a directory"
         if exc.filename:
             return f"cannot create or open {exc.filename}: {exc.strerror or exc}"
         return str(exc.strerror or exc)

@@ -463,3 +463,10 @@ def test_history_limit_must_be_a_positive_number(tmp_path: Path) -> None:
     for bad in ("-5", "0", "ten"):
         proc = cli("history", "Brindlewick", "--limit", bad, cwd=tmp_path)
         assert proc.returncode == 2 and "--limit" in proc.stderr and "Traceback" not in proc.stderr, proc
+
+
+def test_a_database_path_under_a_file_says_the_file_is_in_the_way(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a directory", "utf-8")
+    proc = cli("--database", f"sqlite:///{tmp_path}/data/m.db", "list", cwd=tmp_path)
+    assert_clean_failure(proc, 3, f"{tmp_path}/data", "is a file, not a directory")
+    assert "File exists" not in proc.stderr

@@ -326,6 +326,8 @@ class Config(_Model):
     path: Path | None = Field(None, exclude=True)
     # {substituted value: as written} from ${VAR} substitution (see `shown`); not part of the config.
     _written: dict[str, str] = PrivateAttr(default_factory=dict)
+    # (the watches list it was built from, {name_key: watch}) for `watch`; rebuilt for another list.
+    _by_key: tuple[list[WatchConfig], dict[str, WatchConfig]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -360,8 +362,15 @@ class Config(_Model):
 
     def watch(self, name: str) -> WatchConfig | None:
         """The watch of that name in any case and Unicode normal form, or None."""
-        key = name_key(name)
-        return next((w for w in self.watches if name_key(w.name) == key), None)
+        # A dict, not a scan: the daemon looks a watch up on every check, and name_key (Unicode
+        # normalisation) over 10,000 watches per lookup cost milliseconds. model_copy keeps this
+        # private attribute, so the index remembers which list it indexes.
+        if self._by_key is None or self._by_key[0] is not self.watches:
+            index: dict[str, WatchConfig] = {}
+            for w in self.watches:
+                index.setdefault(name_key(w.name), w)  # the first, as the scan found it
+            self._by_key = (self.watches, index)
+        return self._by_key[1].get(name_key(name))
 
     def interval_of(self, watch: WatchConfig) -> str:
         return watch.interval or self.defaults.interval

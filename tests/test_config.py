@@ -137,3 +137,15 @@ def test_web_token_from_an_unset_variable_is_checked_only_when_serving(monkeypat
     monkeypatch.setenv("PM_WEB_TOKEN_UNSET", " ")
     with pytest.raises(ConfigError, match="empty token"):
         parse_config(data)  # set but blank is still refused at load, as before
+
+
+def test_watch_lookup_follows_the_watches_of_each_copy() -> None:
+    # `Config.watch` keeps an index; a copy with other watches (a reload, --database) must not
+    # answer from the index of the config it was copied from.
+    c = parse_config({"watches": [{"name": f"Policy {i}", "url": f"https://example.com/{i}"} for i in range(50)]})
+    assert c.watch("POLICY 7") is c.watches[7] and c.watch("Policy 50") is None
+    fewer = c.model_copy(update={"watches": c.watches[:5]})
+    assert fewer.watch("Policy 7") is None and fewer.watch("policy 3") is fewer.watches[3]
+    same = c.model_copy(update={"database": c.database.model_copy(update={"url": "sqlite:///x.db"})})
+    assert same.watch("Policy 49") is c.watches[49]
+    assert c.watch("Policy 7") is c.watches[7]  # the original is untouched by its copies' lookups

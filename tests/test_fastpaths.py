@@ -233,7 +233,8 @@ def test_display_text_agrees_with_reference_on_tricky_inputs() -> None:
         st.sampled_from(
             ["open", "OPEN", "s", " ", "  ", "\t", "in", "a", "new", "window", "tab", "(", ")", "[", "]", "!",
              "email", "EMAIL", "protected", "**", "_", "`", "\\", "<", ">", "https://x.org", "mailto:", "/",
-             "ı", "ſ", "\xa0", "\u00ad", "\u2060", "’", "external", "link", "client", "e-mail", "site", "is"]
+             "ı", "ſ", "\xa0", "\u00ad", "\u2060", "’", "external", "link", "client", "e-mail", "site", "is",
+             "](", "][", "~", "~~", "![", "*", "</b>", "<https://x.org>", "\\*", "x"]
         ),
         max_size=25,
     )

@@ -143,12 +143,14 @@ def token_key(token: str) -> str:
     if not token.isascii():
         token = unicodedata.normalize("NFKC", token)
     t = typography(token)
-    if "email-protected" in t.lower() or "email protected" in t.lower():
+    low = t.lower()
+    if "email-protected" in low or "email protected" in low:
         return OBFUSCATED_EMAIL
     t = t.strip(_EDGE_PUNCT)
-    if not t or not any(c.isalnum() or c in _MEANINGFUL_SYMBOLS for c in t):
+    # (`t.isalnum()`: the common plain word, without a scan character by character)
+    if not t or not (t.isalnum() or any(c.isalnum() or c in _MEANINGFUL_SYMBOLS for c in t)):
         return ""  # an arrow, bullet, emoji or dingbat marks a link or a list, it says nothing
-    if _URL.match(t):
+    if t[0] in "hHwW" and _URL.match(t):  # only these match the pattern's first letter (a test checks)
         # Query strings and fragments carry tracking ids and session strings, not policy meaning.
         t = re.sub(r"^https?://", "", t, flags=re.I)
         t = re.split(r"[?#]", t, maxsplit=1)[0].rstrip("/")

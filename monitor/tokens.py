@@ -59,7 +59,8 @@ def word_key(token: str) -> str:
     # Compatibility forms are the same word: full-width digits and letters ("２４"), ligatures ("ﬁ").
     key = token_key(token if token.isascii() else unicodedata.normalize("NFKC", token))
     # Punctuation of any script ("、" "。" "「" between characters of an unspaced script) is not a word.
-    if key and all(unicodedata.category(ch).startswith("P") for ch in key):
+    # (a key opening with a letter or digit is a word: the scan below would stop at it)
+    if key and not key[0].isalnum() and all(unicodedata.category(ch).startswith("P") for ch in key):
         return ""
     return key
 

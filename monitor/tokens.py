@@ -37,7 +37,14 @@ _ABBREV_REACH = 8
 _WORD = re.compile(r"\S+")
 
 
+# Every way `_SENTENCE_END` matches looks behind at one of these: a text without them is one sentence.
+_END_MARK = re.compile(r"[.!?\u3002\uff01\uff1f\uff0e\u0e2f\u104b]")
+
+
 def split_sentences(text: str) -> list[str]:
+    if not _END_MARK.search(text):  # a heading, a list entry, a table row: no scan at every position
+        tail = text.strip()
+        return [tail] if tail else []
     out: list[str] = []
     start = 0
     n = len(text)

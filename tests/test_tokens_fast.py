@@ -137,3 +137,15 @@ def test_content_key_on_tricky_text() -> None:
     for text in _TRICKY + ["3.2 We keep it.", "•\u00a0Item one\u2028two", "24か月間保存します。次に", "EU.Where we go"]:
         tokens.tokenize_block.cache_clear()
         assert tokens.content_key(text) == tokens.tokenize_block(text).content_key, text
+
+
+def test_every_sentence_end_looks_behind_at_an_end_mark() -> None:
+    # split_sentences skips its scan for text without `_END_MARK`: each alternative of the pattern
+    # must open with a look-behind whose characters are all end marks.
+    for alternative in tokens._SENTENCE_END.pattern.split("|(?<="):
+        marks = re.match(r"(?:\(\?<=)?(?:\[A-Za-z\]\{2\})?\[([^\]]*)\]", alternative)
+        assert marks, alternative
+        for ch in marks.group(1).encode().decode("unicode_escape"):
+            assert tokens._END_MARK.fullmatch(ch), (alternative, ch)
+    for text in ["No end here", "  Heading with spaces  ", "", "a\u3000b", "x, y; z: w"]:
+        assert tokens.split_sentences(text) == _split_reference(text)

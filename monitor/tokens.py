@@ -37,7 +37,14 @@ _ABBREV_REACH = 8
 _WORD = re.compile(r"\S+")
 
 
+# Every way `_SENTENCE_END` matches looks behind at one of these: a text without them is one sentence.
+_END_MARK = re.compile(r"[.!?\u3002\uff01\uff1f\uff0e\u0e2f\u104b]")
+
+
 def split_sentences(text: str) -> list[str]:
+    if not _END_MARK.search(text):  # a heading, a list entry, a table row: no scan at every position
+        tail = text.strip()
+        return [tail] if tail else []
     out: list[str] = []
     start = 0
     n = len(text)
@@ -59,7 +66,8 @@ def word_key(token: str) -> str:
     # Compatibility forms are the same word: full-width digits and letters ("２４"), ligatures ("ﬁ").
     key = token_key(token if token.isascii() else unicodedata.normalize("NFKC", token))
     # Punctuation of any script ("、" "。" "「" between characters of an unspaced script) is not a word.
-    if key and all(unicodedata.category(ch).startswith("P") for ch in key):
+    # (a key opening with a letter or digit is a word: the scan below would stop at it)
+    if key and not key[0].isalnum() and all(unicodedata.category(ch).startswith("P") for ch in key):
         return ""
     return key
 
@@ -120,6 +128,27 @@ def tokenize_block(text: str) -> BlockTokens:
     return BlockTokens(
         tuple(sentences), tuple(words), tuple(sentence_keys), " ".join(k for k in sentence_keys if k)
     )
+
+
+def content_key(text: str) -> str:
+    """`tokenize_block(text).content_key` (every word key of the block, space-joined) without the
+    sentences, spans and tuples of a `BlockTokens` nor its cache: for blocks read only for their key
+    (the other watches' versions, `monitor.cpu._sibling_keys`), where building them cost ~40% more.
+    tests/test_tokens_fast.py holds the two equal."""
+    keys: list[str] = []
+    first_in_block = True
+    for sentence_text in split_sentences(display_text(text)):
+        # `str.split` splits where `_WORD` (`\S+`) does: both read white space as `str.isspace`.
+        if has_unspaced_script(sentence_text):
+            tokens = [tok for tok, _, _ in _words(sentence_text)]
+        else:
+            tokens = sentence_text.split()
+        if first_in_block and tokens:
+            first_in_block = False
+            if is_numbering(tokens[0]):
+                del tokens[0]
+        keys += [key for tok in tokens if (key := word_key(tok))]
+    return " ".join(keys)
 
 
 def clear_caches() -> None:

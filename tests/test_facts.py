@@ -764,3 +764,27 @@ def test_technologies_listed_and_a_representative_are_no_recipients():
     # Companies listed after a recipient noun still are recipients, with or without a suffix.
     assert recipients("We share data with partners such as Quorvex and Bellwright.") == {"Quorvex", "Bellwright"}
     assert recipients("Quorvex Ltd is our payment processor.", "Sharing") >= {"Quorvex Ltd"}
+
+
+def test_facts_of_sentences_read_before_are_the_facts_read_afresh():
+    """extract_facts reads each sentence once per heading (a cache shared by both versions and every
+    passage): what it finds with that cache warm, from other passages and other headings, is what it
+    finds cold."""
+    from monitor import facts as facts_module
+
+    passages = [
+        ("India\nWe keep your data for 30 days. We may sell your data.", ""),
+        ("India\nWe keep your data for 30 days. We may sell your data.", "International transfers"),
+        ("Advertising partners\nWe do not sell your data. You may request deletion.", "Who we share with"),
+        ("Advertising partners\nWe keep logs until you request deletion.", "Retention"),
+        ("We keep logs until you request deletion. India", "Where we store data"),
+    ]
+    cold = []
+    for text, context in passages:
+        facts_module.clear_caches()
+        cold.append(extract_facts(text, context))
+    assert cold[0] != cold[1]  # the heading counts: the same sentences read under another differ
+    facts_module.clear_caches()
+    for text, context in passages + passages[::-1]:
+        extract_facts.cache_clear()  # the passage's own cache cleared; its sentences' kept
+        assert extract_facts(text, context) == cold[passages.index((text, context))], (text, context)

@@ -233,7 +233,8 @@ def test_display_text_agrees_with_reference_on_tricky_inputs() -> None:
         st.sampled_from(
             ["open", "OPEN", "s", " ", "  ", "\t", "in", "a", "new", "window", "tab", "(", ")", "[", "]", "!",
              "email", "EMAIL", "protected", "**", "_", "`", "\\", "<", ">", "https://x.org", "mailto:", "/",
-             "ı", "ſ", "\xa0", "\u00ad", "\u2060", "’", "external", "link", "client", "e-mail", "site", "is"]
+             "ı", "ſ", "\xa0", "\u00ad", "\u2060", "’", "external", "link", "client", "e-mail", "site", "is",
+             "](", "][", "~", "~~", "![", "*", "</b>", "<https://x.org>", "\\*", "x"]
         ),
         max_size=25,
     )
@@ -277,3 +278,51 @@ def test_clean_url_agrees_with_reference() -> None:
             "https://a.example/p?id=1&_hsenc=z#frag", "https://a.example/p\n?utm_medium=1&x=2"]
     for url in urls:
         assert clean_url(url) == reference_clean_url(url), url
+
+
+# -- word keys ---------------------------------------------------------------------------------
+
+
+def reference_token_key(token: str) -> str:
+    """token_key without its shortcuts (no `isalnum` of the whole word, `_URL` tried on every word)."""
+    if not token.isascii():
+        token = unicodedata.normalize("NFKC", token)
+    t = N.typography(token)
+    if "email-protected" in t.lower() or "email protected" in t.lower():
+        return N.OBFUSCATED_EMAIL
+    t = t.strip(N._EDGE_PUNCT)
+    if not t or not any(c.isalnum() or c in N._MEANINGFUL_SYMBOLS for c in t):
+        return ""
+    if N._URL.match(t):
+        t = re.sub(r"^https?://", "", t, flags=re.I)
+        t = re.split(r"[?#]", t, maxsplit=1)[0].rstrip("/")
+        return t.lower().removeprefix("www.")
+    return t.lower()
+
+
+def reference_word_key(token: str) -> str:
+    from monitor.tokens import token_key as tk
+
+    key = tk(token if token.isascii() else unicodedata.normalize("NFKC", token))
+    return "" if key and all(unicodedata.category(ch).startswith("P") for ch in key) else key
+
+
+_KEY_TOKENS = ["HTTPS://Example.com/a?x=1", "Www.x.org/", "httpſ://x.org#f", "(https://x.org)", "wWw.a.b", "h",
+               "Data's", "２４", "ﬁles", "€5", "→", "…", "«»", "、", "「個人」", "[email\xa0protected]", "e-mail",
+               "10%", "§3", "—", "•", "Ⅻ", "x²", "ⅷ.", "", "..", "'", "_a_", "\u0301", "a\u0301"]
+
+
+def test_url_shortcut_letters_are_all_the_pattern_starts_with() -> None:
+    first = re.compile("[hw]", re.IGNORECASE)
+    assert [chr(c) for c in range(sys.maxunicode + 1) if first.fullmatch(chr(c))] == list("HWhw")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_KEY_TOKENS + list("hw.:/?#'\"()[]%€-") + ["ttps", "ww", "protected", "email"]),
+                max_size=6))
+def test_word_keys_agree_with_the_reference(parts: list[str]) -> None:
+    from monitor.tokens import word_key
+
+    token = "".join(parts)
+    assert N.token_key(token) == reference_token_key(token), token
+    assert word_key.__wrapped__(token) == reference_word_key(token), token

@@ -119,3 +119,33 @@ def test_ascii_shortcut_of_word_units_agrees_with_the_script_scan() -> None:
     # Non-ASCII text still takes the scan.
     assert language.word_units("24か月間保存します") == 5
     assert language.has_unspaced_script("x 個人") and not language.has_unspaced_script("café’s")
+
+
+# White space of every kind `str.split` and `\S+` must agree on, and text of unspaced scripts.
+_KEY_ALPHABET = _ALPHABET + "\x1c\x1f\x0b\x85\u00a0\u2028\u3000\u200b\ufeff1.2)a" + "\u00e9\u2019"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_KEY_ALPHABET, max_size=80))
+def test_content_key_is_the_tokenized_blocks_key(text: str) -> None:
+    for t in (text, "1. " + text, "(a) " + text, text + " EU.Where we"):
+        tokens.tokenize_block.cache_clear()
+        assert tokens.content_key(t) == tokens.tokenize_block(t).content_key, t
+
+
+def test_content_key_on_tricky_text() -> None:
+    for text in _TRICKY + ["3.2 We keep it.", "•\u00a0Item one\u2028two", "24か月間保存します。次に", "EU.Where we go"]:
+        tokens.tokenize_block.cache_clear()
+        assert tokens.content_key(text) == tokens.tokenize_block(text).content_key, text
+
+
+def test_every_sentence_end_looks_behind_at_an_end_mark() -> None:
+    # split_sentences skips its scan for text without `_END_MARK`: each alternative of the pattern
+    # must open with a look-behind whose characters are all end marks.
+    for alternative in tokens._SENTENCE_END.pattern.split("|(?<="):
+        marks = re.match(r"(?:\(\?<=)?(?:\[A-Za-z\]\{2\})?\[([^\]]*)\]", alternative)
+        assert marks, alternative
+        for ch in marks.group(1).encode().decode("unicode_escape"):
+            assert tokens._END_MARK.fullmatch(ch), (alternative, ch)
+    for text in ["No end here", "  Heading with spaces  ", "", "a\u3000b", "x, y; z: w"]:
+        assert tokens.split_sentences(text) == _split_reference(text)

@@ -444,6 +444,15 @@ def _describe(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
     return key
 
 
+def _shows_input(err: Any) -> bool:
+    """Whether a validation error should quote the value: a short scalar of the wrong type or
+    unparsable as one (`timeout = "five"`). Not for other errors, whose value may be a URL with a
+    password in it."""
+    value = err.get("input")
+    wrong_type = err["type"].endswith(("_type", "_parsing"))
+    return wrong_type and isinstance(value, (str, int, float, bool)) and len(repr(value)) <= 60
+
+
 def parse_config(data: dict[str, Any], source: str = "<config>", *, check_targets: bool = True) -> Config:
     """Validate a parsed TOML tree (with ${VAR}s substituted) into a Config. Raises ConfigError with
     one line per problem, `source: key: what is wrong`, values shown as written (never with a
@@ -462,6 +471,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>", *, check_target
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
+            elif _shows_input(err):
+                msg += f" (got {err['input']!r})"
             key = _describe(subst, tuple(err["loc"]))
             problems.append(f"{source}: {key}: {msg}" if key else f"{source}: {msg}")
         raise ConfigError(as_written("\n".join(problems), written)) from None

@@ -149,3 +149,11 @@ def test_watch_lookup_follows_the_watches_of_each_copy() -> None:
     same = c.model_copy(update={"database": c.database.model_copy(update={"url": "sqlite:///x.db"})})
     assert same.watch("Policy 49") is c.watches[49]
     assert c.watch("Policy 7") is c.watches[7]  # the original is untouched by its copies' lookups
+
+
+def test_a_value_of_the_wrong_type_is_quoted_beside_its_key() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({"defaults": {"timeout": "five", "retries": "x"}}, "c.toml")
+    lines = str(err.value).splitlines()
+    assert any(ln.startswith("c.toml: defaults.timeout:") and "(got 'five')" in ln for ln in lines), lines
+    assert any(ln.startswith("c.toml: defaults.retries:") and "(got 'x')" in ln for ln in lines), lines

@@ -10,7 +10,7 @@ The same network rules as HTTP fetches, for every request the page makes:
 * Chromium never connects anywhere itself. A context-wide route handler intercepts every request
   (document, frames, scripts, XHR/fetch, styles, images): the `AddressGuard` judges its host first and a
   refused request is aborted right there, before any connection; an allowed one is fetched by the
-  Fetcher's own guarded httpx client (TLS verified, the address re-checked at connect time so DNS
+  Fetcher's own guarded HTTP session (TLS verified, the address re-checked at connect time so DNS
   rebinding cannot slip in, the user agent and the configured headers) and handed back with
   `route.fulfill`. Images, media and fonts are not fetched at all (text does not depend on them).
 * Whatever could bypass interception (preconnects, WebSockets) meets a proxy address on 127.0.0.1 that
@@ -41,9 +41,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from monitor.fetch import _ORIGIN_BOUND_HEADERS, FetchRequest, FetchResult, _origin
+from monitor.fetch_problems import first_line
 from monitor.netguard import AddressGuard, BlockedAddress
 
 log = logging.getLogger("monitor.browser")
@@ -60,7 +62,7 @@ LAUNCH_ARGS = (
 )
 MAX_REFUSALS_KEPT = 50  # per page: a page hammering private addresses cannot flood memory or the log
 _SKIPPED_TYPES = frozenset({"image", "media", "font"})
-# Hop-by-hop or recomputed: never copied between the browser and httpx.
+# Hop-by-hop or recomputed: never copied between the browser and the HTTP session.
 _DROP_REQUEST = frozenset(
     {"host", "connection", "keep-alive", "content-length", "accept-encoding", "transfer-encoding", "upgrade"}
 )
@@ -120,7 +122,7 @@ class BrowserPool:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: aiohttp.ClientSession,
         guard: AddressGuard,
         *,
         max_body_bytes: int,
@@ -269,7 +271,7 @@ class BrowserPool:
         except TimeoutError:
             return Rendered(_failed(document.url, "timeout", f"the page did not render within {timeout:g}s"))
         except PlaywrightError as exc:
-            return Rendered(_failed(document.url, "browser", f"the browser failed: {_first_line(exc)}"), True)
+            return Rendered(_failed(document.url, "browser", f"the browser failed: {first_line(exc)}"), True)
         finally:
             if context is not None:
                 with contextlib.suppress(Exception):
@@ -351,7 +353,7 @@ class BrowserPool:
             await route.abort("blockedbyclient")
             _refuse(state, url, exc)
             return
-        except (OSError, httpx.InvalidURL):
+        except (OSError, ValueError):
             await route.abort("namenotresolved")
             return
         if request.resource_type in _SKIPPED_TYPES:
@@ -379,7 +381,7 @@ class BrowserPool:
                 except BlockedAddress as exc:
                     _refuse(state, url, exc)
                     return None
-                except (OSError, httpx.InvalidURL):
+                except (OSError, ValueError):
                     return None
             headers = _request_headers(browser_headers, state.request, url, first=request.url)
             answer = await self._exchange(state, method, url, headers, content)
@@ -390,8 +392,8 @@ class BrowserPool:
             if not (follow and status in _REDIRECTS and location):
                 return answer
             try:
-                url = str(httpx.URL(url).join(location))
-            except httpx.InvalidURL:
+                url = str(URL(url).join(URL(location)))
+            except ValueError:
                 return None
             if not url.startswith(("http://", "https://")):
                 return None
@@ -405,23 +407,21 @@ class BrowserPool:
     ) -> tuple[int, dict[str, str], bytes] | None:
         try:
             async with asyncio.timeout(state.left()):
-                sent = self._client.build_request(method, url, headers=headers, content=content, timeout=state.left())
-                response = await self._client.send(sent, stream=True)
-                try:
+                async with self._client.request(
+                    method, url, headers=headers, data=content, allow_redirects=False
+                ) as response:
                     body = await self._read(state, response, url)
-                finally:
-                    await response.aclose()
-        except (TimeoutError, httpx.HTTPError, BlockedAddress, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, BlockedAddress, OSError, ValueError) as exc:
             log.info("browser sub-request failed", extra={"url": url, "error": str(exc)})
             return None
         if body is None:
             return None
-        return response.status_code, _response_headers(response.headers), body
+        return response.status, _response_headers(response.headers), body
 
-    async def _read(self, state: _PageState, response: httpx.Response, url: str) -> bytes | None:
+    async def _read(self, state: _PageState, response: aiohttp.ClientResponse, url: str) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.content.iter_any():
             size += len(chunk)
             state.bytes_used += len(chunk)
             if size > state.byte_limit:
@@ -468,9 +468,11 @@ def _request_headers(
     return headers
 
 
-def _response_headers(headers: httpx.Headers) -> dict[str, str]:
+def _response_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A response's headers as Playwright takes them: lower-cased names, repeated ones joined.
+    `headers` may hold a name more than once (aiohttp's CIMultiDictProxy: items() yields each)."""
     out: dict[str, str] = {}
-    for name, value in headers.multi_items():
+    for name, value in headers.items():
         key = name.lower()
         if key in _DROP_RESPONSE:
             continue
@@ -482,11 +484,6 @@ def _response_headers(headers: httpx.Headers) -> dict[str, str]:
 
 def _failed(url: str, kind: str, message: str) -> FetchResult:
     return FetchResult(url, ok=False, error=message, error_kind=kind)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _ms(seconds: float) -> float:

@@ -5,8 +5,8 @@ guard the service could be steered into the internal network (cloud metadata at 
 admin consoles on 10/8, services on loopback). The rule is strict on purpose: a host is refused when
 *any* of its addresses is not public, because the connection could land on any of them.
 
-DNS rebinding is handled by `GuardedNetworkBackend` (in this module too): it resolves and checks at
-connect time and then connects to the very address it checked, so a name cannot answer "public" to
+DNS rebinding is handled by `GuardedResolver` (in this module too): aiohttp resolves through it at
+connect time and then connects to the very addresses it checked, so a name cannot answer "public" to
 the pre-check and "private" to the connection.
 """
 
@@ -17,13 +17,13 @@ import functools
 import ipaddress
 import socket
 import ssl
-import typing
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-import httpcore
-import httpx
-from httpcore._utils import is_socket_readable  # httpcore's own test, so the answers stay its answers
+import aiohttp
+import certifi
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -151,12 +151,11 @@ class AddressGuard:
         return addresses
 
     async def check_url(self, url: str) -> None:
-        parsed = httpx.URL(url)
+        parsed = URL(url)
         if not parsed.raw_host:
             raise BlockedAddress(f"{url!r} has no host")
         # raw_host is the IDNA (punycode) form, which is what the resolver and the connection use.
-        host = parsed.raw_host.decode("ascii")
-        await self.resolve_checked(host, parsed.port or _default_port(parsed.scheme))
+        await self.resolve_checked(parsed.raw_host, parsed.port or _default_port(parsed.scheme))
 
 
 def _default_port(scheme: str) -> int:
@@ -174,157 +173,71 @@ async def check_url_allowed(
     await AddressGuard(allow_private, nets, resolver).check_url(url)
 
 
-class _SocketCachingStream(httpcore.AsyncNetworkStream):
-    """An httpcore network stream that looks its socket up once.
+class GuardedResolver(AbstractResolver):
+    """aiohttp resolver that answers only with addresses the guard permits.
 
-    Before each request it places, httpcore's pool asks every idle connection whether its socket is
-    readable (a closed keep-alive connection); the anyio stream answers each ask by building its
-    table of socket attributes again (a getpeername call and a dict of lambdas): with 32 kept-alive
-    connections that was a fifth of the checker's time in a round of 304s. Same answers, from the
-    socket found at connect time (the same socket after TLS is started on it)."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._socket = inner.get_extra_info("socket")
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _SocketCachingStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        if self._socket is not None:
-            if info == "socket":
-                return self._socket
-            if info == "is_readable":
-                return is_socket_readable(self._socket)
-        return self._inner.get_extra_info(info)
-
-
-class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """httpcore network backend that resolves and checks every host itself, then dials the checked IP.
-
-    httpcore would otherwise resolve the name again when connecting, which is exactly the window a
-    rebinding DNS server uses. TLS still verifies against the hostname: httpcore takes the SNI/verify
-    name from the request origin, not from the address dialled.
-    """
+    aiohttp connects to the addresses its resolver returns and never resolves the name again, so a
+    name cannot answer "public" to the check and "private" to the connection (DNS rebinding).
+    Raises BlockedAddress when any address is refused, OSError when the name does not resolve.
+    Literal addresses never reach a resolver: `AddressGuard.check_url` judges those before every
+    request, and a literal cannot change between the check and the connection."""
 
     def __init__(self, guard: AddressGuard) -> None:
         self._guard = guard
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[typing.Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            addresses = await self._guard.resolve_checked(host, port)
-        except OSError as exc:
-            # Map to httpcore's error so httpx reports a ConnectError like any other network failure.
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        last_error: Exception | None = None
-        for ip in addresses:
-            try:
-                stream = await self._inner.connect_tcp(
-                    str(ip), port, timeout=timeout, local_address=local_address, socket_options=socket_options
-                )
-                return _SocketCachingStream(stream)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        assert last_error is not None  # resolve_checked never returns an empty list
-        raise last_error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[typing.Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not used by the fetcher")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _LinearPool(httpcore.AsyncConnectionPool):
-    """httpcore's pool with its bookkeeping pass made linear in the number of connections.
-
-    httpcore 1.0.9 runs `_assign_requests_to_connections` twice per request (when it is queued and
-    when its response closes). For each connection that pass counts every connection again (a list
-    built per idle connection), and for each queued request it filters every connection twice: with
-    32 kept-alive connections that was 12-22% of the checking process's CPU in bench/bench_round.py
-    rounds (py-spy). The same decisions in the same order, each list built once: the surplus-idle
-    test compares the number of connections (what httpcore's expression counts, encode/httpcore#1035
-    has the upstream fix) with the keep-alive limit; a request takes the first connection that can
-    serve its origin, else a new one while under `max_connections`, else replaces the first idle one.
-    """
-
-    def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
-        closing: list[httpcore.AsyncConnectionInterface] = []
-        connections = self._connections
-        for connection in list(connections):
-            if connection.is_closed():
-                connections.remove(connection)
-            elif connection.has_expired() or (
-                connection.is_idle() and len(connections) > self._max_keepalive_connections
-            ):
-                connections.remove(connection)
-                closing.append(connection)
-
-        for pool_request in [request for request in self._requests if request.is_queued()]:
-            origin = pool_request.request.url.origin
-            available = next(
-                (c for c in connections if c.can_handle_request(origin) and c.is_available()), None
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = await self._guard.resolve_checked(host, port)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(ip),
+                port=port,
+                family=socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
             )
-            if available is not None:
-                pool_request.assign_to_connection(available)
-            elif len(connections) < self._max_connections:
-                connection = self.create_connection(origin)
-                connections.append(connection)
-                pool_request.assign_to_connection(connection)
-            else:
-                idle = next((c for c in connections if c.is_idle()), None)
-                if idle is not None:
-                    connections.remove(idle)
-                    closing.append(idle)
-                    connection = self.create_connection(origin)
-                    connections.append(connection)
-                    pool_request.assign_to_connection(connection)
-        return closing
+            for ip in addresses
+        ]
+
+    async def close(self) -> None:
+        return None
 
 
-def guarded_transport(guard: AddressGuard, *, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """An httpx transport whose connections all go through `GuardedNetworkBackend`.
+# Header lines longer than aiohttp's default 8,190 bytes occur on real sites (Content-Security-Policy,
+# Set-Cookie, Link); a policy page must not fail over one.
+MAX_HEADER_BYTES = 65_536
 
-    httpx does not expose httpcore's `network_backend`, so the pool is rebuilt with the same settings
-    httpx would use. trust_env is off: an environment proxy would bypass the address guard.
-    """
-    ssl_context = _ssl_context()
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits, trust_env=False)
-    transport._pool = _LinearPool(
-        ssl_context=ssl_context,
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedNetworkBackend(guard),
+
+def guarded_session(
+    guard: AddressGuard, *, connections: int, ssl_context: ssl.SSLContext | None = None
+) -> aiohttp.ClientSession:
+    """An aiohttp session whose every connection goes through `GuardedResolver`.
+
+    `connections` bounds the open connections (all hosts together); `ssl_context` replaces the
+    verifying default (tests trust their own certificate with it). No proxy from the environment
+    (it would bypass the guard), no timeout of aiohttp's own (the fetcher bounds each attempt), no
+    redirects followed by aiohttp (the fetcher follows them, each hop through the guard). Must be
+    created and closed inside a running event loop."""
+    connector = aiohttp.TCPConnector(
+        limit=connections,
+        limit_per_host=0,  # the fetcher holds its own per-host slots
+        resolver=GuardedResolver(guard),
+        use_dns_cache=False,  # every new connection is resolved and checked again
+        ssl=ssl_context or _ssl_context(),
     )
-    return transport
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None),
+        trust_env=False,
+        max_line_size=MAX_HEADER_BYTES,
+        max_field_size=MAX_HEADER_BYTES,
+    )
 
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle costs tens of milliseconds; one verifying context serves every client.
-    return httpx.create_ssl_context(verify=True, trust_env=False)
+    # certifi's CA bundle (the one the fetcher trusted under httpx), loaded once: it costs tens of
+    # milliseconds, and one verifying context serves every session.
+    return ssl.create_default_context(cafile=certifi.where())

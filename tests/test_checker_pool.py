@@ -187,13 +187,13 @@ def test_a_comparison_leaves_no_per_text_cache_behind_and_warm_caches_change_not
 
 
 def test_the_checking_process_does_not_import_what_only_its_workers_use() -> None:
-    """A checker with a pool never parses HTML, decodes a body or runs httpx's command line: lxml,
-    ftfy, charset_normalizer and rich (~10 MB of the checking process) are not imported with it;
-    reading a page in-process imports what it needs."""
+    """A checker with a pool never parses HTML or decodes a body, and never loads a second HTTP
+    client or a command-line toolkit: lxml, ftfy, charset_normalizer, httpx and rich (~10 MB of the
+    checking process) are not imported with it; reading a page in-process imports what it needs."""
     code = (
         "import sys\n"
         "import monitor.checker\n"
-        "heavy = ('lxml', 'ftfy', 'charset_normalizer', 'rich', 'pygments', 'click')\n"
+        "heavy = ('lxml', 'ftfy', 'charset_normalizer', 'httpx', 'httpcore', 'rich', 'pygments', 'click')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
         "from monitor.charset import decode_text\n"
         "from monitor.extract import extract\n"

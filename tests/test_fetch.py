@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from httpserver import LocalHTTPServer, RequestRecord, Response
 
@@ -506,9 +505,9 @@ async def test_trusted_certificate_is_accepted(
 ) -> None:
     # The counterpart of the test above: the same server works once its certificate is trusted.
     https_server.route("/p", Response(body="<html>x</html>", headers=HTML))
-    trusting = httpx.AsyncHTTPTransport(verify=ssl.create_default_context(cafile=self_signed[1]))
+    trusting = ssl.create_default_context(cafile=self_signed[1])
 
-    async with Fetcher(FAST, guard=LOCAL_ONLY, transport=trusting) as fetcher:
+    async with Fetcher(FAST, guard=LOCAL_ONLY, ssl_context=trusting) as fetcher:
         result = await fetcher.fetch(FetchRequest(https_server.url("/p")))
 
     assert result.ok and result.text == "<html>x</html>" and https_server.count() == 1

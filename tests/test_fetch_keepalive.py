@@ -1,4 +1,6 @@
-"""A 304 leaves its connection open for the next request (it used to cost a new TCP connection)."""
+"""Kept-alive connections: a 304 leaves its connection open for the next request (it used to cost a new
+TCP connection), a connection the server closed is not reused, and more fetches than connections are
+all answered on reused ones."""
 
 from __future__ import annotations
 
@@ -77,3 +79,37 @@ def test_connections_the_server_closed_while_idle_are_not_reused() -> None:
         oks = asyncio.run(run())
     assert oks == [True] * 12
     assert connections[0] == 12  # every request on a fresh connection: none sent down a closed one
+
+
+def _numbered_page(handler: BaseHTTPRequestHandler) -> None:
+    body = f"<html><body><h1>Privacy</h1><p>Page {handler.path}.</p></body></html>".encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+@pytest.fixture
+def slow_server() -> Iterator[tuple[str, list[int]]]:
+    with connection_counting_server(_numbered_page) as served:
+        yield served
+
+
+def test_more_fetches_than_connections_all_answered_on_reused_connections(
+    slow_server: tuple[str, list[int]],
+) -> None:
+    base, connections = slow_server
+
+    async def run() -> list[str]:
+        policy = FetchPolicy(allow_private_addresses=True, concurrency=4, per_host=4)
+        async with Fetcher(policy) as fetcher:
+            results = await asyncio.gather(
+                *(fetcher.fetch(FetchRequest(url=f"{base}/p{i}", timeout=10, retries=0)) for i in range(40))
+            )
+        assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+        return [r.text or "" for r in results]
+
+    texts = asyncio.run(run())
+    assert [f"/p{i}." in t for i, t in enumerate(texts)] == [True] * 40
+    assert connections[0] <= 4  # kept alive and reused, never more than the pool's size

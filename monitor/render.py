@@ -43,6 +43,8 @@ LIMITS = {"slack": 2900, "markdown": 12000, "email": 60000, "text": 8000}
 _EMAIL = {"mailto", "mailtos", "ses", "sendgrid", "mailgun", "sparkpost", "smtp2go", "resend", "brevo"}
 _MARKDOWN = {"msteams", "discord", "mmost", "mmosts", "matrix", "matrixs", "rocket", "rockets", "zulip"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Tabs and every line break str.splitlines knows (one character each, so spans still fit).
+_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _OPS_LABELS = {"failing": "checks failing", "suspect": "suspect capture", "recovered": "recovered"}
 
 
@@ -182,8 +184,9 @@ def _tight_spans(text: str, spans: Sequence[Sequence[int]]) -> list[Span]:
 def _excerpt(
     text: str, spans: Sequence[Sequence[int]], width: int, marks: tuple[str, str], st: _Style
 ) -> str:
-    # Spans index into the text, so line breaks and control characters become spaces, not nothing.
-    text = _plain(text).replace("\n", " ").replace("\t", " ")
+    # Spans index into the text, so line breaks and control characters become spaces, not nothing:
+    # an excerpt is one line, and no change mark runs over a line end (U+2028 included).
+    text = _BREAKS.sub(" ", _plain(text))
     spans = _tight_spans(text, spans)
     if excerpt_highlighted is not None:
         return excerpt_highlighted(text, spans, width, marks[0], marks[1], st.esc)

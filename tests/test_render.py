@@ -201,6 +201,28 @@ def test_excerpts_are_trimmed_at_word_boundaries() -> None:
     assert _words(shown) <= original  # ...never mid-word
 
 
+def test_change_marks_never_run_over_a_line_break_in_any_channel() -> None:
+    # Every character str.splitlines breaks at; an excerpt is one line, its marks closed on it.
+    before = "We keep your data for two\u2028years,\r\nthen\u2029delete it."
+    after = "We keep your data for five\u2028years,\x85\x0bthen\x1edelete it."
+    change = retention_change()
+    change.before, change.before_spans = before, [(22, before.index("delete") - 1)]
+    change.after, change.after_spans = after, [(22, after.index("delete") - 1)]
+    report = DiffReport(True, ["retention"], "high", False, changes=[change])
+    text = render_change(fake_event(report), "Acme", URL, "text").body
+    assert "Before: We keep your data for [-two years,  then-] delete it.\n" in text
+    assert "After: We keep your data for {+five years,  then+} delete it.\n" in text
+    marks = {"text": ("{+", "+}"), "markdown": ("**", "**"), "slack": ("~", "~"), "email": ("<del", "</del>")}
+    for channel, (open_, close) in marks.items():
+        for body in (render_change(fake_event(report), "Acme", URL, channel).body,
+                     render_digest([(fake_event(report), "Acme", URL)], channel).body):
+            for line in body.splitlines():
+                if open_ == close:
+                    assert line.count(open_) % 2 == 0, (channel, line)
+                else:
+                    assert line.count(open_) == line.count(close), (channel, line)
+
+
 def test_trim_words_never_cuts_mid_word() -> None:
     text = "alpha beta gamma delta epsilon " * 10
     out = trim_words(text, 42)

@@ -208,12 +208,25 @@ def _loaded(obj: Any, attr: str) -> Any:
     return getattr(obj, attr, None)
 
 
-def _versions(event: Any) -> str:
+def _seqs(event: Any) -> tuple[int, int] | None:
+    """The two versions' per-watch numbers (v2 → v3 is (2, 3)) if both rows are loaded, else None."""
     old, new = _loaded(event, "from_version"), _loaded(event, "to_version")
-    ids = f"ids {event.from_version_id} → {event.to_version_id}"
-    if old is not None and new is not None:
-        return f"v{old.seq} → v{new.seq} ({ids})"
-    return ids
+    if old is None or new is None or getattr(old, "seq", None) is None or getattr(new, "seq", None) is None:
+        return None
+    return old.seq, new.seq
+
+
+def _versions(event: Any) -> tuple[str, str] | None:
+    """Which versions the change is between, as (label, value), named as the user names them:
+    ("versions", "v2 → v3"), the numbers `history`, `show`, `diff NAME@N` and the web view use.
+    Database ids mean nothing to a reader, so without the numbers: ("change", "#12 (...)"), the id
+    `history` lists the change under beside its versions; None for an event never stored."""
+    seqs = _seqs(event)
+    if seqs is not None:
+        return "versions", f"v{seqs[0]} → v{seqs[1]}"
+    if getattr(event, "id", None):
+        return "change", f"#{event.id} (policy-monitor history lists its versions)"
+    return None
 
 
 def _doc_title(event: Any) -> str:
@@ -307,11 +320,10 @@ def _fit(
 
 
 def _footer(event: Any, url: str, st: _Style) -> list[str]:
-    lines = [
-        f"Source: {st.link(url)}",
-        f"Detected: {_when(event.created_at)}",
-        f"Versions: {st.esc(_versions(event))}",
-    ]
+    lines = [f"Source: {st.link(url)}", f"Detected: {_when(event.created_at)}"]
+    versions = _versions(event)
+    if versions:
+        lines.append(f"{versions[0].capitalize()}: {st.esc(versions[1])}")
     return [_para(st.line.join(lines), st)]
 
 
@@ -320,10 +332,12 @@ def _slug(text: str) -> str:
 
 
 def _report_attachment(event: Any, watch_name: str) -> tuple[str, bytes, str]:
-    old, new = _loaded(event, "from_version"), _loaded(event, "to_version")
-    labels = {"old_label": f"v{old.seq}", "new_label": f"v{new.seq}"} if old and new else {}
+    seqs = _seqs(event)
+    labels = {"old_label": f"v{seqs[0]}", "new_label": f"v{seqs[1]}"} if seqs else {}
     page = render_html(_report(event), title=f"{watch_name}: change report", **labels)
-    name = f"{_slug(watch_name)}-{event.from_version_id}-{event.to_version_id}.html"
+    # Named by the version numbers the reader knows (acme-v2-v3.html), never by database ids.
+    which = f"-v{seqs[0]}-v{seqs[1]}" if seqs else f"-change-{event.id}" if getattr(event, "id", None) else ""
+    name = f"{_slug(watch_name)}{which}.html"
     return name, page.encode("utf-8"), "text/html"
 
 
@@ -386,10 +400,9 @@ def render_digest(events: list[tuple[Event, str, str]], channel: str) -> Message
         report = _report(event)
         cats = ", ".join(event.categories or report.categories) or "no category"
         label = f"{_sev_tag(event.severity, event.substantive)} {name}: {cats}"
-        info = [
-            st.bold(st.esc(label)),
-            f"Source: {st.link(url)} · {_when(event.created_at)} · versions {st.esc(_versions(event))}",
-        ]
+        versions = _versions(event)
+        where = f"Source: {st.link(url)} · {_when(event.created_at)}"
+        info = [st.bold(st.esc(label)), f"{where} · {versions[0]} {st.esc(versions[1])}" if versions else where]
         header = _para(st.line.join(info), st)
         blocks = [_change_block(c, DIGEST_EXCERPT_WIDTH, st) for c in _shown_changes(report)]
         sections.append((header, blocks))
@@ -489,4 +502,7 @@ def sample_event() -> Any:
         report_json=report.to_dict(),
         from_version_id=1,
         to_version_id=2,
+        # as a stored event reads (the outbox loads both versions): the footer says "v1 → v2"
+        from_version=SimpleNamespace(seq=1),
+        to_version=SimpleNamespace(seq=2),
     )

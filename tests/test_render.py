@@ -172,8 +172,34 @@ def test_text_body_lists_each_substantive_change_then_source_time_and_versions()
     assert "wording only" not in body  # cosmetic changes are not alert material
     assert f"Source: {URL}" in body
     assert "Detected: 2024-05-01 10:15 UTC" in body
-    assert "Versions: v3 → v4 (ids 11 → 12)" in body
+    # per-watch version numbers, as history/show/diff and the web view name them; no database ids
+    assert "Versions: v3 → v4" in body.splitlines()
+    assert "11" not in body and "12" not in body
     assert body.index("Source:") > body.index("International transfers")
+
+
+def test_versions_are_named_by_their_numbers_never_by_database_ids() -> None:
+    # Stored versions 11 and 12 are the watch's v3 and v4 (fake_event); event 7 is change #7.
+    event = fake_event(high_report())
+    for channel in ("text", "markdown", "slack", "email"):
+        msg = render_change(event, "Acme", URL, channel)
+        assert "v3 → v4" in msg.body and "11" not in msg.body and "12" not in msg.body, channel
+    digest = render_digest([(event, "Acme", URL)], "text").body
+    assert f"Source: {URL} · 2024-05-01 10:15 UTC · versions v3 → v4" in digest.splitlines()
+    [(name, data, _mime)] = render_change(event, "Acme", URL, "email").attachments
+    assert name == "acme-v3-v4.html" and b"<th>v3</th><th>v4</th>" in data
+    # Without the version rows (not loaded): the change's number, which `history` lists with them.
+    bare = fake_event(high_report())
+    del bare.from_version, bare.to_version
+    body = render_change(bare, "Acme", URL, "text").body
+    assert "Change: #7 (policy-monitor history lists its versions)" in body.splitlines()
+    assert "Versions" not in body and "11" not in body and "12" not in body
+    digest = render_digest([(bare, "Acme", URL)], "text").body
+    assert f"Source: {URL} · 2024-05-01 10:15 UTC · change #7 (policy-monitor history lists its versions)" in (
+        digest.splitlines()
+    )
+    [(name, _data, _mime)] = render_change(bare, "Acme", URL, "email").attachments
+    assert name == "acme-change-7.html"
 
 
 def test_cosmetic_event_title_says_so() -> None:

@@ -462,6 +462,8 @@ def sample_event() -> Any:
 
     from monitor.store import utcnow
 
+    before = "We keep your personal data for two years after your last visit."
+    after = "We keep your personal data for five years after your last visit."
     report = DiffReport(
         substantive=True,
         categories=["retention", "transfer"],
@@ -476,10 +478,11 @@ def sample_event() -> Any:
                 categories=["retention"],
                 severity="high",
                 reason="Retention period changed from 2 years to 5 years.",
-                before="We keep your personal data for two years after your last visit.",
-                after="We keep your personal data for five years after your last visit.",
-                before_spans=[(38, 41)],
-                after_spans=[(38, 42)],
+                before=before,
+                after=after,
+                # the changed words themselves, so the sample marks "two" and "five"
+                before_spans=[(before.index("two"), before.index("two") + 3)],
+                after_spans=[(after.index("five"), after.index("five") + 4)],
             ),
             Change(
                 section=["International transfers"],

@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from monitor.changes import Change, DiffReport
-from monitor.render import LIMITS, channel_for, render_change, render_digest, render_ops, trim_words
+from monitor.render import (
+    LIMITS,
+    channel_for,
+    render_change,
+    render_digest,
+    render_ops,
+    sample_event,
+    trim_words,
+)
 from monitor.secrets import mask_text, mask_url
 
 T0 = datetime(2024, 5, 1, 10, 15, tzinfo=UTC)
@@ -200,6 +208,12 @@ def test_versions_are_named_by_their_numbers_never_by_database_ids() -> None:
     )
     [(name, _data, _mime)] = render_change(bare, "Acme", URL, "email").attachments
     assert name == "acme-change-7.html"
+
+
+def test_the_notify_test_sample_marks_the_changed_words() -> None:
+    body = render_change(sample_event(), "Sample policy", URL, "text").body
+    assert "Before: We keep your personal data for [-two-] years after your last visit." in body
+    assert "After: We keep your personal data for {+five+} years after your last visit." in body
 
 
 def test_cosmetic_event_title_says_so() -> None:

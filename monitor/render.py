@@ -43,6 +43,8 @@ LIMITS = {"slack": 2900, "markdown": 12000, "email": 60000, "text": 8000}
 _EMAIL = {"mailto", "mailtos", "ses", "sendgrid", "mailgun", "sparkpost", "smtp2go", "resend", "brevo"}
 _MARKDOWN = {"msteams", "discord", "mmost", "mmosts", "matrix", "matrixs", "rocket", "rockets", "zulip"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Tabs and every line break str.splitlines knows (one character each, so spans still fit).
+_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _OPS_LABELS = {"failing": "checks failing", "suspect": "suspect capture", "recovered": "recovered"}
 
 
@@ -182,8 +184,9 @@ def _tight_spans(text: str, spans: Sequence[Sequence[int]]) -> list[Span]:
 def _excerpt(
     text: str, spans: Sequence[Sequence[int]], width: int, marks: tuple[str, str], st: _Style
 ) -> str:
-    # Spans index into the text, so line breaks and control characters become spaces, not nothing.
-    text = _plain(text).replace("\n", " ").replace("\t", " ")
+    # Spans index into the text, so line breaks and control characters become spaces, not nothing:
+    # an excerpt is one line, and no change mark runs over a line end (U+2028 included).
+    text = _BREAKS.sub(" ", _plain(text))
     spans = _tight_spans(text, spans)
     if excerpt_highlighted is not None:
         return excerpt_highlighted(text, spans, width, marks[0], marks[1], st.esc)
@@ -205,12 +208,25 @@ def _loaded(obj: Any, attr: str) -> Any:
     return getattr(obj, attr, None)
 
 
-def _versions(event: Any) -> str:
+def _seqs(event: Any) -> tuple[int, int] | None:
+    """The two versions' per-watch numbers (v2 → v3 is (2, 3)) if both rows are loaded, else None."""
     old, new = _loaded(event, "from_version"), _loaded(event, "to_version")
-    ids = f"ids {event.from_version_id} → {event.to_version_id}"
-    if old is not None and new is not None:
-        return f"v{old.seq} → v{new.seq} ({ids})"
-    return ids
+    if old is None or new is None or getattr(old, "seq", None) is None or getattr(new, "seq", None) is None:
+        return None
+    return old.seq, new.seq
+
+
+def _versions(event: Any) -> tuple[str, str] | None:
+    """Which versions the change is between, as (label, value), named as the user names them:
+    ("versions", "v2 → v3"), the numbers `history`, `show`, `diff NAME@N` and the web view use.
+    Database ids mean nothing to a reader, so without the numbers: ("change", "#12 (...)"), the id
+    `history` lists the change under beside its versions; None for an event never stored."""
+    seqs = _seqs(event)
+    if seqs is not None:
+        return "versions", f"v{seqs[0]} → v{seqs[1]}"
+    if getattr(event, "id", None):
+        return "change", f"#{event.id} (policy-monitor history lists its versions)"
+    return None
 
 
 def _doc_title(event: Any) -> str:
@@ -304,11 +320,10 @@ def _fit(
 
 
 def _footer(event: Any, url: str, st: _Style) -> list[str]:
-    lines = [
-        f"Source: {st.link(url)}",
-        f"Detected: {_when(event.created_at)}",
-        f"Versions: {st.esc(_versions(event))}",
-    ]
+    lines = [f"Source: {st.link(url)}", f"Detected: {_when(event.created_at)}"]
+    versions = _versions(event)
+    if versions:
+        lines.append(f"{versions[0].capitalize()}: {st.esc(versions[1])}")
     return [_para(st.line.join(lines), st)]
 
 
@@ -317,10 +332,12 @@ def _slug(text: str) -> str:
 
 
 def _report_attachment(event: Any, watch_name: str) -> tuple[str, bytes, str]:
-    old, new = _loaded(event, "from_version"), _loaded(event, "to_version")
-    labels = {"old_label": f"v{old.seq}", "new_label": f"v{new.seq}"} if old and new else {}
+    seqs = _seqs(event)
+    labels = {"old_label": f"v{seqs[0]}", "new_label": f"v{seqs[1]}"} if seqs else {}
     page = render_html(_report(event), title=f"{watch_name}: change report", **labels)
-    name = f"{_slug(watch_name)}-{event.from_version_id}-{event.to_version_id}.html"
+    # Named by the version numbers the reader knows (acme-v2-v3.html), never by database ids.
+    which = f"-v{seqs[0]}-v{seqs[1]}" if seqs else f"-change-{event.id}" if getattr(event, "id", None) else ""
+    name = f"{_slug(watch_name)}{which}.html"
     return name, page.encode("utf-8"), "text/html"
 
 
@@ -383,10 +400,9 @@ def render_digest(events: list[tuple[Event, str, str]], channel: str) -> Message
         report = _report(event)
         cats = ", ".join(event.categories or report.categories) or "no category"
         label = f"{_sev_tag(event.severity, event.substantive)} {name}: {cats}"
-        info = [
-            st.bold(st.esc(label)),
-            f"Source: {st.link(url)} · {_when(event.created_at)} · versions {st.esc(_versions(event))}",
-        ]
+        versions = _versions(event)
+        where = f"Source: {st.link(url)} · {_when(event.created_at)}"
+        info = [st.bold(st.esc(label)), f"{where} · {versions[0]} {st.esc(versions[1])}" if versions else where]
         header = _para(st.line.join(info), st)
         blocks = [_change_block(c, DIGEST_EXCERPT_WIDTH, st) for c in _shown_changes(report)]
         sections.append((header, blocks))
@@ -446,6 +462,8 @@ def sample_event() -> Any:
 
     from monitor.store import utcnow
 
+    before = "We keep your personal data for two years after your last visit."
+    after = "We keep your personal data for five years after your last visit."
     report = DiffReport(
         substantive=True,
         categories=["retention", "transfer"],
@@ -460,10 +478,11 @@ def sample_event() -> Any:
                 categories=["retention"],
                 severity="high",
                 reason="Retention period changed from 2 years to 5 years.",
-                before="We keep your personal data for two years after your last visit.",
-                after="We keep your personal data for five years after your last visit.",
-                before_spans=[(38, 41)],
-                after_spans=[(38, 42)],
+                before=before,
+                after=after,
+                # the changed words themselves, so the sample marks "two" and "five"
+                before_spans=[(before.index("two"), before.index("two") + 3)],
+                after_spans=[(after.index("five"), after.index("five") + 4)],
             ),
             Change(
                 section=["International transfers"],
@@ -486,4 +505,7 @@ def sample_event() -> Any:
         report_json=report.to_dict(),
         from_version_id=1,
         to_version_id=2,
+        # as a stored event reads (the outbox loads both versions): the footer says "v1 → v2"
+        from_version=SimpleNamespace(seq=1),
+        to_version=SimpleNamespace(seq=2),
     )

@@ -29,6 +29,8 @@ MAX_COSMETIC_HTML = 200
 # Policy text is untrusted: a terminal report must not carry its control characters (an ESC in a
 # scraped page could otherwise restyle or rewrite the reader's terminal).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Every line break str.splitlines knows; a mark must not run across one (see `highlight`).
+LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 _ANSI = {
     "reset": "\x1b[0m",
@@ -70,15 +72,34 @@ def highlight(
     escape: Callable[[str], str] | None = None,
 ) -> str:
     """Wrap each span of `text` in `open`/`close`; `escape` (e.g. `html.escape`) applies to the
-    text pieces only, never to the markers, so markup markers survive escaping."""
+    text pieces only, never to the markers, so markup markers survive escaping. A span holding a
+    line break (any of `LINE_BREAK`) is closed before the break and reopened after it, so every
+    marked piece opens and closes on one line ("{+a+}\n{+b+}", never "{+a\nb+}")."""
     esc = escape or (lambda s: s)
     out: list[str] = []
     pos = 0
     for s, e in _normalise_spans(spans, len(text)):
         out.append(esc(text[pos:s]))
-        out.append(open + esc(text[s:e]) + close)
+        out.append(_mark(text[s:e], open, close, esc))
         pos = e
     out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def _mark(piece: str, open: str, close: str, esc: Callable[[str], str]) -> str:
+    # A reader, or a line-based tool (grep, a chat that splits lines), sees one line at a time:
+    # a mark left open at a line end would hide which text of the next line it covers.
+    if not LINE_BREAK.search(piece):
+        return open + esc(piece) + close
+    out: list[str] = []
+    pos = 0
+    for m in LINE_BREAK.finditer(piece):
+        if m.start() > pos:
+            out.append(open + esc(piece[pos : m.start()]) + close)
+        out.append(esc(m.group()))
+        pos = m.end()
+    if pos < len(piece):
+        out.append(open + esc(piece[pos:]) + close)
     return "".join(out)
 
 
@@ -349,12 +370,12 @@ def render_text(report: DiffReport, *, color: bool = False, title: str = "") -> 
                 del_open,
                 del_close,
             )
-            lines.append(paint("minus", "  - " + body))
+            lines.append(paint("minus", "  - " + _indent_continuation(body)))
         if change.after:
             body = excerpt_highlighted(
                 _plain_keep_length(change.after), change.after_spans, TEXT_EXCERPT_WIDTH, ins_open, ins_close
             )
-            lines.append(paint("plus", "  + " + body))
+            lines.append(paint("plus", "  + " + _indent_continuation(body)))
 
     cosmetic = _cosmetic(report)
     if cosmetic:
@@ -365,6 +386,12 @@ def render_text(report: DiffReport, *, color: bool = False, title: str = "") -> 
         if len(cosmetic) > MAX_COSMETIC_LINES:
             lines.append(paint("dim", f"  … and {len(cosmetic) - MAX_COSMETIC_LINES} more"))
     return "\n".join(lines) + "\n"
+
+
+def _indent_continuation(body: str) -> str:
+    # An excerpt that spans a line break goes on under its "  - "/"  + " line, not at column 0
+    # where it would read as the start of something else.
+    return LINE_BREAK.sub(lambda m: m.group() + "    ", body)
 
 
 def _plain_keep_length(text: str) -> str:

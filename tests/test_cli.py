@@ -188,6 +188,10 @@ def test_demo_needs_no_internet_and_reports_the_edit(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "demo.db").exists()
     text = cli("demo", cwd=tmp_path).stdout  # and again, in text, from a clean slate
     assert "edits its privacy policy" in text and "unchanged" in text
+    # the edit's report marks text across a line break: each mark still closes on its own line
+    assert "{+" in text and "[-" in text
+    for line in text.splitlines():
+        assert line.count("{+") == line.count("+}") and line.count("[-") == line.count("-]"), line
 
 
 def test_wheel_ships_migrations_samples_and_the_category_model(tmp_path: Path) -> None:

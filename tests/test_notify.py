@@ -157,7 +157,7 @@ def test_email_alert_reaches_a_real_smtp_server(store: Store, smtp_server: Any) 
     assert RETENTION_REASON in html_body
     assert "<ins" in html_body and ">five</ins>" in html_body
     [(name, data)] = mail.attachments().items()
-    assert name.endswith(".html")
+    assert name == "acme-v1-v2.html"
     assert b"<!DOCTYPE html>" in data and b"Data retention" in data
 
     # marked sent once: another pass sends nothing
@@ -176,6 +176,7 @@ def test_webhook_receives_the_alert(store: Store, webhook: Any) -> None:  # noqa
     assert payload["title"] == "[HIGH] Acme — Privacy Policy: retention, transfer"
     assert RETENTION_REASON in payload["message"]
     assert "{+five+}" in payload["message"] and f"Source: {WATCH_URL}" in payload["message"]
+    assert "Versions: v1 → v2" in payload["message"].splitlines()  # the watch's numbers, no db ids
 
 
 class FakeSlackHTTP:
@@ -399,6 +400,7 @@ def test_send_test_delivers_a_sample(webhook: Any) -> None:  # noqa: F811
     config = make_config({"hook": {"urls": [webhook.url()]}})
     assert send_test(config, "hook") is True
     assert webhook.posts[0].json()["title"].startswith("[TEST] [HIGH] Sample policy")
+    assert "Versions: v1 → v2" in webhook.posts[0].json()["message"].splitlines()
     with pytest.raises(ValueError):
         send_test(config, "nope")
 

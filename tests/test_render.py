@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from monitor.changes import Change, DiffReport
-from monitor.render import LIMITS, channel_for, render_change, render_digest, render_ops, trim_words
+from monitor.render import (
+    LIMITS,
+    channel_for,
+    render_change,
+    render_digest,
+    render_ops,
+    sample_event,
+    trim_words,
+)
 from monitor.secrets import mask_text, mask_url
 
 T0 = datetime(2024, 5, 1, 10, 15, tzinfo=UTC)
@@ -172,8 +180,40 @@ def test_text_body_lists_each_substantive_change_then_source_time_and_versions()
     assert "wording only" not in body  # cosmetic changes are not alert material
     assert f"Source: {URL}" in body
     assert "Detected: 2024-05-01 10:15 UTC" in body
-    assert "Versions: v3 → v4 (ids 11 → 12)" in body
+    # per-watch version numbers, as history/show/diff and the web view name them; no database ids
+    assert "Versions: v3 → v4" in body.splitlines()
+    assert "11" not in body and "12" not in body
     assert body.index("Source:") > body.index("International transfers")
+
+
+def test_versions_are_named_by_their_numbers_never_by_database_ids() -> None:
+    # Stored versions 11 and 12 are the watch's v3 and v4 (fake_event); event 7 is change #7.
+    event = fake_event(high_report())
+    for channel in ("text", "markdown", "slack", "email"):
+        msg = render_change(event, "Acme", URL, channel)
+        assert "v3 → v4" in msg.body and "11" not in msg.body and "12" not in msg.body, channel
+    digest = render_digest([(event, "Acme", URL)], "text").body
+    assert f"Source: {URL} · 2024-05-01 10:15 UTC · versions v3 → v4" in digest.splitlines()
+    [(name, data, _mime)] = render_change(event, "Acme", URL, "email").attachments
+    assert name == "acme-v3-v4.html" and b"<th>v3</th><th>v4</th>" in data
+    # Without the version rows (not loaded): the change's number, which `history` lists with them.
+    bare = fake_event(high_report())
+    del bare.from_version, bare.to_version
+    body = render_change(bare, "Acme", URL, "text").body
+    assert "Change: #7 (policy-monitor history lists its versions)" in body.splitlines()
+    assert "Versions" not in body and "11" not in body and "12" not in body
+    digest = render_digest([(bare, "Acme", URL)], "text").body
+    assert f"Source: {URL} · 2024-05-01 10:15 UTC · change #7 (policy-monitor history lists its versions)" in (
+        digest.splitlines()
+    )
+    [(name, _data, _mime)] = render_change(bare, "Acme", URL, "email").attachments
+    assert name == "acme-change-7.html"
+
+
+def test_the_notify_test_sample_marks_the_changed_words() -> None:
+    body = render_change(sample_event(), "Sample policy", URL, "text").body
+    assert "Before: We keep your personal data for [-two-] years after your last visit." in body
+    assert "After: We keep your personal data for {+five+} years after your last visit." in body
 
 
 def test_cosmetic_event_title_says_so() -> None:
@@ -199,6 +239,28 @@ def test_excerpts_are_trimmed_at_word_boundaries() -> None:
     original = _words(LONG_SENTENCE) | {"Section", "0"}
     shown = line.removeprefix("After: ").replace("{+", " ").replace("+}", " ")
     assert _words(shown) <= original  # ...never mid-word
+
+
+def test_change_marks_never_run_over_a_line_break_in_any_channel() -> None:
+    # Every character str.splitlines breaks at; an excerpt is one line, its marks closed on it.
+    before = "We keep your data for two\u2028years,\r\nthen\u2029delete it."
+    after = "We keep your data for five\u2028years,\x85\x0bthen\x1edelete it."
+    change = retention_change()
+    change.before, change.before_spans = before, [(22, before.index("delete") - 1)]
+    change.after, change.after_spans = after, [(22, after.index("delete") - 1)]
+    report = DiffReport(True, ["retention"], "high", False, changes=[change])
+    text = render_change(fake_event(report), "Acme", URL, "text").body
+    assert "Before: We keep your data for [-two years,  then-] delete it.\n" in text
+    assert "After: We keep your data for {+five years,  then+} delete it.\n" in text
+    marks = {"text": ("{+", "+}"), "markdown": ("**", "**"), "slack": ("~", "~"), "email": ("<del", "</del>")}
+    for channel, (open_, close) in marks.items():
+        for body in (render_change(fake_event(report), "Acme", URL, channel).body,
+                     render_digest([(fake_event(report), "Acme", URL)], channel).body):
+            for line in body.splitlines():
+                if open_ == close:
+                    assert line.count(open_) % 2 == 0, (channel, line)
+                else:
+                    assert line.count(open_) == line.count(close), (channel, line)
 
 
 def test_trim_words_never_cuts_mid_word() -> None:

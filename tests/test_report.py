@@ -144,6 +144,46 @@ def test_highlight_removing_markers_gives_back_the_text(text: str, spans: list[t
     assert out.replace("\x01", "").replace("\x02", "") == text
 
 
+def marks_close_on_each_line(out: str, open: str, close: str) -> bool:
+    """True if on every line each `open` is closed by `close` on that same line, none nested."""
+    for line in out.splitlines():
+        depth, i = 0, 0
+        while i < len(line):
+            if line.startswith(open, i):
+                depth, i = depth + 1, i + len(open)
+            elif line.startswith(close, i):
+                depth, i = depth - 1, i + len(close)
+            else:
+                i += 1
+            if depth not in (0, 1):
+                return False
+        if depth:
+            return False
+    return True
+
+
+def test_highlight_closes_a_mark_before_each_line_break_and_reopens_it_after() -> None:
+    text = "keep\nnew text\r\nhere\u2028and\n\nthere now"
+    out = highlight(text, [(0, len(text) - 4)], "{+", "+}")
+    assert out == "{+keep+}\n{+new text+}\r\n{+here+}\u2028{+and+}\n\n{+there+} now"
+    # a break at the edge of a span opens no empty mark
+    assert highlight("a\nb c", [(1, 3)], "[-", "-]") == "a\n[-b-] c"
+    assert highlight("a <b>\nc", [(2, 7)], "<ins>", "</ins>", escape=lambda s: s.replace("<", "&lt;")) == (
+        "a <ins>&lt;b></ins>\n<ins>c</ins>"
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    text=st.text(alphabet="ab \n\r\u2028", max_size=40),
+    spans=st.lists(st.tuples(st.integers(-3, 45), st.integers(-3, 45)), max_size=4),
+)
+def test_highlight_marks_open_and_close_on_one_line(text: str, spans: list[tuple[int, int]]) -> None:
+    out = highlight(text, spans, "{+", "+}")
+    assert marks_close_on_each_line(out, "{+", "+}")
+    assert out.replace("{+", "").replace("+}", "") == text
+
+
 # -- excerpt -----------------------------------------------------------------------------------
 
 LONG = " ".join(f"word{i:03d}" for i in range(200))  # 1,599 characters of distinct words
@@ -298,6 +338,23 @@ def test_render_text_color_uses_ansi_and_no_plain_markers() -> None:
     assert "[-" not in out and "{+" not in out
     # the changed word is wrapped in an escape sequence
     assert re.search(r"\x1b\[[0-9;]*m5\x1b\[0m", out)
+
+
+def test_render_text_change_marks_never_run_over_a_line_break() -> None:
+    # As in the demo: a changed table row and the next line, added in one piece.
+    before = "Transfers to other countries\nare made under the clauses."
+    after = "Transfers to Veritrope Inc. are made under the clauses below;\ntransfers to other countries\nare made."
+    change = retention_change()
+    change.before, change.before_spans = before, [(13, before.index(" under"))]
+    change.after, change.after_spans = after, [(13, after.rindex("\n"))]
+    report = DiffReport(True, ["transfer"], "high", False, changes=[change])
+    out = render_text(report)
+    assert marks_close_on_each_line(out, "{+", "+}") and marks_close_on_each_line(out, "[-", "-]")
+    assert "  - Transfers to [-other countries-]\n    [-are made-] under the clauses." in out
+    assert "{+Veritrope Inc. are made under the clauses below;+}\n    {+transfers to other countries+}\n" in out
+    colored = render_text(report, color=True)
+    for open_, close in (("\x1b[1;9;31m", "\x1b[0m\x1b[31m"), ("\x1b[1;32m", "\x1b[0m\x1b[32m")):
+        assert open_ in colored and marks_close_on_each_line(colored, open_, close)
 
 
 def test_render_text_strips_terminal_control_characters_from_policy_text() -> None:

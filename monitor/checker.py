@@ -42,7 +42,7 @@ from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchResult
-from monitor.firstbatch import FirstCheck, first_check, plain_first
+from monitor.firstbatch import FirstCheck, first_check, may_be_plain_first, plain_first
 from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
 from monitor.recording import (
     _finish,
@@ -157,13 +157,18 @@ async def check_watch(
                 # changed have their raw body compressed when it is kept (recording._keep_raw).
                 to_worker = None if known else raw
                 first = prior.current_version_id is None  # the guard's verdict on the page alone, there
+                summary = first and may_be_plain_first(wc, prior, result)  # then the doc stays there
                 extracted = await pool.run(
-                    extract_job, body, media_type, wc.select, wc.remove, to_worker, known, first
+                    extract_job, body, media_type, wc.select, wc.remove, to_worker, known, first, summary
                 )
                 # The current version again (a counter or a token in the page's chrome changed).
                 unchanged = same and extracted.content_hash == prior.current_hash and bool(prior.current_raw_sha)
                 if plain_first(wc, prior, result, extracted):
                     first_row = first_check(config, wc, prior, result, raw, extracted, started, t0)
+                elif extracted.summary_only:  # (never, while the two tests agree) the whole document
+                    extracted = await pool.run(
+                        extract_job, body, media_type, wc.select, wc.remove, to_worker, known, first
+                    )
             del raw
         if unchanged and prior.healthy and not result.retry_after:
             return await _unchanged(store, config, wc, prior, result, started, t0, batch)

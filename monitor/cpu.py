@@ -76,6 +76,12 @@ class Extracted:
     # needs it for every first version, and it cost ~0.8 ms of the checking process's CPU each.
     assessed: bool = False
     alone: Problem | None = None
+    # `extract_job(summary_only=True)` on a page the guard passed alone: `doc` is left out (the
+    # caller stores it as a plain first version from `markdown_z` and these two), since sending a
+    # Document back cost the checking process ~0.8 ms of unpickling per first version.
+    summary_only: bool = False
+    word_count: int | None = None
+    language: str | None = None
 
 
 def extract_job(
@@ -86,12 +92,15 @@ def extract_job(
     raw: bytes | None = None,
     known_hash: str | None = None,
     assess_alone: bool = False,
+    summary_only: bool = False,
 ) -> Extracted:
     """Extract a fetched body (`body`: the decoded text, or bytes for a PDF) into a Document, with
     what storing it as a version costs in CPU done here too: its hash, word count, language, the
     compressed markdown and (when `raw` is given) the compressed raw body and its hash; with `assess_alone`
-    (a watch without a current version), also the guard's verdict on the page alone (`alone`).
-    Never raises for bad input: an `ExtractError` comes back as `error`."""
+    (a watch without a current version), also the guard's verdict on the page alone (`alone`); with
+    `summary_only` too, a page the guard passes comes back without its `doc`, with its word count
+    and language instead (`Extracted.summary_only`). Never raises for bad input: an `ExtractError`
+    comes back as `error`."""
     t0 = time.perf_counter()
     try:
         doc = extract_mod.extract(body, media_type, select=select, remove=remove)
@@ -102,16 +111,21 @@ def extract_job(
     if known_hash is not None and digest == known_hash:
         return Extracted(digest, ms=(time.perf_counter() - t0) * 1000)
     doc.word_count, doc.language  # noqa: B018 - computed here (cached on the document), not in the main process
+    alone = assess(doc) if assess_alone else None
+    summary = summary_only and assess_alone and alone is None
     return Extracted(
         digest,
-        doc,
+        None if summary else doc,
         pack_text(markdown),
         pack_raw(raw) if raw is not None else None,
         # ~0.4 ms for a 150 KB page: the checking process's CPU, when it hashed the bodies it stores.
         raw_sha=hashlib.sha256(raw).hexdigest() if raw is not None else None,
         ms=(time.perf_counter() - t0) * 1000,
         assessed=assess_alone,
-        alone=assess(doc) if assess_alone else None,
+        alone=alone,
+        summary_only=summary,
+        word_count=doc.word_count,
+        language=doc.language,
     )
 
 

@@ -77,16 +77,24 @@ def plain_first(wc: WatchConfig, prior: Prior, result: FetchResult, extracted: E
     a pristine watch, a full answer that extracted to a document the guard passed on its own (its
     verdict `extracted.alone`, computed in the worker), no redirect problem, no Retry-After."""
     return (
+        may_be_plain_first(wc, prior, result)
+        and extracted is not None
+        and extracted.error is None
+        and (extracted.doc is not None or extracted.summary_only)
+        and extracted.assessed
+        and extracted.alone is None
+    )
+
+
+def may_be_plain_first(wc: WatchConfig, prior: Prior, result: FetchResult) -> bool:
+    """`plain_first` as far as it can be told before extraction: when False, the check needs the
+    whole document back from the worker; when True, only its summary unless the guard objects."""
+    return (
         prior.pristine
         and prior.current_version_id is None
         and result.ok
         and not result.not_modified
         and not result.retry_after
-        and extracted is not None
-        and extracted.error is None
-        and extracted.doc is not None
-        and extracted.assessed
-        and extracted.alone is None
         and not (result.url and redirect_problem(wc.url, result.url))
     )
 
@@ -103,8 +111,11 @@ def first_check(
 ) -> FirstCheck:
     """The rows of a check that `plain_first` passed (`raw`: the body's bytes as fetched; `t0`: the
     check's start on the monotonic clock)."""
-    doc, digest = extracted.doc, extracted.content_hash
-    assert doc is not None and digest is not None
+    digest, word_count, language = extracted.content_hash, extracted.word_count, extracted.language
+    if not extracted.summary_only:  # the document came back whole: its own figures
+        assert extracted.doc is not None
+        word_count, language = extracted.doc.word_count, extracted.doc.language
+    assert digest is not None and extracted.markdown_z is not None and word_count is not None
     now = utcnow()
     return FirstCheck(
         watch_id=prior.watch_id,
@@ -122,9 +133,9 @@ def first_check(
         size=len(raw),
         body_z=extracted.raw_z or pack_raw(raw),
         content_hash=digest,
-        markdown_z=extracted.markdown_z or Version.pack(doc.to_markdown()),
-        word_count=doc.word_count,
-        language=doc.language,
+        markdown_z=extracted.markdown_z,
+        word_count=word_count,
+        language=language,
         extractor_version=extraction_id(wc),
     )
 
@@ -205,4 +216,4 @@ def write_first(s: Session, rows: Sequence[FirstCheck]) -> int:
     return len(rows)
 
 
-__all__ = ["FirstCheck", "first_check", "plain_first", "write_first"]
+__all__ = ["FirstCheck", "first_check", "may_be_plain_first", "plain_first", "write_first"]

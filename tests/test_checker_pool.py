@@ -168,6 +168,23 @@ def test_the_jobs_are_pure_and_agree_with_the_in_process_calls() -> None:
     assert bad.doc is None and bad.error
 
 
+def test_a_first_version_the_guard_passes_comes_back_as_its_summary_only() -> None:
+    html = policy_html()
+    doc = extract(html, "text/html")
+    whole = extract_job(html, "text/html", None, None, html.encode(), None, True)
+    summary = extract_job(html, "text/html", None, None, html.encode(), None, True, True)
+    assert whole.doc == doc and not whole.summary_only and whole.alone is None
+    assert summary.doc is None and summary.summary_only and summary.assessed and summary.alone is None
+    assert (summary.word_count, summary.language) == (doc.word_count, doc.language) != (None, None)
+    assert (summary.content_hash, summary.markdown_z, summary.raw_sha) == (
+        whole.content_hash, whole.markdown_z, whole.raw_sha
+    )
+    # A page the guard objects to on its own comes back whole: the checker must judge it.
+    blocked = "<html><body><h1>Access denied</h1><p>Please verify you are a human.</p></body></html>"
+    objected = extract_job(blocked, "text/html", None, None, blocked.encode(), None, True, True)
+    assert objected.alone is not None and objected.doc is not None and not objected.summary_only
+
+
 def test_a_comparison_leaves_no_per_text_cache_behind_and_warm_caches_change_nothing() -> None:
     from monitor import chrome, sections
 

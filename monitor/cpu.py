@@ -24,7 +24,6 @@ import signal
 import sys
 import threading
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -41,7 +40,7 @@ from monitor.chrome import clear_caches as clear_chrome_caches
 from monitor.diff import clear_caches, compare
 from monitor.document import Document
 from monitor.guard import Problem, accepting, assess
-from monitor.packing import pack_raw, pack_text
+from monitor.packing import pack_raw, pack_text, unpack_text
 from monitor.tokens import content_key
 
 T = TypeVar("T")
@@ -139,8 +138,8 @@ def _block_texts(doc: Document) -> set[str]:
 
 
 def _text(markdown: str | bytes) -> str:
-    """Markdown as given, or as stored: bytes are a version's `markdown_z` (zlib, UTF-8)."""
-    return zlib.decompress(markdown).decode("utf-8") if isinstance(markdown, bytes) else markdown
+    """Markdown as given, or as stored: bytes are a version's `markdown_z` (monitor.packing)."""
+    return unpack_text(markdown) if isinstance(markdown, bytes) else markdown
 
 
 def flapping_blocks(recent_markdowns: Sequence[str | bytes], doc: Document) -> frozenset[str]:

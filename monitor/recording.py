@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import time
-import zlib
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -28,7 +27,7 @@ from monitor.claims import _release, next_due
 from monitor.config import Config, WatchConfig
 from monitor.document import Document
 from monitor.fetch import FetchResult, decode_body
-from monitor.packing import pack_raw
+from monitor.packing import pack_raw, unpack_text
 from monitor.store import Check, Event, RawBody, Version, Watch, utcnow
 
 log = logging.getLogger("monitor.checker")
@@ -77,7 +76,7 @@ def _host_of(url: str) -> str | None:
 def _sibling_markdowns(s: Session, watch: Watch) -> list[str]:
     """The current versions of up to `MAX_SIBLINGS` other active watches on the same host, as in
     `monitor.chrome_evidence.shared_blocks`, reading only the rows it uses."""
-    return [zlib.decompress(b).decode("utf-8") for b in _sibling_blobs(s, watch)]
+    return [unpack_text(b) for b in _sibling_blobs(s, watch)]
 
 
 def _sibling_blobs(s: Session, watch: Watch) -> list[bytes]:

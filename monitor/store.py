@@ -7,7 +7,6 @@ same code runs on SQLite (the zero-set-up default, in WAL mode) and PostgreSQL.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,7 +35,7 @@ from sqlalchemy.types import TypeDecorator
 
 from monitor.changes import DiffReport
 from monitor.document import Document
-from monitor.packing import pack_text
+from monitor.packing import pack_text, unpack, unpack_text
 
 
 def utcnow() -> datetime:
@@ -120,7 +119,7 @@ class RawBody(Base):
 
     @property
     def body(self) -> bytes:
-        return zlib.decompress(self.body_z)
+        return unpack(self.body_z)
 
 
 class Version(Base):
@@ -149,7 +148,7 @@ class Version(Base):
 
     @property
     def markdown(self) -> str:
-        return zlib.decompress(self.markdown_z).decode("utf-8")
+        return unpack_text(self.markdown_z)
 
     def document(self) -> Document:
         return Document.from_markdown(self.markdown)
@@ -212,7 +211,7 @@ class Check(Base):
 
     @property
     def capture_markdown(self) -> str | None:
-        return zlib.decompress(self.capture_z).decode("utf-8") if self.capture_z is not None else None
+        return unpack_text(self.capture_z) if self.capture_z is not None else None
 
 
 class Notification(Base):

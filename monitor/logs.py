@@ -54,9 +54,9 @@ def setup_logging(level: str = "info", fmt: str = "auto", stream=None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Third-party chatter (httpx request lines, APScheduler job lines) only when debugging.
+    # Third-party chatter (HTTP client lines, APScheduler job lines) only when debugging.
     quiet = logging.DEBUG if level == "debug" else logging.WARNING
-    for name in ("httpx", "httpcore", "apscheduler", "apprise", "alembic", "urllib3"):
+    for name in ("aiohttp", "httpx", "httpcore", "apscheduler", "apprise", "alembic", "urllib3"):
         logging.getLogger(name).setLevel(quiet)
     # A busy machine delays the heartbeat and outbox jobs by a second or two; APScheduler warns of
     # each ("missed by", "maximum number of running instances"). Our jobs catch and log their own

@@ -210,6 +210,11 @@ class WatchConfig(_Model):
     def _url(cls, v: str) -> str:
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError(f"{v!r} is not an http(s) URL")
+        from monitor.fetch import check_url_syntax  # the fetcher's own test: what it would refuse
+
+        problem = check_url_syntax(v)
+        if problem is not None:
+            raise ValueError(problem)
         return v
 
     @field_validator("interval")

@@ -315,7 +315,7 @@ class Fetcher:
         """One request and every HTTP redirect hop it leads to."""
         origin = _origin(request.url)
         for _hop in range(self.policy.max_redirects + 1):
-            problem = _check_scheme(url)
+            problem = check_url_syntax(url)
             if problem is not None:
                 return _fail(url, "bad_url", problem)
             headers = self._headers(request, same_origin=_origin(url) == origin)
@@ -471,7 +471,7 @@ def _refresh_target(result: FetchResult, max_delay: float) -> str | None:
         delay, target = get_meta_refresh(meta, result.url)
     if target is None or delay is None or delay > max_delay:
         return None
-    target = str(URL(target).with_fragment(None)) if _check_scheme(target) is None else target
+    target = str(URL(target).with_fragment(None)) if check_url_syntax(target) is None else target
     if target == str(URL(result.url).with_fragment(None)):
         return None  # a page that reloads itself has not moved
     return target
@@ -512,7 +512,7 @@ def _validators(response: aiohttp.ClientResponse) -> dict[str, str | None]:
 _BAD_HOST_CHARS = frozenset(' \t\r\n"<>\\^`{|}%')
 
 
-def _check_scheme(url: str) -> str | None:
+def check_url_syntax(url: str) -> str | None:
     """None when `url` is an absolute http(s) URL with a host and a valid port; else why not."""
     try:
         parsed = URL(url)

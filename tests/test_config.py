@@ -157,3 +157,17 @@ def test_a_value_of_the_wrong_type_is_quoted_beside_its_key() -> None:
     lines = str(err.value).splitlines()
     assert any(ln.startswith("c.toml: defaults.timeout:") and "(got 'five')" in ln for ln in lines), lines
     assert any(ln.startswith("c.toml: defaults.retries:") and "(got 'x')" in ln for ln in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://127.0.0.1:99999/privacy", "Port out of range"),
+        ("http://exa mple.com/privacy", "characters no host name has"),
+    ],
+)
+def test_a_url_the_fetcher_would_refuse_is_refused_on_load(url: str, words: str) -> None:
+    # Caught with the rest of the config, not as a failed check hours later.
+    with pytest.raises(ConfigError) as err:
+        parse_config({"watches": [{"name": "Acme", "url": url}]})
+    assert "watches[0].url" in str(err.value) and words in str(err.value)

@@ -9,7 +9,6 @@ longest run of pairs that kept their relative order.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from functools import lru_cache
 from monitor.document import Section
 from monitor.normalize import display_text, is_numbering, token_key
 from monitor.tokens import tokenize_block, word_key
+from monitor.worddiff import longest_increasing
 
 SIMILARITY_MIN = 0.4  # word-set Jaccard above which two leftover sections are the same section
 MAX_SIMILARITY_PAIRS = 200_000  # leftover pairs compared by overlap; beyond this only headings match
@@ -71,28 +71,6 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     if not a and not b:
         return 1.0
     return len(a & b) / len(a | b)
-
-
-def _longest_increasing(values: list[int]) -> set[int]:
-    """Positions (into values) of one longest strictly increasing subsequence, O(n log n)."""
-    tails: list[int] = []
-    tails_pos: list[int] = []
-    prev = [-1] * len(values)
-    for i, v in enumerate(values):
-        j = bisect_left(tails, v)
-        if j == len(tails):
-            tails.append(v)
-            tails_pos.append(i)
-        else:
-            tails[j] = v
-            tails_pos[j] = i
-        prev[i] = tails_pos[j - 1] if j else -1
-    keep: set[int] = set()
-    i = tails_pos[-1] if tails_pos else -1
-    while i >= 0:
-        keep.add(i)
-        i = prev[i]
-    return keep
 
 
 def align_sections(old: Sequence[Section], new: Sequence[Section]) -> list[SectionPair]:
@@ -149,7 +127,7 @@ def align_sections(old: Sequence[Section], new: Sequence[Section]) -> list[Secti
                 used_old.add(i)
 
     pairs_new = sorted(match)
-    in_order = _longest_increasing([match[j] for j in pairs_new])
+    in_order = longest_increasing([match[j] for j in pairs_new])
     moved = {pairs_new[p] for p in range(len(pairs_new)) if p not in in_order}
 
     result: list[tuple[float, int, SectionPair]] = []

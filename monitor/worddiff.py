@@ -58,24 +58,7 @@ def unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
     in_a, in_b = Counter(a), Counter(b)
     where_b = {ch: j for j, ch in enumerate(b) if in_b[ch] == 1}
     pairs = [(i, where_b[ch]) for i, ch in enumerate(a) if in_a[ch] == 1 and ch in where_b]
-    tails: list[int] = []  # smallest j ending a chain of each length
-    ends: list[int] = []  # index into pairs of that chain's last pair
-    back = [-1] * len(pairs)
-    for k, (_i, j) in enumerate(pairs):
-        n = bisect_left(tails, j)
-        if n == len(tails):
-            tails.append(j)
-            ends.append(k)
-        else:
-            tails[n] = j
-            ends[n] = k
-        back[k] = ends[n - 1] if n else -1
-    chain: list[tuple[int, int]] = []
-    k = ends[-1] if ends else -1
-    while k >= 0:
-        chain.append(pairs[k])
-        k = back[k]
-    return chain[::-1]
+    return [pairs[k] for k in sorted(longest_increasing([j for _i, j in pairs]))]
 
 
 def _anchored_diff(dmp: FastBisect, a: str, b: str, deadline: float) -> list[tuple[int, str]]:
@@ -90,3 +73,25 @@ def _anchored_diff(dmp: FastBisect, a: str, b: str, deadline: float) -> list[tup
         i0, j0 = i + 1, j + 1
     dmp.diff_cleanupMerge(diffs)
     return diffs
+
+
+def longest_increasing(values: list[int]) -> set[int]:
+    """Positions (into values) of one longest strictly increasing subsequence, O(n log n)."""
+    tails: list[int] = []
+    tails_pos: list[int] = []
+    prev = [-1] * len(values)
+    for i, v in enumerate(values):
+        j = bisect_left(tails, v)
+        if j == len(tails):
+            tails.append(v)
+            tails_pos.append(i)
+        else:
+            tails[j] = v
+            tails_pos[j] = i
+        prev[i] = tails_pos[j - 1] if j else -1
+    keep: set[int] = set()
+    i = tails_pos[-1] if tails_pos else -1
+    while i >= 0:
+        keep.add(i)
+        i = prev[i]
+    return keep

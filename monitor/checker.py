@@ -81,9 +81,12 @@ class CheckResult:
     duration_ms: int = 0
     # A suspect capture (document, judged only against the last version?), kept on its check row.
     capture: tuple[Document, bool] | None = field(default=None, repr=False)
+    # Its rows were handed to a CheckBatch: written (or refused) when the batch is flushed, which
+    # tells through the batch's callbacks, not through this result.
+    batched: bool = field(default=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "capture"}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("capture", "batched")}
         d["categories"] = list(self.categories)
         if self.outcome != "changed" and self.event_id is None:
             for key in ("substantive", "categories", "severity", "summary"):
@@ -252,6 +255,7 @@ async def _unchanged(
         detail="304 not modified" if result.not_modified else None,
         http_status=result.status,
         duration_ms=row.duration_ms,
+        batched=batch is not None,
     )
 
 
@@ -261,7 +265,9 @@ async def _first(store: Store, wc: WatchConfig, row: FirstCheck, batch: CheckBat
         await asyncio.to_thread(write_batch, store, [], [row])
     elif batch.add(row):
         await asyncio.to_thread(batch.flush)
-    return CheckResult(wc.name, "first", 1, http_status=row.http_status, duration_ms=row.duration_ms)
+    return CheckResult(
+        wc.name, "first", 1, http_status=row.http_status, duration_ms=row.duration_ms, batched=batch is not None
+    )
 
 
 def _record(

@@ -164,6 +164,7 @@ class Daemon:
 
     # -- one check ---------------------------------------------------------------------------------
     async def _check(self, watch_id: int, name: str) -> None:
+        self._names[watch_id] = name  # for the batch's callbacks, which know only the watch id
         wc = self.config.watch(name)
         if wc is None or self.fetcher is None:  # removed by a reload meanwhile, or stopping
             with contextlib.suppress(Exception):
@@ -182,7 +183,9 @@ class Daemon:
             self._check_failed(watch_id, name, DatabaseError(res.detail or DETAIL_PREFIX), db=True)
             return
         self._db_ok()
-        if watch_id not in self.batch.waiting():  # else the batch tells, once its row is written
+        # A batched row is not known to be written yet, even when this check flushed the batch
+        # itself: the batch tells, through _batched_written or _batched_check_failed.
+        if not res.batched:
             self._worked(watch_id, name)
         level = logging.WARNING if res.outcome in ("error", "suspect") else logging.INFO
         log.log(level, "checked %s: %s", name, res.outcome, extra={"watch": name, **_fields(res.to_dict())})
@@ -230,7 +233,6 @@ class Daemon:
         self._event_loop.call_soon_threadsafe(self._check_failed, row.watch_id, name, exc)
 
     def _spawn(self, watch_id: int, name: str) -> None:
-        self._names[watch_id] = name
         task = asyncio.get_running_loop().create_task(self._check(watch_id, name), name=f"check:{name}")
         self._inflight[watch_id] = task
 

@@ -13,6 +13,7 @@ import re
 
 from monitor.asides import is_pointer, is_revision_entry, is_version_line, off_topic
 from monitor.changes import CATEGORIES, max_severity
+from monitor.countries import places_in
 from monitor.edit import Edit, Verdict
 from monitor.fact_diff import edit_fact_changes
 from monitor.facts import FactChange
@@ -74,8 +75,8 @@ def is_nav_like(text: str, topical: bool = False) -> bool:
         return False
     if any(
         w.lower().strip(".,()") in COMPANY_SUFFIXES or w.lower().strip(".,()") in COUNTRIES for w in words
-    ):
-        return False
+    ) or any(p.capitalised for p in places_in(text)):
+        return False  # a company or a place ("Hong Kong", matched whole) is a list entry, not a link
     title_case = all(w[:1].isupper() or w.lower() in SMALL_WORDS or not w[:1].isalpha() for w in words)
     if title_case and _NAV_DOC.search(text.strip(" .")):
         return True
@@ -408,7 +409,9 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
         reasons = "; ".join(f.reason for f in facts[:_FACT_REASONS])
         if len(facts) > _FACT_REASONS:
             reasons += f" (+{len(facts) - _FACT_REASONS} more)"
-    countries = new_countries(edit) if "transfer" in cats else []
+    # Not a country the reason names already, as the recipient's ("Mixpanel Inc. (USA)").
+    said = {p.name for p in places_in(reasons)}
+    countries = [c for c in new_countries(edit) if c not in said] if "transfer" in cats else []
     if countries and not any(f.kind == "country" for f in facts) and "country added" not in reasons:
         reasons = f"country added: {', '.join(countries)}; {reasons}"  # why the change is a transfer
     return Verdict(
@@ -469,30 +472,31 @@ _DATA_FLOW = re.compile(
 
 def new_countries(edit: Edit) -> list[str]:
     """Countries the edit adds to a clause about sending, storing or processing data that the old
-    version names nowhere ("with Brightlytics Inc. in India")."""
+    version names nowhere ("with Brightlytics Inc. in India").
+
+    Names are matched whole in the new text (monitor.countries), not word by word among the added
+    words: "United" is known from "United Kingdom", yet "United States" is new, and "States" alone
+    is no country."""
     if not edit.added or not _DATA_FLOW.search(edit.after):
         return []
+    added = {w.key for w in edit.added}
     known = edit.old_words or frozenset()
-    runs: list[str] = []
-    run: list[str] = []
-    for w in edit.added + (Word("", ""),):
-        if w.key in COUNTRIES and w.text[:1].isupper() and w.key not in known and w.key not in ("eu", "europe"):
-            run.append(w.text.strip(".,;:()\"'"))
-            continue
-        if run:
-            runs.append(" ".join(run))
-            run = []
+    out: list[str] = []
     # The country must sit in a sentence that moves or keeps data, not in an address or a complaint.
-    sentences = [x for line in edit.after.split("\n") for x in split_sentences(line)]
-    out = [
-        c
-        for c in dict.fromkeys(runs)
-        if any(
-            c in x and _DATA_FLOW.search(x) and not mentions("contact", x) and not mentions("rights", x)
-            for x in sentences
-        )
-    ]
-    return out
+    for line in edit.after.split("\n"):
+        for x in split_sentences(line):
+            if not _DATA_FLOW.search(x) or mentions("contact", x) or mentions("rights", x):
+                continue
+            for p in places_in(x):
+                keys = {token_key(t) for t in x[p.start : p.end].split()}
+                if not p.capitalised or p.name in ("EU", "Europe") or not keys & added:
+                    continue  # "turkey" the bird; the EU is where the law is, not a transfer
+                if p.name in (edit.old_version.places if edit.old_version is not None else ()):
+                    continue
+                if edit.old_version is None and keys <= known:
+                    continue  # no whole old version at hand: its words are all it gives
+                out.append(p.name)
+    return list(dict.fromkeys(out))
 
 
 def _weighty(w: Word, edit: Edit) -> bool:

@@ -321,6 +321,7 @@ def _edits_for_pair(
             vocabulary=vocabulary,
             novel=novel,
             old_words=old_doc.words,
+            old_version=old_doc,
             chrome=chrome,
             other_facts=doc_facts[1] if not before else doc_facts[0] if not after else None,
         )
@@ -385,6 +386,7 @@ def _whole_section_edit(
         vocabulary=vocabulary,
         novel=_novel_text(side, fresh, other_doc),
         old_words=other_doc.words if added else None,
+        old_version=other_doc if added else None,
         chrome=chrome,
         other_facts=other_facts,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from monitor.fact_diff import OtherFacts
 from monitor.normalize import Word
+from monitor.version_text import VersionText
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Edit:
     novel: str | None = None
     # Word keys of the old version: a name it already used is not a new recipient.
     old_words: frozenset[str] | None = None
+    # The whole old version: a country it already names (whole, "United Kingdom") is no new transfer.
+    old_version: VersionText | None = None
     chrome: bool = False  # every changed word sits in a block judged page chrome (monitor.chrome)
     # For a whole passage: the named facts of the entire other version (monitor.fact_diff).
     other_facts: OtherFacts | None = None

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor import facts_vocab as V
+from monitor.countries import ABBREVIATION, COUNTRY_TABLE
 from monitor.institutions import is_institution, names_public_body
 from monitor.normalize import COUNTRIES, display_text, word_set
 from monitor.tokens import split_sentences
@@ -114,7 +115,7 @@ _STRONG_RIGHTS = {v for v, _, strong in V.RIGHTS if strong}
 _RECIPIENTS = Table(V.RECIPIENTS)
 _DATA = Table(V.DATA)
 _PURPOSES = Table(V.PURPOSES)
-_COUNTRIES = Table(list(V.COUNTRY_NAMES.items()))
+_COUNTRIES = COUNTRY_TABLE  # whole names: "United Arab Emirates", never "Arab" or "Emirates"
 _UNITS, _UNIT_NAMES = alternation([(u, p) for u, _, p in V.UNITS])
 _UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
 _OPEN = Table([(v, p) for v, _, p in V.OPEN_PERIODS])
@@ -127,7 +128,7 @@ _DURATION = re.compile(
     rf"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)|\b({_NUMBER_WORD}))\s*-?\s*(?:{_UNITS.pattern})(?![a-zßа-я])"
 )
 _SPELLED_AND_DIGITS = re.compile(rf"\b(?:{_NUMBER_WORD}) \((\d+)\)")  # "thirty (30) days"
-_ABBREVIATION = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|U\.K\.|USA|US|UK|EU|EEA|UAE|PRC)(?![\w])")
+_ABBREVIATION = ABBREVIATION
 _ORG_SUFFIX = (
     r"Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|GmbH|AG|S\.A\.S\.|S\.A\.|SAS"
     r"|SARL|SE"

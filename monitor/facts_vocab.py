@@ -314,10 +314,12 @@ PURPOSES: list[tuple[str, str]] = [
 # Places data goes or sits: canonical name and lower-case aliases (several languages). Upper-case
 # abbreviations (US, UK, EU, EEA) are matched case-sensitively below: "contact us" is no country.
 COUNTRY_NAMES: dict[str, str] = {
-    "United States": r"united states(?: of america)?|\busa\b|\bu\.s\.(?:a\.)?|america\b|états-unis|etats-unis"
+    # "America" alone is the United States; "South America" or "Latin America" is a region of its own.
+    "United States": r"united states(?: of america)?|\busa\b|\bu\.s\.(?:a\.)?|(?<!south )(?<!latin )(?<!north )"
+    r"(?<!central )america\b|états-unis|etats-unis"
     r"|vereinigten? staaten|verenigde staten|estados unidos|соединённых штат\w*|соединенных штат\w*|\bсша\b"
     r"|米国|アメリカ|美国",
-    "United Kingdom": r"united kingdom|\bbritain\b|england|royaume-uni|vereinigte\w* königreich"
+    "United Kingdom": r"united kingdom|\bbritain\b|(?<!new )england|royaume-uni|vereinigte\w* königreich"
     r"|verenigd koninkrijk"
     r"|reino unido|великобритан\w*|英国|イギリス",
     "EEA": r"european economic area|espace économique européen|europäische\w* wirtschaftsraum\w*"
@@ -331,7 +333,7 @@ COUNTRY_NAMES: dict[str, str] = {
     "Russia": r"\brussia\b|\brussie\b|\brussland\b|\brusia\b|\brusland\b|росси[яи]|ロシア|俄罗斯",
     "Canada": r"\bcanada\b|\bkanada\b|канад\w*|カナダ|加拿大",
     "Brazil": r"\bbrazil\b|\bbrésil\b|\bbrasilien\b|\bbrasil\b|\bbrazilië\b|бразили\w*",
-    "Ireland": r"\bireland\b|\birlande\b|\birland\b|\birlanda\b|ирланди\w*|アイルランド|爱尔兰",
+    "Ireland": r"(?<!northern )\bireland\b|\birlande\b|\birland\b|\birlanda\b|ирланди\w*|アイルランド|爱尔兰",
     "Germany": r"\bgermany\b|\ballemagne\b|\bdeutschland\b|\balemania\b|\bduitsland\b|германи\w*|ドイツ|德国",
     "France": r"\bfrance\b|\bfrankreich\b|\bfrancia\b|\bfrankrijk\b|франци\w*|フランス|法国",
     "Netherlands": r"\bnetherlands\b|\bpays-bas\b|\bniederlande\b|\bpaíses bajos\b|\bnederland\b"
@@ -339,12 +341,12 @@ COUNTRY_NAMES: dict[str, str] = {
     "Switzerland": r"\bswitzerland\b|\bsuisse\b|\bschweiz\b|\bsuiza\b|\bzwitserland\b|швейцари\w*",
     "Singapore": r"\bsingapore\b|\bsingapour\b|\bsingapur\b|сингапур\w*|シンガポール|新加坡",
     "Australia": r"\baustralia\b|\baustralie\b|\baustralien\b|\baustralië\b|австрали\w*|オーストラリア|澳大利亚",
-    "South Korea": r"south korea|republic of korea|\bkorea\b|corée du sud|südkorea|corea del sur|zuid-korea"
+    "South Korea": r"south korea|republic of korea|(?<!north )\bkorea\b|corée du sud|südkorea|corea del sur|zuid-korea"
     r"|южн\w* коре\w*|韓国|韩国",
     "Israel": r"\bisrael\b|\bisraël\b|израил\w*",
     "Philippines": r"\bphilippines\b|\bphilippinen\b|\bfilipinas\b|\bfilipijnen\b|филиппин\w*",
     "Ukraine": r"\bukraine\b|\bucrania\b|\boekraïne\b|украин\w*",
-    "Mexico": r"\bmexico\b|\bmexique\b|\bmexiko\b|\bméxico\b",
+    "Mexico": r"(?<!new )\bmexico\b|\bmexique\b|\bmexiko\b",  # and "México": compared without accents
     "Vietnam": r"\bviet ?nam\b|вьетнам\w*",
     "Indonesia": r"\bindonesia\b|\bindonésie\b|\bindonesien\b",
     "Malaysia": r"\bmalaysia\b|\bmalaisie\b",
@@ -355,6 +357,16 @@ COUNTRY_NAMES: dict[str, str] = {
     "Taiwan": r"\btaiwan\b|台湾|台灣",
     "United Arab Emirates": r"united arab emirates|émirats arabes unis|vereinigte\w* arabische\w* emirate",
     "Saudi Arabia": r"saudi arabia|arabie saoudite|saudi-arabien",
+    # Regions whose names hold a country's ("South America", "Northern Ireland"): named whole, never
+    # read as the country inside them.
+    "Latin America": r"latin america|amérique latine|lateinamerika|latinoamérica|américa latina",
+    "South America": r"south america|amérique du sud|südamerika|sudamérica|américa del sur|zuid-amerika",
+    "Central America": r"central america|amérique centrale|mittelamerika|centroamérica|américa central",
+    "North America": r"north america|amérique du nord|nordamerika|norteamérica|américa del norte"
+    r"|noord-amerika",
+    "Africa": r"(?<!south )\bafrica\b|\bafrique\b(?! du sud)|\bafrika\b",
+    "Northern Ireland": r"northern ireland|irlande du nord|nordirland|noord-ierland",
+    "North Korea": r"north korea|corée du nord|nordkorea",
 }
 for _c in (
     "Spain",

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
+from monitor.countries import places_in
 from monitor.document import Document
 from monitor.tokens import tokenize_block
 
@@ -29,6 +30,13 @@ class VersionText:
     words: frozenset[str]
     stream: tuple[str, ...]  # every word key in reading order, across sentences and blocks
     counts: Counter[str]  # how often each sentence key occurs
+    blocks: tuple[str, ...] = ()  # the text of each block, as written
+
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """Canonical names of the countries and regions this version names anywhere, each matched
+        whole: with "United Kingdom" and "Member States" in it, "United States" is still new."""
+        return frozenset(p.name for text in self.blocks for p in places_in(text) if p.capitalised)
 
     def holds_all(self, key: str, own: VersionText) -> bool:
         """This version has the sentence as often as `own` does: every copy of it is still somewhere
@@ -52,11 +60,12 @@ class VersionText:
 
 
 def version_text(doc: Document) -> VersionText:
-    tokens = [tokenize_block(b.text) for s in doc.sections for b in s.blocks]
+    blocks = tuple(b.text for s in doc.sections for b in s.blocks)
+    tokens = [tokenize_block(text) for text in blocks]
     counts = Counter(k for bt in tokens for k in bt.sentence_keys)
     lower = frozenset(w[1] for bt in tokens for w in bt.words if w[0][:1].islower())
     stream = tuple(w[1] for bt in tokens for w in bt.words)
-    return VersionText(frozenset(counts), lower, frozenset(stream), stream, counts)
+    return VersionText(frozenset(counts), lower, frozenset(stream), stream, counts, blocks)
 
 
 def trigrams(keys: list[str]) -> list[tuple[str, str, str]]:

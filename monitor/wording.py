@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from monitor.countries import country_name
 from monitor.edit import Edit
 from monitor.institutions import is_institution
 from monitor.normalize import COMPANY_SUFFIXES, COUNTRIES, Word, token_key, word_set
@@ -81,7 +82,8 @@ def _name_before_suffix(words: tuple[Word, ...], i: int) -> list[str]:
 
 
 def _is_country(name: str) -> bool:
-    return all(p.lower().strip("().,") in COUNTRIES for p in name.split())
+    """The run is one whole country or region name ("United Arab Emirates."), not a company."""
+    return country_name(name) is not None
 
 
 _CONNECTORS = word_set("of and for on the & de du der für")
@@ -156,7 +158,7 @@ def recipient_names(
     countries = [n for n in names if _is_country(n)]
     entities = [n for n in names if n not in countries]
     if len(entities) == 1 and countries and countries[0] not in entities[0]:
-        return f"{entities[0]} ({countries[0].strip('().,;')})"
+        return f"{entities[0]} ({country_name(countries[0])})"
     return ", ".join(entities[:3])  # a country alone is where data goes, not who receives it
 
 

@@ -1,6 +1,6 @@
 """Categories, severity, reasons and the substantive call on single edits."""
 
-from monitor.classify import Edit, categories_in, classify_edit, is_nav_like
+from monitor.classify import Edit, categories_in, classify_edit, is_nav_like, new_countries
 from monitor.normalize import Word, token_key
 
 
@@ -333,3 +333,19 @@ def test_a_country_that_makes_a_fact_change_a_transfer_is_named_in_the_reason():
     v = classify_edit(Edit(("Sharing",), before, after, w("do not sell your"), w("share with advertising partners in India.")))
     assert "transfer" in v.categories
     assert v.reason.startswith("country added: India; "), v.reason
+
+
+def test_a_country_is_matched_whole_in_the_new_text_not_word_by_word():
+    # "United" is a word of the old version ("United Kingdom"); "United States" is still new, whole.
+    sentence = "Our vendors process data in the United States."
+    edit = Edit(("Storage",), "", sentence, (), w(sentence), old_words=frozenset({"united", "kingdom"}))
+    assert new_countries(edit) == ["United States"]
+    assert classify_edit(edit).reason == "country added: United States"
+    # A region holding a country's name is not that country: no "America", no "United States".
+    v = classify_edit(added("We share your data with partners in South America."))
+    assert "United States" not in v.reason and "country added: America" not in v.reason, v.reason
+
+
+def test_a_multi_word_place_alone_on_a_line_is_not_a_menu_link():
+    for place in ("Hong Kong", "Saudi Arabia", "United Arab Emirates"):
+        assert not is_nav_like(place), place

@@ -326,6 +326,22 @@ COUNTRY_CASES = [
         "Vos données sont hébergées en France et aux États-Unis.",
         {"country added: United States"},
     ),
+    # Multi-word names are matched whole: never a country inside a region's name, nor a leftover word.
+    (
+        "We store your data on servers in the United Kingdom.",
+        "We store your data on servers in the United Kingdom and in South America.",
+        {"country added: South America"},
+    ),
+    (
+        "We store your data on servers in Ireland.",
+        "We store your data on servers in Ireland and Northern Ireland.",
+        {"country added: Northern Ireland"},
+    ),
+    (
+        "Your data is transferred to South Africa.",
+        "Your data is transferred to South Africa and the United Arab Emirates.",
+        {"country added: United Arab Emirates"},
+    ),
 ]
 
 
@@ -348,6 +364,9 @@ def test_countries(before, after, expected):
             "Transfers rely on clauses adopted by the European Commission.",
         ),
         ("India is a big market for our products.", "India and Japan are big markets for our products."),
+        # A region or state whose name holds a country's is not that country.
+        ("Data is stored in the United States.", "Data is stored in the United States and New Mexico."),
+        ("Data is stored in Boston.", "Data is stored in Boston and in New England."),
     ],
 )
 def test_no_country_change(before, after):

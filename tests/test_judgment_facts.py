@@ -222,3 +222,30 @@ def test_a_unit_number_changed_in_an_address_is_contact():
     new = dict(BASE, Contact=[old["Contact"][0].replace("Unit 7", "Unit 9")])
     r = compare(build(old), build(new))
     assert r.substantive and r.categories == ["contact"], [c.reason for c in r.changes]
+
+
+# Multi-word country and region names, each beside an old name that shares a word with it.
+WHOLE_NAMES = [
+    ("United Kingdom", "United States"),
+    ("United States", "United Arab Emirates"),
+    ("South Africa", "South Korea"),
+    ("New Zealand", "Saudi Arabia"),
+    ("Hong Kong", "New Zealand"),
+    ("Korea", "South Africa"),
+    ("United States", "United Kingdom"),
+    ("Norway", "Hong Kong"),
+]
+
+
+def test_a_multi_word_country_added_is_named_whole_never_by_a_leftover_word():
+    for old_place, new_place in WHOLE_NAMES:
+        stored = f"We store your data on servers in the {old_place}."
+        old = dict(BASE, Storage=[stored])
+        for added in (
+            f"{stored} Our vendors process data in the {new_place}.",  # a sentence added beside it
+            f"We store your data on servers in the {old_place} and the {new_place}.",
+        ):
+            r = compare(build(old), build(dict(BASE, Storage=[added])))
+            reasons = " | ".join(c.reason for c in r.substantive_changes)
+            assert r.substantive and "transfer" in r.categories, (new_place, reasons)
+            assert reasons == f"country added: {new_place}", (old_place, new_place, reasons)

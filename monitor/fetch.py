@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import email.utils
 import html
 import random
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +23,11 @@ from w3lib.html import get_meta_refresh
 from yarl import URL
 
 # decode_body is re-exported: the checker decodes stored raw bodies with it.
-from monitor.charset import HTML_TYPES, bom_encoding, decode_text
+from monitor.charset import HTML_TYPES, decode_text
 from monitor.charset import decode_body as decode_body
 from monitor.fetch_problems import caused_by, first_line, innermost_words, network_problem
+from monitor.fetch_sniff import parse_retry_after as parse_retry_after
+from monitor.fetch_sniff import sniff_media_type as sniff_media_type
 from monitor.netguard import AddressGuard, BlockedAddress, guarded_session
 
 if TYPE_CHECKING:
@@ -548,45 +548,3 @@ def _media_type(content_type: str | None) -> str:
         return ""
     value = content_type.split(";", 1)[0].strip().lower()
     return _TYPE_ALIASES.get(value, value)
-
-
-_BINARY_MAGIC = (
-    b"\x89PNG",
-    b"GIF8",
-    b"\xff\xd8\xff",
-    b"PK\x03\x04",
-    b"\x1f\x8b",
-    b"RIFF",
-    b"\x00\x00\x01\x00",
-)
-def sniff_media_type(body: bytes) -> str:
-    """Guess the type of an untyped body: PDF, HTML, or plain text; octet-stream when binary."""
-    head = body[:1024]
-    bom = bom_encoding(head)
-    if bom is not None:
-        head = head.decode(bom, errors="replace").encode("ascii", errors="replace")
-    stripped = head.lstrip()
-    if stripped.startswith(b"%PDF-"):
-        return "application/pdf"
-    lowered = stripped.lower()
-    if lowered.startswith(b"<!doctype html") or b"<html" in lowered:
-        return "text/html"
-    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
-        return "application/octet-stream"
-    return "text/plain"
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent/invalid."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

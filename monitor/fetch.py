@@ -28,7 +28,7 @@ from monitor.charset import decode_body as decode_body
 from monitor.fetch_problems import caused_by, first_line, innermost_words, network_problem
 from monitor.fetch_sniff import parse_retry_after as parse_retry_after
 from monitor.fetch_sniff import sniff_media_type as sniff_media_type
-from monitor.netguard import AddressGuard, BlockedAddress, guarded_session
+from monitor.netguard import REFUSING, AddressGuard, BlockedAddress, guarded_session
 
 if TYPE_CHECKING:
     from monitor.browser import BrowserPool
@@ -314,19 +314,22 @@ class Fetcher:
     ) -> _Outcome:
         """One request and every HTTP redirect hop it leads to."""
         origin = _origin(request.url)
+        came_from: str | None = None  # the page whose redirect led to `url`
         for _hop in range(self.policy.max_redirects + 1):
             problem = check_url_syntax(url)
             if problem is not None:
-                return _fail(url, "bad_url", problem)
+                return _refused_hop(_fail(url, "bad_url", problem), came_from)
             headers = self._headers(request, same_origin=_origin(url) == origin)
             outcome, location = await self._request(client, url, headers, timeout)
+            if came_from is not None and outcome.result.error_kind in ("bad_url", "blocked_address"):
+                return _refused_hop(outcome, came_from)
             if location is None:
                 if outcome.result.not_modified:
                     # A 304 need not repeat the validators; keep the ones that produced it.
                     outcome.result.etag = outcome.result.etag or request.etag
                     outcome.result.last_modified = outcome.result.last_modified or request.last_modified
                 return outcome
-            url = location
+            came_from, url = url, location
         return _fail(url, "redirects", f"more than {self.policy.max_redirects} redirects (last to {url})")
 
     def _headers(self, request: FetchRequest, *, same_origin: bool) -> dict[str, str]:
@@ -457,6 +460,17 @@ def _fail(
     url: str, kind: str, message: str, *, status: int | None = None, retryable: bool = False
 ) -> _Outcome:
     return _Outcome(FetchResult(url, ok=False, status=status, error=message, error_kind=kind), retryable)
+
+
+def _refused_hop(outcome: _Outcome, came_from: str | None) -> _Outcome:
+    """A redirect hop the fetcher will not follow says it was a redirect, and from where to where:
+    "10.1.2.3 is a non-public address" alone reads as if the watched URL were private."""
+    result = outcome.result
+    if came_from is not None and result.error:
+        why = result.error.removesuffix(REFUSING)
+        why = why.removesuffix(f" ({result.url})")  # the scheme refusal names the URL too
+        result.error = f"redirect from {came_from} to {result.url} not followed: {why}"
+    return outcome
 
 
 def _refresh_target(result: FetchResult, max_delay: float) -> str | None:

@@ -34,6 +34,9 @@ class BlockedAddress(Exception):
     """The URL's host is, or resolves to, an address the fetcher must not connect to."""
 
 
+REFUSING = "; refusing to connect"  # ends a BlockedAddress message (a redirect hop says it its own way)
+
+
 # Python's is_private/is_global tables have changed between patch releases, so the ranges we refuse
 # are spelled out here and is_global is only a second opinion on top.
 _BLOCKED_V4 = tuple(
@@ -147,7 +150,7 @@ class AddressGuard:
         if refused:
             shown = ", ".join(str(ip) for ip in refused)
             where = "is" if _parse_literal(host) is not None else f"resolves to ({shown}), which includes"
-            raise BlockedAddress(f"{host} {where} a non-public address; refusing to connect")
+            raise BlockedAddress(f"{host} {where} a non-public address{REFUSING}")
         return addresses
 
     async def check_url(self, url: str) -> None:

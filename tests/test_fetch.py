@@ -319,6 +319,10 @@ async def test_redirect_to_file_scheme_is_bad_url(http_server: LocalHTTPServer) 
     result = await fetch(http_server.url("/r"))
 
     assert not result.ok and result.error_kind == "bad_url" and result.url.startswith("file:")
+    assert result.error == (
+        f"redirect from {http_server.url('/r')} to file:///etc/passwd not followed: "
+        "only http and https URLs are fetched, not 'file'"
+    )
 
 
 async def test_credentials_are_not_forwarded_to_another_origin(http_server: LocalHTTPServer) -> None:
@@ -623,6 +627,11 @@ async def test_redirect_hop_is_rechecked(http_server: LocalHTTPServer) -> None:
 
     assert not result.ok and result.error_kind == "blocked_address" and result.attempts == 1
     assert result.url == "http://10.1.2.3/internal" and http_server.count() == 1
+    # It says it was a redirect, and from where: the watched URL itself is not private.
+    assert result.error == (
+        f"redirect from {http_server.url('/go')} to http://10.1.2.3/internal not followed: "
+        "10.1.2.3 is a non-public address"
+    )
 
 
 async def test_dns_rebinding_is_caught_at_connect_time(http_server: LocalHTTPServer) -> None:

@@ -25,7 +25,13 @@ from yarl import URL
 # decode_body is re-exported: the checker decodes stored raw bodies with it.
 from monitor.charset import HTML_TYPES, decode_text
 from monitor.charset import decode_body as decode_body
-from monitor.fetch_problems import caused_by, first_line, innermost_words, network_problem
+from monitor.fetch_problems import (
+    caused_by,
+    certificate_problem,
+    dns_problem,
+    innermost_words,
+    network_problem,
+)
 from monitor.fetch_sniff import parse_retry_after as parse_retry_after
 from monitor.fetch_sniff import sniff_media_type as sniff_media_type
 from monitor.netguard import REFUSING, AddressGuard, BlockedAddress, guarded_session
@@ -386,12 +392,11 @@ class Fetcher:
                 return _fail(url, "blocked_address", str(exc)), None
             except aiohttp.ClientConnectorCertificateError as exc:  # a ValueError too: before that
                 # A bad certificate will not fix itself in a few seconds; say so plainly.
-                reason = first_line(exc.certificate_error)
-                return _fail(url, "network", f"TLS certificate verification failed: {reason}"), None
+                return _fail(url, "network", certificate_problem(exc.certificate_error, _host_key(url))), None
             except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as exc:
                 return _fail(url, "bad_url", f"invalid URL {url!r}: {exc}"), None
             except aiohttp.ClientConnectorDNSError as exc:  # resolution at connect time
-                return _fail(url, "network", f"cannot resolve host: {exc.os_error}", retryable=True), None
+                return _fail(url, "network", dns_problem(_host_key(url), exc.os_error), retryable=True), None
             except aiohttp.ClientPayloadError as exc:
                 if caused_by(exc, ContentEncodingError):
                     words = innermost_words(exc)
@@ -400,7 +405,7 @@ class Fetcher:
             except aiohttp.ClientError as exc:
                 return _fail(url, "network", network_problem(exc), retryable=True), None
             except OSError as exc:  # name resolution in the guard's pre-check
-                return _fail(url, "network", f"cannot resolve host: {exc}", retryable=True), None
+                return _fail(url, "network", dns_problem(_host_key(url), exc), retryable=True), None
 
     async def _handle(self, response: aiohttp.ClientResponse, url: str) -> tuple[_Outcome, str | None]:
         status = response.status

@@ -467,6 +467,7 @@ async def test_resolution_failure_is_a_retried_network_error() -> None:
 
     assert not result.ok and result.error_kind == "network" and result.attempts == 3
     assert "resolve" in (result.error or "") and calls == ["policy.test"] * 3
+    assert result.error == "the host name policy.test does not resolve (no such name)"  # not "[Errno -2] ..."
 
 
 @pytest.fixture(scope="module")
@@ -500,9 +501,34 @@ async def test_untrusted_certificate_is_refused_without_retry(https_server: Loca
 
     assert https_server.url("/p").startswith("https://127.0.0.1:")
     assert not result.ok and result.error_kind == "network" and result.attempts == 1
-    assert "certificate verification failed" in (result.error or "")
+    # In words, without OpenSSL's codes ("[SSL: CERTIFICATE_VERIFY_FAILED] ... (_ssl.c:1006)").
+    assert result.error == "the site's TLS certificate is self-signed, not issued by a trusted authority"
     assert https_server.count() == 0  # no HTTP request went over the unverified channel
 
+
+async def test_a_certificate_for_another_name_is_said_so_in_words(
+    https_server: LocalHTTPServer, self_signed: tuple[ssl.SSLContext, Path]
+) -> None:
+    # The certificate is trusted but names 127.0.0.1 only; the stub resolver sends policy.test there.
+    https_server.route("/p", Response(body="<html>x</html>", headers=HTML))
+    trusting = ssl.create_default_context(cafile=self_signed[1])
+
+    async with Fetcher(FAST, guard=LOCAL_ONLY, ssl_context=trusting) as fetcher:
+        result = await fetcher.fetch(FetchRequest(f"https://policy.test:{https_server.port}/p", retries=0))
+
+    assert result.error == "the site's TLS certificate is not valid for this name (policy.test)", result.error
+
+
+
+async def test_a_failed_tls_handshake_is_said_in_words(http_server: LocalHTTPServer) -> None:
+    # https:// to a server speaking plain HTTP: OpenSSL's "[SSL: WRONG_VERSION_NUMBER] ... (_ssl.c:...)".
+    http_server.route("/p", Response(body="<html>x</html>", headers=HTML))
+
+    result = await fetch(FetchRequest(http_server.url("/p").replace("http://", "https://"), retries=0))
+
+    assert not result.ok and result.error_kind == "network"
+    error = result.error or ""
+    assert error.startswith("the TLS handshake with the site failed") and "SSL" not in error and "_ssl.c" not in error
 
 async def test_trusted_certificate_is_accepted(
     https_server: LocalHTTPServer, self_signed: tuple[ssl.SSLContext, Path]

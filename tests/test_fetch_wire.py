@@ -142,3 +142,22 @@ def test_no_answer_or_no_http_is_a_retried_network_error(
     assert not result.ok and result.error_kind == "network" and result.attempts == 2
     assert words in (result.error or ""), result.error
     _no_class_names(result.error)
+
+
+def test_a_body_cut_short_says_how_much_came_in_plain_brackets(raw_server: Callable[..., RawServer]) -> None:
+    # aiohttp's own sentence has brackets of its own: "... header (received 19 of 5000 bytes).".
+    server = raw_server(lambda _req: HTML_HEAD + b"Content-Length: 5000\r\n\r\n<html><body>We keep")
+
+    result = fetch(server.port)
+
+    assert result.error == "the response body was cut short (19 of 5000 bytes received)", result.error
+
+
+def test_a_header_line_over_64_kb_is_said_to_be_too_large_not_invalid(raw_server: Callable[..., RawServer]) -> None:
+    huge = b"Set-Cookie: session=" + b"a" * 70_000 + b"\r\n"
+    server = raw_server(lambda _req: HTML_HEAD + huge + b"Content-Length: 2\r\n\r\nhi")
+
+    result = fetch(server.port)
+
+    assert not result.ok and result.error_kind == "network"
+    assert result.error == "the server's response headers are too large (a header line over 64 KB)", result.error

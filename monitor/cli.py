@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Config, ConfigError, WatchConfig, load_config
+from monitor.counts import count
 from monitor.dberrors import EXIT_DATABASE, DatabaseError, database_failure, is_database_error
 
 # Printed by `add` and `remove`: the config file changed, a running daemon has not seen it yet.
@@ -173,16 +174,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     others = sorted(set(state) - {wc.name for wc in config.watches})
     if others:
         print(
-            f"{len(others)} watch(es) in the database but not in the config, history kept "
+            f"{count(len(others), 'watch', 'watches')} in the database but not in the config, history kept "
             f"(`policy-monitor history NAME`): {', '.join(others[:5])}{' ...' if len(others) > 5 else ''}"
         )
     if not rows:
         return 0
     width = max(28, *(len(r["name"]) for r in rows))
     for r in rows:
-        count = f"{r['versions']} version{'' if r['versions'] == 1 else 's'}"
+        versions = count(r["versions"], "version")
         print(
-            f"{r['name']:<{width}} {r['status']:<8} {count:<12} every {r['interval']:<10} "
+            f"{r['name']:<{width}} {r['status']:<8} {versions:<12} every {r['interval']:<10} "
             f"last {_ts(r['last_checked'])}  next {_ts(r['next_due'])}  {r['url']}"
         )
     return 0
@@ -248,8 +249,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_DATABASE
     failed = [r for r in results if r.outcome in ("error", "suspect")]
     if failed:
+        were = "was" if len(failed) == 1 else "were"
         print(
-            f"policy-monitor: {len(failed)} of {len(results)} watches failed or were suspect: "
+            f"policy-monitor: {len(failed)} of {count(len(results), 'watch', 'watches')} failed or {were} suspect: "
             + ", ".join(r.watch for r in failed),
             file=sys.stderr,
         )

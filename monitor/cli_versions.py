@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.cli import UserError, _load, _print_json, _store, _ts
+from monitor.counts import count
 
 
 def _watch_row(s: Any, name: str) -> Any:
@@ -86,14 +87,14 @@ def cmd_history(args: argparse.Namespace) -> int:
         up = f"  (re-derived from v{v['upgrade_of']})" if v["upgrade_of"] else ""
         up = (f"  [{v['language']}]" if v.get("language") else "") + up
         print(
-            f"  v{v['version']:<3} {_ts(v['created_at'])}  last seen {_ts(v['last_seen_at'])}  {v['words']} words{up}"
+            f"  v{v['version']:<3} {_ts(v['created_at'])}  last seen {_ts(v['last_seen_at'])}  {count(v['words'], 'word')}{up}"
         )
     print(f"\nchanges ({len(data['events'])}):")
     for e in data["events"]:
         tag = f"[{e['severity'].upper()}] " if e["severity"] else ""
         what = e["summary"] if e["substantive"] else "no substantive change"
         print(f"  #{e['id']:<4} v{e['from']} -> v{e['to']}  {_ts(e['created_at'])}  {tag}{what}")
-    print(f"\nlast {len(data['checks'])} checks:")
+    print(f"\nlast {count(len(data['checks']), 'check')}:")
     for c in data["checks"]:
         status = f" HTTP {c['http_status']}" if c["http_status"] else ""
         detail = f"  {c['detail']}" if c["detail"] else ""

@@ -25,6 +25,7 @@ from yarl import URL
 # decode_body is re-exported: the checker decodes stored raw bodies with it.
 from monitor.charset import HTML_TYPES, decode_text
 from monitor.charset import decode_body as decode_body
+from monitor.counts import count
 from monitor.fetch_problems import (
     caused_by,
     certificate_problem,
@@ -280,7 +281,7 @@ class Fetcher:
                 return _refresh_not_followed(trail[-1], target, "it leads back to a page already visited")
             if len(trail) > self.policy.max_refreshes:
                 return _refresh_not_followed(
-                    trail[-1], target, f"more than {self.policy.max_refreshes} client-side redirects"
+                    trail[-1], target, f"more than {count(self.policy.max_refreshes, 'client-side redirect')}"
                 )
             url = target
 
@@ -336,7 +337,7 @@ class Fetcher:
                     outcome.result.last_modified = outcome.result.last_modified or request.last_modified
                 return outcome
             came_from, url = url, location
-        return _fail(url, "redirects", f"more than {self.policy.max_redirects} redirects (last to {url})")
+        return _fail(url, "redirects", f"more than {count(self.policy.max_redirects, 'redirect')} (last to {url})")
 
     def _headers(self, request: FetchRequest, *, same_origin: bool) -> dict[str, str]:
         headers = {"User-Agent": request.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"}

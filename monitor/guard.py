@@ -30,6 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from monitor.counts import count
 from monitor.document import Block, Document, Section
 from monitor.language import (
     american_spelling,
@@ -240,7 +241,7 @@ def _intrinsic(new: Document, old: Document | None = None) -> str | None:
     if new.is_empty() or form.body_units == 0:
         return "empty document"
     if words < NEAR_EMPTY_WORDS:
-        return f"near-empty document ({words} words)"
+        return f"near-empty document ({count(words, 'word')})"
     if not form.policy_like and _WALL.search(new.text) and not _recut_of_policy(new, old):
         return "looks like a login or captcha wall"
     if (
@@ -248,9 +249,9 @@ def _intrinsic(new: Document, old: Document | None = None) -> str | None:
         and not _POLICY_WORDS.search(new.text)
         and base_language(new.language) in _WORDING_LANGUAGES | {None}
     ):
-        return f"does not look like a policy page ({words} words, no privacy wording)"
+        return f"does not look like a policy page ({count(words, 'word')}, no privacy wording)"
     if form.gate_like and not _recut_of_policy(new, old):
-        return f"does not look like a policy page ({words} words, little prose and no sections)"
+        return f"does not look like a policy page ({count(words, 'word')}, little prose and no sections)"
     return None
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from monitor.changes import severity_rank
 from monitor.config import Config, TargetConfig
+from monitor.counts import count
 from monitor.outbound import (
     AmbiguousDelivery,
     DeliveryError,
@@ -500,7 +501,7 @@ def pending_rows(
         for n, watch_name in rows:
             error = mask_text(n.last_error, secrets) if n.last_error else None
             if n.status == "failed":
-                why = f"gave up after {n.attempts} attempts (notify flush retries it)"
+                why = f"gave up after {count(n.attempts, 'attempt')} (notify flush retries it)"
             elif claim_active(n.claimed_until, n.claimed_by, now):
                 why = "being sent now"
             elif (held := held_until(n.payload)) is not None and held > now:

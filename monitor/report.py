@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from monitor.changes import Change, DiffReport, severity_rank
+from monitor.counts import count
 from monitor.document import Document
 
 Span = tuple[int, int]
@@ -526,7 +527,7 @@ def render_html(
         )
     if report.summary:
         head.append(f"<p>{_esc(report.summary)}</p>")
-    meta = [f"{_esc(old_label)}: {old_words:,} words", f"{_esc(new_label)}: {new_words:,} words"]
+    meta = [f"{_esc(old_label)}: {count(old_words, 'word')}", f"{_esc(new_label)}: {count(new_words, 'word')}"]
     if old is not None and new is not None and old.title != new.title:
         meta.append(f"title changed from &ldquo;{_esc(old.title)}&rdquo; to &ldquo;{_esc(new.title)}&rdquo;")
     head.append(f'<p class="meta">{" · ".join(meta)}</p>')

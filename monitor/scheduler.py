@@ -48,6 +48,7 @@ from monitor.checker import (
     sync_watches,
 )
 from monitor.config import Config
+from monitor.counts import count
 from monitor.dberrors import DETAIL_PREFIX, DatabaseError
 from monitor.fetch import Fetcher
 from monitor.leases import host_name
@@ -142,7 +143,7 @@ class Daemon:
         self._db_failures += 1
         if self._db_failures >= DB_FAILING_AFTER and not self._db_reported:
             self._db_reported = True
-            detail = f"{_safe_db(self.store.url)}: {short_error(exc)} ({self._db_failures} failures in a row)"
+            detail = f"{_safe_db(self.store.url)}: {short_error(exc)} ({count(self._db_failures, 'failure')} in a row)"
             log.error("database failing: %s", detail, extra={"database": _safe_db(self.store.url)})
             self._report("database failing", detail)
 
@@ -218,7 +219,7 @@ class Daemon:
         """A check of `watch_id` went through, written: the end of a failure streak, if any."""
         streak = self._backoff.pop(watch_id, None)
         if streak is not None:
-            log.info("check of %s works again after %d failure(s)", name, streak.attempts)
+            log.info("check of %s works again after %s", name, count(streak.attempts, "failure"))
 
     def _batched_written(self, ids: list[int]) -> None:
         """From the flushing thread: the batched checks of `ids` are written."""

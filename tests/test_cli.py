@@ -273,3 +273,20 @@ urls = ["{hook.url("/hook?token=s3cr3tT0ken")}"]
         assert bad.returncode == 2 and "nope" in bad.stderr
     finally:
         hook.stop()
+
+
+def test_history_counts_agree_with_their_nouns(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[database]\nurl = "sqlite:///./m.db"\n\n[fetch]\nallow_private_addresses = true\n'
+        f'\n[[watches]]\nname = "Brindlewick"\nurl = "{http_server.url("/privacy")}"\n',
+        "utf-8",
+    )
+    c = ("--config", str(cfg))
+    cli(*c, "check", cwd=tmp_path)
+
+    history = cli(*c, "history", "Brindlewick", cwd=tmp_path).stdout
+    assert "last 1 check:" in history and "1 checks" not in history, history
+    listed = cli(*c, "list", cwd=tmp_path).stdout
+    assert "1 version " in listed, listed

@@ -456,7 +456,7 @@ def test_list_names_watches_the_database_keeps_but_the_config_no_longer_has(
     write_config(tmp_path, db)  # the watch is taken out of the config; its history stays
     proc = cli("list", cwd=tmp_path)
     assert proc.returncode == 0, proc
-    assert "1 watch(es) in the database but not in the config" in proc.stdout and "Brindlewick" in proc.stdout
+    assert "1 watch in the database but not in the config" in proc.stdout and "Brindlewick" in proc.stdout
 
 
 def test_history_limit_must_be_a_positive_number(tmp_path: Path) -> None:

@@ -373,3 +373,9 @@ def test_a_rewrite_that_also_changes_its_spelling_is_not_a_locale_switch():
         "You can ask us to delete your account at any time by writing to our support team.",
     )
     assert capture_problem(rewritten, gb) is None
+
+
+def test_a_one_word_page_says_1_word():
+    b = DocumentBuilder()
+    b.block("p", "Loading")
+    assert capture_problem(b.build("")) == "near-empty document (1 word)"

@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.config_problems import describe, problem_text
+
 DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
 DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -133,7 +135,8 @@ class DatabaseConfig(_Model):
 class FetchConfig(_Model):
     concurrency: int = Field(8, ge=1, le=256)
     per_host: int = Field(2, ge=1, le=64)
-    max_body_bytes: int = Field(10_000_000, ge=1024)
+    # Bodies are held in memory whole: beyond 1 GB no policy page, much more than a worker can hold.
+    max_body_bytes: int = Field(10_000_000, ge=1024, le=1_000_000_000)
     max_redirects: int = Field(5, ge=0, le=20)
     allow_private_addresses: bool = False
     # The browser fetcher: Chromium's executable (default: `chromium` on PATH, then /usr/bin/chromium)
@@ -429,35 +432,6 @@ def as_written(text: str, written: dict[str, str]) -> str:
     return text
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _describe(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
-    """Add the watch name to a location inside [[watches]], which is what a user searches for."""
-    key = _loc(loc)
-    if len(loc) >= 2 and loc[0] == "watches" and isinstance(loc[1], int):
-        try:
-            name = data["watches"][loc[1]].get("name")
-        except (IndexError, AttributeError, KeyError):
-            name = None
-        if name:
-            key += f" (watch {name!r})"
-    return key
-
-
-def _shows_input(err: Any) -> bool:
-    """Whether a validation error should quote the value: a short scalar of the wrong type or
-    unparsable as one (`timeout = "five"`). Not for other errors, whose value may be a URL with a
-    password in it."""
-    value = err.get("input")
-    wrong_type = err["type"].endswith(("_type", "_parsing"))
-    return wrong_type and isinstance(value, (str, int, float, bool)) and len(repr(value)) <= 60
-
-
 def parse_config(data: dict[str, Any], source: str = "<config>", *, check_targets: bool = True) -> Config:
     """Validate a parsed TOML tree (with ${VAR}s substituted) into a Config. Raises ConfigError with
     one line per problem, `source: key: what is wrong`, values shown as written (never with a
@@ -473,12 +447,8 @@ def parse_config(data: dict[str, Any], source: str = "<config>", *, check_target
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key"
-            elif _shows_input(err):
-                msg += f" (got {err['input']!r})"
-            key = _describe(subst, tuple(err["loc"]))
+            msg = problem_text(err, Config)
+            key = describe(subst, tuple(err["loc"]))
             problems.append(f"{source}: {key}: {msg}" if key else f"{source}: {msg}")
         raise ConfigError(as_written("\n".join(problems), written)) from None
     if check_targets:

@@ -171,3 +171,22 @@ def test_a_url_the_fetcher_would_refuse_is_refused_on_load(url: str, words: str)
     with pytest.raises(ConfigError) as err:
         parse_config({"watches": [{"name": "Acme", "url": url}]})
     assert "watches[0].url" in str(err.value) and words in str(err.value)
+
+
+@pytest.mark.parametrize(("written", "shown"), [("10", "10"), ('"big"', "'big'"), ("5_000_000_000", "5000000000")])
+def test_an_invalid_max_body_bytes_shows_the_value_and_the_allowed_range(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    path = write(tmp_path, f"[fetch]\nmax_body_bytes = {written}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (
+        f"{path}: fetch.max_body_bytes: must be a whole number from 1,024 to 1,000,000,000 (got {shown})"
+    )
+
+
+def test_a_number_out_of_range_in_a_watch_names_the_watch_and_the_range(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[watches]]\nname = "Acme"\nurl = "https://acme.example/privacy"\nretries = -1\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: watches[0].retries (watch 'Acme'): must be a whole number from 0 to 10 (got -1)"

@@ -30,6 +30,7 @@ def _save(path: Path, doc: tomlkit.TOMLDocument) -> None:
 
 def add_watch(path: Path, watch: WatchConfig) -> None:
     doc = _load(path)
+    written = tomlkit.dumps(doc)  # before an empty [[watches]] array is added, which renders as "watches = []"
     watches = doc.get("watches")
     if watches is None:
         watches = tomlkit.aot()
@@ -42,8 +43,17 @@ def add_watch(path: Path, watch: WatchConfig) -> None:
     for key, value in watch.model_dump(exclude_none=True, exclude_defaults=True).items():
         table[key] = value
     table["name"], table["url"] = watch.name, watch.url
+    table.trivia.indent = _blank_line_before(written)
     watches.append(table)
     _save(path, doc)
+
+
+def _blank_line_before(text: str) -> str:
+    """What goes before a table appended to `text` so that one blank line sets it apart, as a
+    person writes a config: nothing at the top of an empty file or after a blank line already."""
+    if not text.strip() or text.endswith("\n\n"):
+        return ""
+    return "\n"  # tomlkit ends a last line that has no line break itself
 
 
 def remove_watch(path: Path, name: str) -> bool:

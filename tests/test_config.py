@@ -190,3 +190,27 @@ def test_a_number_out_of_range_in_a_watch_names_the_watch_and_the_range(tmp_path
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert str(err.value) == f"{path}: watches[0].retries (watch 'Acme'): must be a whole number from 0 to 10 (got -1)"
+
+
+def test_add_sets_each_new_watch_apart_by_one_blank_line_and_keeps_comments(tmp_path: Path) -> None:
+    from monitor.config import WatchConfig
+    from monitor.watchlist import add_watch, remove_watch
+
+    path = write(tmp_path, '# my watches\n[database]\nurl = "sqlite:///./m.db"\n\n[defaults]\nretries = 0\n')
+    add_watch(path, WatchConfig(name="One", url="https://one.example/privacy"))
+    add_watch(path, WatchConfig(name="Two", url="https://two.example/privacy"))
+    assert path.read_text("utf-8") == (
+        '# my watches\n[database]\nurl = "sqlite:///./m.db"\n\n[defaults]\nretries = 0\n'
+        '\n[[watches]]\nname = "One"\nurl = "https://one.example/privacy"\n'
+        '\n[[watches]]\nname = "Two"\nurl = "https://two.example/privacy"\n'
+    )
+    assert [w.name for w in load_config(path).watches] == ["One", "Two"]
+    remove_watch(path, "One")
+    assert [w.name for w in load_config(path).watches] == ["Two"] and "# my watches" in path.read_text("utf-8")
+    # A new file starts with the table itself, and a file without a final line break gets one blank line.
+    fresh = tmp_path / "fresh.toml"
+    add_watch(fresh, WatchConfig(name="One", url="https://one.example/privacy"))
+    assert fresh.read_text("utf-8") == '[[watches]]\nname = "One"\nurl = "https://one.example/privacy"\n'
+    bare = write(tmp_path, '[database]\nurl = "sqlite:///./m.db"')
+    add_watch(bare, WatchConfig(name="One", url="https://one.example/privacy"))
+    assert bare.read_text("utf-8").startswith('[database]\nurl = "sqlite:///./m.db"\n\n[[watches]]\n')

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -67,6 +68,15 @@ def _reset_sqlite(url: str) -> None:
     if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
         for suffix in ("", "-wal", "-shm"):
             Path(u.database + suffix).unlink(missing_ok=True)
+
+
+def _report_path(database: str) -> str:
+    """Where the suggested `diff --format html` writes: beside the demo's SQLite file (data/), not
+    into the directory the demo runs from (often a source checkout); else the system's temp folder."""
+    u = make_url(database)
+    if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
+        return str(Path(u.database).parent / "demo-report.html")
+    return str(Path(tempfile.gettempdir()) / "policy-monitor-demo-report.html")
 
 
 def _line(r: CheckResult) -> str:
@@ -142,11 +152,11 @@ def run_demo(database: str = "sqlite:///./data/demo.db", fmt: str = "text", out:
             report_dict = event.report_json
         say(render_text(report, title=f"{edited['company']}: version 1 -> version 2"))
         say("")
+        page = _report_path(database)
         say("Try next:")
         say(f"  policy-monitor --database {database} history '{edited['company']}'")
-        say(
-            f"  policy-monitor --database {database} diff --watch '{edited['company']}' 1 2 --format html -o report.html"
-        )
+        say(f"  policy-monitor --database {database} diff --watch '{edited['company']}' 1 2 --format html -o {page}")
+        say(f"  (writes the HTML report to {page}, next to the demo's database)")
     store.close()
     if fmt == "json":
         print(json.dumps({"rounds": rounds, "report": report_dict}, indent=2, ensure_ascii=False), file=out)

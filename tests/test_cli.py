@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -192,6 +193,13 @@ def test_demo_needs_no_internet_and_reports_the_edit(tmp_path: Path) -> None:
     assert "{+" in text and "[-" in text
     for line in text.splitlines():
         assert line.count("{+") == line.count("+}") and line.count("[-") == line.count("-]"), line
+    # The suggested HTML report goes beside the demo's database, not into the directory it runs from.
+    suggested = next(shlex.split(line) for line in text.splitlines() if "--format html -o" in line)
+    page = suggested[suggested.index("-o") + 1]
+    assert Path(page) == Path("data") / "demo-report.html" and f"writes the HTML report to {page}" in text
+    cli(*suggested[1:], cwd=tmp_path)
+    assert (tmp_path / page).read_text("utf-8").lstrip().lower().startswith("<!doctype html")
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_wheel_ships_migrations_samples_and_the_category_model(tmp_path: Path) -> None:

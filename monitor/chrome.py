@@ -161,6 +161,22 @@ def is_policy_text(raw: str, kind: str = "p", heading: str = "") -> bool:
     )
 
 
+# A number with a unit of time: a period, a deadline or an age ("30 days", "16 years old").
+_TIME_QUANTITY = re.compile(r"\b\d+\s*(?:-\s*)?(?:hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
+
+
+def states_terms(raw: str, kind: str = "p", heading: str = "") -> bool:
+    """True when a block states a term of the policy whose numbers matter: it names a fact
+    (monitor.facts: a retention period, a response time...), uses the vocabulary of a privacy
+    category without being a label, or puts a number on a unit of time. Such a block is never chrome
+    by the flapping evidence: a retention period edited in three versions in a row is three changes
+    of the policy, not a counter (a fresh user's finding: the third edit went unreported)."""
+    text = _visible(raw)
+    if _TIME_QUANTITY.search(text) or extract_facts(text, heading):
+        return True
+    return not _is_label(raw, kind) and bool(categories_in(text))
+
+
 def is_chrome_block(
     raw: str, kind: str = "p", context: ChromeContext | None = None, key: str = "", heading: str = ""
 ) -> bool:
@@ -169,7 +185,7 @@ def is_chrome_block(
     `kind`: "p", "li" or "row"; table rows are data (a cookie table, a list of processors) and are
     only chrome by outside evidence. `key`: the block's content key, looked up in `context`.
     `heading`: the section heading, which gives a shared bare list entry its meaning."""
-    if context is not None and context.flapping(raw):
+    if context is not None and context.flapping(raw) and not states_terms(raw, kind, heading):
         return True
     s = shape(raw)
     if context is not None and key and context.shared(key):

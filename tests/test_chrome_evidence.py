@@ -180,3 +180,48 @@ def test_shared_policy_lists_are_not_chrome_but_shared_labels_are():
         assert not is_chrome_block(text, "li", ctx(text), tokenize_block(text).content_key), text
     for text in ("Careers", "Spring offer: 20% off annual plans", "[Contact us](/contact)"):
         assert is_chrome_block(text, "li", ctx(text), tokenize_block(text).content_key), text
+
+
+def retention_page(days: int, years: int) -> str:
+    table = (
+        "<table><tr><th>Records</th><th>Retention period</th></tr>"
+        f"<tr><td>Order records</td><td>retained for {days} days after completion</td></tr></table>"
+    )
+    prose = f"<p>We keep support tickets for {years} years after the ticket is closed, then delete them.</p>"
+    return policy_html().replace("<h1>Privacy Policy</h1>", f"<h1>Privacy Policy</h1>\n{table}\n{prose}")
+
+
+@pytest.mark.parametrize("edit", ["row", "prose"])
+def test_a_term_edited_in_many_versions_in_a_row_is_a_change_every_time(
+    http_server: LocalHTTPServer, store: Store, edit: str
+):
+    # A retention period that moves in every version looks like a counter by its shape alone; it is
+    # a term of the policy, and each edit is reported (a fresh user saw the third one go silent).
+    cfg = config(http_server, store.url, ["/privacy"])
+    steps = [30, 60, 90, 180, 365]
+    results = []
+    for i, n in enumerate(steps):
+        days, years = (n, 2) if edit == "row" else (30, 2 + i)
+        http_server.route("/privacy", Response(200, retention_page(days, years), HTML))
+        results.append(round_(store, cfg)["privacy"])
+    assert results[0].outcome == "first"
+    for r in results[1:]:
+        assert r.outcome == "changed" and r.substantive, r
+        assert "retention" in r.categories, r
+
+
+def test_terms_are_told_from_counters():
+    from monitor.chrome import states_terms
+
+    for term in (
+        "We keep your order records for 30 days after completion, then delete them.",
+        "We answer every request within 30 days.",
+        "Users must be at least 16 years old.",
+    ):
+        assert states_terms(term), term
+    for counter in (
+        "Visitors this week: 1237 (up 15% on last week)",
+        "This page has been viewed 1234 times.",
+        "Spring offer: 20% off annual plans",
+    ):
+        assert not states_terms(counter), counter

@@ -56,6 +56,7 @@ from monitor.recording import (
     _sibling_blobs,
     _told_accepted,
     extraction_id,
+    undoes_told_change,
 )
 from monitor.recording import was_suspect as was_suspect
 from monitor.store import Store, Version, Watch, utcnow
@@ -393,12 +394,16 @@ def _decide(
 
     recent = _recent_versions(s, config, watch)
     flap = next((v for v in recent if v.content_hash == digest), None)
-    if flap is not None and cur is not None and old_doc is not None and _told_accepted(s, watch.id, cur):
-        # The current version is a capture that was suspect (a gate, a cut-off page) and was
-        # accepted, and the last change the user was told of made it the policy; now the page is
-        # back to an earlier version. That is a change from what the user was last told the policy
-        # is, not a flap between renderings: report it.
-        return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc)
+    if flap is not None and cur is not None and old_doc is not None:
+        # The page is back to an earlier version after the last change the user was told of: a
+        # suspect capture that was accepted, or a substantive change now undone. That is a change
+        # from what the user was last told the policy is, not a flap between renderings: report it.
+        if _told_accepted(s, watch.id, cur):
+            why = f"back to version {flap.seq} after the accepted capture (version {cur.seq})"
+            return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
+        if undoes_told_change(s, watch.id, cur, flap):
+            why = f"back to version {flap.seq}: the change to version {cur.seq} was undone"
+            return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
     if flap is not None:
         flap.last_seen_at = utcnow()
         watch.current_version = flap
@@ -460,10 +465,12 @@ def _returned(
     back: Version,
     cur_doc: Document,
     doc: Document,
+    why: str,
 ) -> CheckResult:
-    """The page is back to the earlier version `back` after `cur`, an accepted suspect capture:
-    `back` becomes current again and the change cur -> back is an event like any other (alerts to
-    the watch's targets), outcome "changed" with a detail saying so."""
+    """The page is back to the earlier version `back` after `cur` (an accepted suspect capture, or
+    a substantive change the user was told of): `back` becomes current again and the change
+    cur -> back is an event like any other (alerts to the watch's targets), outcome "changed" with
+    `why` as its detail."""
     with accepting("all"):  # the returning document is a version the user already had
         report = compare(cur_doc, doc)
     back.last_seen_at = utcnow()
@@ -478,7 +485,7 @@ def _returned(
         categories=list(report.categories),
         severity=report.severity,
         summary=report.summary,
-        detail=f"back to version {back.seq} after the accepted capture (version {cur.seq})",
+        detail=why,
     )
 
 

@@ -51,6 +51,29 @@ def _told_accepted(s: Session, watch_id: int, cur: Version) -> bool:
     return last_to == cur.id and was_suspect(s, watch_id, cur)
 
 
+def undoes_told_change(s: Session, watch_id: int, cur: Version, back: Version) -> bool:
+    """Whether going from `cur` back to the earlier version `back` undoes a substantive change the
+    user was told of, for the first time: the watch's latest event made `cur` current and was
+    substantive, and no event ever went from `cur` to `back`. A policy reverted after an alert is a
+    change the reader must hear of (a fresh user's finding: "30 days -> 2 years" was told, the
+    return to 30 days was a silent flap); two renderings served in turn are told once each way,
+    then are a flap."""
+    last = s.execute(
+        select(Event.to_version_id, Event.substantive)
+        .where(Event.watch_id == watch_id)
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.to_version_id != cur.id or not last.substantive:
+        return False
+    again = s.scalar(
+        select(Event.id)
+        .where(Event.watch_id == watch_id, Event.from_version_id == cur.id, Event.to_version_id == back.id)
+        .limit(1)
+    )
+    return again is None
+
+
 def was_suspect(s: Session, watch_id: int, version: Version) -> bool:
     """Whether `version` was once a suspect capture of the watch, i.e. became a version only by
     acceptance (`policy-monitor accept`, or identical captures repeated)."""

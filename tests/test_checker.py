@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,8 @@ def test_conditional_get_304(http_server: LocalHTTPServer, store: Store) -> None
 
 
 def test_flapping_page_is_not_alerted_twice(http_server: LocalHTTPServer, store: Store) -> None:
+    # Two versions served in turn: each way is told once (the return to A undoes a change the user
+    # was told of: see the next test), then the alternation is a flap, never told again.
     config = make_config(http_server, store.url)
     a = policy_html()
     b = policy_html(edited(Retention=SECTIONS["Retention"].replace("12 months", "6 months")))
@@ -190,10 +193,50 @@ def test_flapping_page_is_not_alerted_twice(http_server: LocalHTTPServer, store:
     serve(http_server, b)
     assert check(store, config).outcome == "changed"
     serve(http_server, a)
-    assert check(store, config).outcome == "flap"
+    assert check(store, config).outcome == "changed"
+    for page in (b, a, b, a):
+        serve(http_server, page)
+        assert check(store, config).outcome == "flap"
+    assert counts(store)[:2] == (2, 2)
+
+
+def test_a_reverted_change_is_told(http_server: LocalHTTPServer, store: Store) -> None:
+    # "12 months -> 6 months" was told; the policy going back to 12 months is a change the reader
+    # must hear of, from what they were last told (a fresh user's finding: it was a silent flap).
+    config = make_config(http_server, store.url)
+    a = policy_html()
+    b = policy_html(edited(Retention=SECTIONS["Retention"].replace("12 months", "6 months")))
+    serve(http_server, a)
+    check(store, config)
     serve(http_server, b)
-    assert check(store, config).outcome == "flap"
-    assert counts(store)[:2] == (2, 1)
+    told = check(store, config)
+    assert told.outcome == "changed" and told.substantive and "retention" in told.categories
+    serve(http_server, a)
+    back = check(store, config)
+    assert back.outcome == "changed" and back.substantive, back
+    assert "retention" in back.categories
+    assert back.detail == "back to version 1: the change to version 2 was undone"
+    with store.session() as s:
+        event = s.get(Event, back.event_id)
+        assert (event.from_version.seq, event.to_version.seq) == (2, 1)
+        assert "6 months -> 12 months" in json.dumps(event.report_json)
+        assert s.get(Watch, event.watch_id).current_version.seq == 1
+
+
+def test_a_cosmetic_flap_stays_silent(http_server: LocalHTTPServer, store: Store) -> None:
+    # Two renderings that differ in no substantive way: never told, whichever way they turn.
+    config = make_config(http_server, store.url)
+    a = policy_html()
+    b = a.replace("Last updated: 1 March 2024", "Last updated: 2 March 2024")
+    assert b != a
+    serve(http_server, a)
+    check(store, config)
+    serve(http_server, b)
+    first = check(store, config)
+    assert first.outcome == "changed" and not first.substantive, first
+    for page in (a, b, a):
+        serve(http_server, page)
+        assert check(store, config).outcome == "flap"
 
 
 def test_pdf_policy(http_server: LocalHTTPServer, store: Store) -> None:

@@ -282,7 +282,7 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     facts = edit_fact_changes(
         edit.before if edit.novel is None or not edit.before else edit.novel,
         edit.after if edit.novel is None or not edit.after else edit.novel,
-        edit.section[-1] if edit.section else "",
+        edit.context,
         edit.other_facts,
     )
     facts = [f for f in facts if not _known_recipient(f, edit)]
@@ -301,7 +301,9 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         return Verdict(False, reason="renamed throughout the document")
     if _name_lengthened(edit):
         return Verdict(False, reason="a name written out or shortened (Woo -> WooCommerce)")
-    topic = heading_topic(edit.section)
+    # The section's heading speaks first; a table's header row only where no heading has a topic
+    # (its column names, "Purpose", "Duration", are about the table, not about the passage).
+    topic = heading_topic(edit.section) or (heading_topic((edit.table_header,)) if edit.table_header else [])
     lines = _lines(edit)
     if lines and all(is_nav_like(line, bool(topic)) or is_version_line(line) for line in lines):
         return Verdict(False, reason="navigation or page chrome")

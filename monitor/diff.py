@@ -50,6 +50,9 @@ class _Side:
     sentences: list[_Sentence]
     block_kinds: list[str]
     block_chrome: list[bool] = field(default_factory=list)
+    # Of each table row, the first row of its table (its header, which names what the columns hold:
+    # "Records | Retention period"); "" for other blocks and for a table's first row itself.
+    row_header: list[str] = field(default_factory=list)
 
     def in_chrome(self, word: int) -> bool:
         return self.block_chrome[self.sentences[self.word_sentence[word]].block]
@@ -65,8 +68,14 @@ def _prepare(section: Section | None, context: ChromeContext | None = None) -> _
     side.block_chrome = chrome_blocks(
         [(b.kind, b.text) for b in section.blocks], bool(heading_topic(section.path)), context, section.heading
     )
+    first_row = ""
     for b, block in enumerate(section.blocks):
         side.block_kinds.append(block.kind)
+        if block.kind != "row":
+            first_row = ""
+        side.row_header.append(first_row if first_row != block.text else "")
+        if block.kind == "row" and not first_row:
+            first_row = block.text
         bt = tokenize_block(block.text)
         base = len(side.sentences)
         side.sentences.extend(_Sentence(text, b) for text in bt.sentences)
@@ -230,6 +239,14 @@ def _still_changed(side: _Side, sentences: list[int], changed: list[int], kept: 
     ]
 
 
+def _table_header(old: _Side, old_sentences: list[int], new: _Side, new_sentences: list[int]) -> str:
+    """The header row of the table whose rows an edit changes (`Edit.table_header`); "" when the
+    edit is not all rows of one table."""
+    headers = {old.row_header[old.sentences[s].block] for s in old_sentences}
+    headers |= {new.row_header[new.sentences[s].block] for s in new_sentences}
+    return headers.pop() if len(headers) == 1 else ""
+
+
 def _edits_for_pair(
     pair: SectionPair,
     old: _Side,
@@ -311,6 +328,7 @@ def _edits_for_pair(
                 novel = _novel_text(new, fresh_new, old_doc) if not before else _novel_text(old, fresh_old, new_doc)
         edit = Edit(
             section=tuple(path),
+            table_header=_table_header(old, g.old_sentences, new, g.new_sentences),
             before=_join(old, g.old_sentences, [])[0] if before else "",
             after=_join(new, g.new_sentences, [])[0] if after else "",
             removed=tuple(old.words[x] for x in g.removed),

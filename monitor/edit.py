@@ -35,6 +35,15 @@ class Edit:
     chrome: bool = False  # every changed word sits in a block judged page chrome (monitor.chrome)
     # For a whole passage: the named facts of the entire other version (monitor.fact_diff).
     other_facts: OtherFacts | None = None
+    # For an edit of rows of one table: its first row, which names what the columns hold
+    # ("Records | Retention period"): "30 days" in a row under it is a retention period.
+    table_header: str = ""
+
+    @property
+    def context(self) -> str:
+        """What the edit's facts are read under: its heading, and its table's header row."""
+        heading = self.section[-1] if self.section else ""
+        return f"{heading} | {self.table_header}" if heading and self.table_header else heading or self.table_header
 
 
 @dataclass(frozen=True)

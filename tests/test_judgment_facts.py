@@ -249,3 +249,43 @@ def test_a_multi_word_country_added_is_named_whole_never_by_a_leftover_word():
             reasons = " | ".join(c.reason for c in r.substantive_changes)
             assert r.substantive and "transfer" in r.categories, (new_place, reasons)
             assert reasons == f"country added: {new_place}", (old_place, new_place, reasons)
+
+
+def _with_table(rows: list[str], heading: str = "How long we keep data") -> Document:
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    b.heading(heading, 1)
+    b.block("p", "We keep each kind of record as this table says, then delete it.")
+    for row in rows:
+        b.block("row", row)
+    b.heading("Contact", 1)
+    b.block("p", "Write to privacy@halvorsen.example.")
+    return b.build("Halvorsen privacy policy")
+
+
+def test_a_period_in_a_table_row_is_read_with_its_header():
+    # The header names the column ("Retention period"); the row alone says only "30 days".
+    for heading in ("How long we keep data", "Your data"):
+        old = ["Records | Retention period", "Order records | 30 days after completion", "Tickets | 2 years"]
+        new = [old[0], "Order records | 90 days after completion", old[2]]
+        r = compare(_with_table(old, heading), _with_table(new, heading))
+        (change,) = r.substantive_changes
+        assert change.categories == ["retention"] and change.severity == "high", change
+        assert change.reason == "retention period: 30 days -> 90 days", change.reason
+        assert change.section == [heading]  # the header row is context, not a section
+
+
+def test_a_header_row_is_no_context_for_text_outside_its_table():
+    old = ["Records | Retention period", "Order records | 30 days after completion"]
+    doc = _with_table(old, "Your data")
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    b.heading("Your data", 1)
+    b.block("p", "We keep each kind of record as this table says, then delete it.")
+    for row in old:
+        b.block("row", row)
+    b.block("p", "Visitors this week: 1237.")
+    b.heading("Contact", 1)
+    b.block("p", "Write to privacy@halvorsen.example.")
+    r = compare(doc, b.build("Halvorsen privacy policy"))
+    assert all("retention" not in c.categories for c in r.changes), [c.reason for c in r.changes]

@@ -98,8 +98,8 @@ def check(store: Store, config: Config) -> CheckResult:
     return result
 
 
-def serve(server: LocalHTTPServer, html: str) -> None:
-    server.route("/privacy", Response(200, html, HTML))
+def serve(server: LocalHTTPServer, html: str, *, close_delimited: bool = False) -> None:
+    server.route("/privacy", Response(200, html, HTML, close_delimited=close_delimited))
 
 
 def versions(store: Store) -> list[Version]:
@@ -207,6 +207,73 @@ def test_accept_a_cut_off_capture(http_server: LocalHTTPServer, store: Store) ->
     # And the whole page back is a change from what was accepted (it has its closing tags).
     serve(http_server, full_page())
     assert check(store, config).outcome == "changed"
+
+
+# -- a response ended by the server closing the connection ----------------------------------------
+
+
+def test_close_delimited_first_version_cut_off_is_suspect(http_server: LocalHTTPServer, store: Store) -> None:
+    """Failed before: the cut answer (no Content-Length, not chunked) was stored as version 1."""
+    config = make_config(http_server, store.url)
+    serve(http_server, cut_in_table(full_page()), close_delimited=True)
+    res = check(store, config)
+    assert res.outcome == "suspect" and res.version is None, res
+    assert res.detail is not None and "the server ended the connection" in res.detail
+    assert versions(store) == []
+    # The whole page, served the same way, is the first version.
+    serve(http_server, full_page(), close_delimited=True)
+    assert check(store, config).outcome == "first"
+
+
+def test_close_delimited_changed_page_without_a_kept_raw_body(http_server: LocalHTTPServer, store: Store) -> None:
+    """Without the current version's raw body the rule for an answer alone applies."""
+    config = make_config(http_server, store.url)
+    serve(http_server, full_page())
+    assert check(store, config).outcome == "first"
+    with store.session() as s:
+        for v in s.scalars(select(Version)):
+            v.raw_body_id = None
+    serve(http_server, cut_in_table(full_page()), close_delimited=True)
+    assert check(store, config).outcome == "suspect"
+    assert len(versions(store)) == 1
+
+
+def test_page_without_end_tags_is_a_first_version_when_its_length_is_known(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
+    """No false suspect on a page that omits the optional end tags: with a Content-Length (or
+    chunked) the answer is known to be whole."""
+    config = make_config(http_server, store.url)
+    serve(http_server, full_page().replace("</body></html>", ""))
+    assert check(store, config).outcome == "first"
+
+
+def test_close_delimited_page_without_end_tags_is_accepted_when_it_repeats(
+    http_server: LocalHTTPServer, store: Store
+) -> None:
+    config = make_config(http_server, store.url)
+    serve(http_server, full_page().replace("</body></html>", ""), close_delimited=True)
+    for _ in range(ACCEPT_AFTER - 1):
+        assert check(store, config).outcome == "suspect"
+    assert check(store, config).outcome == "first"
+    assert len(versions(store)) == 1
+
+
+@pytest.mark.parametrize("how, close", [("length", False), ("chunked", False), ("close", True)])
+def test_fetch_tells_a_close_delimited_answer(http_server: LocalHTTPServer, how: str, close: bool) -> None:
+    from monitor.fetch import Fetcher, FetchPolicy, FetchRequest
+    from monitor.netguard import AddressGuard
+
+    page = full_page()
+    http_server.route("/p", Response(200, page, HTML, chunked=how == "chunked", close_delimited=how == "close"))
+
+    async def go() -> bool:
+        async with Fetcher(FetchPolicy(), guard=AddressGuard.allowing("127.0.0.1/32")) as fetcher:
+            result = await fetcher.fetch(FetchRequest(http_server.url("/p"), timeout=5.0))
+        assert result.ok and result.text == page
+        return result.close_delimited
+
+    assert asyncio.run(go()) is close
 
 
 # -- the markup tests --------------------------------------------------------------------------------

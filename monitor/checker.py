@@ -38,6 +38,7 @@ from monitor.claims import release_stale_leases as release_stale_leases
 from monitor.claims import renew_leases as renew_leases
 from monitor.config import Config, WatchConfig
 from monitor.cpu import CpuPool, Extracted, compare_job, extract_job, limit_arenas, release_memory
+from monitor.cutoff import cut_off
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
 from monitor.diff import compare
 from monitor.document import Document
@@ -410,6 +411,8 @@ def _decide(
         _remember_validators(watch, result)
         return CheckResult(name, "flap", detail=f"same as version {flap.seq}; not reported again")
 
+    if problem is None:  # the text reads whole; the markup may still show the page was cut off
+        problem = cut_off(s, cur, result)
     if problem is not None and not problem.relative:
         return _suspect(name, problem, doc)
     accepted = None

@@ -128,6 +128,9 @@ class FetchResult:
     refresh_header: str | None = None  # the response's Refresh header, if any
     # Browser fetches: requests of the page that the address guard refused ("URL: reason"), in order.
     refused: list[str] = field(default_factory=list)
+    # The body's end was the server closing the connection (no Content-Length, not chunked): the
+    # one way an answer can stop early unnoticed (monitor.cutoff).
+    close_delimited: bool = False
 
 
 @dataclass
@@ -457,6 +460,8 @@ class Fetcher:
             url, ok=True, status=status, media_type=media_type, body=body, **_validators(response)
         )
         result.refresh_header = response.headers.get("refresh")
+        chunked = "chunked" in response.headers.get("transfer-encoding", "").lower()
+        result.close_delimited = length is None and not chunked
         if media_type in TEXT_TYPES:  # decoded by `_request`, once the connection is released
             return _Outcome(result, undecoded=response.headers.get("content-type") or "")
         return _Outcome(result)

@@ -6,7 +6,8 @@ the version, add the check row: ~4 ms of the checking process's CPU per watch). 
 version changes nothing but its own rows: the watch is pristine (no version or raw body stored yet,
 health neither failing nor suspect: `monitor.checkprep.Prior.pristine`), the page was fetched and
 extracted in full, the guard found nothing wrong with it alone, it was not redirected somewhere
-suspicious, and the server asked for no later retry. `plain_first` says whether a check is one;
+suspicious, it was not cut off on a connection the server closed to end it (`monitor.cutoff`), and
+the server asked for no later retry. `plain_first` says whether a check is one;
 `first_check` makes its rows, and `monitor.checkbatch.CheckBatch` writes them with others' through
 `write_first`: the rows `checker._record` would write (a raw body, version 1 made from it, the check
 with outcome "first", the watch's current version, validators, health, schedule and lease), with
@@ -35,6 +36,7 @@ from monitor.checkrows import check_row, healthy_watch_row
 from monitor.claims import next_due
 from monitor.config import Config, WatchConfig
 from monitor.cpu import Extracted
+from monitor.cutoff import cut_alone
 from monitor.fetch import FetchResult
 from monitor.guard import redirect_problem
 from monitor.packing import pack_raw
@@ -96,6 +98,7 @@ def may_be_plain_first(wc: WatchConfig, prior: Prior, result: FetchResult) -> bo
         and not result.not_modified
         and not result.retry_after
         and not (result.url and redirect_problem(wc.url, result.url))
+        and cut_alone(result) is None  # (looks at the body only when the server closed to end it)
     )
 
 

@@ -12,6 +12,7 @@ Problems are of two kinds (`Problem.relative`):
 - intrinsic: the page alone shows it is not a policy (empty, a gate, no policy content). Only an
   operator can overrule it (`policy-monitor accept`).
 - relative: judged against the last version (lost most of its text, cut off, another language).
+  A page cut off before its closing tags is told from its markup, not its text: monitor.cutoff.
   A capture that repeats unchanged is not a glitch: the checker accepts it as the new version
   after `checker.ACCEPT_AFTER` identical captures, with a note to the ops target.
 

@@ -34,6 +34,8 @@ class Response:
     chunked: bool = False  # send Transfer-Encoding: chunked instead of Content-Length
     chunk_size: int = 65_536
     chunk_delay: float = 0.0  # pause between chunks: a slow, trickling server
+    # Neither Content-Length nor chunked: the body ends when the server closes the connection (HTTP/1.0 style)
+    close_delimited: bool = False
 
     def payload(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -204,6 +206,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if response.chunked:
             self.send_header("Transfer-Encoding", "chunked")
+        elif response.close_delimited:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         elif "content-length" not in names:
             self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -25,12 +25,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import nullcontext, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import spawn
+from multiprocessing import forkserver, spawn
 from typing import Any, TypeVar
 
 from monitor import extract as extract_mod
@@ -254,16 +254,48 @@ _pools_lock = threading.Lock()
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+# The stop signals of an operator: a terminal's Ctrl-C goes to the whole process group, systemd's
+# default KillMode sends SIGTERM to every process of the service. The pool's processes leave both to
+# the process that owns the pool, whose shutdown ends them (`shutdown`): a worker stopped on its own
+# printed a KeyboardInterrupt traceback and failed the check it had in hand (BrokenProcessPool).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def ignore_stop_signals() -> None:
+    """For the forkserver and the workers: SIGINT and SIGTERM are ignored (see `STOP_SIGNALS`), and
+    unblocked again if `_stop_signals_blocked` blocked them on the way in (a signal that came
+    meanwhile is dropped then, being ignored)."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread while it starts the forkserver: the forkserver
+    inherits the mask, so a Ctrl-C during its start (importing the engine takes seconds) waits
+    until `monitor.cpu_preload` ignores it instead of killing it mid-import with a traceback. As
+    multiprocessing's own resource tracker is started. This process still gets the signals that
+    come meanwhile (in another thread, or in this one when the block ends)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def die_with_parent() -> None:
-    """Ask Linux to send this process SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG): a
-    `run` killed with SIGKILL must not leave its forkserver and workers behind, each holding
-    ~100 MB, re-parented to init. Elsewhere (no prctl) it does nothing."""
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG): a `run`
+    killed with SIGKILL must not leave its forkserver and workers behind, each holding ~100 MB,
+    re-parented to init. SIGKILL, since a worker ignores SIGTERM (`ignore_stop_signals`).
+    Elsewhere (no prctl) it does nothing."""
+    ignore_stop_signals()  # inherited from the forkserver already; this is for any other start method
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
     if os.getppid() != parent:  # the parent died before the request was made
@@ -306,6 +338,8 @@ def _executor(workers: int) -> ProcessPoolExecutor:
             # Workers are forked by the forkserver (one thread forks them all) and die with it; it
             # exits when this process is gone (cpu_preload).
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent)
+            with _stop_signals_blocked():
+                forkserver.ensure_running()  # not at the pool's first job, with the signals let through
             _pools[workers] = pool
         return pool
 

@@ -122,6 +122,7 @@ class Daemon:
         self._db_reported = False
         self._loop_errors = 0
         self._background: set[asyncio.Task[None]] = set()
+        self._jobs: set[asyncio.Future[Any]] = set()  # scheduler jobs' threads (see _in_thread)
         # Unchanged checks and first versions are written in batches, as in a `check` round: by the
         # check that fills one, else by the flush job within about `batch.max_age` seconds.
         # A batched check whose row the database refuses is a failed check, as one written alone is.
@@ -390,18 +391,33 @@ class Daemon:
             misfire_grace_time=None,
         )
 
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn` in a thread, for a scheduler job. A stop shuts the scheduler down, which cancels
+        the jobs it is running (and logged each as a job that "raised an exception"); the thread
+        goes on regardless, so a job cut short by the stop just ends (None) and `_drain` waits for
+        the thread."""
+        work = asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs))
+        self._jobs.add(work)
+        work.add_done_callback(self._jobs.discard)
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if self.running:
+                raise
+            return None
+
     async def _deliver(self) -> None:
         from monitor.notify import deliver_pending
 
         try:
-            stats = await asyncio.to_thread(deliver_pending, self.store, self.config, owner=OWNER)
+            stats = await self._in_thread(deliver_pending, self.store, self.config, owner=OWNER)
         except Exception as exc:
             log.error("notification delivery failed: %s", short_error(exc))
             log.debug("traceback", exc_info=exc)
             if is_db_failure(exc):
                 self._db_failed(exc)
             return
-        if any(vars(stats).values()):
+        if stats is not None and any(vars(stats).values()):
             log.info("notifications", extra=vars(stats))
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -436,7 +452,7 @@ class Daemon:
     async def _flush_due(self) -> None:
         """The batch job: write the waiting checks once the oldest has waited `max_age` seconds."""
         if self.batch.age() >= self.batch.max_age:
-            await asyncio.to_thread(self._flush)
+            await self._in_thread(self._flush)
 
     def _flush(self) -> None:
         """Write the waiting checks; on a database failure they stay for the next flush."""
@@ -520,6 +536,8 @@ class Daemon:
                 t.cancel()
             if still:
                 await asyncio.gather(*still, return_exceptions=True)
+        if self._jobs:  # a delivery or a batch flush the scheduler's shutdown left running
+            await asyncio.gather(*self._jobs, return_exceptions=True)
         if len(self.batch):
             await asyncio.to_thread(self._flush)
         try:

@@ -1,0 +1,104 @@
+"""Stopping is clean: an operator's Ctrl-C or SIGTERM, to the daemon alone or to its whole process
+group (a terminal, systemd), ends it with its stop message, no traceback, and no check recorded as
+failed because of the stop. Real processes: the daemon and its process pool, a loopback site, a
+SQLite file."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import signal
+from pathlib import Path
+
+import pytest
+from daemon import DaemonProcess
+from httpserver import LocalHTTPServer, RequestRecord, Response
+from policies import SECTIONS, policy_html
+from sqlalchemy import func, select
+
+from monitor.store import Check, Store, Watch
+
+pytestmark = pytest.mark.slow
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def changing_pages(server: LocalHTTPServer, paths: list[str], copies: int = 12) -> None:
+    """Pages that differ in every section at every request: each check extracts and compares in
+    the process pool, so the pool is busy whenever checks are in flight."""
+    counter = itertools.count()
+
+    def page(_request: RequestRecord) -> Response:
+        k = next(counter)
+        sections = {
+            f"{h} {i}": f"{t} Clause {i} revision {k} keeps {k * 7 + i} records."
+            for i in range(copies)
+            for h, t in SECTIONS.items()
+        }
+        return Response(200, policy_html(sections), HTML)
+
+    for path in paths:
+        server.route(path, page)
+
+
+def write_config(path: Path, db: str, urls: dict[str, str], *, workers: int = 2, retries: int = 0) -> Path:
+    watches = "".join(f'[[watches]]\nname = "{n}"\nurl = "{u}"\n' for n, u in urls.items())
+    path.write_text(
+        f"""
+[database]
+url = "{db}"
+[fetch]
+allow_private_addresses = true
+workers = {workers}
+[defaults]
+interval = "1s"
+jitter = 0
+retries = {retries}
+timeout = 10
+[log]
+format = "json"
+{watches}""",
+        "utf-8",
+    )
+    return path
+
+
+def logged(daemon: DaemonProcess) -> list[dict[str, object]]:
+    return [json.loads(line) for line in daemon.output().splitlines() if line.startswith("{")]
+
+
+def checks(store: Store, outcome: str | None = None) -> int:
+    with store.session() as s:
+        q = select(func.count()).select_from(Check)
+        if outcome is not None:
+            q = q.where(Check.outcome == outcome)
+        return s.scalar(q)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_sent_to_the_whole_process_group_is_handled_by_the_daemon_alone(
+    http_server: LocalHTTPServer, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """A terminal's Ctrl-C (SIGINT to the process group) and systemd's default stop (SIGTERM to
+    every process of the service) reach the pool's forkserver and workers too. They used to die of
+    it mid-job: a KeyboardInterrupt traceback from each, and the checks they had in hand recorded
+    as "internal error: BrokenProcessPool". Now they ignore both and the daemon stops them."""
+    names = [f"P{i}" for i in range(6)]
+    changing_pages(http_server, [f"/{n}" for n in names])
+    db = f"sqlite:///{tmp_path}/m.db"
+    cfg = write_config(tmp_path / "config.toml", db, {n: http_server.url(f"/{n}") for n in names})
+    store = Store(db)
+    daemon = DaemonProcess(cfg, tmp_path, new_session=True).start()
+    try:
+        # Second checks are comparisons in the pool, and every watch is due again each second.
+        daemon.wait_for(lambda: checks(store, "changed") >= 2, "checks that compare in the pool", timeout=120)
+        code = daemon.stop_group(sig)
+    finally:
+        daemon.kill()
+    out = daemon.output()
+    assert code == 0, out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    assert any(e["msg"] == "stopping" for e in logged(daemon)), out
+    assert checks(store, "error") == 0, out
+    assert not [e for e in logged(daemon) if e["level"] == "error"], out
+    with store.session() as s:
+        assert all(w.lease_owner is None for w in s.scalars(select(Watch)))

@@ -44,6 +44,7 @@ from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchResult
 from monitor.firstbatch import FirstCheck, first_check, may_be_plain_first, plain_first
 from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
+from monitor.interrupted import CheckInterrupted
 from monitor.recording import (
     _finish,
     _keep_raw,
@@ -142,6 +143,8 @@ async def check_watch(
         else:
             conditional = await asyncio.to_thread(_conditional_allowed, store, config, wc, prior.watch_id)
         result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
+        if result.cut_short:
+            raise CheckInterrupted(wc.name, prior.watch_id, f"a retry was due after: {result.error}")
         pool = pool or cpu_pool(config)
         extracted: Extracted | None = None
         first_row: FirstCheck | None = None
@@ -178,7 +181,11 @@ async def check_watch(
         if first_row is not None:
             return await _first(store, wc, first_row, batch)
         return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0, extracted, pool)
+    except CheckInterrupted:
+        raise
     except Exception as exc:  # a bug must not kill the daemon or lose the lease
+        if fetcher.stopping:  # the stop pulled the pool or the fetcher from under the check
+            raise CheckInterrupted(wc.name, prior.watch_id, f"{type(exc).__name__}") from exc
         if is_database_error(exc):
             return _database_failed(store, config, wc, prior, started, t0, exc)
         log.exception("check failed unexpectedly", extra={"watch": wc.name})
@@ -539,9 +546,13 @@ async def run_checks(
     # and the tasks: one per watch up front held ~1.5 KB each waiting (15 MB at 10,000 watches).
     width = config.fetch.concurrency + 2 * max(pool.workers, 1)
 
-    async def one(wc: WatchConfig, f: Fetcher) -> CheckResult:
+    async def one(wc: WatchConfig, f: Fetcher) -> CheckResult | None:
         prepared = await preparer.get(wc)
-        res = await check_watch(store, config, wc, f, pool=pool, batch=batch, prepared=prepared)
+        try:
+            res = await check_watch(store, config, wc, f, pool=pool, batch=batch, prepared=prepared)
+        except CheckInterrupted as exc:  # not finished: no result, and the watch stays due
+            await asyncio.to_thread(release_leases, store, OWNER, {exc.watch_id})
+            return None
         nonlocal done
         done += 1
         if done % TRIM_EVERY_CHECKS == 0:

@@ -50,6 +50,7 @@ from monitor.checker import (
 from monitor.config import Config
 from monitor.dberrors import DETAIL_PREFIX, DatabaseError
 from monitor.fetch import Fetcher
+from monitor.interrupted import CheckInterrupted
 from monitor.leases import host_name
 from monitor.store import Store, Watch, utcnow
 
@@ -175,6 +176,11 @@ class Daemon:
             res = await check_watch(self.store, self.config, wc, self.fetcher, batch=self.batch)
         except asyncio.CancelledError:
             raise
+        except CheckInterrupted as exc:  # not finished, not failed: due again at the next start
+            log.info("%s; it is checked again at the next start", exc, extra={"watch": name})
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(release_leases, self.store, OWNER, {watch_id})
+            return
         except Exception as exc:
             self._check_failed(watch_id, name, exc)
             return

@@ -102,3 +102,40 @@ def test_a_stop_sent_to_the_whole_process_group_is_handled_by_the_daemon_alone(
     assert not [e for e in logged(daemon) if e["level"] == "error"], out
     with store.session() as s:
         assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
+
+
+def test_a_check_cut_short_by_the_stop_is_not_recorded_and_is_due_at_the_next_start(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A stop while a check waits to retry a failing site (503, Retry-After) calls the retry off:
+    the check did not finish, so it is neither stored as an error nor counted as a failure. Its
+    lease is freed and its due time kept, so the next start checks it at once. It used to be
+    recorded as a failed check ("suspect: HTTP 503", a warning in the log)."""
+    http_server.route("/p", Response(503, "busy", {"Retry-After": "5", "Content-Type": "text/plain"}))
+    db = f"sqlite:///{tmp_path}/m.db"
+    cfg = write_config(tmp_path / "config.toml", db, {"Quillfeather": http_server.url("/p")}, workers=0, retries=2)
+    store = Store(db)
+    daemon = DaemonProcess(cfg, tmp_path).start()
+    try:
+        daemon.wait_for(lambda: http_server.count("/p") >= 1, "the first attempt")
+        with store.session() as s:
+            due = s.scalars(select(Watch)).one().next_due_at
+        assert daemon.stop(signal.SIGTERM) == 0
+    finally:
+        daemon.kill()
+    out = daemon.output()
+    assert checks(store) == 0, out  # nothing recorded, least of all an error
+    assert not [e for e in logged(daemon) if e["level"] in ("warning", "error")], out
+    assert "cut short by the stop" in out
+    with store.session() as s:
+        w = s.scalars(select(Watch)).one()
+        assert w.lease_owner is None and w.next_due_at == due and w.consecutive_failures == 0
+
+    http_server.route("/p", Response(200, policy_html(), HTML))
+    daemon = DaemonProcess(cfg, tmp_path).start()
+    try:
+        daemon.wait_for(lambda: checks(store, "first") == 1, "the check at the next start")
+        assert daemon.stop(signal.SIGTERM) == 0
+    finally:
+        daemon.kill()
+    assert checks(store, "error") == 0

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -41,12 +41,12 @@ from monitor.checker import (
     cpu_pool,
     fetch_policy,
     lease_of,
-    next_due,
     release_leases,
     release_stale_leases,
     renew_leases,
     sync_watches,
 )
+from monitor.claims import retime
 from monitor.config import Config
 from monitor.dberrors import DETAIL_PREFIX, DatabaseError
 from monitor.fetch import Fetcher
@@ -374,7 +374,7 @@ class Daemon:
             if n in before and (old.interval_of(before[n]) != new.interval_of(w))
         ]  # fmt: skip
         if retimed:
-            _retime(self.store, new, retimed)
+            retime(self.store, new, retimed)
         self.config = new
         self._unknown.clear()
         added = sorted(set(after) - set(before))
@@ -550,23 +550,6 @@ class Daemon:
             release_leases(self.store, OWNER)
         except Exception as exc:
             log.error("could not free this daemon's leases on stop: %s", short_error(exc))
-
-
-def _retime(store: Store, config: Config, names: list[str]) -> None:
-    """After a reload changed the interval of these watches: due again one new interval after
-    their last check (or now, for watches never checked)."""
-    now = utcnow()
-    with store.session() as s:
-        for w in s.scalars(select(Watch).where(Watch.name.in_(names))):
-            wc = config.watch(w.name)
-            if wc is None:
-                continue
-            base = w.last_checked_at or now
-            s.execute(
-                update(Watch)
-                .where(Watch.id == w.id)
-                .values(next_due_at=next_due(config.interval_of(wc), base, config.defaults.jitter))
-            )
 
 
 def _fields(d: dict[str, object]) -> dict[str, object]:

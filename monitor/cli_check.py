@@ -1,0 +1,94 @@
+"""The `check` command: one round of checks now, its results printed, and an exit code for cron
+(see monitor.cli.EXIT_CODES)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from monitor.cli import (
+    EXIT_OK,
+    EXIT_WATCH_FAILED,
+    UserError,
+    _canonical,
+    _deliver_quietly,
+    _load,
+    _print_json,
+    _shown_db,
+    _store,
+    log,
+)
+from monitor.dberrors import EXIT_DATABASE, database_failure, is_database_error
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect
+    (with --json only under --strict: the outcomes are in the JSON), 3 when the database failed
+    (every result is printed first)."""
+    from monitor.checker import run_checks
+    from monitor.dberrors import DETAIL_PREFIX
+
+    config = _load(args)
+    if not config.watches:
+        if config.path is None:
+            raise UserError(
+                "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one "
+                "(copy config.example.toml to start)"
+            )
+        raise UserError(f"{config.path}: no watches to check")
+    names = [_canonical(config, n) for n in args.watch or []] or None
+    store = _store(config)
+    total = len(names) if names else len(config.watches)
+    show_progress = sys.stderr.isatty() and not args.json and total > 1
+    if show_progress:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task("checking", total=total)
+            results = asyncio.run(run_checks(store, config, names, on_done=lambda _r: progress.advance(task)))
+    else:
+        results = asyncio.run(run_checks(store, config, names))
+    delivery_failure = None
+    try:
+        _deliver_quietly(store, config)
+    except Exception as exc:
+        if not is_database_error(exc):
+            raise
+        log.debug("delivering after the check failed", exc_info=True)
+        delivery_failure = database_failure(config.database.url, exc)
+    for r in results:  # a URL with a ${SECRET} in it is shown as written
+        r.detail = config.shown(r.detail)
+    if args.json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            line = f"{r.watch}: {r.outcome}"
+            if r.outcome == "changed":
+                sev = f" [{r.severity.upper()}]" if r.severity else ""
+                line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
+                line += f" ({r.detail})" if r.detail else ""
+            elif r.detail:
+                line += f" ({r.detail})"
+            print(line)
+    db_failed = [r for r in results if r.outcome == "error" and (r.detail or "").startswith(DETAIL_PREFIX)]
+    if db_failed or delivery_failure is not None:
+        cause = (
+            str(delivery_failure)
+            if delivery_failure
+            else f"database {_shown_db(config)}: {(db_failed[0].detail or '').removeprefix(DETAIL_PREFIX + ': ')}"
+        )
+        print(f"policy-monitor: {cause}", file=sys.stderr)
+        return EXIT_DATABASE
+    failed = [r for r in results if r.outcome in ("error", "suspect")]
+    if failed:
+        print(
+            f"policy-monitor: {len(failed)} of {len(results)} watches failed or were suspect: "
+            + ", ".join(r.watch for r in failed),
+            file=sys.stderr,
+        )
+        # With --json the outcomes are in the output, for a program to read: exit 0 unless --strict,
+        # so that a caller treating any non-zero exit as "no output" still gets every result.
+        if not args.json or args.strict:
+            return EXIT_WATCH_FAILED
+    return EXIT_OK

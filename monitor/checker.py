@@ -545,6 +545,7 @@ async def run_checks(
     # Bounds the bodies held in memory when fetching outruns extraction (a round of 304s does not),
     # and the tasks: one per watch up front held ~1.5 KB each waiting (15 MB at 10,000 watches).
     width = config.fetch.concurrency + 2 * max(pool.workers, 1)
+    interrupted = False
 
     async def one(wc: WatchConfig, f: Fetcher) -> CheckResult | None:
         prepared = await preparer.get(wc)
@@ -578,9 +579,17 @@ async def run_checks(
         offload = pool.run if pool.workers >= 2 else None  # decoding bodies too, off the event loop
         async with Fetcher(fetch_policy(config), offload=offload) as f:
             return await all_of(f)
+    except asyncio.CancelledError:  # Ctrl-C: the checks in flight are cut short, not finished
+        # Their jobs waiting in the pool are dropped, so a check waiting on one in a thread ends
+        # now (its transaction rolled back) rather than holding the exit up until the queue drains.
+        pool.drop_queued()
+        interrupted = True
+        raise
     finally:
         await preparer.settle()
-        left = preparer.unclaimed()  # leases taken ahead for checks that never ran (an early end)
-        if left:
+        # Leases taken ahead for checks that never ran (an early end); after Ctrl-C, every lease
+        # of this process: those of the checks cut short too.
+        left = None if interrupted else preparer.unclaimed()
+        if left is None or left:
             await asyncio.to_thread(release_leases, store, OWNER, left)
-        await asyncio.to_thread(batch.flush)  # the unchanged checks still waiting
+        await asyncio.to_thread(batch.flush)  # the finished checks still waiting

@@ -24,6 +24,7 @@ EXIT_WATCH_FAILED = 1  # `check`: a watch errored or was suspect; `notify`: a se
 EXIT_USAGE = 2  # a usage or config error
 # EXIT_DATABASE = 3: the database cannot be opened or written (monitor.dberrors)
 EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE); the traceback is logged at debug level
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
 
 EXIT_CODES = """exit codes:
   0   success (for `check`: every watch was checked; changes found are not failures)
@@ -32,7 +33,8 @@ EXIT_CODES = """exit codes:
       `notify test`/`notify flush`: a notification could not be sent
   2   usage or config error (a bad argument, an invalid config file, no such watch)
   3   the database cannot be opened or written (wrong URL, server down, read-only, disk full)
-  70  internal error (a bug: rerun with --log-level debug for the traceback)"""
+  70  internal error (a bug: rerun with --log-level debug for the traceback)
+  130 interrupted (Ctrl-C); for `check`, the checks that finished are stored"""
 
 # The database URL of the command being run, so a failure anywhere can name it (password masked).
 _DB_URL: list[str] = []
@@ -468,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policy-monitor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        print("policy-monitor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`check --json | head`): not an error of ours. Point stdout at devnull
         # so the interpreter's final flush does not raise again.

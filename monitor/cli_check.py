@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from monitor.cli import (
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_WATCH_FAILED,
     UserError,
@@ -41,14 +43,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     store = _store(config)
     total = len(names) if names else len(config.watches)
     show_progress = sys.stderr.isatty() and not args.json and total > 1
-    if show_progress:
-        from rich.progress import Progress
+    mark = _last_check_id(store)
+    try:
+        if show_progress:
+            from rich.progress import Progress
 
-        with Progress(transient=True) as progress:
-            task = progress.add_task("checking", total=total)
-            results = asyncio.run(run_checks(store, config, names, on_done=lambda _r: progress.advance(task)))
-    else:
-        results = asyncio.run(run_checks(store, config, names))
+            with Progress(transient=True) as progress:
+                task = progress.add_task("checking", total=total)
+                results = asyncio.run(
+                    run_checks(store, config, names, on_done=lambda _r: progress.advance(task))
+                )
+        else:
+            results = asyncio.run(run_checks(store, config, names))
+    except KeyboardInterrupt:
+        # The first Ctrl-C cancelled the round (asyncio.run): run_checks cut the checks in flight
+        # short, freed their leases and wrote what had finished; then asyncio.run raised this.
+        done = _written_since(store, mark, names)
+        print(
+            f"policy-monitor: interrupted after {done} of {total} checks "
+            f"(those are stored; the other {total - done} were not checked)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     delivery_failure = None
     try:
         _deliver_quietly(store, config)
@@ -92,3 +108,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not args.json or args.strict:
             return EXIT_WATCH_FAILED
     return EXIT_OK
+
+
+def _last_check_id(store: Any) -> int:
+    from sqlalchemy import func, select
+
+    from monitor.store import Check
+
+    with store.session() as s:
+        return s.scalar(select(func.max(Check.id))) or 0
+
+
+def _written_since(store: Any, mark: int, names: list[str] | None) -> int:
+    """How many watches (of `names`, if given) have a check row written after `mark` (`_last_check_id`):
+    what an interrupted round stored. Counted in the database, since a check whose write was under
+    way when Ctrl-C came still finished, though the round no longer waited for its result."""
+    from sqlalchemy import func, select
+
+    from monitor.store import Check, Watch
+
+    query = select(func.count(func.distinct(Check.watch_id))).where(Check.id > mark)
+    if names is not None:
+        query = query.join(Watch, Watch.id == Check.watch_id).where(Watch.name.in_(names))
+    with store.session() as s:
+        return s.scalar(query) or 0

@@ -354,6 +354,23 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def drop_queued_jobs() -> None:
+    """Cancel the jobs of every pool of this process and retire the pools (a later job starts a new
+    one): for a round interrupted by Ctrl-C, whose checks waiting on those jobs end at once
+    (`concurrent.futures.CancelledError`, or BrokenProcessPool for a job a worker had started).
+    The workers are killed rather than left to finish their jobs (a comparison can take seconds,
+    and the exit waited for it): a job only computes, it writes nothing."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            with suppress(OSError, ValueError):
+                process.kill()
+
+
 class CpuPool:
     """Runs the jobs above in worker processes (`workers` >= 2) or in this process (0 or 1)."""
 
@@ -372,6 +389,11 @@ class CpuPool:
             return await asyncio.to_thread(fn, *args)
         return await asyncio.get_running_loop().run_in_executor(executor, pooled, fn, *args)
 
+    def drop_queued(self) -> None:
+        """`drop_queued_jobs`: the jobs waiting for a worker are cancelled (Ctrl-C)."""
+        if self.workers >= 2:
+            drop_queued_jobs()
+
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """From a worker thread (the checker's database thread): wait for the job's result."""
         executor = self.executor
@@ -385,6 +407,7 @@ __all__ = [
     "Extracted",
     "compare_job",
     "default_workers",
+    "drop_queued_jobs",
     "extract_job",
     "limit_arenas",
     "release_memory",

@@ -40,7 +40,9 @@ def changing_pages(server: LocalHTTPServer, paths: list[str], copies: int = 12) 
         server.route(path, page)
 
 
-def write_config(path: Path, db: str, urls: dict[str, str], *, workers: int = 2, retries: int = 0) -> Path:
+def write_config(
+    path: Path, db: str, urls: dict[str, str], *, workers: int = 2, retries: int = 0, timeout: int = 10
+) -> Path:
     watches = "".join(f'[[watches]]\nname = "{n}"\nurl = "{u}"\n' for n, u in urls.items())
     path.write_text(
         f"""
@@ -53,7 +55,7 @@ workers = {workers}
 interval = "1s"
 jitter = 0
 retries = {retries}
-timeout = 10
+timeout = {timeout}
 [log]
 format = "json"
 {watches}""",
@@ -139,3 +141,40 @@ def test_a_check_cut_short_by_the_stop_is_not_recorded_and_is_due_at_the_next_st
     finally:
         daemon.kill()
     assert checks(store, "error") == 0
+
+
+def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """Ctrl-C during `policy-monitor check` (SIGINT to its process group, pool included) ends the
+    round at once, without waiting for the sites still answering: one plain line says how many
+    checks finished (they stay stored), exit 130. The checks cut short leave no row and no lease.
+    It used to exit 130 with nothing said."""
+    fast, slow = ["Ash", "Beech", "Cherry"], ["Damson", "Elm", "Fir"]
+    changing_pages(http_server, [f"/{n}" for n in fast + slow], copies=2)
+    db = f"sqlite:///{tmp_path}/m.db"
+    urls = {n: http_server.url(f"/{n}") for n in fast + slow}
+    cfg = write_config(tmp_path / "config.toml", db, urls, timeout=170)
+    store = Store(db)
+    first = DaemonProcess(cfg, tmp_path, command=("check",)).start()
+    first.wait_for(lambda: first.proc.poll() is not None, "the first round")  # type: ignore[union-attr]
+    assert first.proc.returncode == 0 and checks(store, "first") == 6, first.output()  # type: ignore[union-attr]
+
+    # Now three sites take minutes to answer; the other three changed (stored at once).
+    for n in slow:
+        http_server.route(f"/{n}", Response(200, policy_html(), HTML, delay=160))
+    round_ = DaemonProcess(cfg, tmp_path, command=("check",), new_session=True).start()
+    try:
+        round_.wait_for(lambda: checks(store, "changed") == 3, "the three changed checks")
+        code = round_.stop_group(signal.SIGINT, timeout=60)  # well before the slow sites answer
+    finally:
+        round_.kill()
+    out = round_.output()
+    assert code == 130, out
+    said = [line for line in out.splitlines() if not line.startswith("{")]
+    assert said == [
+        "policy-monitor: interrupted after 3 of 6 checks (those are stored; the other 3 were not checked)"
+    ], out
+    assert checks(store) == 9 and checks(store, "error") == 0
+    with store.session() as s:
+        assert all(w.lease_owner is None for w in s.scalars(select(Watch)))

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from monitor.cli import (
@@ -46,9 +50,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     mark = _last_check_id(store)
     try:
         if show_progress:
+            from rich.console import Console
             from rich.progress import Progress
 
-            with Progress(transient=True) as progress:
+            console = Console(stderr=True)  # where the bar was asked for (stderr is a terminal)
+            with Progress(console=console, transient=True) as progress, _logs_above_the_bar(console):
                 task = progress.add_task("checking", total=total)
                 results = asyncio.run(
                     run_checks(store, config, names, on_done=lambda _r: progress.advance(task))
@@ -132,3 +138,40 @@ def _written_since(store: Any, mark: int, names: list[str] | None) -> int:
         query = query.join(Watch, Watch.id == Check.watch_id).where(Watch.name.in_(names))
     with store.session() as s:
         return s.scalar(query) or 0
+
+
+class _AboveTheBar(io.TextIOBase):
+    """A stream for the log handlers while the progress bar is drawn: each line goes through the
+    bar's console, which prints it above the bar and draws the bar again below it. Written straight
+    to stderr, a log line landed on the bar's own line, where the bar stayed, garbled, in the
+    scrollback. Lines are printed as they are (no markup, no highlighting, no re-wrapping)."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self.console.print(line, markup=False, highlight=False, emoji=False, soft_wrap=True)
+        return len(text)
+
+    def isatty(self) -> bool:
+        return True
+
+
+@contextmanager
+def _logs_above_the_bar(console: Any) -> Iterator[None]:
+    """Point the log handlers that write to the terminal at `_AboveTheBar` while the bar is up
+    (the handlers' lock keeps a line whole: log lines come from worker threads too)."""
+    handlers = [
+        h for h in logging.getLogger().handlers
+        if type(h) is logging.StreamHandler and getattr(h.stream, "isatty", lambda: False)()
+    ]  # fmt: skip
+    above = _AboveTheBar(console)
+    old = [h.setStream(above) for h in handlers]
+    try:
+        yield
+    finally:
+        for h, stream in zip(handlers, old, strict=True):
+            h.setStream(stream)

@@ -58,6 +58,7 @@ log = logging.getLogger("monitor.scheduler")
 IDLE_MAX = 5.0  # seconds between looks at the database when nothing is due (other workers' leases)
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # backoff of a watch whose check raised
 DB_FAILING_AFTER = 3  # consecutive database failures before the daemon reports the database failing
+STOP_GRACE = 20.0  # seconds a stop gives the checks in flight (README: systemd's TimeoutStopSec is above)
 
 __all__ = ["Daemon", "run_forever", "release_stale_leases", "is_db_failure", "short_error"]
 
@@ -531,7 +532,7 @@ class Daemon:
         await stop.wait()
         self._wake.set()
 
-    async def _drain(self, grace: float = 20.0) -> None:
+    async def _drain(self, grace: float = STOP_GRACE) -> None:
         """Let checks in flight finish (they hold a lease and a half-written result); past the grace
         period cancel them and free their leases so the next start re-checks those watches."""
         pending = [t for t in self._inflight.values() if not t.done()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import signal
 from pathlib import Path
 
@@ -178,3 +179,21 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
     assert checks(store) == 9 and checks(store, "error") == 0
     with store.session() as s:
         assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
+
+
+def test_the_readme_units_stop_the_daemon_as_it_stops() -> None:
+    """The systemd unit in the README sends SIGTERM to the daemon (which stops its pool itself),
+    and waits longer than the daemon gives its checks in flight before killing; so does the
+    `docker run` line."""
+    from monitor.scheduler import STOP_GRACE
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    unit = readme.split("# /etc/systemd/system/policy-monitor.service", 1)[1].split("```", 1)[0]
+    settings = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#")
+    )
+    assert settings.get("KillMode") in ("mixed", "control-group")
+    assert settings.get("KillSignal") == "SIGTERM"
+    assert int(settings["TimeoutStopSec"]) >= STOP_GRACE + 30
+    stop_timeout = re.search(r"docker run .*--stop-timeout (\d+)", readme)
+    assert stop_timeout and int(stop_timeout.group(1)) >= STOP_GRACE + 30

@@ -470,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policy-monitor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        log.debug("interrupted", exc_info=True)
         print("policy-monitor: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:

@@ -32,7 +32,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect
     (with --json only under --strict: the outcomes are in the JSON), 3 when the database failed
     (every result is printed first)."""
-    from monitor.checker import run_checks
     from monitor.dberrors import DETAIL_PREFIX
 
     config = _load(args)
@@ -44,11 +43,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
         raise UserError(f"{config.path}: no watches to check")
     names = [_canonical(config, n) for n in args.watch or []] or None
-    store = _store(config)
     total = len(names) if names else len(config.watches)
     show_progress = sys.stderr.isatty() and not args.json and total > 1
-    mark = _last_check_id(store)
-    try:
+    store, mark = None, None
+    try:  # from here on, Ctrl-C says how far the round got (importing the engine takes seconds)
+        from monitor.checker import run_checks
+
+        store = _store(config)
+        mark = _last_check_id(store)
         if show_progress:
             from rich.console import Console
             from rich.progress import Progress
@@ -64,7 +66,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         # The first Ctrl-C cancelled the round (asyncio.run): run_checks cut the checks in flight
         # short, freed their leases and wrote what had finished; then asyncio.run raised this.
-        done = _written_since(store, mark, names)
+        done = _written_since(store, mark, names) if store is not None and mark is not None else 0
         print(
             f"policy-monitor: interrupted after {done} of {total} checks "
             f"(those are stored; the other {total - done} were not checked)",

@@ -26,7 +26,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from functools import lru_cache
@@ -251,6 +251,7 @@ def pooled(fn: Callable[..., T], *args: Any) -> T:
 
 _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
+_dropped = False  # `drop_queued_jobs` closed the pools: no job runs in this process any more
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -322,6 +323,8 @@ MAIN_PATH_ENV = "POLICY_MONITOR_POOL_MAIN"
 
 def _executor(workers: int) -> ProcessPoolExecutor:
     with _pools_lock:
+        if _dropped:
+            raise CancelledError("the process pool was closed (interrupted)")
         pool = _pools.get(workers)
         if pool is None or getattr(pool, "_broken", False):  # a worker died: start afresh
             ctx = multiprocessing.get_context("forkserver")
@@ -355,20 +358,20 @@ def shutdown() -> None:
 
 
 def drop_queued_jobs() -> None:
-    """Cancel the jobs of every pool of this process and retire the pools (a later job starts a new
-    one): for a round interrupted by Ctrl-C, whose checks waiting on those jobs end at once
-    (`concurrent.futures.CancelledError`, or BrokenProcessPool for a job a worker had started).
-    The workers are killed rather than left to finish their jobs (a comparison can take seconds,
-    and the exit waited for it): a job only computes, it writes nothing."""
+    """Cancel the jobs of every pool of this process and close the pools for good: for a round
+    interrupted by Ctrl-C, whose checks waiting on those jobs end at once
+    (`concurrent.futures.CancelledError`), and so do those that ask for a job later (no new pool is started: the process is on its way out).
+    The jobs already handed to a worker (one running and one queued per worker, which no cancel
+    reaches) run to their end: killing the workers instead left, now and then, half a result in
+    the pool's pipe, and the exit then waited for the rest of it forever. So the exit can wait for
+    those jobs, but the checks waiting on them do not (`CpuPool.call`)."""
+    global _dropped
     with _pools_lock:
+        _dropped = True
         pools = list(_pools.values())
         _pools.clear()
     for pool in pools:
-        workers = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in workers:
-            with suppress(OSError, ValueError):
-                process.kill()
 
 
 class CpuPool:
@@ -399,7 +402,13 @@ class CpuPool:
         executor = self.executor
         if executor is None:
             return fn(*args)
-        return executor.submit(pooled, fn, *args).result()
+        future = executor.submit(pooled, fn, *args)
+        while True:
+            try:
+                return future.result(timeout=0.25)
+            except TimeoutError:
+                if _dropped:  # an interrupted round does not wait for a job it will not use
+                    raise CancelledError("the process pool was closed (interrupted)") from None
 
 
 __all__ = [

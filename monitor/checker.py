@@ -45,6 +45,7 @@ from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchResult
 from monitor.firstbatch import FirstCheck, first_check, may_be_plain_first, plain_first
 from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
+from monitor.interrupted import CheckInterrupted
 from monitor.recording import (
     _finish,
     _keep_raw,
@@ -144,6 +145,8 @@ async def check_watch(
         else:
             conditional = await asyncio.to_thread(_conditional_allowed, store, config, wc, prior.watch_id)
         result = await fetcher.fetch(_request(config, wc, prior, conditional=conditional))
+        if result.cut_short:
+            raise CheckInterrupted(wc.name, prior.watch_id, f"a retry was due after: {result.error}")
         pool = pool or cpu_pool(config)
         extracted: Extracted | None = None
         first_row: FirstCheck | None = None
@@ -180,7 +183,11 @@ async def check_watch(
         if first_row is not None:
             return await _first(store, wc, first_row, batch)
         return await asyncio.to_thread(_record, store, config, wc, prior, result, started, t0, extracted, pool)
+    except CheckInterrupted:
+        raise
     except Exception as exc:  # a bug must not kill the daemon or lose the lease
+        if fetcher.stopping:  # the stop pulled the pool or the fetcher from under the check
+            raise CheckInterrupted(wc.name, prior.watch_id, f"{type(exc).__name__}") from exc
         if is_database_error(exc):
             return _database_failed(store, config, wc, prior, started, t0, exc)
         log.exception("check failed unexpectedly", extra={"watch": wc.name})
@@ -548,10 +555,15 @@ async def run_checks(
     # Bounds the bodies held in memory when fetching outruns extraction (a round of 304s does not),
     # and the tasks: one per watch up front held ~1.5 KB each waiting (15 MB at 10,000 watches).
     width = config.fetch.concurrency + 2 * max(pool.workers, 1)
+    interrupted = False
 
-    async def one(wc: WatchConfig, f: Fetcher) -> CheckResult:
+    async def one(wc: WatchConfig, f: Fetcher) -> CheckResult | None:
         prepared = await preparer.get(wc)
-        res = await check_watch(store, config, wc, f, pool=pool, batch=batch, prepared=prepared)
+        try:
+            res = await check_watch(store, config, wc, f, pool=pool, batch=batch, prepared=prepared)
+        except CheckInterrupted as exc:  # not finished: no result, and the watch stays due
+            await asyncio.to_thread(release_leases, store, OWNER, {exc.watch_id})
+            return None
         nonlocal done
         done += 1
         if done % TRIM_EVERY_CHECKS == 0:
@@ -577,9 +589,17 @@ async def run_checks(
         offload = pool.run if pool.workers >= 2 else None  # decoding bodies too, off the event loop
         async with Fetcher(fetch_policy(config), offload=offload) as f:
             return await all_of(f)
+    except asyncio.CancelledError:  # Ctrl-C: the checks in flight are cut short, not finished
+        # Their jobs waiting in the pool are dropped, so a check waiting on one in a thread ends
+        # now (its transaction rolled back) rather than holding the exit up until the queue drains.
+        pool.drop_queued()
+        interrupted = True
+        raise
     finally:
         await preparer.settle()
-        left = preparer.unclaimed()  # leases taken ahead for checks that never ran (an early end)
-        if left:
+        # Leases taken ahead for checks that never ran (an early end); after Ctrl-C, every lease
+        # of this process: those of the checks cut short too.
+        left = None if interrupted else preparer.unclaimed()
+        if left is None or left:
             await asyncio.to_thread(release_leases, store, OWNER, left)
-        await asyncio.to_thread(batch.flush)  # the unchanged checks still waiting
+        await asyncio.to_thread(batch.flush)  # the finished checks still waiting

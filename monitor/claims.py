@@ -87,6 +87,23 @@ def sync_watches(store: Store, config: Config) -> None:
                 row.active = False
 
 
+def retime(store: Store, config: Config, names: list[str]) -> None:
+    """After a reload changed the interval of these watches: due again one new interval after
+    their last check (or now, for watches never checked)."""
+    now = utcnow()
+    with store.session() as s:
+        for w in s.scalars(select(Watch).where(Watch.name.in_(names))):
+            wc = config.watch(w.name)
+            if wc is None:
+                continue
+            base = w.last_checked_at or now
+            s.execute(
+                update(Watch)
+                .where(Watch.id == w.id)
+                .values(next_due_at=next_due(config.interval_of(wc), base, config.defaults.jitter))
+            )
+
+
 def _insert_new(s: Session, watches: list[WatchConfig]) -> None:
     """INSERT the watches, skipping any name another process inserted meanwhile."""
     now = utcnow()

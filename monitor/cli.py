@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
@@ -26,6 +25,7 @@ EXIT_WATCH_FAILED = 1  # `check`: a watch errored or was suspect; `notify`: a se
 EXIT_USAGE = 2  # a usage or config error
 # EXIT_DATABASE = 3: the database cannot be opened or written (monitor.dberrors)
 EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE); the traceback is logged at debug level
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
 
 EXIT_CODES = """exit codes:
   0   success (for `check`: every watch was checked; changes found are not failures)
@@ -34,7 +34,8 @@ EXIT_CODES = """exit codes:
       `notify test`/`notify flush`: a notification could not be sent
   2   usage or config error (a bad argument, an invalid config file, no such watch)
   3   the database cannot be opened or written (wrong URL, server down, read-only, disk full)
-  70  internal error (a bug: rerun with --log-level debug for the traceback)"""
+  70  internal error (a bug: rerun with --log-level debug for the traceback)
+  130 interrupted (Ctrl-C); for `check`, the checks that finished are stored"""
 
 # The database URL of the command being run, so a failure anywhere can name it (password masked).
 _DB_URL: list[str] = []
@@ -189,79 +190,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect
-    (with --json only under --strict: the outcomes are in the JSON), 3 when the database failed
-    (every result is printed first)."""
-    from monitor.checker import run_checks
-    from monitor.dberrors import DETAIL_PREFIX
-
-    config = _load(args)
-    if not config.watches:
-        if config.path is None:
-            raise UserError(
-                "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one "
-                "(copy config.example.toml to start)"
-            )
-        raise UserError(f"{config.path}: no watches to check")
-    names = [_canonical(config, n) for n in args.watch or []] or None
-    store = _store(config)
-    total = len(names) if names else len(config.watches)
-    show_progress = sys.stderr.isatty() and not args.json and total > 1
-    if show_progress:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as progress:
-            task = progress.add_task("checking", total=total)
-            results = asyncio.run(run_checks(store, config, names, on_done=lambda _r: progress.advance(task)))
-    else:
-        results = asyncio.run(run_checks(store, config, names))
-    delivery_failure = None
-    try:
-        _deliver_quietly(store, config)
-    except Exception as exc:
-        if not is_database_error(exc):
-            raise
-        log.debug("delivering after the check failed", exc_info=True)
-        delivery_failure = database_failure(config.database.url, exc)
-    for r in results:  # a URL with a ${SECRET} in it is shown as written
-        r.detail = config.shown(r.detail)
-    if args.json:
-        _print_json([r.to_dict() for r in results])
-    else:
-        for r in results:
-            line = f"{r.watch}: {r.outcome}"
-            if r.outcome == "changed":
-                sev = f" [{r.severity.upper()}]" if r.severity else ""
-                line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
-                line += f" ({r.detail})" if r.detail else ""
-            elif r.detail:
-                line += f" ({r.detail})"
-            print(line)
-    db_failed = [r for r in results if r.outcome == "error" and (r.detail or "").startswith(DETAIL_PREFIX)]
-    if db_failed or delivery_failure is not None:
-        cause = (
-            str(delivery_failure)
-            if delivery_failure
-            else f"database {_shown_db(config)}: {(db_failed[0].detail or '').removeprefix(DETAIL_PREFIX + ': ')}"
-        )
-        print(f"policy-monitor: {cause}", file=sys.stderr)
-        return EXIT_DATABASE
-    failed = [r for r in results if r.outcome in ("error", "suspect")]
-    if failed:
-        were = "was" if len(failed) == 1 else "were"
-        print(
-            f"policy-monitor: {len(failed)} of {count(len(results), 'watch', 'watches')} failed or {were} suspect: "
-            + ", ".join(r.watch for r in failed),
-            file=sys.stderr,
-        )
-        # With --json the outcomes are in the output, for a program to read: exit 0 unless --strict,
-        # so that a caller treating any non-zero exit as "no output" still gets every result.
-        if not args.json or args.strict:
-            return EXIT_WATCH_FAILED
-    return EXIT_OK
-
-
 def _shown_db(config: Config) -> str:
     from monitor.dberrors import display_url
 
@@ -401,7 +329,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from monitor import cli_admin, cli_versions
+    from monitor import cli_admin, cli_check, cli_versions
 
     p = argparse.ArgumentParser(
         prog="policy-monitor",
@@ -457,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --json: exit 1 when a watch errored or was suspect, as without --json",
     )
-    c.set_defaults(func=cmd_check)
+    c.set_defaults(func=cli_check.cmd_check)
 
     acc = sub.add_parser(
         "accept", help="accept the latest suspect capture of a watch as its current version, now"
@@ -543,7 +471,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policy-monitor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        log.debug("interrupted", exc_info=True)
+        print("policy-monitor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`check --json | head`): not an error of ours. Point stdout at devnull
         # so the interpreter's final flush does not raise again.

@@ -25,12 +25,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import nullcontext, suppress
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import spawn
+from multiprocessing import forkserver, spawn
 from typing import Any, TypeVar
 
 from monitor import extract as extract_mod
@@ -251,19 +251,52 @@ def pooled(fn: Callable[..., T], *args: Any) -> T:
 
 _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
+_dropped = False  # `drop_queued_jobs` closed the pools: no job runs in this process any more
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+# The stop signals of an operator: a terminal's Ctrl-C goes to the whole process group, systemd's
+# default KillMode sends SIGTERM to every process of the service. The pool's processes leave both to
+# the process that owns the pool, whose shutdown ends them (`shutdown`): a worker stopped on its own
+# printed a KeyboardInterrupt traceback and failed the check it had in hand (BrokenProcessPool).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def ignore_stop_signals() -> None:
+    """For the forkserver and the workers: SIGINT and SIGTERM are ignored (see `STOP_SIGNALS`), and
+    unblocked again if `_stop_signals_blocked` blocked them on the way in (a signal that came
+    meanwhile is dropped then, being ignored)."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread while it starts the forkserver: the forkserver
+    inherits the mask, so a Ctrl-C during its start (importing the engine takes seconds) waits
+    until `monitor.cpu_preload` ignores it instead of killing it mid-import with a traceback. As
+    multiprocessing's own resource tracker is started. This process still gets the signals that
+    come meanwhile (in another thread, or in this one when the block ends)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def die_with_parent() -> None:
-    """Ask Linux to send this process SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG): a
-    `run` killed with SIGKILL must not leave its forkserver and workers behind, each holding
-    ~100 MB, re-parented to init. Elsewhere (no prctl) it does nothing."""
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG): a `run`
+    killed with SIGKILL must not leave its forkserver and workers behind, each holding ~100 MB,
+    re-parented to init. SIGKILL, since a worker ignores SIGTERM (`ignore_stop_signals`).
+    Elsewhere (no prctl) it does nothing."""
+    ignore_stop_signals()  # inherited from the forkserver already; this is for any other start method
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
     if os.getppid() != parent:  # the parent died before the request was made
@@ -290,6 +323,8 @@ MAIN_PATH_ENV = "POLICY_MONITOR_POOL_MAIN"
 
 def _executor(workers: int) -> ProcessPoolExecutor:
     with _pools_lock:
+        if _dropped:
+            raise CancelledError("the process pool was closed (interrupted)")
         pool = _pools.get(workers)
         if pool is None or getattr(pool, "_broken", False):  # a worker died: start afresh
             ctx = multiprocessing.get_context("forkserver")
@@ -306,6 +341,8 @@ def _executor(workers: int) -> ProcessPoolExecutor:
             # Workers are forked by the forkserver (one thread forks them all) and die with it; it
             # exits when this process is gone (cpu_preload).
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent)
+            with _stop_signals_blocked():
+                forkserver.ensure_running()  # not at the pool's first job, with the signals let through
             _pools[workers] = pool
         return pool
 
@@ -318,6 +355,23 @@ def shutdown() -> None:
         _pools.clear()
     for pool in pools:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def drop_queued_jobs() -> None:
+    """Cancel the jobs of every pool of this process and close the pools for good: for a round
+    interrupted by Ctrl-C, whose checks waiting on those jobs end at once
+    (`concurrent.futures.CancelledError`), and so do those that ask for a job later (no new pool is started: the process is on its way out).
+    The jobs already handed to a worker (one running and one queued per worker, which no cancel
+    reaches) run to their end: killing the workers instead left, now and then, half a result in
+    the pool's pipe, and the exit then waited for the rest of it forever. So the exit can wait for
+    those jobs, but the checks waiting on them do not (`CpuPool.call`)."""
+    global _dropped
+    with _pools_lock:
+        _dropped = True
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class CpuPool:
@@ -338,12 +392,23 @@ class CpuPool:
             return await asyncio.to_thread(fn, *args)
         return await asyncio.get_running_loop().run_in_executor(executor, pooled, fn, *args)
 
+    def drop_queued(self) -> None:
+        """`drop_queued_jobs`: the jobs waiting for a worker are cancelled (Ctrl-C)."""
+        if self.workers >= 2:
+            drop_queued_jobs()
+
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """From a worker thread (the checker's database thread): wait for the job's result."""
         executor = self.executor
         if executor is None:
             return fn(*args)
-        return executor.submit(pooled, fn, *args).result()
+        future = executor.submit(pooled, fn, *args)
+        while True:
+            try:
+                return future.result(timeout=0.25)
+            except TimeoutError:
+                if _dropped:  # an interrupted round does not wait for a job it will not use
+                    raise CancelledError("the process pool was closed (interrupted)") from None
 
 
 __all__ = [
@@ -351,6 +416,7 @@ __all__ = [
     "Extracted",
     "compare_job",
     "default_workers",
+    "drop_queued_jobs",
     "extract_job",
     "limit_arenas",
     "release_memory",

@@ -4,7 +4,11 @@ diff engine, warms the language detector and loads the clause category model, so
 forked from it starts ready and shares those pages (the detector's models are ~50 MB, the category model
 ~8 MB) with its siblings instead of loading its own. Last, `gc.freeze()`: the objects made so far
 are never visited by a worker's garbage collector, which would otherwise write to (and so copy) every
-page that holds one."""
+page that holds one.
+
+The forkserver ignores SIGINT and SIGTERM, and so do the workers it forks: the process that owns the
+pool handles an operator's stop and shuts the pool down (see `monitor.cpu.STOP_SIGNALS`). It starts
+with both blocked (`monitor.cpu._executor`), so a Ctrl-C during these imports waits, and is dropped."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ import monitor.extract.html  # noqa: F401 - monitor.extract imports it on first 
 from monitor import cpu  # the import is the point: extractor, diff engine, model
 from monitor.language import detect
 from monitor.veto import default_veto
+
+cpu.ignore_stop_signals()  # before the fork server's own setup, which hands its handlers on to workers
 
 
 def _import_main() -> None:

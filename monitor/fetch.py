@@ -131,6 +131,9 @@ class FetchResult:
     # The body's end was the server closing the connection (no Content-Length, not chunked): the
     # one way an answer can stop early unnoticed (monitor.cutoff).
     close_delimited: bool = False
+    # The fetch failed and would have been retried, but `Fetcher.stop_retrying` came first: not a
+    # verdict on the site, a check the stop cut short (monitor.interrupted).
+    cut_short: bool = False
 
 
 @dataclass
@@ -184,6 +187,11 @@ class Fetcher:
         retry would only hold the stop up (the watch is checked again on the next start)."""
         self._stopping.set()
 
+    @property
+    def stopping(self) -> bool:
+        """`stop_retrying` was called: the process is stopping."""
+        return self._stopping.is_set()
+
     async def __aenter__(self) -> Fetcher:
         self._client = guarded_session(
             self._guard, connections=self.policy.concurrency, ssl_context=self._ssl_context
@@ -220,7 +228,10 @@ class Fetcher:
             outcome = await self._attempt(self._client, request, max(timeout, 0.001))
             retry_after = outcome.retry_after
             outcome.result.retry_after = retry_after
-            if not outcome.retryable or attempts > request.retries or self._stopping.is_set():
+            if not outcome.retryable or attempts > request.retries:
+                break
+            if self._stopping.is_set():
+                outcome.result.cut_short = True
                 break
             left = None if deadline is None else deadline - time.monotonic()
             if retry_after is not None and retry_after > min(
@@ -233,6 +244,7 @@ class Fetcher:
                 # No time left in this check for the wait and another attempt: stop with what we have.
                 break
             if not await self._wait(delay):
+                outcome.result.cut_short = True
                 break
         result = outcome.result
         result.attempts = attempts

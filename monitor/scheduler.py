@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -41,16 +41,17 @@ from monitor.checker import (
     cpu_pool,
     fetch_policy,
     lease_of,
-    next_due,
     release_leases,
     release_stale_leases,
     renew_leases,
     sync_watches,
 )
+from monitor.claims import retime
 from monitor.config import Config
 from monitor.counts import count
 from monitor.dberrors import DETAIL_PREFIX, DatabaseError
 from monitor.fetch import Fetcher
+from monitor.interrupted import CheckInterrupted
 from monitor.leases import host_name
 from monitor.store import Store, Watch, utcnow
 
@@ -58,6 +59,7 @@ log = logging.getLogger("monitor.scheduler")
 IDLE_MAX = 5.0  # seconds between looks at the database when nothing is due (other workers' leases)
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # backoff of a watch whose check raised
 DB_FAILING_AFTER = 3  # consecutive database failures before the daemon reports the database failing
+STOP_GRACE = 20.0  # seconds a stop gives the checks in flight (README: systemd's TimeoutStopSec is above)
 
 __all__ = ["Daemon", "run_forever", "release_stale_leases", "is_db_failure", "short_error"]
 
@@ -123,6 +125,7 @@ class Daemon:
         self._db_reported = False
         self._loop_errors = 0
         self._background: set[asyncio.Task[None]] = set()
+        self._jobs: set[asyncio.Future[Any]] = set()  # scheduler jobs' threads (see _in_thread)
         # Unchanged checks and first versions are written in batches, as in a `check` round: by the
         # check that fills one, else by the flush job within about `batch.max_age` seconds.
         # A batched check whose row the database refuses is a failed check, as one written alone is.
@@ -175,6 +178,11 @@ class Daemon:
             res = await check_watch(self.store, self.config, wc, self.fetcher, batch=self.batch)
         except asyncio.CancelledError:
             raise
+        except CheckInterrupted as exc:  # not finished, not failed: due again at the next start
+            log.info("%s; it is checked again at the next start", exc, extra={"watch": name})
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(release_leases, self.store, OWNER, {watch_id})
+            return
         except Exception as exc:
             self._check_failed(watch_id, name, exc)
             return
@@ -368,7 +376,7 @@ class Daemon:
             if n in before and (old.interval_of(before[n]) != new.interval_of(w))
         ]  # fmt: skip
         if retimed:
-            _retime(self.store, new, retimed)
+            retime(self.store, new, retimed)
         self.config = new
         self._unknown.clear()
         added = sorted(set(after) - set(before))
@@ -391,18 +399,33 @@ class Daemon:
             misfire_grace_time=None,
         )
 
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn` in a thread, for a scheduler job. A stop shuts the scheduler down, which cancels
+        the jobs it is running (and logged each as a job that "raised an exception"); the thread
+        goes on regardless, so a job cut short by the stop just ends (None) and `_drain` waits for
+        the thread."""
+        work = asyncio.ensure_future(asyncio.to_thread(fn, *args, **kwargs))
+        self._jobs.add(work)
+        work.add_done_callback(self._jobs.discard)
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if self.running:
+                raise
+            return None
+
     async def _deliver(self) -> None:
         from monitor.notify import deliver_pending
 
         try:
-            stats = await asyncio.to_thread(deliver_pending, self.store, self.config, owner=OWNER)
+            stats = await self._in_thread(deliver_pending, self.store, self.config, owner=OWNER)
         except Exception as exc:
             log.error("notification delivery failed: %s", short_error(exc))
             log.debug("traceback", exc_info=exc)
             if is_db_failure(exc):
                 self._db_failed(exc)
             return
-        if any(vars(stats).values()):
+        if stats is not None and any(vars(stats).values()):
             log.info("notifications", extra=vars(stats))
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -437,7 +460,7 @@ class Daemon:
     async def _flush_due(self) -> None:
         """The batch job: write the waiting checks once the oldest has waited `max_age` seconds."""
         if self.batch.age() >= self.batch.max_age:
-            await asyncio.to_thread(self._flush)
+            await self._in_thread(self._flush)
 
     def _flush(self) -> None:
         """Write the waiting checks; on a database failure they stay for the next flush."""
@@ -510,7 +533,7 @@ class Daemon:
         await stop.wait()
         self._wake.set()
 
-    async def _drain(self, grace: float = 20.0) -> None:
+    async def _drain(self, grace: float = STOP_GRACE) -> None:
         """Let checks in flight finish (they hold a lease and a half-written result); past the grace
         period cancel them and free their leases so the next start re-checks those watches."""
         pending = [t for t in self._inflight.values() if not t.done()]
@@ -521,29 +544,14 @@ class Daemon:
                 t.cancel()
             if still:
                 await asyncio.gather(*still, return_exceptions=True)
+        if self._jobs:  # a delivery or a batch flush the scheduler's shutdown left running
+            await asyncio.gather(*self._jobs, return_exceptions=True)
         if len(self.batch):
             await asyncio.to_thread(self._flush)
         try:
             release_leases(self.store, OWNER)
         except Exception as exc:
             log.error("could not free this daemon's leases on stop: %s", short_error(exc))
-
-
-def _retime(store: Store, config: Config, names: list[str]) -> None:
-    """After a reload changed the interval of these watches: due again one new interval after
-    their last check (or now, for watches never checked)."""
-    now = utcnow()
-    with store.session() as s:
-        for w in s.scalars(select(Watch).where(Watch.name.in_(names))):
-            wc = config.watch(w.name)
-            if wc is None:
-                continue
-            base = w.last_checked_at or now
-            s.execute(
-                update(Watch)
-                .where(Watch.id == w.id)
-                .values(next_due_at=next_due(config.interval_of(wc), base, config.defaults.jitter))
-            )
 
 
 def _fields(d: dict[str, object]) -> dict[str, object]:

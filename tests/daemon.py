@@ -24,14 +24,18 @@ class DaemonProcess:
         env: dict[str, str] | None = None,
         command: tuple[str, ...] = ("run",),
         start_at: float | None = None,
+        new_session: bool = False,
     ) -> None:
         """`start_at` (a time.time() value): the process imports everything, then waits for that
-        moment before it runs the command, so several processes can start at the same instant."""
+        moment before it runs the command, so several processes can start at the same instant.
+        `new_session`: the process leads a process group of its own, as a command started from a
+        terminal does, so `stop_group` can signal it with its children (a terminal's Ctrl-C)."""
         self.config = config
         self.cwd = cwd
         self.env = env or {}
         self.command = command
         self.start_at = start_at
+        self.new_session = new_session
         self.log = cwd / f"daemon-{time.monotonic_ns()}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -47,6 +51,7 @@ class DaemonProcess:
             env=env,
             stdout=self._fh,
             stderr=subprocess.STDOUT,
+            start_new_session=self.new_session,
         )
         return self
 
@@ -62,6 +67,15 @@ class DaemonProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         assert self.proc is not None
         self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=timeout)
+        self._fh.close()
+        return code
+
+    def stop_group(self, sig: int = signal.SIGINT, timeout: float = 90) -> int:
+        """Send `sig` to the process's whole group (needs `new_session`), as a terminal sends Ctrl-C
+        or systemd its SIGTERM (KillMode=control-group), and wait for the process to exit."""
+        assert self.proc is not None and self.new_session
+        os.killpg(self.proc.pid, sig)
         code = self.proc.wait(timeout=timeout)
         self._fh.close()
         return code
@@ -85,7 +99,10 @@ class DaemonProcess:
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
-            self.proc.kill()
+            if self.new_session:  # the pool's processes too, which ignore SIGTERM and SIGINT
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            else:
+                self.proc.kill()
             self.proc.wait()
         if not self._fh.closed:
             self._fh.close()

@@ -1,0 +1,181 @@
+"""The `check` command: one round of checks now, its results printed, and an exit code for cron
+(see monitor.cli.EXIT_CODES)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from monitor.cli import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_WATCH_FAILED,
+    UserError,
+    _canonical,
+    _deliver_quietly,
+    _load,
+    _print_json,
+    _shown_db,
+    _store,
+    log,
+)
+from monitor.counts import count
+from monitor.dberrors import EXIT_DATABASE, database_failure, is_database_error
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect
+    (with --json only under --strict: the outcomes are in the JSON), 3 when the database failed
+    (every result is printed first)."""
+    from monitor.dberrors import DETAIL_PREFIX
+
+    config = _load(args)
+    if not config.watches:
+        if config.path is None:
+            raise UserError(
+                "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one "
+                "(copy config.example.toml to start)"
+            )
+        raise UserError(f"{config.path}: no watches to check")
+    names = [_canonical(config, n) for n in args.watch or []] or None
+    total = len(names) if names else len(config.watches)
+    show_progress = sys.stderr.isatty() and not args.json and total > 1
+    store, mark = None, None
+    try:  # from here on, Ctrl-C says how far the round got (importing the engine takes seconds)
+        from monitor.checker import run_checks
+
+        store = _store(config)
+        mark = _last_check_id(store)
+        if show_progress:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            console = Console(stderr=True)  # where the bar was asked for (stderr is a terminal)
+            with Progress(console=console, transient=True) as progress, _logs_above_the_bar(console):
+                task = progress.add_task("checking", total=total)
+                results = asyncio.run(
+                    run_checks(store, config, names, on_done=lambda _r: progress.advance(task))
+                )
+        else:
+            results = asyncio.run(run_checks(store, config, names))
+    except KeyboardInterrupt:
+        # The first Ctrl-C cancelled the round (asyncio.run): run_checks cut the checks in flight
+        # short, freed their leases and wrote what had finished; then asyncio.run raised this.
+        done = _written_since(store, mark, names) if store is not None and mark is not None else 0
+        print(
+            f"policy-monitor: interrupted after {done} of {total} checks "
+            f"(those are stored; the other {total - done} were not checked)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    delivery_failure = None
+    try:
+        _deliver_quietly(store, config)
+    except Exception as exc:
+        if not is_database_error(exc):
+            raise
+        log.debug("delivering after the check failed", exc_info=True)
+        delivery_failure = database_failure(config.database.url, exc)
+    for r in results:  # a URL with a ${SECRET} in it is shown as written
+        r.detail = config.shown(r.detail)
+    if args.json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            line = f"{r.watch}: {r.outcome}"
+            if r.outcome == "changed":
+                sev = f" [{r.severity.upper()}]" if r.severity else ""
+                line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
+                line += f" ({r.detail})" if r.detail else ""
+            elif r.detail:
+                line += f" ({r.detail})"
+            print(line)
+    db_failed = [r for r in results if r.outcome == "error" and (r.detail or "").startswith(DETAIL_PREFIX)]
+    if db_failed or delivery_failure is not None:
+        cause = (
+            str(delivery_failure)
+            if delivery_failure
+            else f"database {_shown_db(config)}: {(db_failed[0].detail or '').removeprefix(DETAIL_PREFIX + ': ')}"
+        )
+        print(f"policy-monitor: {cause}", file=sys.stderr)
+        return EXIT_DATABASE
+    failed = [r for r in results if r.outcome in ("error", "suspect")]
+    if failed:
+        were = "was" if len(failed) == 1 else "were"
+        print(
+            f"policy-monitor: {len(failed)} of {count(len(results), 'watch', 'watches')} failed or {were} suspect: "
+            + ", ".join(r.watch for r in failed),
+            file=sys.stderr,
+        )
+        # With --json the outcomes are in the output, for a program to read: exit 0 unless --strict,
+        # so that a caller treating any non-zero exit as "no output" still gets every result.
+        if not args.json or args.strict:
+            return EXIT_WATCH_FAILED
+    return EXIT_OK
+
+
+def _last_check_id(store: Any) -> int:
+    from sqlalchemy import func, select
+
+    from monitor.store import Check
+
+    with store.session() as s:
+        return s.scalar(select(func.max(Check.id))) or 0
+
+
+def _written_since(store: Any, mark: int, names: list[str] | None) -> int:
+    """How many watches (of `names`, if given) have a check row written after `mark` (`_last_check_id`):
+    what an interrupted round stored. Counted in the database, since a check whose write was under
+    way when Ctrl-C came still finished, though the round no longer waited for its result."""
+    from sqlalchemy import func, select
+
+    from monitor.store import Check, Watch
+
+    query = select(func.count(func.distinct(Check.watch_id))).where(Check.id > mark)
+    if names is not None:
+        query = query.join(Watch, Watch.id == Check.watch_id).where(Watch.name.in_(names))
+    with store.session() as s:
+        return s.scalar(query) or 0
+
+
+class _AboveTheBar(io.TextIOBase):
+    """A stream for the log handlers while the progress bar is drawn: each line goes through the
+    bar's console, which prints it above the bar and draws the bar again below it. Written straight
+    to stderr, a log line landed on the bar's own line, where the bar stayed, garbled, in the
+    scrollback. Lines are printed as they are (no markup, no highlighting, no re-wrapping)."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self.console.print(line, markup=False, highlight=False, emoji=False, soft_wrap=True)
+        return len(text)
+
+    def isatty(self) -> bool:
+        return True
+
+
+@contextmanager
+def _logs_above_the_bar(console: Any) -> Iterator[None]:
+    """Point the log handlers that write to the terminal at `_AboveTheBar` while the bar is up
+    (the handlers' lock keeps a line whole: log lines come from worker threads too)."""
+    handlers = [
+        h for h in logging.getLogger().handlers
+        if type(h) is logging.StreamHandler and getattr(h.stream, "isatty", lambda: False)()
+    ]  # fmt: skip
+    above = _AboveTheBar(console)
+    old = [h.setStream(above) for h in handlers]
+    try:
+        yield
+    finally:
+        for h, stream in zip(handlers, old, strict=True):
+            h.setStream(stream)

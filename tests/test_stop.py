@@ -1,0 +1,199 @@
+"""Stopping is clean: an operator's Ctrl-C or SIGTERM, to the daemon alone or to its whole process
+group (a terminal, systemd), ends it with its stop message, no traceback, and no check recorded as
+failed because of the stop. Real processes: the daemon and its process pool, a loopback site, a
+SQLite file."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import signal
+from pathlib import Path
+
+import pytest
+from daemon import DaemonProcess
+from httpserver import LocalHTTPServer, RequestRecord, Response
+from policies import SECTIONS, policy_html
+from sqlalchemy import func, select
+
+from monitor.store import Check, Store, Watch
+
+pytestmark = pytest.mark.slow
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def changing_pages(server: LocalHTTPServer, paths: list[str], copies: int = 12) -> None:
+    """Pages that differ in every section at every request: each check extracts and compares in
+    the process pool, so the pool is busy whenever checks are in flight."""
+    counter = itertools.count()
+
+    def page(_request: RequestRecord) -> Response:
+        k = next(counter)
+        sections = {
+            f"{h} {i}": f"{t} Clause {i} revision {k} keeps {k * 7 + i} records."
+            for i in range(copies)
+            for h, t in SECTIONS.items()
+        }
+        return Response(200, policy_html(sections), HTML)
+
+    for path in paths:
+        server.route(path, page)
+
+
+def write_config(
+    path: Path, db: str, urls: dict[str, str], *, workers: int = 2, retries: int = 0, timeout: int = 10
+) -> Path:
+    watches = "".join(f'[[watches]]\nname = "{n}"\nurl = "{u}"\n' for n, u in urls.items())
+    path.write_text(
+        f"""
+[database]
+url = "{db}"
+[fetch]
+allow_private_addresses = true
+workers = {workers}
+[defaults]
+interval = "1s"
+jitter = 0
+retries = {retries}
+timeout = {timeout}
+[log]
+format = "json"
+{watches}""",
+        "utf-8",
+    )
+    return path
+
+
+def logged(daemon: DaemonProcess) -> list[dict[str, object]]:
+    return [json.loads(line) for line in daemon.output().splitlines() if line.startswith("{")]
+
+
+def checks(store: Store, outcome: str | None = None) -> int:
+    with store.session() as s:
+        q = select(func.count()).select_from(Check)
+        if outcome is not None:
+            q = q.where(Check.outcome == outcome)
+        return s.scalar(q)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_sent_to_the_whole_process_group_is_handled_by_the_daemon_alone(
+    http_server: LocalHTTPServer, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """A terminal's Ctrl-C (SIGINT to the process group) and systemd's default stop (SIGTERM to
+    every process of the service) reach the pool's forkserver and workers too. They used to die of
+    it mid-job: a KeyboardInterrupt traceback from each, and the checks they had in hand recorded
+    as "internal error: BrokenProcessPool". Now they ignore both and the daemon stops them."""
+    names = [f"P{i}" for i in range(6)]
+    changing_pages(http_server, [f"/{n}" for n in names])
+    db = f"sqlite:///{tmp_path}/m.db"
+    cfg = write_config(tmp_path / "config.toml", db, {n: http_server.url(f"/{n}") for n in names})
+    store = Store(db)
+    daemon = DaemonProcess(cfg, tmp_path, new_session=True).start()
+    try:
+        # Second checks are comparisons in the pool, and every watch is due again each second.
+        daemon.wait_for(lambda: checks(store, "changed") >= 2, "checks that compare in the pool", timeout=120)
+        code = daemon.stop_group(sig)
+    finally:
+        daemon.kill()
+    out = daemon.output()
+    assert code == 0, out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    assert any(e["msg"] == "stopping" for e in logged(daemon)), out
+    assert checks(store, "error") == 0, out
+    assert not [e for e in logged(daemon) if e["level"] == "error"], out
+    with store.session() as s:
+        assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
+
+
+def test_a_check_cut_short_by_the_stop_is_not_recorded_and_is_due_at_the_next_start(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A stop while a check waits to retry a failing site (503, Retry-After) calls the retry off:
+    the check did not finish, so it is neither stored as an error nor counted as a failure. Its
+    lease is freed and its due time kept, so the next start checks it at once. It used to be
+    recorded as a failed check ("suspect: HTTP 503", a warning in the log)."""
+    http_server.route("/p", Response(503, "busy", {"Retry-After": "5", "Content-Type": "text/plain"}))
+    db = f"sqlite:///{tmp_path}/m.db"
+    cfg = write_config(tmp_path / "config.toml", db, {"Quillfeather": http_server.url("/p")}, workers=0, retries=2)
+    store = Store(db)
+    daemon = DaemonProcess(cfg, tmp_path).start()
+    try:
+        daemon.wait_for(lambda: http_server.count("/p") >= 1, "the first attempt")
+        with store.session() as s:
+            due = s.scalars(select(Watch)).one().next_due_at
+        assert daemon.stop(signal.SIGTERM) == 0
+    finally:
+        daemon.kill()
+    out = daemon.output()
+    assert checks(store) == 0, out  # nothing recorded, least of all an error
+    assert not [e for e in logged(daemon) if e["level"] in ("warning", "error")], out
+    assert "cut short by the stop" in out
+    with store.session() as s:
+        w = s.scalars(select(Watch)).one()
+        assert w.lease_owner is None and w.next_due_at == due and w.consecutive_failures == 0
+
+    http_server.route("/p", Response(200, policy_html(), HTML))
+    daemon = DaemonProcess(cfg, tmp_path).start()
+    try:
+        daemon.wait_for(lambda: checks(store, "first") == 1, "the check at the next start")
+        assert daemon.stop(signal.SIGTERM) == 0
+    finally:
+        daemon.kill()
+    assert checks(store, "error") == 0
+
+
+def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """Ctrl-C during `policy-monitor check` (SIGINT to its process group, pool included) ends the
+    round at once, without waiting for the sites still answering: one plain line says how many
+    checks finished (they stay stored), exit 130. The checks cut short leave no row and no lease.
+    It used to exit 130 with nothing said."""
+    fast, slow = ["Ash", "Beech", "Cherry"], ["Damson", "Elm", "Fir"]
+    changing_pages(http_server, [f"/{n}" for n in fast + slow], copies=2)
+    db = f"sqlite:///{tmp_path}/m.db"
+    urls = {n: http_server.url(f"/{n}") for n in fast + slow}
+    cfg = write_config(tmp_path / "config.toml", db, urls, timeout=170)
+    store = Store(db)
+    first = DaemonProcess(cfg, tmp_path, command=("check",)).start()
+    first.wait_for(lambda: first.proc.poll() is not None, "the first round")  # type: ignore[union-attr]
+    assert first.proc.returncode == 0 and checks(store, "first") == 6, first.output()  # type: ignore[union-attr]
+
+    # Now three sites take minutes to answer; the other three changed (stored at once).
+    for n in slow:
+        http_server.route(f"/{n}", Response(200, policy_html(), HTML, delay=160))
+    round_ = DaemonProcess(cfg, tmp_path, command=("check",), new_session=True).start()
+    try:
+        round_.wait_for(lambda: checks(store, "changed") == 3, "the three changed checks")
+        code = round_.stop_group(signal.SIGINT, timeout=60)  # well before the slow sites answer
+    finally:
+        round_.kill()
+    out = round_.output()
+    assert code == 130, out
+    said = [line for line in out.splitlines() if not line.startswith("{")]
+    assert said == [
+        "policy-monitor: interrupted after 3 of 6 checks (those are stored; the other 3 were not checked)"
+    ], out
+    assert checks(store) == 9 and checks(store, "error") == 0
+    with store.session() as s:
+        assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
+
+
+def test_the_readme_units_stop_the_daemon_as_it_stops() -> None:
+    """The systemd unit in the README sends SIGTERM to the daemon (which stops its pool itself),
+    and waits longer than the daemon gives its checks in flight before killing; so does the
+    `docker run` line."""
+    from monitor.scheduler import STOP_GRACE
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    unit = readme.split("# /etc/systemd/system/policy-monitor.service", 1)[1].split("```", 1)[0]
+    settings = dict(
+        line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#")
+    )
+    assert settings.get("KillMode") in ("mixed", "control-group")
+    assert settings.get("KillSignal") == "SIGTERM"
+    assert int(settings["TimeoutStopSec"]) >= STOP_GRACE + 30
+    stop_timeout = re.search(r"docker run .*--stop-timeout (\d+)", readme)
+    assert stop_timeout and int(stop_timeout.group(1)) >= STOP_GRACE + 30

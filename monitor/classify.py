@@ -36,7 +36,8 @@ from monitor.normalize import (
     token_key,
     word_set,
 )
-from monitor.reasons import WORD_NUM, explain, rate_severity
+from monitor.quantities import NUMBER_TOKENS, preposition_before, quantity_key
+from monitor.reasons import explain, rate_severity
 from monitor.tokens import split_sentences
 from monitor.veto import CategoryFilter
 from monitor.vocabulary import categories_in, category_hits, dominant, mentions
@@ -44,6 +45,7 @@ from monitor.wording import (
     SMALL_WORDS,
     around,
     capitalised_spans,
+    duration_days,
     durations_in,
     is_name,
     is_suffix,
@@ -54,6 +56,7 @@ from monitor.wording import (
     sentences_naming,
     words_of,
 )
+from monitor.wordscan import unaccent
 
 _NAV_DOC = re.compile(
     r"(?:policy|policies|notice|terms|statement|guidelines|agreement|center|centre|settings|faq|blog|careers|home|help|about us"
@@ -161,18 +164,31 @@ def _shifted(before: str, after: str) -> list[str]:
 
 def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
     """A changed period takes its meaning from the clause it sits in: keeping data, or answering requests."""
-    if not (edit.before and edit.after) or durations_in(edit.before) == durations_in(edit.after):
+    if not (edit.before and edit.after) or duration_days(edit.before) == duration_days(edit.after):
         return []
-    if not any(is_number(w.key) or w.key in WORD_NUM for w in edit.removed + edit.added):
+    if not any(is_number(w.key) or w.key in NUMBER_TOKENS for w in edit.removed + edit.added):
         return []
     near = around(edit.after, edit.added, 8) + " " + around(edit.before, edit.removed, 8)
+    before = _words_before(edit.after, edit.added)
+    if before == "for" and (_RETENTION_CONTEXT.search(edit.after) or "retention" in topic):
+        return ["retention"]  # kept "for" a time, whatever else the clause names ("proof of your requests")
     if _RESPONSE_CONTEXT.search(near):
         return ["rights"]
     if _RETENTION_CONTEXT.search(near):
         return ["retention"]
-    if _REQUEST.search(near) or mentions("rights", near):
+    if (_REQUEST.search(near) and before != "for") or mentions("rights", near):
         return ["rights"]
     return [c for c in topic if c in ("retention", "rights")][:1]
+
+
+def _words_before(text: str, changed: tuple[Word, ...]) -> str:
+    """What the words before the first changed word make of a period: "for" (kept for a time),
+    "within" (a deadline) or "" (monitor.quantities.preposition_before)."""
+    if not changed:
+        return ""
+    tokens = text.split()
+    spot = next((i for i, t in enumerate(tokens) if t == changed[0].text), None)
+    return "" if spot is None else preposition_before(unaccent(" ".join(tokens[:spot]).lower()) + " ")
 
 
 def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
@@ -269,6 +285,9 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     severity its candidates give (dropping a category never hides how much a change matters)."""
     if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
         return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
+    if _same_quantities(edit):
+        said = [" ".join(w.text for w in ws).strip(" .,;:") or "..." for ws in (edit.removed, edit.added)]
+        return Verdict(False, reason=f"the same quantity written another way: {said[0]} -> {said[1]}")
     if edit.relocated:
         return Verdict(False, reason="moved: the same text exists elsewhere")
     if edit.chrome:
@@ -424,6 +443,20 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
         clause=clause,
         named=tuple(sorted(named)),
     )
+
+
+def _same_quantities(edit: Edit) -> bool:
+    """Only the way a quantity is written changed ("6 months" -> "six months", "a year" -> "12
+    months", "thirty (30) days" -> "30 days"): compared by value, the clause says the same."""
+    if not (edit.before and edit.after):
+        return False
+    changed = edit.removed + edit.added
+    if not any(
+        any(c.isdigit() for c in w.key) or w.key in NUMBER_TOKENS or w.key in ("a", "an") or durations_in(w.text)
+        for w in changed
+    ):
+        return False
+    return quantity_key(edit.before) == quantity_key(edit.after)
 
 
 def _name_lengthened(edit: Edit) -> bool:

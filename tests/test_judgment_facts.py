@@ -249,3 +249,30 @@ def test_a_multi_word_country_added_is_named_whole_never_by_a_leftover_word():
             reasons = " | ".join(c.reason for c in r.substantive_changes)
             assert r.substantive and "transfer" in r.categories, (new_place, reasons)
             assert reasons == f"country added: {new_place}", (old_place, new_place, reasons)
+
+
+KEEPING = [
+    "We keep your account data for 6 months after you close your account, then 90 days in backups.",
+    "Server logs are kept for 30 days.",
+    "We keep proof of consent and of your requests for 3 years.",
+]
+
+
+def test_a_number_written_out_is_no_change():
+    for digits, words in [("6 months", "six months"), ("30 days", "thirty days"), ("3 years", "three years"),
+                          ("6 months", "half a year"), ("3 years", "thirty-six months")]:
+        new = [s.replace(digits, words) for s in KEEPING]
+        r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+        assert not r.substantive, (words, [c.reason for c in r.substantive_changes])
+
+
+def test_a_period_proof_of_consent_is_kept_for_is_retention_and_a_minimum_is_named():
+    new = [s.replace("3 years", "five years") for s in KEEPING]
+    r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+    assert r.categories == ["retention"], r.categories
+    assert [c.reason for c in r.substantive_changes] == ["retention period: 3 years -> five years"]
+    new = [s.replace("then 90 days", "then at least 90 days") for s in KEEPING]
+    r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+    assert r.categories == ["retention"], r.categories
+    assert [c.reason for c in r.substantive_changes] == ["retention period: 90 days -> at least 90 days"]
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from monitor.countries import country_name
+from monitor.countries import country_name, places_in
 from monitor.edit import Edit
 from monitor.institutions import is_institution
 from monitor.normalize import COMPANY_SUFFIXES, COUNTRIES, Word, token_key, word_set
@@ -176,6 +176,12 @@ def recipient_names(
         and (_is_country(n) or not any(is_institution(span) for span in spans if n in span))
         and not (known is not None and all(token_key(p) in known for p in n.split()))
     ]
+    # A run inside a country's official name ("People's Republic" of "the People's Republic of
+    # China", "Republic" of "the Republic of Korea") is part of a place, never a company.
+    text = " ".join(w.text for w in words)
+    places = [(text[p.start : p.end], p.name) for p in places_in(text) if " " in text[p.start : p.end]]
+    inside = {n: name for n in names for whole, name in places if n in whole and not _is_country(n)}
+    names = [inside.get(n, n) for n in names]
     countries = [n for n in names if _is_country(n)]
     entities = [n for n in names if n not in countries]
     if len(entities) == 1 and countries and countries[0] not in entities[0]:

@@ -276,3 +276,31 @@ def test_a_period_proof_of_consent_is_kept_for_is_retention_and_a_minimum_is_nam
     assert r.categories == ["retention"], r.categories
     assert [c.reason for c in r.substantive_changes] == ["retention period: 90 days -> at least 90 days"]
 
+
+OFFICIAL_NAMES = [
+    ("the People's Republic of China", "China"),
+    ("the People’s Republic of China", "China"),
+    ("the Republic of Korea", "South Korea"),
+    ("the Russian Federation", "Russia"),
+    ("the Republic of India", "India"),
+    ("the Kingdom of Saudi Arabia", "Saudi Arabia"),
+    ("the Swiss Confederation", "Switzerland"),
+]
+
+
+def test_a_country_added_by_its_official_name_is_a_country_never_a_recipient():
+    lead = "We share personal data with recipients in the following third countries:"
+    old = dict(BASE, **{"International transfers": [lead, "- the United States", "- Canada"]})
+    for official, country in OFFICIAL_NAMES:
+        listed = dict(BASE, **{"International transfers": [lead, "- the United States", "- Canada", f"- {official}"]})
+        sentence = f"We transfer personal data to the United States, Canada and {official}."
+        in_sentence = (
+            dict(BASE, **{"International transfers": [sentence.replace(f", Canada and {official}", " and Canada")]}),
+            dict(BASE, **{"International transfers": [sentence]}),
+        )
+        for before, after in ((old, listed), in_sentence):
+            r = compare(build(before), build(after))
+            reasons = " | ".join(c.reason for c in r.substantive_changes)
+            assert r.substantive and "transfer" in r.categories, (official, reasons)
+            assert reasons == f"country added: {country}", (official, reasons)
+

@@ -40,7 +40,7 @@ from monitor.quantities import NUMBER_TOKENS, preposition_before, quantity_key
 from monitor.reasons import explain, rate_severity
 from monitor.tokens import split_sentences
 from monitor.veto import CategoryFilter
-from monitor.vocabulary import categories_in, category_hits, dominant, mentions
+from monitor.vocabulary import as_sources, categories_in, category_hits, dominant, mentions
 from monitor.wording import (
     SMALL_WORDS,
     around,
@@ -97,6 +97,10 @@ _RETENTION_CONTEXT = re.compile(
 )
 _RESPONSE_CONTEXT = re.compile(
     r"\b(?:respond\w*|response|reply|replies|answer\w*|acknowledge\w*|répond\w*|antwort\w*|beantwoord\w*|svar\w*)\b",
+    re.IGNORECASE,
+)
+_CONSENT = re.compile(
+    r"\b(?:consent\w*|permission|agree\w*|opt[- ]?in|einwillig\w*|consentement|toestemming|samtycke)\b",
     re.IGNORECASE,
 )
 _REQUEST = re.compile(r"\b(?:requests?|demandes?|anfragen?|antrag|verzoek\w*|begäran)\b", re.IGNORECASE)
@@ -208,6 +212,12 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     cats = categories_in(changed)
     if "collection" in cats and "collection" not in categories_in(edit.before + "\n" + edit.after):
         cats.remove("collection")  # the changed "collected" was half of "collected and processed"
+    if "use" in cats and _CONSENT.search(changed) and "use" not in categories_in(_CONSENT.sub(" ", changed)):
+        # A consent condition takes the category of what it is asked for: "marketing cookies only with
+        # your consent" dropped is about cookies (tracking), not about a purpose of processing.
+        sentence = edit.after or edit.before
+        if mentions("tracking", sentence):
+            cats = sorted((set(cats) - {"use"}) | {"tracking"}, key=CATEGORIES.index)
     if "contact" not in cats and any(_is_phone(w) for w in edit.removed + edit.added):
         cats.append("contact")  # a number to call changed, whatever the sentence is about
     sentence_words = max(1, len((edit.before + " " + edit.after).split()) // 2)
@@ -237,7 +247,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     # example", "is" -> "are") are editing: the sentence's topics did not change.
     if not any(_carries_meaning(w, edit) for w in edit.removed + edit.added):
         return []
-    return dominant(near, share=1.0) or dominant(sentence, share=1.0) or topic[:1]
+    return dominant(as_sources(near), share=1.0) or dominant(as_sources(sentence), share=1.0) or topic[:1]
 
 
 def _inside_public_body(names: list[str], edit: Edit) -> bool:
@@ -362,6 +372,7 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     reason = explain(edit, cats)
     if countries and "transfer" in cats and not reason.startswith("new recipient"):
         reason = f"country added: {', '.join(countries)}"
+    cats, named = _recipient_is_sharing(reason, cats, named)
     return Verdict(
         True,
         tuple(cats),
@@ -386,6 +397,15 @@ _FACT_REASONS = 3  # a reason names this many fact changes at most, the widening
 # Reasons the rules word more precisely than a list of facts (a period with its own units, a
 # recipient with its country, a dropped negation quoted in full).
 _SPECIFIC_REASON = re.compile(r"^(?:retention period|response time|period|new recipient|negation dropped|right )")
+
+
+def _recipient_is_sharing(reason: str, cats: list[str], named: set[str]) -> tuple[list[str], set[str]]:
+    """A reason that announces a new recipient reports sharing, wherever the recipient sits: a
+    processor added in a non-EU country is a transfer and a disclosure (README: "a new recipient
+    is reported as sharing")."""
+    if not re.search(r"(?:^|; )(?:new recipient|recipient added):", reason):
+        return cats, named
+    return sorted(set(cats) | {"sharing"}, key=CATEGORIES.index), named | {"sharing"}
 
 
 def _known_recipient(change: FactChange, edit: Edit) -> bool:
@@ -433,6 +453,7 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
     countries = [c for c in new_countries(edit) if c not in said] if "transfer" in cats else []
     if countries and not any(f.kind == "country" for f in facts) and "country added" not in reasons:
         reasons = f"country added: {', '.join(countries)}; {reasons}"  # why the change is a transfer
+    cats, named = _recipient_is_sharing(reasons, cats, named)
     return Verdict(
         True,
         tuple(cats),

@@ -304,3 +304,44 @@ def test_a_country_added_by_its_official_name_is_a_country_never_a_recipient():
             assert r.substantive and "transfer" in r.categories, (official, reasons)
             assert reasons == f"country added: {country}", (official, reasons)
 
+
+def _with_table(heading: str, rows: list[str]) -> Document:
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    for name, blocks in BASE.items():
+        b.heading(name, 1)
+        for text in blocks:
+            b.block("p", text)
+    b.heading(heading, 1)
+    for row in rows:
+        b.block("row", row)
+    return b.build("Halvorsen privacy policy")
+
+
+def test_a_processor_added_in_a_non_eu_country_is_sharing_as_well_as_a_transfer():
+    rows = ["Processor | Address | Country", "Skyloft Inc | San Jose, California | United States"]
+    added = rows + ["Brightwave Advertising Ltd | 10 Fleet Street, London | United Kingdom"]
+    heading = "Processors outside the EU"
+    r = compare(_with_table(heading, rows), _with_table(heading, added))
+    reasons = " ".join(c.reason for c in r.substantive_changes)
+    assert {"sharing", "transfer"} <= set(r.categories), (r.categories, reasons)
+    assert "Brightwave Advertising Ltd" in reasons
+
+
+def test_data_received_from_partners_is_collection_not_sharing():
+    old = dict(BASE, **{"What we collect": ["We do not receive tachograph data from your employer or from partners."]})
+    new = dict(BASE, **{"What we collect": ["We also receive tachograph data from your employer or from partners."]})
+    r = compare(build(old), build(new))
+    assert r.substantive and r.categories == ["collection"], (r.categories, [c.reason for c in r.substantive_changes])
+
+
+def test_consent_dropped_for_marketing_cookies_is_tracking():
+    old = dict(BASE, Cookies=["We use strictly necessary cookies to keep you signed in.", "We use marketing cookies only with your consent."])
+    new = dict(BASE, Cookies=["We use strictly necessary cookies to keep you signed in.", "We use marketing cookies."])
+    r = compare(build(old), build(new))
+    assert r.substantive and "tracking" in r.categories and "use" not in r.categories, r.categories
+    # A consent asked for marketing e-mails stays a use of data.
+    old = dict(BASE, Newsletter=["We send marketing e-mails only with your consent."])
+    new = dict(BASE, Newsletter=["We send marketing e-mails."])
+    r = compare(build(old), build(new))
+    assert r.substantive and "tracking" not in r.categories, r.categories

@@ -36,14 +36,16 @@ from monitor.normalize import (
     token_key,
     word_set,
 )
-from monitor.reasons import WORD_NUM, explain, rate_severity
+from monitor.quantities import NUMBER_TOKENS, preposition_before, quantity_key
+from monitor.reasons import explain, rate_severity
 from monitor.tokens import split_sentences
 from monitor.veto import CategoryFilter
-from monitor.vocabulary import categories_in, category_hits, dominant, mentions
+from monitor.vocabulary import as_sources, categories_in, category_hits, dominant, mentions
 from monitor.wording import (
     SMALL_WORDS,
     around,
     capitalised_spans,
+    duration_days,
     durations_in,
     is_name,
     is_suffix,
@@ -54,6 +56,7 @@ from monitor.wording import (
     sentences_naming,
     words_of,
 )
+from monitor.wordscan import unaccent
 
 _NAV_DOC = re.compile(
     r"(?:policy|policies|notice|terms|statement|guidelines|agreement|center|centre|settings|faq|blog|careers|home|help|about us"
@@ -94,6 +97,10 @@ _RETENTION_CONTEXT = re.compile(
 )
 _RESPONSE_CONTEXT = re.compile(
     r"\b(?:respond\w*|response|reply|replies|answer\w*|acknowledge\w*|répond\w*|antwort\w*|beantwoord\w*|svar\w*)\b",
+    re.IGNORECASE,
+)
+_CONSENT = re.compile(
+    r"\b(?:consent\w*|permission|agree\w*|opt[- ]?in|einwillig\w*|consentement|toestemming|samtycke)\b",
     re.IGNORECASE,
 )
 _REQUEST = re.compile(r"\b(?:requests?|demandes?|anfragen?|antrag|verzoek\w*|begäran)\b", re.IGNORECASE)
@@ -161,18 +168,31 @@ def _shifted(before: str, after: str) -> list[str]:
 
 def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
     """A changed period takes its meaning from the clause it sits in: keeping data, or answering requests."""
-    if not (edit.before and edit.after) or durations_in(edit.before) == durations_in(edit.after):
+    if not (edit.before and edit.after) or duration_days(edit.before) == duration_days(edit.after):
         return []
-    if not any(is_number(w.key) or w.key in WORD_NUM for w in edit.removed + edit.added):
+    if not any(is_number(w.key) or w.key in NUMBER_TOKENS for w in edit.removed + edit.added):
         return []
     near = around(edit.after, edit.added, 8) + " " + around(edit.before, edit.removed, 8)
+    before = _words_before(edit.after, edit.added)
+    if before == "for" and (_RETENTION_CONTEXT.search(edit.after) or "retention" in topic):
+        return ["retention"]  # kept "for" a time, whatever else the clause names ("proof of your requests")
     if _RESPONSE_CONTEXT.search(near):
         return ["rights"]
     if _RETENTION_CONTEXT.search(near):
         return ["retention"]
-    if _REQUEST.search(near) or mentions("rights", near):
+    if (_REQUEST.search(near) and before != "for") or mentions("rights", near):
         return ["rights"]
     return [c for c in topic if c in ("retention", "rights")][:1]
+
+
+def _words_before(text: str, changed: tuple[Word, ...]) -> str:
+    """What the words before the first changed word make of a period: "for" (kept for a time),
+    "within" (a deadline) or "" (monitor.quantities.preposition_before)."""
+    if not changed:
+        return ""
+    tokens = text.split()
+    spot = next((i for i, t in enumerate(tokens) if t == changed[0].text), None)
+    return "" if spot is None else preposition_before(unaccent(" ".join(tokens[:spot]).lower()) + " ")
 
 
 def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
@@ -192,6 +212,12 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     cats = categories_in(changed)
     if "collection" in cats and "collection" not in categories_in(edit.before + "\n" + edit.after):
         cats.remove("collection")  # the changed "collected" was half of "collected and processed"
+    if "use" in cats and _CONSENT.search(changed) and "use" not in categories_in(_CONSENT.sub(" ", changed)):
+        # A consent condition takes the category of what it is asked for: "marketing cookies only with
+        # your consent" dropped is about cookies (tracking), not about a purpose of processing.
+        sentence = edit.after or edit.before
+        if mentions("tracking", sentence):
+            cats = sorted((set(cats) - {"use"}) | {"tracking"}, key=CATEGORIES.index)
     if "contact" not in cats and any(_is_phone(w) for w in edit.removed + edit.added):
         cats.append("contact")  # a number to call changed, whatever the sentence is about
     sentence_words = max(1, len((edit.before + " " + edit.after).split()) // 2)
@@ -221,7 +247,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     # example", "is" -> "are") are editing: the sentence's topics did not change.
     if not any(_carries_meaning(w, edit) for w in edit.removed + edit.added):
         return []
-    return dominant(near, share=1.0) or dominant(sentence, share=1.0) or topic[:1]
+    return dominant(as_sources(near), share=1.0) or dominant(as_sources(sentence), share=1.0) or topic[:1]
 
 
 def _inside_public_body(names: list[str], edit: Edit) -> bool:
@@ -269,6 +295,9 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     severity its candidates give (dropping a category never hides how much a change matters)."""
     if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
         return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
+    if _same_quantities(edit):
+        said = [" ".join(w.text for w in ws).strip(" .,;:") or "..." for ws in (edit.removed, edit.added)]
+        return Verdict(False, reason=f"the same quantity written another way: {said[0]} -> {said[1]}")
     if edit.relocated:
         return Verdict(False, reason="moved: the same text exists elsewhere")
     if edit.chrome:
@@ -345,6 +374,7 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     reason = explain(edit, cats)
     if countries and "transfer" in cats and not reason.startswith("new recipient"):
         reason = f"country added: {', '.join(countries)}"
+    cats, named = _recipient_is_sharing(reason, cats, named)
     return Verdict(
         True,
         tuple(cats),
@@ -369,6 +399,15 @@ _FACT_REASONS = 3  # a reason names this many fact changes at most, the widening
 # Reasons the rules word more precisely than a list of facts (a period with its own units, a
 # recipient with its country, a dropped negation quoted in full).
 _SPECIFIC_REASON = re.compile(r"^(?:retention period|response time|period|new recipient|negation dropped|right )")
+
+
+def _recipient_is_sharing(reason: str, cats: list[str], named: set[str]) -> tuple[list[str], set[str]]:
+    """A reason that announces a new recipient reports sharing, wherever the recipient sits: a
+    processor added in a non-EU country is a transfer and a disclosure (README: "a new recipient
+    is reported as sharing")."""
+    if not re.search(r"(?:^|; )(?:new recipient|recipient added):", reason):
+        return cats, named
+    return sorted(set(cats) | {"sharing"}, key=CATEGORIES.index), named | {"sharing"}
 
 
 def _known_recipient(change: FactChange, edit: Edit) -> bool:
@@ -416,6 +455,7 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
     countries = [c for c in new_countries(edit) if c not in said] if "transfer" in cats else []
     if countries and not any(f.kind == "country" for f in facts) and "country added" not in reasons:
         reasons = f"country added: {', '.join(countries)}; {reasons}"  # why the change is a transfer
+    cats, named = _recipient_is_sharing(reasons, cats, named)
     return Verdict(
         True,
         tuple(cats),
@@ -426,6 +466,20 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
         clause=clause,
         named=tuple(sorted(named)),
     )
+
+
+def _same_quantities(edit: Edit) -> bool:
+    """Only the way a quantity is written changed ("6 months" -> "six months", "a year" -> "12
+    months", "thirty (30) days" -> "30 days"): compared by value, the clause says the same."""
+    if not (edit.before and edit.after):
+        return False
+    changed = edit.removed + edit.added
+    if not any(
+        any(c.isdigit() for c in w.key) or w.key in NUMBER_TOKENS or w.key in ("a", "an") or durations_in(w.text)
+        for w in changed
+    ):
+        return False
+    return quantity_key(edit.before) == quantity_key(edit.after)
 
 
 def _name_lengthened(edit: Edit) -> bool:

@@ -15,7 +15,56 @@ from dataclasses import dataclass
 from monitor import facts_vocab as V
 from monitor.wordscan import Table, unaccent
 
-COUNTRY_TABLE = Table(list(V.COUNTRY_NAMES.items()))
+# Official names, matched before the short ones so that "the People's Republic of China" is China
+# whole, not "China" with a "People's Republic" left over to be taken for a company.
+_A = "[’']?"  # an apostrophe, straight or typographic, or none
+OFFICIAL_NAMES: dict[str, str] = {
+    "North Korea": rf"democratic people{_A}s republic of korea",
+    "China": rf"people{_A}s republic of china|volksrepublik china|republique populaire de chine"
+    r"|republica popular (?:de )?china|volksrepubliek china",
+    "South Korea": r"republic of korea|republik korea|republique de coree|republica de corea",
+    "Russia": r"russian federation|russische foderation|federation de russie|federacion de rusia"
+    r"|russische federatie|российская федерация|российской федерации",
+    "India": r"republic of india",
+    "Saudi Arabia": r"kingdom of saudi arabia",
+    "Germany": r"federal republic of germany|bundesrepublik deutschland|republique federale d.allemagne",
+    "Switzerland": r"swiss confederation|schweizerische eidgenossenschaft|confederation suisse"
+    r"|confederacion suiza|zwitserse bondsstaat",
+    "United Kingdom": r"united kingdom of great britain and northern ireland",
+    "Mexico": r"united mexican states",
+    "Brazil": r"federative republic of brazil",
+    "Australia": r"commonwealth of australia",
+    "Singapore": r"republic of singapore",
+    "Israel": r"state of israel",
+    "Turkey": r"republic of turkiye|republic of turkey|\bturkiye\b",
+    "Ireland": r"republic of ireland",
+    "South Africa": r"republic of south africa",
+    "Philippines": r"republic of the philippines",
+    "Indonesia": r"republic of indonesia",
+    "Vietnam": r"socialist republic of viet ?nam",
+    "Egypt": r"arab republic of egypt",
+    "Hong Kong": r"hong kong special administrative region|hong kong sar\b",
+    "France": r"french republic|republique francaise",
+    "Italy": r"italian republic|repubblica italiana",
+    "Spain": r"kingdom of spain|reino de espana",
+    "Netherlands": r"kingdom of the netherlands|koninkrijk der nederlanden",
+    "Sweden": r"kingdom of sweden",
+    "Norway": r"kingdom of norway",
+    "Denmark": r"kingdom of denmark",
+    "Belgium": r"kingdom of belgium",
+    "Luxembourg": r"grand duchy of luxembourg",
+    "Austria": r"republic of austria",
+    "Poland": r"republic of poland",
+    "Portugal": r"portuguese republic",
+    "Greece": r"hellenic republic",
+    "Argentina": r"argentine republic",
+    "Chile": r"republic of chile",
+    "Colombia": r"republic of colombia",
+    "Thailand": r"kingdom of thailand",
+    "Nigeria": r"federal republic of nigeria",
+    "Kenya": r"republic of kenya",
+}
+COUNTRY_TABLE = Table(list(OFFICIAL_NAMES.items()) + list(V.COUNTRY_NAMES.items()))
 # Upper-case abbreviations, matched case-sensitively: "contact us" is no country.
 ABBREVIATION = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|U\.K\.|USA|US|UK|EU|EEA|UAE|PRC)(?![\w])")
 
@@ -65,4 +114,4 @@ def country_name(name: str) -> str | None:
     return None
 
 
-__all__ = ["ABBREVIATION", "COUNTRY_TABLE", "Place", "country_name", "fold", "places_in"]
+__all__ = ["ABBREVIATION", "COUNTRY_TABLE", "OFFICIAL_NAMES", "Place", "country_name", "fold", "places_in"]

@@ -28,8 +28,9 @@ from monitor import facts_vocab as V
 from monitor.countries import ABBREVIATION, COUNTRY_TABLE
 from monitor.institutions import is_institution, names_public_body
 from monitor.normalize import COUNTRIES, display_text, word_set
+from monitor.quantities import periods, preposition_before
 from monitor.tokens import split_sentences
-from monitor.wordscan import Scan, Table, alternation, compile_folded, unaccent
+from monitor.wordscan import Scan, Table, compile_folded, unaccent
 
 # Which taxonomy category (../shared/LABELING.md) a fact of each kind belongs to.
 KIND_CATEGORY = {
@@ -66,7 +67,8 @@ class Fact:
     def ident(self) -> tuple[str, str]:
         """What makes two facts the same item: "24 months" and "2 years" are one period."""
         if self.days is not None and math.isfinite(self.days):
-            return (self.kind, f"{self.days:.1f}")
+            # "at least 90 days" is not "90 days": the minimum lifts the limit
+            return (self.kind, f"{'min ' if self.value.startswith('at least') else ''}{self.days:.1f}")
         return (self.kind, re.sub(r"[^\w]+", "", self.value.lower()))
 
     def shown(self) -> str:
@@ -116,18 +118,8 @@ _RECIPIENTS = Table(V.RECIPIENTS)
 _DATA = Table(V.DATA)
 _PURPOSES = Table(V.PURPOSES)
 _COUNTRIES = COUNTRY_TABLE  # whole names: "United Arab Emirates", never "Arab" or "Emirates"
-_UNITS, _UNIT_NAMES = alternation([(u, p) for u, _, p in V.UNITS])
-_UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
 _OPEN = Table([(v, p) for v, _, p in V.OPEN_PERIODS])
 _OPEN_DAYS = {v: d for v, d, _ in V.OPEN_PERIODS}
-_HAS_DIGIT = re.compile(r"\d")
-# A number, a hyphen or space, a unit; a Latin or Cyrillic unit must end its word, a CJK one need not.
-_NUMBER_WORDS = {unaccent(w): n for w, n in V.NUMBER_WORDS.items()}
-_NUMBER_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-_DURATION = re.compile(
-    rf"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)|\b({_NUMBER_WORD}))\s*-?\s*(?:{_UNITS.pattern})(?![a-zßа-я])"
-)
-_SPELLED_AND_DIGITS = re.compile(rf"\b(?:{_NUMBER_WORD}) \((\d+)\)")  # "thirty (30) days"
 _ABBREVIATION = ABBREVIATION
 _ORG_SUFFIX = (
     r"Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|GmbH|AG|S\.A\.S\.|S\.A\.|SAS"
@@ -167,13 +159,13 @@ _SHARING_CONTEXT = Scan(V.SHARING_CONTEXT)
 _LOCATION_CONTEXT = Scan(V.LOCATION_CONTEXT)
 _RETENTION_CONTEXT = Scan(V.RETENTION_CONTEXT)
 _RESPONSE_CONTEXT = Scan(V.RESPONSE_CONTEXT)
+_REQUEST_WORDS = Scan(V.REQUEST_WORDS)
 _SALE = Scan(V.SALE_VERBS)
 _SHARE_FOR_ADS = compile_folded(V.SHARE_FOR_ADS)
 _DATA_WORDS = Scan(V.DATA_WORDS)
 _BUSINESS_SALE = Scan(V.BUSINESS_SALE)
 _SALE_AS_RIGHT = compile_folded(V.SALE_AS_RIGHT)
 _NEGATION = Scan(V.NEGATION)
-_UNIT_WORDS = Scan("|".join(p for _, _, p in V.UNITS))
 _CJK_NEGATION = compile_folded(V.CJK_NEGATION)
 _POST_NEGATION = compile_folded(V.POST_NEGATION)
 _EXCEPTION = compile_folded(V.EXCEPTION)
@@ -181,8 +173,6 @@ _CLAUSE_BREAK = compile_folded(V.CLAUSE_BREAK)
 _CONDITIONAL = compile_folded(V.CONDITIONAL)
 _NOT_PLACE = compile_folded(V.COUNTRY_NOT_PLACE)
 _NOT_TRANSFER = compile_folded(V.COUNTRY_NOT_TRANSFER)
-_NOT_A_PERIOD = compile_folded(V.NOT_A_PERIOD)
-_NOT_A_PERIOD_AFTER = compile_folded(V.NOT_A_PERIOD_AFTER)
 _OPT_OUT_OF = re.compile(r"opt(?:ing)?[- ]?out (?:of|from) [^.;]{0,100}")
 _SENTENCE_CJK = re.compile(r"(?<=[。！？])")
 
@@ -303,41 +293,32 @@ def _sale(low: str, clauses: list[_Clause]) -> list[Fact]:
     return out
 
 
-def _number(word: str) -> float:
-    return float(_NUMBER_WORDS.get(word) or word.replace(",", "."))
-
-
 def _periods(low: str, in_retention: bool) -> list[Fact]:
-    text = _SPELLED_AND_DIGITS.sub(lambda m: m.group(1).rjust(len(m.group(0))), low) if "(" in low else low
-    found: list[tuple[int, str, float | None]] = []
-    # Most sentences name no period: skip the costly scan unless a digit or a unit word is there.
-    durations = _DURATION.finditer(text) if _HAS_DIGIT.search(text) or _UNIT_WORDS.search(text) else ()
-    for m in durations:
-        n, unit = _number(m.group(1) or m.group(2)), _UNIT_NAMES[int(m.lastgroup[1:])]  # type: ignore[index]
-        if _NOT_A_PERIOD.search(text[max(0, m.start() - 20) : m.start()]) or _NOT_A_PERIOD_AFTER.match(
-            text[m.end() :]
-        ):
-            continue  # an age ("under 16 years") or a look-back window ("in the past 12 months")
-        if unit == "year" and n >= 1000:
-            continue  # a calendar year ("2024年")
-        shown = f"{n:g} {unit}{'' if n == 1 else 's'}"
-        found.append((m.start(), shown, n * _UNIT_DAYS[unit]))
-    found += [(start, value, _OPEN_DAYS[value]) for start, value in _OPEN.finditer(text)]
+    found: list[tuple[int, str, float | None]] = [(start, shown, days) for start, _, shown, days in periods(low)]
+    found += [(start, value, _OPEN_DAYS[value]) for start, value in _OPEN.finditer(low)]
     out = []
     for pos, value, days in found:
-        kind = _period_kind(text, pos, in_retention)
+        kind = _period_kind(low, pos, in_retention)
         if kind:
             out.append(_fact(kind, value, days=days))
     return out
 
 
 def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
-    """A period means keeping data or answering a request, whichever the nearest words speak of."""
+    """A period means keeping data or answering a request, whichever the nearest words speak of. A
+    period something is kept "for" is a retention period whatever else the clause names ("proof of
+    consent and of your requests is kept for 3 years"); a request makes a response time only of a
+    deadline ("requests are handled within 30 days")."""
 
     def distance(pattern: Scan) -> int:
         return min((abs(start - pos) for start, _ in pattern.spans(text)), default=10**6)
 
     keep, answer = distance(_RETENTION_CONTEXT), distance(_RESPONSE_CONTEXT)
+    before = preposition_before(text[:pos])
+    if before == "for" and (keep < 10**6 or in_retention):
+        return "retention"
+    if before == "within":
+        answer = min(answer, distance(_REQUEST_WORDS))
     if keep < 10**6 and keep <= answer:
         return "retention"
     if answer < 10**6:
@@ -482,6 +463,8 @@ def _expands(change: str, before: Fact | None, after: Fact | None) -> bool:
     if fact.kind in ("retention", "response"):
         if change != "changed" or before is None or after is None:
             return False
+        if after.value.startswith("at least") and not before.value.startswith("at least"):
+            return (after.days or 0) >= (before.days or 0)  # a fixed period became a minimum
         return (after.days if after.days is not None else math.inf) > (
             before.days if before.days is not None else math.inf
         ) or (after.days is None and before.days is not None)

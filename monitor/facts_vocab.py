@@ -505,29 +505,12 @@ RETENTION_CONTEXT = (
     r"|bewaar|bewaren|verwijder|хран|удал|保存|保管|保持|削除|保有|保留|存储|删除"
 )
 RESPONSE_CONTEXT = (
-    r"\brespond|\bresponse|\breply|\banswer|\backnowledg|\brequests?\b|répond|antwort|beantwort|responder"
+    r"\brespond|\bresponse|\breply|\banswer|\backnowledg|répond|antwort|beantwort|responder"
     r"|\breactie|ответ|回答|回复|答复"
 )
-# Number words up to twelve and a few tens (en, fr, de, es, nl).
-NUMBER_WORDS: dict[str, int] = {
-    **dict.fromkeys(
-        ("one", "a", "an", "un", "une", "ein", "eine", "einem", "einen", "einer", "uno", "una", "een"), 1
-    ),
-    **dict.fromkeys(("two", "deux", "zwei", "dos", "twee"), 2),
-    **dict.fromkeys(("three", "trois", "drei", "tres", "drie"), 3),
-    **dict.fromkeys(("four", "quatre", "vier", "cuatro"), 4),
-    **dict.fromkeys(("five", "cinq", "fünf", "cinco", "vijf"), 5),
-    **dict.fromkeys(("six", "sechs", "seis", "zes"), 6),
-    **dict.fromkeys(("seven", "sept", "sieben", "siete", "zeven"), 7),
-    **dict.fromkeys(("eight", "huit", "acht", "ocho"), 8),
-    **dict.fromkeys(("nine", "neuf", "neun", "nueve", "negen"), 9),
-    **dict.fromkeys(("ten", "dix", "zehn", "diez", "tien"), 10),
-    **dict.fromkeys(("twelve", "douze", "zwölf", "doce", "twaalf"), 12),
-    **dict.fromkeys(("eighteen",), 18),
-    **dict.fromkeys(("thirty", "trente", "dreißig", "treinta", "dertig"), 30),
-    **dict.fromkeys(("sixty",), 60),
-    **dict.fromkeys(("ninety",), 90),
-}
+# A request named near a period makes it a response time only when the period is a deadline ("requests
+# are handled within 30 days"), not when it is how long a record is kept ("requests are kept for 3 years").
+REQUEST_WORDS = r"\brequests?\b|\bdemandes?\b|\banfragen?\b|\bantrag|\bsolicitud|\bverzoek"
 # Units of time: canonical English unit and its length in days (several languages and scripts).
 UNITS: list[tuple[str, float, str]] = [
     (
@@ -592,7 +575,7 @@ OPEN_PERIODS: list[tuple[str, float | None, str]] = [
 ]
 # A number of years that is an age or a look-back window, not a period of keeping data.
 NOT_A_PERIOD = (
-    r"(?:under|over|older than|younger than|aged?|at least|below|moins de|unter|menores de|jonger dan) $"
+    r"(?:under|over|older than|younger than|aged?|(?:be|is|are|aged?) at least|below|moins de|unter|menores de|jonger dan) $"
     r"|(?:past|last|preceding|previous|prior|next|first) $"
 )
 NOT_A_PERIOD_AFTER = r"^\s*(?:old\b|of age\b|ago\b|earlier\b|et plus|alt\b|de edad|oud\b)"

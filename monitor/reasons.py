@@ -8,7 +8,7 @@ from monitor.edit import Edit
 from monitor.normalize import NEGATIONS
 from monitor.tokens import split_sentences
 from monitor.vocabulary import PATTERNS
-from monitor.wording import durations_in, recipient_names
+from monitor.wording import duration_days, durations_in, recipient_names
 
 # Changing these narrows what people can do about their data, so losing them is "high".
 PROTECTIVE = {"rights", "security", "children"}
@@ -70,62 +70,18 @@ def rate_severity(edit: Edit, cats: list[str]) -> str:
         and recipient_names(edit.added, edit.vocabulary, edit.old_words)
     ):
         return "high"  # a company added to who receives the data widens sharing
-    old_d, new_d = durations_in(edit.before), durations_in(edit.after)
+    old_d, new_d = duration_days(edit.before), duration_days(edit.after)
     if old_d and new_d and old_d != new_d and cat_set & {"retention", "rights"}:
-        return "high" if in_days(new_d[0]) > in_days(old_d[0]) else "medium"
+        return "high" if new_d[0] > old_d[0] else "medium"
     if cat_set & (EXPANSIVE | PROTECTIVE | {"retention"}):
         return "medium"
     return "low"
 
 
-_UNIT_DAYS = {
-    "day": 1,
-    "jour": 1,
-    "tag": 1,
-    "dag": 1,
-    "week": 7,
-    "woche": 7,
-    "veck": 7,
-    "month": 30,
-    "mois": 30,
-}
-
-
-WORD_NUM = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twelve": 12,
-    "thirty": 30,
-    "sixty": 60,
-    "ninety": 90,
-}
-
-
-def in_days(duration: str) -> float:
-    num, unit = duration.split(" ", 1)
-    unit = unit.split()[-1]  # "business days" counts as days
-    n = WORD_NUM.get(num) or float(num.replace(",", "."))
-    for prefix, days in _UNIT_DAYS.items():
-        if unit.startswith(prefix):
-            return n * days
-    if unit.startswith(("mon", "maand", "mån")):
-        return n * 30
-    if unit.startswith("hour"):
-        return n / 24
-    return n * 365
-
-
 def explain(edit: Edit, cats: list[str]) -> str:
     old_d, new_d = durations_in(edit.before), durations_in(edit.after)
-    if edit.before and edit.after and old_d and new_d and old_d != new_d:
+    # Compared by value: "6 months" -> "six months" is the same period, written out.
+    if edit.before and edit.after and old_d and new_d and duration_days(edit.before) != duration_days(edit.after):
         label = {"retention": "retention period", "rights": "response time for requests"}.get(
             next((c for c in cats if c in ("retention", "rights")), ""), "period"
         )

@@ -83,6 +83,30 @@ _PROCESSING_PAIR = re.compile(
 )
 
 
+# Data received from partners or third parties names where it comes from (collection), not whom it
+# goes to: "we receive tachograph data from our partners" is no sharing.
+_SOURCE = re.compile(
+    r"\b(?:receiv\w*|obtain\w*|collect\w*|gets?|got|gather\w*)\b(?P<data>[^.;:]{0,60}?)\bfrom (?:[\w-]+ ){0,3}?"
+    r"(?:third[- ]part(?:y|ies)|partners?|affiliates?|service providers?|vendors?|processors?)\b",
+    re.IGNORECASE,
+)
+
+
+_WE_RECEIVE = re.compile(
+    r"\bwe (?:(?:also|may|might|can|could|will|only|sometimes|never|do|does|not|no longer|don't|don’t) )+receive",
+    re.IGNORECASE,
+)
+
+
+def as_sources(text: str) -> str:
+    """`text` with data received from partners said as received "from sources", and "we do not /
+    also / may receive" as "we receive": what the words around a changed negation or modal speak of
+    is collection, not sharing (monitor.classify reads the words around a change through this)."""
+    if "receiv" not in text.lower():
+        return text
+    return _WE_RECEIVE.sub("we receive", _SOURCE.sub(lambda m: f"received{m.group('data')}from sources", text))
+
+
 def category_hits(text: str) -> dict[str, int]:
     return dict(_hits(text))
 

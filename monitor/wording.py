@@ -4,26 +4,47 @@ from __future__ import annotations
 
 import re
 
-from monitor.countries import country_name
+from monitor.countries import country_name, places_in
 from monitor.edit import Edit
 from monitor.institutions import is_institution
 from monitor.normalize import COMPANY_SUFFIXES, COUNTRIES, Word, token_key, word_set
+from monitor.quantities import NUMBER_PATTERN, number_value
 from monitor.tokens import split_sentences
 from monitor.vocabulary import categories_in
+from monitor.wordscan import unaccent
 
 SMALL_WORDS = word_set("a an the and or of for to in on at by with & your our my")
 
 
 DURATION = re.compile(
-    r"\b(\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|thirty|sixty|ninety)"
-    r"(?:\s*|-)(business days?|working days?|calendar days?|days?|weeks?|months?|years?|hours?|jours?|mois|ans?|années?"
-    r"|tage?n?|wochen?|monate?n?|jahre?n?|dagen|weken|maanden|jaar|jaren|dagar|veckor|månader|år)\b",
-    re.IGNORECASE,
+    rf"\b(\d+(?:[.,]\d+)?|{NUMBER_PATTERN})(?:\s*|-)(business days?|working days?|calendar days?|days?|weeks?|months?"
+    r"|years?|hours?|jours?|mois|ans?|annees?|tage?n?|wochen?|monate?n?|jahre?n?|dagen|weken|maanden|jaar|jaren"
+    r"|dagar|veckor|manader|ar)\b",
 )
 
 
 def durations_in(text: str) -> list[str]:
-    return [f"{m.group(1)} {m.group(2)}".lower() for m in DURATION.finditer(text)]
+    """The periods of `text` as written ("six months", "30 days"), in lower case."""
+    low = unaccent(text.lower()) if len(text.lower()) == len(text) else text.lower()
+    return [" ".join(text[m.start() : m.end()].lower().split()) for m in DURATION.finditer(low)]
+
+
+def duration_days(text: str) -> list[float]:
+    """The length in days of each period of `text`: "six months" and "6 months" are one value."""
+    low = unaccent(text.lower()) if len(text.lower()) == len(text) else text.lower()
+    return [number_value(m.group(1)) * _unit_days(m.group(2)) for m in DURATION.finditer(low)]
+
+
+def _unit_days(unit: str) -> float:
+    unit = unit.split()[-1]  # "business days" counts as days
+    for prefix, days in (("day", 1), ("jour", 1), ("tag", 1), ("dag", 1), ("week", 7), ("woche", 7), ("veck", 7)):
+        if unit.startswith(prefix):
+            return days
+    if unit.startswith(("mon", "mois", "maand", "manad")):
+        return 365 / 12
+    if unit.startswith("hour"):
+        return 1 / 24
+    return 365
 
 
 def is_name(w: Word, vocabulary: frozenset[str] | None) -> bool:
@@ -155,6 +176,12 @@ def recipient_names(
         and (_is_country(n) or not any(is_institution(span) for span in spans if n in span))
         and not (known is not None and all(token_key(p) in known for p in n.split()))
     ]
+    # A run inside a country's official name ("People's Republic" of "the People's Republic of
+    # China", "Republic" of "the Republic of Korea") is part of a place, never a company.
+    text = " ".join(w.text for w in words)
+    places = [(text[p.start : p.end], p.name) for p in places_in(text) if " " in text[p.start : p.end]]
+    inside = {n: name for n in names for whole, name in places if n in whole and not _is_country(n)}
+    names = [inside.get(n, n) for n in names]
     countries = [n for n in names if _is_country(n)]
     entities = [n for n in names if n not in countries]
     if len(entities) == 1 and countries and countries[0] not in entities[0]:

@@ -807,3 +807,56 @@ def test_facts_of_sentences_read_before_are_the_facts_read_afresh():
     for text, context in passages + passages[::-1]:
         extract_facts.cache_clear()  # the passage's own cache cleared; its sentences' kept
         assert extract_facts(text, context) == cold[passages.index((text, context))], (text, context)
+
+
+# -- quantities compared by value, whatever the way they are written -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("We keep data for 6 months.", "We keep data for six months."),
+        ("Logs are kept for 30 days.", "Logs are kept for thirty days."),
+        ("We keep logs for 24 hours.", "We keep logs for twenty-four hours."),
+        ("We keep logs for 24 hours.", "We keep logs for twenty four hours."),
+        ("We keep invoices for 1 year.", "We keep invoices for a year."),
+        ("We keep invoices for 6 months.", "We keep invoices for half a year."),
+        ("We keep invoices for 12 months.", "We keep invoices for a dozen months."),
+        ("We keep backups for 180 days.", "We keep backups for one hundred and eighty days."),
+        ("We keep backups for 45 days.", "We keep backups for forty-five days."),
+        ("Nous conservons les données 24 mois.", "Nous conservons les données vingt-quatre mois."),
+        ("Nous conservons les données 90 jours.", "Nous conservons les données quatre-vingt-dix jours."),
+        ("Wir speichern die Daten 24 Monate.", "Wir speichern die Daten vierundzwanzig Monate."),
+        ("Conservamos los datos 24 meses.", "Conservamos los datos veinticuatro meses."),
+        ("Wij bewaren de gegevens 24 maanden.", "Wij bewaren de gegevens vierentwintig maanden."),
+    ],
+)
+def test_a_number_written_out_is_the_same_period(before, after):
+    assert compare_facts(before, after) == []
+    assert extract_facts(after), after  # the written-out period is read, not skipped
+
+
+def test_a_minimum_added_to_the_same_period_is_a_change_not_a_removal():
+    before = "We keep account data for 6 months, then 90 days in backups."
+    after = "We keep account data for 6 months, then at least 90 days in backups."
+    assert reasons(before, after) == {"retention period: 90 days -> at least 90 days"}
+    # An age stays an age: "must be at least 16 years old" states no period.
+    assert not extract_facts("Users must be at least 16 years old.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We keep proof of your request and of consent for 3 years.",
+        "We keep records of your requests for 3 years.",
+        "Records of consent and of your requests are stored for 3 years.",
+    ],
+)
+def test_a_period_something_is_kept_for_is_retention_whatever_the_clause_names(sentence):
+    got = compare_facts(sentence, sentence.replace("3 years", "5 years"))
+    assert [(c.reason, c.category) for c in got] == [("retention period: 3 years -> 5 years", "retention")]
+
+
+def test_a_deadline_for_requests_is_still_a_response_time():
+    got = compare_facts("Requests are handled within 30 days.", "Requests are handled within 45 days.")
+    assert [(c.reason, c.category) for c in got] == [("response time for requests: 30 days -> 45 days", "rights")]

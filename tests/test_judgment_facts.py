@@ -251,7 +251,7 @@ def test_a_multi_word_country_added_is_named_whole_never_by_a_leftover_word():
             assert reasons == f"country added: {new_place}", (old_place, new_place, reasons)
 
 
-def _with_table(rows: list[str], heading: str = "How long we keep data") -> Document:
+def _doc_with_table(rows: list[str], heading: str = "How long we keep data") -> Document:
     b = DocumentBuilder()
     b.block("p", INTRO)
     b.heading(heading, 1)
@@ -268,7 +268,7 @@ def test_a_period_in_a_table_row_is_read_with_its_header():
     for heading in ("How long we keep data", "Your data"):
         old = ["Records | Retention period", "Order records | 30 days after completion", "Tickets | 2 years"]
         new = [old[0], "Order records | 90 days after completion", old[2]]
-        r = compare(_with_table(old, heading), _with_table(new, heading))
+        r = compare(_doc_with_table(old, heading), _doc_with_table(new, heading))
         (change,) = r.substantive_changes
         assert change.categories == ["retention"] and change.severity == "high", change
         assert change.reason == "retention period: 30 days -> 90 days", change.reason
@@ -277,7 +277,7 @@ def test_a_period_in_a_table_row_is_read_with_its_header():
 
 def test_a_header_row_is_no_context_for_text_outside_its_table():
     old = ["Records | Retention period", "Order records | 30 days after completion"]
-    doc = _with_table(old, "Your data")
+    doc = _doc_with_table(old, "Your data")
     b = DocumentBuilder()
     b.block("p", INTRO)
     b.heading("Your data", 1)
@@ -289,3 +289,99 @@ def test_a_header_row_is_no_context_for_text_outside_its_table():
     b.block("p", "Write to privacy@halvorsen.example.")
     r = compare(doc, b.build("Halvorsen privacy policy"))
     assert all("retention" not in c.categories for c in r.changes), [c.reason for c in r.changes]
+
+
+KEEPING = [
+    "We keep your account data for 6 months after you close your account, then 90 days in backups.",
+    "Server logs are kept for 30 days.",
+    "We keep proof of consent and of your requests for 3 years.",
+]
+
+
+def test_a_number_written_out_is_no_change():
+    for digits, words in [("6 months", "six months"), ("30 days", "thirty days"), ("3 years", "three years"),
+                          ("6 months", "half a year"), ("3 years", "thirty-six months")]:
+        new = [s.replace(digits, words) for s in KEEPING]
+        r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+        assert not r.substantive, (words, [c.reason for c in r.substantive_changes])
+
+
+def test_a_period_proof_of_consent_is_kept_for_is_retention_and_a_minimum_is_named():
+    new = [s.replace("3 years", "five years") for s in KEEPING]
+    r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+    assert r.categories == ["retention"], r.categories
+    assert [c.reason for c in r.substantive_changes] == ["retention period: 3 years -> five years"]
+    new = [s.replace("then 90 days", "then at least 90 days") for s in KEEPING]
+    r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+    assert r.categories == ["retention"], r.categories
+    assert [c.reason for c in r.substantive_changes] == ["retention period: 90 days -> at least 90 days"]
+
+
+OFFICIAL_NAMES = [
+    ("the People's Republic of China", "China"),
+    ("the People’s Republic of China", "China"),
+    ("the Republic of Korea", "South Korea"),
+    ("the Russian Federation", "Russia"),
+    ("the Republic of India", "India"),
+    ("the Kingdom of Saudi Arabia", "Saudi Arabia"),
+    ("the Swiss Confederation", "Switzerland"),
+]
+
+
+def test_a_country_added_by_its_official_name_is_a_country_never_a_recipient():
+    lead = "We share personal data with recipients in the following third countries:"
+    old = dict(BASE, **{"International transfers": [lead, "- the United States", "- Canada"]})
+    for official, country in OFFICIAL_NAMES:
+        listed = dict(BASE, **{"International transfers": [lead, "- the United States", "- Canada", f"- {official}"]})
+        sentence = f"We transfer personal data to the United States, Canada and {official}."
+        in_sentence = (
+            dict(BASE, **{"International transfers": [sentence.replace(f", Canada and {official}", " and Canada")]}),
+            dict(BASE, **{"International transfers": [sentence]}),
+        )
+        for before, after in ((old, listed), in_sentence):
+            r = compare(build(before), build(after))
+            reasons = " | ".join(c.reason for c in r.substantive_changes)
+            assert r.substantive and "transfer" in r.categories, (official, reasons)
+            assert reasons == f"country added: {country}", (official, reasons)
+
+
+def _with_table(heading: str, rows: list[str]) -> Document:
+    b = DocumentBuilder()
+    b.block("p", INTRO)
+    for name, blocks in BASE.items():
+        b.heading(name, 1)
+        for text in blocks:
+            b.block("p", text)
+    b.heading(heading, 1)
+    for row in rows:
+        b.block("row", row)
+    return b.build("Halvorsen privacy policy")
+
+
+def test_a_processor_added_in_a_non_eu_country_is_sharing_as_well_as_a_transfer():
+    rows = ["Processor | Address | Country", "Skyloft Inc | San Jose, California | United States"]
+    added = rows + ["Brightwave Advertising Ltd | 10 Fleet Street, London | United Kingdom"]
+    heading = "Processors outside the EU"
+    r = compare(_with_table(heading, rows), _with_table(heading, added))
+    reasons = " ".join(c.reason for c in r.substantive_changes)
+    assert {"sharing", "transfer"} <= set(r.categories), (r.categories, reasons)
+    assert "Brightwave Advertising Ltd" in reasons
+
+
+def test_data_received_from_partners_is_collection_not_sharing():
+    old = dict(BASE, **{"What we collect": ["We do not receive tachograph data from your employer or from partners."]})
+    new = dict(BASE, **{"What we collect": ["We also receive tachograph data from your employer or from partners."]})
+    r = compare(build(old), build(new))
+    assert r.substantive and r.categories == ["collection"], (r.categories, [c.reason for c in r.substantive_changes])
+
+
+def test_consent_dropped_for_marketing_cookies_is_tracking():
+    old = dict(BASE, Cookies=["We use strictly necessary cookies to keep you signed in.", "We use marketing cookies only with your consent."])
+    new = dict(BASE, Cookies=["We use strictly necessary cookies to keep you signed in.", "We use marketing cookies."])
+    r = compare(build(old), build(new))
+    assert r.substantive and "tracking" in r.categories and "use" not in r.categories, r.categories
+    # A consent asked for marketing e-mails stays a use of data.
+    old = dict(BASE, Newsletter=["We send marketing e-mails only with your consent."])
+    new = dict(BASE, Newsletter=["We send marketing e-mails."])
+    r = compare(build(old), build(new))
+    assert r.substantive and "tracking" not in r.categories, r.categories

@@ -113,7 +113,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     except Exception as exc:  # pydantic ValidationError: report the first problem plainly
         raise UserError(f"{path}: watch {args.name!r}: {_first_error(exc)}") from None
     add_watch(path, watch)
-    print(f"added {watch.name!r} ({watch.url}) to {path}")
+    from monitor.secrets import hide_passwords
+
+    print(f"added {watch.name!r} ({hide_passwords(watch.url)}) to {path}")
     print(DAEMON_HINT)
     return 0
 

@@ -365,8 +365,11 @@ class Config(_Model):
     # -- derived views -------------------------------------------------------------------------
     def shown(self, text: str | None) -> str | None:
         """`text` (a URL, an error detail) fit to print: every value substituted from the
-        environment put back as written ('${API_KEY}'), so no secret is echoed."""
-        return as_written(text, self._written) if text else text
+        environment put back as written ('${API_KEY}'), and the password of any URL in it that
+        was written in the file masked ('http://user:****@host'), so no secret is echoed."""
+        from monitor.secrets import hide_passwords
+
+        return hide_passwords(as_written(text, self._written)) if text else text
 
     def watch(self, name: str) -> WatchConfig | None:
         """The watch of that name in any case and Unicode normal form, or None."""

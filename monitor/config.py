@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from monitor.config_problems import describe, problem_text
+from monitor.config_values import char_label, check_header, check_header_value
 
 DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
 DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
@@ -75,7 +76,7 @@ def check_watch_name(name: str) -> str:
         cat = unicodedata.category(ch)
         if cat[0] in "CZ" and ch != " " and ch not in _NAME_JOINERS:
             raise ValueError(
-                f"{name!r}: {_char_label(ch)} is not allowed in a name "
+                f"{name!r}: {char_label(ch)} is not allowed in a name "
                 "(letters, digits, spaces and punctuation of any script are)"
             )
     if v.startswith("-"):
@@ -83,12 +84,6 @@ def check_watch_name(name: str) -> str:
     if not any(ch.isalnum() for ch in v):
         raise ValueError(f"{name!r}: a name needs at least one letter or digit")
     return v
-
-
-def _char_label(ch: str) -> str:
-    """'a tab (U+0009)', 'a line break (U+000A)', 'ZERO WIDTH SPACE (U+200B)'."""
-    label = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}.get(ch) or unicodedata.name(ch, "")
-    return f"{label} (U+{ord(ch):04X})" if label else f"U+{ord(ch):04X}"
 
 
 def name_key(name: str) -> str:
@@ -180,6 +175,11 @@ class DefaultsConfig(_Model):
     def _interval(cls, v: str) -> str:
         return validate_schedule(v)
 
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, v: str) -> str:
+        return check_header_value(v)
+
     @field_validator("full_fetch_after")
     @classmethod
     def _full_fetch_after(cls, v: str) -> str:
@@ -224,6 +224,18 @@ class WatchConfig(_Model):
     @classmethod
     def _interval(cls, v: str | None) -> str | None:
         return None if v is None else validate_schedule(v)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            check_header(name, value)
+        return v
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, v: str | None) -> str | None:
+        return None if v is None else check_header_value(v)
 
     @field_validator("select", "remove")
     @classmethod

@@ -77,6 +77,15 @@ def _load(args: argparse.Namespace) -> Config:
     return config
 
 
+def _load_to_send(args: argparse.Namespace) -> Config:
+    """The config of a command that sends alerts (check, accept, run, notify test and flush): every
+    notification URL must be readable, so an unset ${VAR} in one is a config error (exit 2) here,
+    while read-only commands (list, history, serve, ...) work without those variables."""
+    config = _load(args)
+    config.require_targets()
+    return config
+
+
 def _store(config: Config):
     from monitor.store import Store
 
@@ -198,7 +207,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from monitor.checker import run_checks
     from monitor.dberrors import DETAIL_PREFIX
 
-    config = _load(args)
+    config = _load_to_send(args)
     if not config.watches:
         if config.path is None:
             raise UserError(
@@ -282,7 +291,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     """Make the latest suspect capture of a watch its current version (see monitor.suspects)."""
     from monitor.suspects import AcceptError, accept_latest
 
-    config = _load(args)
+    config = _load_to_send(args)
     wc = config.watch(args.watch)
     if wc is None:
         raise UserError(f"{config.path or 'config'}: no watch named {args.watch!r}")
@@ -318,12 +327,12 @@ def _deliver_quietly(store: Any, config: Config) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.scheduler import run_forever
 
-    config = _load(args)
+    config = _load_to_send(args)
     if config.web.listen:
         config.web.served_token()  # an unset ${VAR} token: say so before anything starts
     store = _store(config)
     try:
-        run_forever(config, store, reload=lambda: _load(args))
+        run_forever(config, store, reload=lambda: _load_to_send(args))
     except OSError as exc:
         from monitor.web import ListenError
 
@@ -361,7 +370,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_notify(args: argparse.Namespace) -> int:
     from monitor import notify
 
-    config = _load(args)
+    # `pending` only reads the outbox; `test` and `flush` send.
+    config = _load(args) if args.notify_command == "pending" else _load_to_send(args)
     if args.notify_command == "test":
         if args.target not in config.notify.targets:
             raise UserError(f"{config.path or 'config'}: no target named {args.target!r} in [notify.targets]")

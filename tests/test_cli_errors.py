@@ -316,7 +316,7 @@ def test_notification_url_from_environment_is_checked_once_substituted(
     cfg = tmp_path / "config.toml"
     cfg.write_text('[notify.targets.hook]\nurls = ["${HOOK_URL}"]\n', "utf-8")
     with pytest.raises(ConfigError, match=r"\$\{HOOK_URL\} is not set"):
-        load_config(cfg)
+        load_config(cfg).require_targets()  # only commands that send alerts need it
     monkeypatch.setenv("HOOK_URL", "json://127.0.0.1:9/hook")
     assert load_config(cfg).notify.targets["hook"].urls == ["json://127.0.0.1:9/hook"]
     monkeypatch.setenv("HOOK_URL", "jsno://127.0.0.1:9/t0kenValue99")
@@ -470,3 +470,29 @@ def test_a_database_path_under_a_file_says_the_file_is_in_the_way(tmp_path: Path
     proc = cli("--database", f"sqlite:///{tmp_path}/data/m.db", "list", cwd=tmp_path)
     assert_clean_failure(proc, 3, f"{tmp_path}/data", "is a file, not a directory")
     assert "File exists" not in proc.stderr
+
+
+def test_read_only_commands_need_no_notification_variables(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    # A fresh user's find: with config.example.toml, `history` and `db current` failed for want of
+    # ${SLACK_TOKEN_A}. Only the commands that send alerts need the variables of target URLs.
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    hook = "HOOK_PATH_FOR_THIS_TEST"
+    extra = f'[notify.targets.legal]\nurls = ["json://127.0.0.1:{closed_port()}/${{{hook}}}"]\n'
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra)
+    assert cli("--config", str(cfg), "check", cwd=tmp_path, env={hook: "h"}).returncode == 0
+    unset = {k: v for k, v in os.environ.items() if k != hook}  # cli() would merge os.environ
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(cfg), *args],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=unset,
+        )  # fmt: skip
+
+    for args in (("list",), ("history", "brindlewick"), ("show", "Brindlewick"), ("db", "current"),
+                 ("notify", "pending"), ("diff", "--watch", "Brindlewick", "1", "1")):  # fmt: skip
+        proc = run(*args)
+        assert proc.returncode == 0 and not proc.stderr, (args, proc.stderr)
+    for args in (("check",), ("accept", "Brindlewick"), ("notify", "flush"), ("notify", "test", "legal"), ("run",)):
+        assert_clean_failure(
+            run(*args), 2, f"{cfg}: notify.targets.legal.urls[0]: environment variable ${{{hook}}} is not set"
+        )

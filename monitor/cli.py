@@ -141,9 +141,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from monitor.watchlist import remove_watch
 
     path = _config_path(args)
-    if path is None or not remove_watch(path, args.name):
+    removed = remove_watch(path, args.name) if path is not None else None
+    if removed is None:
         raise UserError(f"{path or 'config.toml'}: no watch named {args.name!r}")
-    print(f"removed {args.name!r} from {path} (its history stays in the database)")
+    print(f"removed {removed!r} from {path} (its history stays in the database)")
     print(DAEMON_HINT)
     return 0
 
@@ -215,7 +216,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "(copy config.example.toml to start)"
             )
         raise UserError(f"{config.path}: no watches to check")
-    names = [_canonical(config, n) for n in args.watch or []] or None
+    # Each watch once, however often (and in whatever case) it was named.
+    names = list(dict.fromkeys(_canonical(config, n) for n in args.watch or [])) or None
     store = _store(config)
     total = len(names) if names else len(config.watches)
     show_progress = sys.stderr.isatty() and not args.json and total > 1

@@ -43,6 +43,9 @@ def cmd_rename(args: argparse.Namespace) -> int:
                     "the config); choose another name"
                 )
             before = row.name if row is not None else wc.name  # type: ignore[union-attr]
+            if before == new and (wc is None or wc.name == new):
+                print(f"{new!r} already has that name; nothing changed")
+                return 0
             if row is not None:
                 row.name = new
                 s.flush()

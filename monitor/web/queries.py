@@ -248,6 +248,21 @@ def version_of(s: Session, name: str, n: int) -> Version | None:
     ).first()
 
 
+def canonical_name(s: Session, config: Config, name: str) -> str:
+    """The stored spelling of a watch named in any case or Unicode form, as the CLI matches names
+    (`/watches/orbitrail` finds "Orbitrail"): the config's watch, else the database's (a watch
+    removed from the config keeps its history there); `name` itself when neither knows it."""
+    wc = config.watch(name)
+    if wc is not None:
+        return wc.name
+    if watch_exists(s, name):
+        return name
+    from monitor.config import name_key
+
+    key = name_key(name)
+    return next((n for n in s.scalars(select(Watch.name)) if name_key(n) == key), name)
+
+
 def watch_exists(s: Session, name: str) -> bool:
     return s.scalar(select(Watch.id).where(Watch.name == name)) is not None
 

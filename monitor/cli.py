@@ -19,6 +19,7 @@ from monitor.dberrors import EXIT_DATABASE, DatabaseError, database_failure, is_
 DAEMON_HINT = (
     "a running daemon picks this up on reload: `systemctl reload policy-monitor` or `kill -HUP <pid>`"
 )
+NO_CONFIG = "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one"
 log = logging.getLogger("monitor.cli")
 
 EXIT_OK = 0
@@ -33,7 +34,8 @@ EXIT_CODES = """exit codes:
       with --json only under --strict, as the JSON carries every outcome);
       `notify test`/`notify flush`: a notification could not be sent
   2   usage or config error (a bad argument, an invalid config file, no such watch)
-  3   the database cannot be opened or written (wrong URL, server down, read-only, disk full)
+  3   the database cannot be opened or written (wrong URL, server down, read-only, disk full),
+      or a command that only reads found no SQLite file (only check, run, demo, db upgrade make one)
   70  internal error (a bug: rerun with --log-level debug for the traceback)"""
 
 # The database URL of the command being run, so a failure anywhere can name it (password masked).
@@ -86,10 +88,11 @@ def _load_to_send(args: argparse.Namespace) -> Config:
     return config
 
 
-def _store(config: Config):
+def _store(config: Config, *, create: bool = True):
+    """The database; without `create` (read-only commands) a SQLite file must exist already."""
     from monitor.store import Store
 
-    return Store(config.database.url)
+    return Store(config.database.url, create=create)
 
 
 def _print_json(obj: Any) -> None:
@@ -155,7 +158,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     from monitor.store import Version, Watch
 
     config = _load(args)
-    store = _store(config)
+    try:
+        store = _store(config, create=False)
+    except DatabaseError:
+        if config.path is None:  # likely the wrong directory: say that first
+            print(f"policy-monitor: {NO_CONFIG}", file=sys.stderr)
+        raise
     rows = []
     with store.session() as s:
         state = {w.name: w for w in s.scalars(select(Watch))}
@@ -180,7 +188,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         if config.path is None:
-            print("no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one")
+            print(NO_CONFIG)
         print("no watches: add one with `policy-monitor add NAME URL` or edit the config")
     # `list` shows the configured watches; say what else the database keeps, so none looks lost.
     others = sorted(set(state) - {wc.name for wc in config.watches})
@@ -211,10 +219,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = _load_to_send(args)
     if not config.watches:
         if config.path is None:
-            raise UserError(
-                "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one "
-                "(copy config.example.toml to start)"
-            )
+            raise UserError(f"{NO_CONFIG} (copy config.example.toml to start)")
         raise UserError(f"{config.path}: no watches to check")
     # Each watch once, however often (and in whatever case) it was named.
     names = list(dict.fromkeys(_canonical(config, n) for n in args.watch or [])) or None
@@ -297,7 +302,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     wc = config.watch(args.watch)
     if wc is None:
         raise UserError(f"{config.path or 'config'}: no watch named {args.watch!r}")
-    store = _store(config)
+    store = _store(config, create=False)  # no database: no suspect capture to accept
     try:
         res = accept_latest(store, config, wc)
     except AcceptError as exc:
@@ -355,7 +360,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         parse_listen(listen)
     except ValueError as exc:
         raise UserError(f"--listen: {exc}") from None
-    store = _store(config)
+    store = _store(config, create=False)
     try:
         serve(config, store, listen)
     except ListenError as exc:
@@ -380,7 +385,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
         ok = notify.send_test(config, args.target)
         print(f"sample alert to {args.target!r}: {'sent' if ok else 'FAILED (see log)'}")
         return 0 if ok else 1
-    store = _store(config)
+    store = _store(config, create=args.notify_command != "pending")
     if args.notify_command == "pending":
         rows = notify.pending_rows(store, config)
         if args.json:

@@ -85,7 +85,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     from monitor.store import Store, current_revision, downgrade, upgrade
 
     config = _load(args)
-    store = Store(config.database.url, migrate=False)
+    # Only `upgrade` makes a database; `current` and `downgrade` report on one that exists.
+    store = Store(config.database.url, migrate=False, create=args.db_command == "upgrade")
     shown = _shown_db(config)
     if args.db_command == "downgrade":
         now = current_revision(store.engine) or "base"

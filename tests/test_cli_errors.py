@@ -442,8 +442,35 @@ def test_without_a_config_file_the_missing_default_is_named(tmp_path: Path) -> N
     env = {"MONITOR_CONFIG": "", "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/m.db"}
     proc = cli("check", cwd=tmp_path, env=env)
     assert_clean_failure(proc, 2, "./config.toml does not exist", "config.example.toml")
+    # Nor a database: `list` says both, and creates neither the file nor its directory.
     listed = cli("list", cwd=tmp_path, env=env)
-    assert listed.returncode == 0 and "./config.toml does not exist" in listed.stdout, listed
+    assert_clean_failure(listed, 3, "./config.toml does not exist", f"no database file at {tmp_path}/m.db")
+    assert not (tmp_path / "m.db").exists()
+
+
+def test_read_only_commands_create_no_database(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    # A fresh user's finds: `cd /tmp && policy-monitor list` left /tmp/data/monitor.db behind, and
+    # `--database sqlite:////nonexistent/dir/x.db list` made the directories and an empty database.
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    missing = tmp_path / "nowhere" / "deeper" / "x.db"
+    cfg = write_config(tmp_path, f"sqlite:///{missing}", http_server)
+    c = ("--config", str(cfg))
+    for args in (("list",), ("list", "--json"), ("history", "Brindlewick"), ("show", "Brindlewick"),
+                 ("diff", "Brindlewick@1", "Brindlewick@2"), ("accept", "Brindlewick"), ("db", "current"),
+                 ("db", "downgrade"), ("notify", "pending"), ("serve", "--listen", f"127.0.0.1:{closed_port()}")):  # fmt: skip
+        proc = cli(*c, *args, cwd=tmp_path)
+        assert_clean_failure(proc, 3, f"no database file at {missing}", "`policy-monitor check`")
+        assert not (tmp_path / "nowhere").exists(), args
+    proc = cli("--database", f"sqlite:///{tmp_path}/rel/x.db", "list", cwd=tmp_path)  # the default's shape
+    assert_clean_failure(proc, 3, f"no database file at {tmp_path}/rel/x.db")
+    assert not (tmp_path / "rel").exists()
+    # The commands that make one still do.
+    assert cli(*c, "check", cwd=tmp_path).returncode == 0 and missing.exists()
+    for args in (("list",), ("history", "Brindlewick"), ("db", "current"), ("notify", "pending")):
+        assert cli(*c, *args, cwd=tmp_path).returncode == 0, args
+    upgraded = tmp_path / "up" / "y.db"
+    assert cli("--database", f"sqlite:///{upgraded}", "db", "upgrade", cwd=tmp_path).returncode == 0
+    assert upgraded.exists()
 
 
 def test_list_names_watches_the_database_keeps_but_the_config_no_longer_has(

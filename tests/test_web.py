@@ -624,6 +624,7 @@ def _answers(url: str) -> bool:
 def test_serve_refuses_a_bad_or_busy_address(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n', "utf-8")
+    assert cli(cfg, "db", "upgrade").returncode == 0  # serving reads a database, never makes one
     bad = cli(cfg, "serve", "--listen", "localhost:http")
     assert bad.returncode == 2 and "--listen" in bad.stderr and "Traceback" not in bad.stderr
     with socket.socket() as taken:

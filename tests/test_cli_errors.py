@@ -332,6 +332,7 @@ def test_valid_target_urls_load_quietly(tmp_path: Path) -> None:
         extra='[notify.targets.mail]\nurls = ["mailto://me:pw@smtp.example?to=legal@example.com"]\n'
         '[notify.targets.chat]\nurls = ["slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#legal"]\n',
     )
+    assert cli("--config", str(cfg), "db", "upgrade", cwd=tmp_path).returncode == 0  # `list` makes no database
     proc = cli("--config", str(cfg), "list", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
 

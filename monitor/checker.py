@@ -190,8 +190,11 @@ async def check_watch(
             raise CheckInterrupted(wc.name, prior.watch_id, f"{type(exc).__name__}") from exc
         if is_database_error(exc):
             return _database_failed(store, config, wc, prior, started, t0, exc)
-        log.exception("check failed unexpectedly", extra={"watch": wc.name})
         detail = f"internal error: {exc!r}"
+        # One line at error level; the traceback only when debugging (the README promises no
+        # traceback at the default level: a log shipper would split it or page on it).
+        log.error("check failed unexpectedly: %s", detail, extra={"watch": wc.name})
+        log.debug("the unexpected failure", exc_info=True, extra={"watch": wc.name})
         _record_error(store, config, wc, prior, started, t0, detail)
         return CheckResult(wc.name, "error", prior.current_seq, detail=detail)
 

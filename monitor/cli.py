@@ -18,6 +18,7 @@ from monitor.dberrors import EXIT_DATABASE, DatabaseError, database_failure, is_
 DAEMON_HINT = (
     "a running daemon picks this up on reload: `systemctl reload policy-monitor` or `kill -HUP <pid>`"
 )
+NO_CONFIG = "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one"
 log = logging.getLogger("monitor.cli")
 
 EXIT_OK = 0
@@ -33,7 +34,8 @@ EXIT_CODES = """exit codes:
       with --json only under --strict, as the JSON carries every outcome);
       `notify test`/`notify flush`: a notification could not be sent
   2   usage or config error (a bad argument, an invalid config file, no such watch)
-  3   the database cannot be opened or written (wrong URL, server down, read-only, disk full)
+  3   the database cannot be opened or written (wrong URL, server down, read-only, disk full),
+      or a command that only reads found no SQLite file (only check, run, demo, db upgrade make one)
   70  internal error (a bug: rerun with --log-level debug for the traceback)
   130 interrupted (Ctrl-C); for `check`, the checks that finished are stored"""
 
@@ -78,10 +80,20 @@ def _load(args: argparse.Namespace) -> Config:
     return config
 
 
-def _store(config: Config):
+def _load_to_send(args: argparse.Namespace) -> Config:
+    """The config of a command that sends alerts (check, accept, run, notify test and flush): every
+    notification URL must be readable, so an unset ${VAR} in one is a config error (exit 2) here,
+    while read-only commands (list, history, serve, ...) work without those variables."""
+    config = _load(args)
+    config.require_targets()
+    return config
+
+
+def _store(config: Config, *, create: bool = True):
+    """The database; without `create` (read-only commands) a SQLite file must exist already."""
     from monitor.store import Store
 
-    return Store(config.database.url)
+    return Store(config.database.url, create=create)
 
 
 def _print_json(obj: Any) -> None:
@@ -114,7 +126,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     except Exception as exc:  # pydantic ValidationError: report the first problem plainly
         raise UserError(f"{path}: watch {args.name!r}: {_first_error(exc)}") from None
     add_watch(path, watch)
-    print(f"added {watch.name!r} ({watch.url}) to {path}")
+    from monitor.secrets import hide_passwords
+
+    print(f"added {watch.name!r} ({hide_passwords(watch.url)}) to {path}")
     print(DAEMON_HINT)
     return 0
 
@@ -131,9 +145,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from monitor.watchlist import remove_watch
 
     path = _config_path(args)
-    if path is None or not remove_watch(path, args.name):
+    removed = remove_watch(path, args.name) if path is not None else None
+    if removed is None:
         raise UserError(f"{path or 'config.toml'}: no watch named {args.name!r}")
-    print(f"removed {args.name!r} from {path} (its history stays in the database)")
+    print(f"removed {removed!r} from {path} (its history stays in the database)")
     print(DAEMON_HINT)
     return 0
 
@@ -144,7 +159,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     from monitor.store import Version, Watch
 
     config = _load(args)
-    store = _store(config)
+    try:
+        store = _store(config, create=False)
+    except DatabaseError:
+        if config.path is None:  # likely the wrong directory: say that first
+            print(f"policy-monitor: {NO_CONFIG}", file=sys.stderr)
+        raise
     rows = []
     with store.session() as s:
         state = {w.name: w for w in s.scalars(select(Watch))}
@@ -169,7 +189,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         if config.path is None:
-            print("no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one")
+            print(NO_CONFIG)
         print("no watches: add one with `policy-monitor add NAME URL` or edit the config")
     # `list` shows the configured watches; say what else the database keeps, so none looks lost.
     others = sorted(set(state) - {wc.name for wc in config.watches})
@@ -208,11 +228,11 @@ def cmd_accept(args: argparse.Namespace) -> int:
     """Make the latest suspect capture of a watch its current version (see monitor.suspects)."""
     from monitor.suspects import AcceptError, accept_latest
 
-    config = _load(args)
+    config = _load_to_send(args)
     wc = config.watch(args.watch)
     if wc is None:
         raise UserError(f"{config.path or 'config'}: no watch named {args.watch!r}")
-    store = _store(config)
+    store = _store(config, create=False)  # no database: no suspect capture to accept
     try:
         res = accept_latest(store, config, wc)
     except AcceptError as exc:
@@ -244,12 +264,12 @@ def _deliver_quietly(store: Any, config: Config) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.scheduler import run_forever
 
-    config = _load(args)
+    config = _load_to_send(args)
     if config.web.listen:
         config.web.served_token()  # an unset ${VAR} token: say so before anything starts
     store = _store(config)
     try:
-        run_forever(config, store, reload=lambda: _load(args))
+        run_forever(config, store, reload=lambda: _load_to_send(args))
     except OSError as exc:
         from monitor.web import ListenError
 
@@ -270,7 +290,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         parse_listen(listen)
     except ValueError as exc:
         raise UserError(f"--listen: {exc}") from None
-    store = _store(config)
+    store = _store(config, create=False)
     try:
         serve(config, store, listen)
     except ListenError as exc:
@@ -287,14 +307,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_notify(args: argparse.Namespace) -> int:
     from monitor import notify
 
-    config = _load(args)
+    # `pending` only reads the outbox; `test` and `flush` send.
+    config = _load(args) if args.notify_command == "pending" else _load_to_send(args)
     if args.notify_command == "test":
         if args.target not in config.notify.targets:
             raise UserError(f"{config.path or 'config'}: no target named {args.target!r} in [notify.targets]")
         ok = notify.send_test(config, args.target)
         print(f"sample alert to {args.target!r}: {'sent' if ok else 'FAILED (see log)'}")
         return 0 if ok else 1
-    store = _store(config)
+    store = _store(config, create=args.notify_command != "pending")
     if args.notify_command == "pending":
         rows = notify.pending_rows(store, config)
         if args.json:

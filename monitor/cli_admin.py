@@ -43,6 +43,9 @@ def cmd_rename(args: argparse.Namespace) -> int:
                     "the config); choose another name"
                 )
             before = row.name if row is not None else wc.name  # type: ignore[union-attr]
+            if before == new and (wc is None or wc.name == new):
+                print(f"{new!r} already has that name; nothing changed")
+                return 0
             if row is not None:
                 row.name = new
                 s.flush()
@@ -82,7 +85,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     from monitor.store import Store, current_revision, downgrade, upgrade
 
     config = _load(args)
-    store = Store(config.database.url, migrate=False)
+    # Only `upgrade` makes a database; `current` and `downgrade` report on one that exists.
+    store = Store(config.database.url, migrate=False, create=args.db_command == "upgrade")
     shown = _shown_db(config)
     if args.db_command == "downgrade":
         now = current_revision(store.engine) or "base"

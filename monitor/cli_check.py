@@ -16,10 +16,11 @@ from monitor.cli import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_WATCH_FAILED,
+    NO_CONFIG,
     UserError,
     _canonical,
     _deliver_quietly,
-    _load,
+    _load_to_send,
     _print_json,
     _shown_db,
     _store,
@@ -35,15 +36,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     (every result is printed first)."""
     from monitor.dberrors import DETAIL_PREFIX
 
-    config = _load(args)
+    config = _load_to_send(args)
     if not config.watches:
         if config.path is None:
-            raise UserError(
-                "no config file: ./config.toml does not exist and neither -c nor $MONITOR_CONFIG names one "
-                "(copy config.example.toml to start)"
-            )
+            raise UserError(f"{NO_CONFIG} (copy config.example.toml to start)")
         raise UserError(f"{config.path}: no watches to check")
-    names = [_canonical(config, n) for n in args.watch or []] or None
+    # Each watch once, however often (and in whatever case) it was named.
+    names = list(dict.fromkeys(_canonical(config, n) for n in args.watch or [])) or None
     total = len(names) if names else len(config.watches)
     show_progress = sys.stderr.isatty() and not args.json and total > 1
     store, mark = None, None

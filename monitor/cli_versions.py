@@ -27,7 +27,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from monitor.store import Check, Event, Store
 
     config = _load(args)
-    store = _store(config)
+    store = _store(config, create=False)
     with store.session() as s:
         w = _watch_row(s, args.watch)
         versions = Store.versions_of(s, w.id)
@@ -117,7 +117,7 @@ def _stored_version(store: Any, name: str, seq: int | None) -> tuple[Any, str]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     config = _load(args)
-    store = _store(config)
+    store = _store(config, create=False)
     doc, _label = _stored_version(store, args.watch, args.version)
     sys.stdout.write(doc.to_markdown())
     return 0
@@ -146,7 +146,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     def store() -> Any:
         if not store_cache:
-            store_cache.append(_store(_load(args)))
+            store_cache.append(_store(_load(args), create=False))
         return store_cache[0]
 
     old, old_label = _resolve_side(args.old, args.watch, store)

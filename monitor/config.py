@@ -27,11 +27,19 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.config_env import (
+    ENV_REF,
+    ConfigError,
+    as_written,
+    defer_target_urls,
+    defer_web_token,
+    substitute_env,
+)
 from monitor.config_problems import describe, problem_text
+from monitor.config_values import char_label, check_header, check_header_value
 
 DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
 DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.I)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _NAME_MAX = 120
@@ -39,10 +47,6 @@ _NAME_MAX = 120
 # Not allowed: control and other invisible characters (except the joiners some scripts need),
 # tabs and line breaks.
 _NAME_JOINERS = {"\u200c", "\u200d"}
-
-
-class ConfigError(Exception):
-    """A config problem, already phrased for the user: `file: key: what is wrong`."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -75,7 +79,7 @@ def check_watch_name(name: str) -> str:
         cat = unicodedata.category(ch)
         if cat[0] in "CZ" and ch != " " and ch not in _NAME_JOINERS:
             raise ValueError(
-                f"{name!r}: {_char_label(ch)} is not allowed in a name "
+                f"{name!r}: {char_label(ch)} is not allowed in a name "
                 "(letters, digits, spaces and punctuation of any script are)"
             )
     if v.startswith("-"):
@@ -83,12 +87,6 @@ def check_watch_name(name: str) -> str:
     if not any(ch.isalnum() for ch in v):
         raise ValueError(f"{name!r}: a name needs at least one letter or digit")
     return v
-
-
-def _char_label(ch: str) -> str:
-    """'a tab (U+0009)', 'a line break (U+000A)', 'ZERO WIDTH SPACE (U+200B)'."""
-    label = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}.get(ch) or unicodedata.name(ch, "")
-    return f"{label} (U+{ord(ch):04X})" if label else f"U+{ord(ch):04X}"
 
 
 def name_key(name: str) -> str:
@@ -180,6 +178,11 @@ class DefaultsConfig(_Model):
     def _interval(cls, v: str) -> str:
         return validate_schedule(v)
 
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, v: str) -> str:
+        return check_header_value(v)
+
     @field_validator("full_fetch_after")
     @classmethod
     def _full_fetch_after(cls, v: str) -> str:
@@ -224,6 +227,18 @@ class WatchConfig(_Model):
     @classmethod
     def _interval(cls, v: str | None) -> str | None:
         return None if v is None else validate_schedule(v)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            check_header(name, value)
+        return v
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, v: str | None) -> str | None:
+        return None if v is None else check_header_value(v)
 
     @field_validator("select", "remove")
     @classmethod
@@ -334,6 +349,8 @@ class Config(_Model):
     path: Path | None = Field(None, exclude=True)
     # {substituted value: as written} from ${VAR} substitution (see `shown`); not part of the config.
     _written: dict[str, str] = PrivateAttr(default_factory=dict)
+    # Why some notification URLs could not be read (their ${VAR} unset): see `require_targets`.
+    _targets_problem: str | None = PrivateAttr(default=None)
     # (the watches list it was built from, {name_key: watch}) for `watch`; rebuilt for another list.
     _by_key: tuple[list[WatchConfig], dict[str, WatchConfig]] | None = PrivateAttr(default=None)
 
@@ -365,8 +382,19 @@ class Config(_Model):
     # -- derived views -------------------------------------------------------------------------
     def shown(self, text: str | None) -> str | None:
         """`text` (a URL, an error detail) fit to print: every value substituted from the
-        environment put back as written ('${API_KEY}'), so no secret is echoed."""
-        return as_written(text, self._written) if text else text
+        environment put back as written ('${API_KEY}'), and the password of any URL in it that
+        was written in the file masked ('http://user:****@host'), so no secret is echoed."""
+        from monitor.secrets import hide_passwords
+
+        return hide_passwords(as_written(text, self._written)) if text else text
+
+    def require_targets(self) -> None:
+        """Raise ConfigError when a notification URL is written with a ${VAR} that is not set (one
+        line per URL, naming file and key). Only the commands that send alerts call this (check,
+        accept, run, notify test and flush): reading history or serving pages needs no Slack token,
+        and an unread URL is never sent to."""
+        if self._targets_problem:
+            raise ConfigError(self._targets_problem)
 
     def watch(self, name: str) -> WatchConfig | None:
         """The watch of that name in any case and Unicode normal form, or None."""
@@ -393,55 +421,19 @@ class Config(_Model):
         return [n for n in self.notify.targets if n != self.notify.ops_target]
 
 
-def substitute_env(value: Any, where: str = "", written: dict[str, str] | None = None) -> Any:
-    """Replace ${VAR} / ${VAR:-default} in every string of a parsed TOML tree. `written`, when
-    given, collects {substituted string: string as written} and {variable's value: '${VAR}'}, so
-    error messages can show values as written (see `as_written`), never with a secret in them."""
-    if isinstance(value, str):
-
-        def repl(m: re.Match[str]) -> str:
-            var, default = m.group(1), m.group(2)
-            if var in os.environ:
-                if written is not None:
-                    written[os.environ[var]] = m.group(0)
-                return os.environ[var]
-            if default is not None:
-                return default
-            raise ConfigError(f"{where or 'value'}: environment variable ${{{var}}} is not set")
-
-        out = _ENV.sub(repl, value)
-        if written is not None and out != value:
-            written[out] = value
-        return out
-    if isinstance(value, dict):
-        return {k: substitute_env(v, f"{where}.{k}" if where else k, written) for k, v in value.items()}
-    if isinstance(value, list):
-        return [substitute_env(v, f"{where}[{i}]", written) for i, v in enumerate(value)]
-    return value
-
-
-_MIN_SECRET = 4  # shorter variable values would garble ordinary words in a message
-
-
-def as_written(text: str, written: dict[str, str]) -> str:
-    """`text` with every substituted value put back as written: 'smtp://u:hunter22@h' ->
-    'smtp://u:${SMTP_PASSWORD}@h'; a variable's value anywhere else becomes '${VAR}'."""
-    for value in sorted(written, key=len, reverse=True):
-        if len(value) >= _MIN_SECRET:
-            text = text.replace(value, written[value])
-    return text
-
-
 def parse_config(data: dict[str, Any], source: str = "<config>", *, check_targets: bool = True) -> Config:
     """Validate a parsed TOML tree (with ${VAR}s substituted) into a Config. Raises ConfigError with
     one line per problem, `source: key: what is wrong`, values shown as written (never with a
     secret substituted). With `check_targets`, every notification URL must be one apprise can use."""
     written: dict[str, str] = {}
-    data, token_problem = _defer_web_token(data, source)
+    data, token_problem = defer_web_token(data, source)
+    data, deferred, targets_problem = defer_target_urls(data, source)
     try:
         subst = substitute_env(data, written=written)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    for (name, i), url in deferred.items():  # as written: no secret in it, and never sent
+        subst["notify"]["targets"][name]["urls"][i] = url
     try:
         config = Config.model_validate(subst)
     except ValidationError as exc:
@@ -452,31 +444,19 @@ def parse_config(data: dict[str, Any], source: str = "<config>", *, check_target
             problems.append(f"{source}: {key}: {msg}" if key else f"{source}: {msg}")
         raise ConfigError(as_written("\n".join(problems), written)) from None
     if check_targets:
-        problems = [f"{source}: {p}" for p in _target_problems(config, data)]
+        problems = [f"{source}: {p}" for p in _target_problems(config, data, set(deferred))]
         if problems:
             raise ConfigError(as_written("\n".join(problems), written))
     config._written.update(written)
     config.web._token_problem = token_problem
+    config._targets_problem = targets_problem
     return config
 
 
-def _defer_web_token(data: dict[str, Any], source: str) -> tuple[dict[str, Any], str | None]:
-    """`data` without [web] token when its ${VAR} is unset, and the message saying so (for
-    WebConfig.served_token); `data` unchanged and None otherwise."""
-    web = data.get("web")
-    if not isinstance(web, dict) or not isinstance(web.get("token"), str):
-        return data, None
-    try:
-        substitute_env(web["token"], "web.token")
-    except ConfigError as exc:
-        problem = f"{source}: {exc} (the web view needs it: set it, or remove [web] token for an open view)"
-        return {**data, "web": {k: v for k, v in web.items() if k != "token"}}, problem
-    return data, None
-
-
-def _target_problems(config: Config, raw: dict[str, Any]) -> list[str]:
+def _target_problems(config: Config, raw: dict[str, Any], deferred: set[tuple[str, int]]) -> list[str]:
     """'notify.targets.NAME.urls[i]: apprise cannot use URL: why' for each URL apprise rejects;
-    the URL is shown as written in the file, with any literal credential masked."""
+    the URL is shown as written in the file, with any literal credential masked. `deferred` URLs
+    (their ${VAR} unset) are not known yet: `Config.require_targets` speaks for them."""
     from monitor.secrets import mask_text
 
     out = []
@@ -485,6 +465,8 @@ def _target_problems(config: Config, raw: dict[str, Any]) -> list[str]:
         raw_urls = (raw_targets.get(name) or {}).get("urls", [])
         raw_urls = [raw_urls] if isinstance(raw_urls, str) else list(raw_urls)
         for i, url in enumerate(target.urls):
+            if (name, i) in deferred:
+                continue
             why = apprise_problem(url)
             if why is None:
                 continue
@@ -498,7 +480,7 @@ def _shown_url(written: str) -> str:
     not in a credential position: 'mailto://me:${SMTP_PASSWORD}@host' -> 'mailto://me:****@host'."""
     from monitor.secrets import mask_url
 
-    if not _ENV.sub("", written).strip():
+    if not ENV_REF.sub("", written).strip():
         return written  # only references: nothing secret in them
     refs: dict[str, str] = {}
 
@@ -507,7 +489,7 @@ def _shown_url(written: str) -> str:
         refs[key] = m.group(0)
         return key
 
-    masked = mask_url(_ENV.sub(hold, written))
+    masked = mask_url(ENV_REF.sub(hold, written))
     for key, ref in refs.items():
         masked = masked.replace(key, ref)
     return masked

@@ -1,5 +1,8 @@
 """Structured logging: JSON lines when not on a terminal (for journald, Docker and log shippers),
-readable lines on a terminal. Fields passed as `extra={...}` appear in both."""
+readable lines on a terminal. Fields passed as `extra={...}` appear in both.
+
+Every line has the password of any URL in it masked (`monitor.secrets.hide_passwords`): a watched
+URL or a fetch error naming it may be logged from anywhere, by us or a library."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+from monitor.secrets import hide_passwords
 
 # Attributes every LogRecord has; anything else came from `extra=` and is worth printing.
 # uvicorn passes `color_message`, its message again with terminal colour codes: not a field.
@@ -33,7 +38,7 @@ class JsonFormatter(logging.Formatter):
         out.update(_extras(record))
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return hide_passwords(json.dumps(out, ensure_ascii=False, default=str))
 
 
 class TextFormatter(logging.Formatter):
@@ -43,7 +48,7 @@ class TextFormatter(logging.Formatter):
         line = f"{ts} {record.levelname:<7} {record.getMessage()}" + (f"  {fields}" if fields else "")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return hide_passwords(line)
 
 
 def setup_logging(level: str = "info", fmt: str = "auto", stream=None) -> None:

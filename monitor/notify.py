@@ -52,7 +52,7 @@ from monitor.outbox import JITTER as JITTER
 from monitor.outbox import MAX_ERROR as MAX_ERROR
 from monitor.outbox import retry_delay as retry_delay
 from monitor.render import Message, channel_for, render_change, render_digest, render_ops, sample_event
-from monitor.secrets import mask_text, mask_url
+from monitor.secrets import hide_passwords, mask_text, mask_url
 from monitor.store import Event, Notification, Store, Watch, utcnow
 
 log = logging.getLogger("monitor.notify")
@@ -185,8 +185,9 @@ def enqueue_ops(
         payload={
             "kind": kind,
             "watch": watch.name,
-            "url": watch.url,
-            "detail": detail,
+            # Kept in the outbox and shown by `notify pending`: no password of the watched URL.
+            "url": hide_passwords(watch.url),
+            "detail": hide_passwords(detail),
             "at": now.isoformat(),
         },
     )

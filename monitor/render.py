@@ -20,6 +20,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from monitor.changes import Change, DiffReport, max_severity, severity_rank
 from monitor.report import excerpt, render_html, section_label
+from monitor.secrets import hide_passwords
 
 try:  # the highlighting excerpt lives in report.py; fall back to a plain excerpt if it moves
     from monitor.report import excerpt_highlighted
@@ -349,6 +350,7 @@ def render_change(
 ) -> Message:
     """The alert for one change event. `url` is the watched page; `channel` from `channel_for`."""
     st = _style(channel)
+    url = hide_passwords(url)  # a password in the watched URL goes to no receiver
     report = _report(event)
     changes = _shown_changes(report)
     title = change_title(event, watch_name)
@@ -401,7 +403,7 @@ def render_digest(events: list[tuple[Event, str, str]], channel: str) -> Message
         cats = ", ".join(event.categories or report.categories) or "no category"
         label = f"{_sev_tag(event.severity, event.substantive)} {name}: {cats}"
         versions = _versions(event)
-        where = f"Source: {st.link(url)} · {_when(event.created_at)}"
+        where = f"Source: {st.link(hide_passwords(url))} · {_when(event.created_at)}"
         info = [st.bold(st.esc(label)), f"{where} · {versions[0]} {st.esc(versions[1])}" if versions else where]
         header = _para(st.line.join(info), st)
         blocks = [_change_block(c, DIGEST_EXCERPT_WIDTH, st) for c in _shown_changes(report)]
@@ -446,10 +448,11 @@ def render_ops(payload: dict[str, Any], channel: str) -> Message:
     lines = [st.bold(st.esc(title))]
     if explain:
         lines.append(st.esc(explain))
+    # Rows queued before payloads were masked (monitor.notify.enqueue_ops) may hold a password.
     if payload.get("detail"):
-        lines.append("Detail: " + st.esc(trim_words(str(payload["detail"]), 1500)))
+        lines.append("Detail: " + st.esc(trim_words(hide_passwords(str(payload["detail"])), 1500)))
     if payload.get("url"):
-        lines.append(f"Source: {st.link(str(payload['url']))}")
+        lines.append(f"Source: {st.link(hide_passwords(str(payload['url'])))}")
     if payload.get("at"):
         lines.append(f"At: {st.esc(str(payload['at']))}")
     body = _wrap_html(_para(st.line.join(lines), st), st)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import overload
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 MASK = "****"
@@ -148,3 +149,29 @@ def mask_text(text: str, secrets: Iterable[str]) -> str:
         if len(fragment) >= _MIN_SECRET:
             text = text.replace(fragment, MASK)
     return text
+
+
+# 'scheme://user:password@': the password ends at the first character RFC 3986 forbids in it
+# unencoded (a quote or '<' too, as a URL quoted in a message or a page ends there).
+_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]{1,30}://[^\s/?#@:'\"<>]*):([^\s/?#@'\"<>]+)@")
+# A password written as one ${VAR} reference (how `Config.shown` puts it back) names no secret.
+_ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+@overload
+def hide_passwords(text: str) -> str: ...
+@overload
+def hide_passwords(text: None) -> None: ...
+def hide_passwords(text: str | None) -> str | None:
+    """`text` with the password of every URL in it masked: 'http://user:hunter2@host/p' ->
+    'http://user:****@host/p'. Unlike `mask_url`, the rest of the URL is kept whole: a watched page's
+    address is no secret, and a person must be able to recognise it. A password shown as written,
+    '${SITE_PW}', is kept (it names the variable, not its value)."""
+    if not text or "@" not in text:
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        password = m.group(2)
+        return m.group(0) if password == MASK or _ENV_REF.fullmatch(password) else f"{m.group(1)}:{MASK}@"
+
+    return _USERINFO.sub(repl, text)

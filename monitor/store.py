@@ -303,17 +303,41 @@ def _check_supported(url: str) -> None:
         raise UnsupportedDatabase("name the database: postgresql://USER@HOST:PORT/DATABASE")
 
 
+def _require_sqlite_file(url: str) -> None:
+    """Raises DatabaseError when `url` is a SQLite file that does not exist (naming its full path)."""
+    from monitor.dberrors import DatabaseError, display_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return
+    path = Path(u.database).expanduser()
+    if path.exists():
+        return
+    in_the_way = next((p for p in path.absolute().parents if p.exists() and not p.is_dir()), None)
+    if in_the_way is not None:
+        raise DatabaseError(f"database {display_url(url)}: {in_the_way} is a file, not a directory")
+    raise DatabaseError(
+        f"database {display_url(url)}: no database file at {path.resolve()} (`policy-monitor check` or "
+        "`db upgrade` creates one; or name another with --database or [database] url)"
+    )
+
+
 class Store:
     """The engine plus a session factory; `with store.session() as s:` commits on success."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, create: bool = True) -> None:
         """Raises `monitor.dberrors.DatabaseError` (naming the database, password masked, and the
-        cause) when the URL is unusable or, with `migrate`, the database cannot be opened or written."""
+        cause) when the URL is unusable or, with `migrate`, the database cannot be opened or written.
+        Without `create` (read-only commands) a SQLite file that does not exist is such an error too,
+        and neither it nor its directory is made: `list` in the wrong directory must not leave an
+        empty database behind."""
         from sqlalchemy.exc import SQLAlchemyError
 
         from monitor.dberrors import database_failure
 
         try:
+            if not create:
+                _require_sqlite_file(url)
             self.url = normalize_url(url)
             self.engine = make_engine(self.url)
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)

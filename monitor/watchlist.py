@@ -56,12 +56,15 @@ def _blank_line_before(text: str) -> str:
     return "\n"  # tomlkit ends a last line that has no line break itself
 
 
-def remove_watch(path: Path, name: str) -> bool:
+def remove_watch(path: Path, name: str) -> str | None:
+    """Remove the watch `name` (any case or Unicode form) from the file. Returns its name as
+    written there (what the user should read back), or None when the file has no such watch."""
     doc = _load(path)
     watches = doc.get("watches") or []
     keep = [w for w in watches if name_key(str(w.get("name", ""))) != name_key(name)]
     if len(keep) == len(watches):
-        return False
+        return None
+    removed = next(str(w.get("name")) for w in watches if name_key(str(w.get("name", ""))) == name_key(name))
     if keep:
         aot = tomlkit.aot()
         for w in keep:
@@ -70,7 +73,7 @@ def remove_watch(path: Path, name: str) -> bool:
     else:
         del doc["watches"]
     _save(path, doc)
-    return True
+    return removed
 
 
 def rename_watch(path: Path, old: str, new: str) -> str | None:

@@ -370,3 +370,38 @@ def test_a_round_holds_tasks_for_the_checks_in_progress_not_one_per_watch(
     assert [r.watch for r in results] == names
     assert {r.outcome for r in results} == {"first"}
     assert most <= 2 + 2 + 3  # the runners, the round itself and a little fetching housekeeping
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_an_unexpected_failure_logs_one_line_and_the_traceback_only_when_debugging(
+    http_server: LocalHTTPServer, store: Store, level: str
+) -> None:
+    import json
+    import logging
+
+    from monitor.logs import setup_logging
+
+    serve(http_server, policy_html())
+    config = make_config(http_server, store.url)
+    # A header the HTTP client refuses mid-check (config validation refuses it now; a bug elsewhere
+    # could raise alike): the README promises no traceback in the log at the default level.
+    bad = config.watches[0].model_copy(update={"headers": {"X-A": "a\nX-Injected: 1"}})
+    config = config.model_copy(update={"watches": [bad]})
+    stream = io.StringIO()
+    root = logging.getLogger()
+    handlers, root_level = root.handlers[:], root.level
+    setup_logging(level, "json", stream)
+    try:
+        result = check(store, config)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(root_level)
+    assert result.outcome == "error" and result.detail.startswith("internal error: ValueError(")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    errors = [line for line in lines if line["level"] == "error"]
+    assert [e["msg"] for e in errors] == [f"check failed unexpectedly: {result.detail}"]
+    assert "exc" not in errors[0] and "Traceback" not in json.dumps(errors[0])
+    tracebacks = [line for line in lines if "Traceback" in line.get("exc", "")]
+    assert (len(tracebacks), tracebacks[0]["level"] if tracebacks else None) == (
+        (1, "debug") if level == "debug" else (0, None)
+    )

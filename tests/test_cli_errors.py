@@ -316,7 +316,7 @@ def test_notification_url_from_environment_is_checked_once_substituted(
     cfg = tmp_path / "config.toml"
     cfg.write_text('[notify.targets.hook]\nurls = ["${HOOK_URL}"]\n', "utf-8")
     with pytest.raises(ConfigError, match=r"\$\{HOOK_URL\} is not set"):
-        load_config(cfg)
+        load_config(cfg).require_targets()  # only commands that send alerts need it
     monkeypatch.setenv("HOOK_URL", "json://127.0.0.1:9/hook")
     assert load_config(cfg).notify.targets["hook"].urls == ["json://127.0.0.1:9/hook"]
     monkeypatch.setenv("HOOK_URL", "jsno://127.0.0.1:9/t0kenValue99")
@@ -332,6 +332,7 @@ def test_valid_target_urls_load_quietly(tmp_path: Path) -> None:
         extra='[notify.targets.mail]\nurls = ["mailto://me:pw@smtp.example?to=legal@example.com"]\n'
         '[notify.targets.chat]\nurls = ["slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#legal"]\n',
     )
+    assert cli("--config", str(cfg), "db", "upgrade", cwd=tmp_path).returncode == 0  # `list` makes no database
     proc = cli("--config", str(cfg), "list", cwd=tmp_path)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
 
@@ -442,8 +443,35 @@ def test_without_a_config_file_the_missing_default_is_named(tmp_path: Path) -> N
     env = {"MONITOR_CONFIG": "", "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path}/m.db"}
     proc = cli("check", cwd=tmp_path, env=env)
     assert_clean_failure(proc, 2, "./config.toml does not exist", "config.example.toml")
+    # Nor a database: `list` says both, and creates neither the file nor its directory.
     listed = cli("list", cwd=tmp_path, env=env)
-    assert listed.returncode == 0 and "./config.toml does not exist" in listed.stdout, listed
+    assert_clean_failure(listed, 3, "./config.toml does not exist", f"no database file at {tmp_path}/m.db")
+    assert not (tmp_path / "m.db").exists()
+
+
+def test_read_only_commands_create_no_database(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    # A fresh user's finds: `cd /tmp && policy-monitor list` left /tmp/data/monitor.db behind, and
+    # `--database sqlite:////nonexistent/dir/x.db list` made the directories and an empty database.
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    missing = tmp_path / "nowhere" / "deeper" / "x.db"
+    cfg = write_config(tmp_path, f"sqlite:///{missing}", http_server)
+    c = ("--config", str(cfg))
+    for args in (("list",), ("list", "--json"), ("history", "Brindlewick"), ("show", "Brindlewick"),
+                 ("diff", "Brindlewick@1", "Brindlewick@2"), ("accept", "Brindlewick"), ("db", "current"),
+                 ("db", "downgrade"), ("notify", "pending"), ("serve", "--listen", f"127.0.0.1:{closed_port()}")):  # fmt: skip
+        proc = cli(*c, *args, cwd=tmp_path)
+        assert_clean_failure(proc, 3, f"no database file at {missing}", "`policy-monitor check`")
+        assert not (tmp_path / "nowhere").exists(), args
+    proc = cli("--database", f"sqlite:///{tmp_path}/rel/x.db", "list", cwd=tmp_path)  # the default's shape
+    assert_clean_failure(proc, 3, f"no database file at {tmp_path}/rel/x.db")
+    assert not (tmp_path / "rel").exists()
+    # The commands that make one still do.
+    assert cli(*c, "check", cwd=tmp_path).returncode == 0 and missing.exists()
+    for args in (("list",), ("history", "Brindlewick"), ("db", "current"), ("notify", "pending")):
+        assert cli(*c, *args, cwd=tmp_path).returncode == 0, args
+    upgraded = tmp_path / "up" / "y.db"
+    assert cli("--database", f"sqlite:///{upgraded}", "db", "upgrade", cwd=tmp_path).returncode == 0
+    assert upgraded.exists()
 
 
 def test_list_names_watches_the_database_keeps_but_the_config_no_longer_has(
@@ -470,3 +498,29 @@ def test_a_database_path_under_a_file_says_the_file_is_in_the_way(tmp_path: Path
     proc = cli("--database", f"sqlite:///{tmp_path}/data/m.db", "list", cwd=tmp_path)
     assert_clean_failure(proc, 3, f"{tmp_path}/data", "is a file, not a directory")
     assert "File exists" not in proc.stderr
+
+
+def test_read_only_commands_need_no_notification_variables(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    # A fresh user's find: with config.example.toml, `history` and `db current` failed for want of
+    # ${SLACK_TOKEN_A}. Only the commands that send alerts need the variables of target URLs.
+    http_server.route("/privacy", Response(200, policy_html(), HTML))
+    hook = "HOOK_PATH_FOR_THIS_TEST"
+    extra = f'[notify.targets.legal]\nurls = ["json://127.0.0.1:{closed_port()}/${{{hook}}}"]\n'
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", http_server, extra)
+    assert cli("--config", str(cfg), "check", cwd=tmp_path, env={hook: "h"}).returncode == 0
+    unset = {k: v for k, v in os.environ.items() if k != hook}  # cli() would merge os.environ
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(cfg), *args],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=unset,
+        )  # fmt: skip
+
+    for args in (("list",), ("history", "brindlewick"), ("show", "Brindlewick"), ("db", "current"),
+                 ("notify", "pending"), ("diff", "--watch", "Brindlewick", "1", "1")):  # fmt: skip
+        proc = run(*args)
+        assert proc.returncode == 0 and not proc.stderr, (args, proc.stderr)
+    for args in (("check",), ("accept", "Brindlewick"), ("notify", "flush"), ("notify", "test", "legal"), ("run",)):
+        assert_clean_failure(
+            run(*args), 2, f"{cfg}: notify.targets.legal.urls[0]: environment variable ${{{hook}}} is not set"
+        )

@@ -183,3 +183,30 @@ def test_version_flag_and_list_counts(http_server: LocalHTTPServer, tmp_path: Pa
     http_server.route("/a", Response(200, policy_html(edited(Retention=SECTIONS["Retention"] + " Also 7 years.")), HTML))
     ok(cli(*c, "check", "--watch", "Brindlewick", cwd=tmp_path))
     assert "2 versions" in ok(cli(*c, "list", cwd=tmp_path)).stdout.splitlines()[0]
+
+
+def test_a_watch_named_twice_is_checked_once_and_names_are_read_back_as_stored(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    # A fresh user's finds: `check --watch dead --watch dead` checked it twice ("2 of 2 watches
+    # failed ... dead, dead"), `rename X X` said "renamed", `remove dup5` echoed "dup5", not "Dup5".
+    cfg = _config(tmp_path, f"sqlite:///{tmp_path}/m.db")
+    c = ("--config", str(cfg))
+    http_server.route("/a", Response(200, policy_html(), HTML))
+    ok(cli(*c, "add", "Dup5", http_server.url("/a"), cwd=tmp_path))
+    ok(cli(*c, "add", "Dead", "http://127.0.0.1:9/x", cwd=tmp_path))
+    twice = cli(*c, "check", "--watch", "dead", "--watch", "Dead", "--watch", "DUP5", cwd=tmp_path)
+    assert twice.returncode == 1 and twice.stdout.count("Dead: error") == 1, twice.stdout
+    assert "1 of 2 watches failed or was suspect: Dead\n" in twice.stderr, twice.stderr
+    as_json = json.loads(cli(*c, "check", "--json", "--watch", "dup5", "--watch", "Dup5", cwd=tmp_path).stdout)
+    assert [r["watch"] for r in as_json] == ["Dup5"]
+
+    before = cfg.read_text("utf-8")
+    for typed in ("Dup5", "dup5"):
+        same = ok(cli(*c, "rename", typed, "Dup5", cwd=tmp_path)).stdout
+        assert "nothing changed" in same and "renamed" not in same, same
+    assert cfg.read_text("utf-8") == before
+    assert json.loads(ok(cli(*c, "history", "Dup5", "--json", cwd=tmp_path)).stdout)["watch"] == "Dup5"
+
+    removed = ok(cli(*c, "remove", "dup5", cwd=tmp_path)).stdout
+    assert removed.startswith("removed 'Dup5' from "), removed

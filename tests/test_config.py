@@ -59,7 +59,6 @@ urls = ["json://${HOOK}/x", "json://${MISSING:-localhost}/y"]
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "soon"\n', "watches[0].interval"),
         ('[defaults]\ninteral = "1d"\n', "defaults.interal: unknown key"),
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\nnotify = ["nope"]\n', "unknown target 'nope'"),
-        ('[notify.targets.x]\nurls = ["json://${NOT_SET_ANYWHERE}"]\n', "NOT_SET_ANYWHERE"),
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\nselect = ["div["]\n', "bad CSS selector"),
         ("[database\nurl = 1\n", "invalid TOML"),
         ("[fetch]\nconcurrency = 0\n", "fetch.concurrency"),
@@ -214,3 +213,59 @@ def test_add_sets_each_new_watch_apart_by_one_blank_line_and_keeps_comments(tmp_
     bare = write(tmp_path, '[database]\nurl = "sqlite:///./m.db"')
     add_watch(bare, WatchConfig(name="One", url="https://one.example/privacy"))
     assert bare.read_text("utf-8").startswith('[database]\nurl = "sqlite:///./m.db"\n\n[[watches]]\n')
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ('{ "Accept-Language" = "dé\\nX-Injected: 1" }', "header 'Accept-Language': a line break (U+000A)"),
+        ('{ "X-A" = "a\\r\\nb" }', "header 'X-A': a line break (U+000D)"),
+        ('{ "X-A" = "a\\u0000b" }', "header 'X-A': U+0000 is not allowed in a header value"),
+        ('{ "X-A" = "a\\u001bb" }', "header 'X-A': U+001B is not allowed"),
+        ('{ "Bad Name" = "x" }', "header 'Bad Name': SPACE (U+0020) is not allowed in a header name"),
+        ('{ "X-A:" = "x" }', "header 'X-A:': COLON (U+003A) is not allowed in a header name"),
+        ('{ "" = "x" }', "header '': a header name cannot be empty"),
+    ],
+)
+def test_a_header_that_could_not_be_sent_is_refused_on_load(tmp_path: Path, headers: str, expected: str) -> None:
+    # A fresh user's find: a line break in a header value loaded, then every check of the watch
+    # ended in "internal error: ValueError(...)" with a traceback in the log.
+    p = write(tmp_path, f'[[watches]]\nname = "A"\nurl = "https://a.example"\nheaders = {headers}\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert str(err.value).startswith(f"{p}: watches[0].headers (watch 'A'): {expected}"), str(err.value)
+
+
+def test_a_user_agent_with_a_line_break_is_refused_and_ordinary_headers_load(tmp_path: Path) -> None:
+    p = write(tmp_path, '[defaults]\nuser_agent = "pm\\r\\nX-Injected: 1"\n')
+    with pytest.raises(ConfigError, match=r"defaults\.user_agent: a line break \(U\+000D\) is not allowed"):
+        load_config(p)
+    p = write(
+        tmp_path,
+        '[[watches]]\nname = "A"\nurl = "https://a.example"\nuser_agent = "pm/1 (tab\\there)"\n'
+        'headers = { "Accept-Language" = "dé, en;q=0.8", "X-Token_1.~" = "a b\\tc" }\n',
+    )
+    assert load_config(p).watches[0].headers["Accept-Language"] == "dé, en;q=0.8"
+
+
+def test_an_unset_variable_in_a_notification_url_is_an_error_only_for_sending(tmp_path: Path) -> None:
+    # A fresh user's find: `history` and `db current` failed for want of ${SLACK_TOKEN_A}.
+    p = write(
+        tmp_path,
+        '[notify.targets.x]\nurls = ["json://${NOT_SET_ANYWHERE}", "json://127.0.0.1:9/${NOR_THIS:-ok}"]\n'
+        '[notify.targets.y]\nurls = "slack://${NOT_SET_EITHER}/B/C"\n',
+    )
+    config = load_config(p)  # what read-only commands use
+    assert config.notify.targets["x"].urls == ["json://${NOT_SET_ANYWHERE}", "json://127.0.0.1:9/ok"]
+    with pytest.raises(ConfigError) as err:
+        config.require_targets()  # what commands that send alerts call
+    assert str(err.value).splitlines() == [
+        f"{p}: notify.targets.x.urls[0]: environment variable ${{NOT_SET_ANYWHERE}} is not set "
+        "(sending alerts needs it: set it, or remove the URL)",
+        f"{p}: notify.targets.y.urls[0]: environment variable ${{NOT_SET_EITHER}} is not set "
+        "(sending alerts needs it: set it, or remove the URL)",
+    ]
+    # A URL apprise cannot use is still refused on load, whatever else is unset.
+    p.write_text(p.read_text("utf-8") + '[notify.targets.z]\nurls = ["jsno://127.0.0.1:9/x"]\n', "utf-8")
+    with pytest.raises(ConfigError, match=r"notify\.targets\.z\.urls\[0\]: apprise cannot use"):
+        load_config(p)

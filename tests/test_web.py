@@ -222,6 +222,19 @@ def test_watch_page_shows_the_timeline(site: Site) -> None:
     assert site.get(watch_path("Nobody")).status_code == 404
 
 
+def test_watch_names_in_paths_match_regardless_of_case_as_in_the_cli(site: Site) -> None:
+    # A fresh user's find: /watches/orbitrail was 404 though `history orbitrail` finds "Orbitrail".
+    page = site.get(watch_path("brindlewick"))
+    assert page.status_code == 200 and "Version 2" in page.text
+    assert site.get("/api" + watch_path("BRINDLEWICK")).json()["watch"] == "Brindlewick"
+    assert site.get(watch_path(ACME.lower(), "diff", 1, 2)).status_code == 200
+    assert {e["watch"] for e in site.get("/api" + watch_path("broken site", "events")).json()} <= {"Broken Site"}
+    assert site.get(watch_path("brindlewick", "feed.atom")).status_code == 200
+    nav = site.get(watch_path("brindlewick", "diff"), params={"a": 1, "b": 2}, follow_redirects=False)
+    assert nav.headers["location"] == watch_path("Brindlewick", "diff", 1, 2)  # the stored name
+    assert site.get(watch_path("brindlewicks")).status_code == 404  # the control
+
+
 def test_diff_page_is_the_cli_html_report(site: Site, tmp_path: Path) -> None:
     r = site.get(watch_path(ACME, "diff", 1, 2))
     assert r.status_code == 200
@@ -611,6 +624,7 @@ def _answers(url: str) -> bool:
 def test_serve_refuses_a_bad_or_busy_address(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n', "utf-8")
+    assert cli(cfg, "db", "upgrade").returncode == 0  # serving reads a database, never makes one
     bad = cli(cfg, "serve", "--listen", "localhost:http")
     assert bad.returncode == 2 and "--listen" in bad.stderr and "Traceback" not in bad.stderr
     with socket.socket() as taken:

@@ -179,7 +179,9 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         )
 
     def name_of(request: Request) -> str:
-        return request.path_params["name"]
+        """The watch the path names, matched regardless of case and Unicode form (as the CLI does)."""
+        with store.session() as s:
+            return queries.canonical_name(s, config, request.path_params["name"])
 
     def no_watch(s: Any, name: str) -> HTTPException:
         """404 for `name`; where it is a known watch followed by a page that did not match (a
@@ -291,7 +293,7 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
 
     # -- feed ---------------------------------------------------------------------------------------
     def feed(request: Request) -> Response:
-        name = request.path_params.get("name")
+        name = name_of(request) if "name" in request.path_params else None
         tag = request.query_params.get("tag") or None
         with store.session() as s:
             if name is not None and not queries.watch_exists(s, name):

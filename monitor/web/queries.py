@@ -63,14 +63,17 @@ def _seqs(s: Session, ids: set[int | None]) -> dict[int, int]:
     return dict(s.execute(select(Version.id, Version.seq).where(Version.id.in_(ids))).all())
 
 
-def check_dict(name: str, c: Check, seq: dict[int, int], event: Event | None) -> dict[str, Any]:
-    """One check row as `check --json` printed it, plus when it started and finished."""
+def check_dict(
+    config: Config, name: str, c: Check, seq: dict[int, int], event: Event | None
+) -> dict[str, Any]:
+    """One check row as `check --json` printed it (its detail as `config.shown` prints it: no
+    secret, no URL's password), plus when it started and finished."""
     res = CheckResult(
         watch=name,
         outcome=c.outcome,
         version=seq.get(c.version_id) if c.version_id else None,
         event_id=c.event_id,
-        detail=c.error,
+        detail=config.shown(c.error),
         http_status=c.http_status,
         duration_ms=c.duration_ms,
     )
@@ -139,7 +142,8 @@ def watch_summaries(s: Session, config: Config, filters: Filters | None = None) 
         e = changes.get(w.id) if w else None
         item = {
             "watch": name,
-            "url": wc.url if wc else w.url if w else None,
+            # As `list` shows it: a password in the URL masked, or as written ('${SITE_PW}').
+            "url": config.shown(wc.url if wc else w.url if w else None),
             "status": w.status if w else "new",
             "active": wc is not None,
             "tags": list(wc.tags) if wc else [],
@@ -149,7 +153,7 @@ def watch_summaries(s: Session, config: Config, filters: Filters | None = None) 
             "last_checked_at": iso(w.last_checked_at) if w else None,
             "next_due_at": iso(w.next_due_at) if w and wc else None,
             "consecutive_failures": w.consecutive_failures if w else 0,
-            "last_check": check_dict(name, c, seq, check_events.get(c.event_id or -1)) if c else None,
+            "last_check": check_dict(config, name, c, seq, check_events.get(c.event_id or -1)) if c else None,
             "last_change": event_dict(name, e, seq) if e else None,
         }
         if f.tag and f.tag not in item["tags"]:
@@ -193,7 +197,7 @@ def watch_detail(s: Session, config: Config, name: str, *, checks: int = 50) -> 
         for v in versions
     ]
     elist = [event_dict(name, e, seq) for e in events]
-    plist = [check_dict(name, c, seq, None) for c in problems]
+    plist = [check_dict(config, name, c, seq, None) for c in problems]
     timeline = (
         [{"kind": "version", "at": v["created_at"], **v} for v in vlist]
         + [{"kind": "change", "at": e["created_at"], **e} for e in elist]
@@ -242,6 +246,21 @@ def version_of(s: Session, name: str, n: int) -> Version | None:
     return s.scalars(
         select(Version).join(Watch, Watch.id == Version.watch_id).where(Watch.name == name, Version.seq == n)
     ).first()
+
+
+def canonical_name(s: Session, config: Config, name: str) -> str:
+    """The stored spelling of a watch named in any case or Unicode form, as the CLI matches names
+    (`/watches/orbitrail` finds "Orbitrail"): the config's watch, else the database's (a watch
+    removed from the config keeps its history there); `name` itself when neither knows it."""
+    wc = config.watch(name)
+    if wc is not None:
+        return wc.name
+    if watch_exists(s, name):
+        return name
+    from monitor.config import name_key
+
+    key = name_key(name)
+    return next((n for n in s.scalars(select(Watch.name)) if name_key(n) == key), name)
 
 
 def watch_exists(s: Session, name: str) -> bool:

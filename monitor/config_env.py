@@ -1,0 +1,103 @@
+"""${VAR} in the config: substitution from the environment, putting values back as written for
+messages, and the values only some commands need (read when used, not when the file is loaded).
+
+Kept apart from monitor.config so that module stays a schema.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased for the user: `file: key: what is wrong`."""
+
+
+def substitute_env(value: Any, where: str = "", written: dict[str, str] | None = None) -> Any:
+    """Replace ${VAR} / ${VAR:-default} in every string of a parsed TOML tree. `written`, when
+    given, collects {substituted string: string as written} and {variable's value: '${VAR}'}, so
+    error messages can show values as written (see `as_written`), never with a secret in them."""
+    if isinstance(value, str):
+
+        def repl(m: re.Match[str]) -> str:
+            var, default = m.group(1), m.group(2)
+            if var in os.environ:
+                if written is not None:
+                    written[os.environ[var]] = m.group(0)
+                return os.environ[var]
+            if default is not None:
+                return default
+            raise ConfigError(f"{where or 'value'}: environment variable ${{{var}}} is not set")
+
+        out = ENV_REF.sub(repl, value)
+        if written is not None and out != value:
+            written[out] = value
+        return out
+    if isinstance(value, dict):
+        return {k: substitute_env(v, f"{where}.{k}" if where else k, written) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(v, f"{where}[{i}]", written) for i, v in enumerate(value)]
+    return value
+
+
+_MIN_SECRET = 4  # shorter variable values would garble ordinary words in a message
+
+
+def as_written(text: str, written: dict[str, str]) -> str:
+    """`text` with every substituted value put back as written: 'smtp://u:hunter22@h' ->
+    'smtp://u:${SMTP_PASSWORD}@h'; a variable's value anywhere else becomes '${VAR}'."""
+    for value in sorted(written, key=len, reverse=True):
+        if len(value) >= _MIN_SECRET:
+            text = text.replace(value, written[value])
+    return text
+
+
+def defer_web_token(data: dict[str, Any], source: str) -> tuple[dict[str, Any], str | None]:
+    """`data` without [web] token when its ${VAR} is unset, and the message saying so (for
+    WebConfig.served_token); `data` unchanged and None otherwise."""
+    web = data.get("web")
+    if not isinstance(web, dict) or not isinstance(web.get("token"), str):
+        return data, None
+    try:
+        substitute_env(web["token"], "web.token")
+    except ConfigError as exc:
+        problem = f"{source}: {exc} (the web view needs it: set it, or remove [web] token for an open view)"
+        return {**data, "web": {k: v for k, v in web.items() if k != "token"}}, problem
+    return data, None
+
+
+def defer_target_urls(data: dict[str, Any], source: str) -> tuple[dict[str, Any], dict[tuple[str, int], str], str | None]:
+    """Notification URLs whose ${VAR} is unset, set aside: `data` with each such URL blanked (so
+    substitution passes), {(target, index): URL as written} to put back after substitution, and
+    the messages naming each (for `Config.require_targets`). Only commands that send alerts need
+    these variables: `history` or `list` must not fail for want of a Slack token."""
+    targets = (data.get("notify") or {}).get("targets") if isinstance(data.get("notify"), dict) else None
+    if not isinstance(targets, dict):
+        return data, {}, None
+    deferred: dict[tuple[str, int], str] = {}
+    problems: list[str] = []
+    new_targets: dict[str, Any] = {}
+    for name, target in targets.items():
+        urls = target.get("urls") if isinstance(target, dict) else None
+        listed = [urls] if isinstance(urls, str) else urls
+        if not isinstance(listed, list):
+            new_targets[name] = target
+            continue
+        kept = list(listed)
+        for i, url in enumerate(listed):
+            if not isinstance(url, str):
+                continue
+            try:
+                substitute_env(url, f"notify.targets.{name}.urls[{i}]")
+            except ConfigError as exc:
+                deferred[(name, i)], kept[i] = url, ""
+                problems.append(f"{source}: {exc} (sending alerts needs it: set it, or remove the URL)")
+        new_targets[name] = {**target, "urls": kept} if kept != listed else target
+    if not deferred:
+        return data, {}, None
+    notify = {**data["notify"], "targets": new_targets}
+    return {**data, "notify": notify}, deferred, "\n".join(problems)

@@ -35,17 +35,22 @@ def sniff_media_type(body: bytes) -> str:
     return "text/plain"
 
 
+# The longest wait a server's Retry-After can impose (seconds): a site asking for years ("Retry-After:
+# 999999999999", a date in 9999) must not stop its own checks for good, nor overflow a date.
+RETRY_AFTER_MAX = 7 * 86400.0
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent/invalid."""
     if value is None:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), RETRY_AFTER_MAX)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(RETRY_AFTER_MAX, max(0.0, (when - (now or datetime.now(UTC))).total_seconds()))

@@ -177,6 +177,17 @@ def test_a_long_retry_after_ends_the_check_and_moves_the_next_one(
     assert next_due(store) >= before + timedelta(seconds=7200)
 
 
+@pytest.mark.parametrize("value", ["999999999999", "Thu, 21 Oct 9999 07:28:00 GMT"])
+def test_a_retry_after_of_years_is_capped_at_a_week(http_server: LocalHTTPServer, store: Store, value: str) -> None:
+    # It was an internal error (OverflowError) for the number, and a next check in 9999 for the date.
+    config = make_config(http_server, store, interval="30m", retries=3)
+    http_server.route("/privacy", Response(503, "maintenance", {"Retry-After": value}))
+    before = utcnow()
+    res = check(store, config)
+    assert res.outcome == "error" and "internal error" not in (res.detail or ""), res
+    assert before + timedelta(days=7) <= next_due(store) <= utcnow() + timedelta(days=7, minutes=1)
+
+
 def test_the_interval_still_wins_when_it_is_later(http_server: LocalHTTPServer, store: Store) -> None:
     config = make_config(http_server, store, interval="1w", retries=3)
     http_server.route("/privacy", Response(503, "maintenance", {"Retry-After": "3600"}))

@@ -23,6 +23,7 @@ import pytest
 from httpserver import LocalHTTPServer, RequestRecord, Response
 
 from monitor.fetch import Fetcher, FetchPolicy, FetchRequest, FetchResult, decode_body, parse_retry_after
+from monitor.fetch_sniff import RETRY_AFTER_MAX
 from monitor.netguard import AddressGuard, BlockedAddress, IPAddress, check_url_allowed, is_public_address
 
 pytestmark = pytest.mark.anyio
@@ -774,6 +775,9 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Wed, 01 May 2024 09:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon", now=now) is None
     assert parse_retry_after(None) is None
+    # A server cannot put its checks off for good, nor overflow a date (fresh-user finding).
+    assert parse_retry_after("999999999999", now=now) == RETRY_AFTER_MAX == 7 * 86400
+    assert parse_retry_after("Thu, 21 Oct 9999 07:28:00 GMT", now=now) == RETRY_AFTER_MAX
 
 
 def test_meta_claiming_utf16_means_utf8() -> None:

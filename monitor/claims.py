@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from monitor.config import Config, WatchConfig, is_cron, parse_duration
+from monitor.config import MAX_INTERVAL, Config, WatchConfig, cron_trigger, is_cron, parse_duration
 from monitor.leases import holder_gone, holder_name
 from monitor.store import Store, Watch, utcnow
 
@@ -44,11 +44,10 @@ def next_due(
     """The next time a watch is due: an interval from `after` (spread by +-jitter so a hundred
     watches added together do not all fire in the same second), or the next cron fire time."""
     if is_cron(schedule):
-        from apscheduler.triggers.cron import CronTrigger
-
-        fire = CronTrigger.from_crontab(schedule, timezone="UTC").get_next_fire_time(None, after)
-        assert fire is not None
-        return fire
+        fire = cron_trigger(schedule).get_next_fire_time(None, after)
+        # Config loading refuses an expression that never fires; one that stops firing (its last
+        # year passed) keeps the watch on a yearly round rather than stopping the claim loop.
+        return fire if fire is not None else after + MAX_INTERVAL
     interval = parse_duration(schedule)
     spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
     return after + interval * (1 + spread)

@@ -13,7 +13,7 @@ import re
 import threading
 import tomllib
 import unicodedata
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,8 +60,52 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+MAX_INTERVAL = timedelta(days=366)  # a watch checked less than yearly is not watched
+
+
 def is_cron(text: str) -> bool:
     return len(str(text).split()) == 5
+
+
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab(5): 0 and 7 are Sunday
+
+
+def _crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field with its numbers written as day names. APScheduler 3 reads
+    numbers as 0 = Monday (its issue #286, fixed only in 4.0), so "0 6 * * 1" fired on Tuesdays;
+    names mean the same to both. Numeric ranges and steps become the days they stand for."""
+    out: list[str] = []
+    for item in field.split(","):
+        body, _, step = item.partition("/")
+        lo_hi = body.split("-")
+        if body == "*":
+            lo, hi = 0, 6
+        elif all(x.isdigit() for x in lo_hi) and len(lo_hi) <= 2:
+            # "5" is one day; "5/2" runs from 5 to the end of the week, as in crontab(5).
+            lo = int(lo_hi[0])
+            hi = int(lo_hi[1]) if len(lo_hi) == 2 else (6 if step else lo)
+        else:
+            out.append(item)  # names ("mon-fri") or something APScheduler will judge
+            continue
+        if body == "*" and not step:
+            out.append("*")
+            continue
+        if not (0 <= lo <= hi <= 7) or (step and not step.isdigit()) or step == "0":
+            out.append(item)  # out of range: left for APScheduler to refuse
+            continue
+        days = range(lo, hi + 1, int(step or 1))
+        out.extend(_CRON_DAYS[d] for d in days)
+    return ",".join(dict.fromkeys(out))
+
+
+def cron_trigger(text: str) -> Any:
+    """An APScheduler CronTrigger (UTC) for a five-field crontab expression, with crontab's
+    weekday numbering (see `_crontab_weekdays`). Raises ValueError for a bad expression."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = str(text).split()
+    fields[4] = _crontab_weekdays(fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone="UTC")
 
 
 def check_watch_name(name: str) -> str:
@@ -98,14 +142,16 @@ def name_key(name: str) -> str:
 def validate_schedule(text: str) -> str:
     """An interval is a duration ('6h', '1d') or a five-field cron expression ('0 6 * * 1')."""
     if is_cron(text):
-        from apscheduler.triggers.cron import CronTrigger
-
         try:
-            CronTrigger.from_crontab(text, timezone="UTC")
+            trigger = cron_trigger(text)
         except ValueError as exc:
             raise ValueError(f"{text!r} is not a valid cron expression: {exc}") from None
+        # "0 0 30 2 *" parses but names no real day: a watch on it would never be due again.
+        if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+            raise ValueError(f"{text!r} never fires: no date matches it (a 30th of February?)")
         return text
-    parse_duration(text)
+    if parse_duration(text) > MAX_INTERVAL:
+        raise ValueError(f"{text!r} is longer than the longest interval, 1 year ('52w')")
     return text
 
 

@@ -57,6 +57,10 @@ urls = ["json://${HOOK}/x", "json://${MISSING:-localhost}/y"]
     [
         ('[[watches]]\nname = "A"\nurl = "ftp://x.example"\n', "watches[0].url (watch 'A')"),
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "soon"\n', "watches[0].interval"),
+        # A cron expression naming no real date, and an interval past a year: never due (fresh-user finding).
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "0 0 30 2 *"\n', "never fires"),
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "0 0 31 4 *"\n', "watches[0].interval"),
+        ('[defaults]\ninterval = "1000000w"\n', "longest interval"),
         ('[defaults]\ninteral = "1d"\n', "defaults.interal: unknown key"),
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\nnotify = ["nope"]\n', "unknown target 'nope'"),
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\nselect = ["div["]\n', "bad CSS selector"),
@@ -269,3 +273,43 @@ def test_an_unset_variable_in_a_notification_url_is_an_error_only_for_sending(tm
     p.write_text(p.read_text("utf-8") + '[notify.targets.z]\nurls = ["jsno://127.0.0.1:9/x"]\n', "utf-8")
     with pytest.raises(ConfigError, match=r"notify\.targets\.z\.urls\[0\]: apprise cannot use"):
         load_config(p)
+
+
+def test_a_cron_that_stopped_firing_keeps_the_watch_on_a_yearly_round() -> None:
+    # Refused at load; a schedule stored before that rule (or a cron whose years ran out) must not
+    # stop the daemon's claim loop, as the AssertionError it raised did (fresh-user finding).
+    from datetime import UTC, datetime
+
+    from monitor.claims import next_due
+    from monitor.config import MAX_INTERVAL
+
+    after = datetime(2026, 1, 1, tzinfo=UTC)
+    assert next_due("0 0 30 2 *", after) == after + MAX_INTERVAL
+    assert next_due("0 6 * * 1", after) == datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("cron", "first"),
+    [
+        ("0 6 * * 1", (2026, 1, 5)),  # Monday in crontab(5); APScheduler 3 alone made it Tuesday
+        ("0 6 * * 0", (2026, 1, 4)),  # Sunday
+        ("0 6 * * 7", (2026, 1, 4)),  # Sunday too
+        ("0 6 * * 6", (2026, 1, 3)),  # Saturday
+        ("0 6 * * 2-3", (2026, 1, 6)),  # Tuesday to Wednesday
+        ("0 6 * * mon", (2026, 1, 5)),
+    ],
+)
+def test_cron_weekdays_are_crontabs(cron: str, first: tuple[int, int, int]) -> None:
+    from datetime import UTC, datetime
+
+    from monitor.claims import next_due
+
+    # 2026-01-01 is a Thursday: the next fire time names the weekday the expression meant.
+    assert next_due(cron, datetime(2026, 1, 1, 7, 0, tzinfo=UTC)) == datetime(*first, 6, 0, tzinfo=UTC)
+
+
+def test_a_weekday_out_of_range_is_a_config_error(tmp_path: Path) -> None:
+    p = write(tmp_path, '[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "0 6 * * 8"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert "watches[0].interval" in str(err.value) and str(p) in str(err.value)

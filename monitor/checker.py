@@ -12,9 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +21,7 @@ from monitor.checkprep import Prepared, Preparer
 from monitor.checkprep import Prior as _Prior
 from monitor.checkprep import conditional_allowed as _conditional_allowed
 from monitor.checkprep import load_prior as _load_prior
+from monitor.checkresult import CheckResult as CheckResult
 
 # The lease and bookkeeping half (monitor.claims) and the writing half (monitor.recording) live in
 # their own modules; every name is re-exported here, where callers and tests have always found it.
@@ -65,36 +64,6 @@ from monitor.store import Store, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, capture_fields, identical_suspects
 
 log = logging.getLogger("monitor.checker")
-
-
-@dataclass
-class CheckResult:
-    """What one check came to; `to_dict()` is one element of `policy-monitor check --json`."""
-
-    watch: str
-    outcome: str  # first | unchanged | changed | flap | suspect | error | upgrade | busy
-    version: int | None = None  # the watch's current version number after the check
-    event_id: int | None = None
-    substantive: bool | None = None
-    categories: list[str] = field(default_factory=list)
-    severity: str | None = None
-    summary: str | None = None
-    detail: str | None = None  # error or suspect reason
-    http_status: int | None = None
-    duration_ms: int = 0
-    # A suspect capture (document, judged only against the last version?), kept on its check row.
-    capture: tuple[Document, bool] | None = field(default=None, repr=False)
-    # Its rows were handed to a CheckBatch: written (or refused) when the batch is flushed, which
-    # tells through the batch's callbacks, not through this result.
-    batched: bool = field(default=False, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("capture", "batched")}
-        d["categories"] = list(self.categories)
-        if self.outcome != "changed" and self.event_id is None:
-            for key in ("substantive", "categories", "severity", "summary"):
-                d.pop(key)
-        return {k: v for k, v in d.items() if v is not None}
 
 
 # -- the check ------------------------------------------------------------------------------------
@@ -486,6 +455,8 @@ def _returned(
     `why` as its detail."""
     with accepting("all"):  # the returning document is a version the user already had
         report = compare(cur_doc, doc)
+    # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
+    report.summary = f"{report.summary} ({why})" if report.summary else why
     back.last_seen_at = utcnow()
     watch.current_version = back
     _remember_validators(watch, result)

@@ -91,7 +91,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if r.outcome == "changed":
                 sev = f" [{r.severity.upper()}]" if r.severity else ""
                 line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
-                line += f" ({r.detail})" if r.detail else ""
+                line += f" ({r.detail})" if r.detail and r.detail not in (r.summary or "") else ""
             elif r.detail:
                 line += f" ({r.detail})"
             print(line)

@@ -216,6 +216,7 @@ def test_a_reverted_change_is_told(http_server: LocalHTTPServer, store: Store) -
     assert back.outcome == "changed" and back.substantive, back
     assert "retention" in back.categories
     assert back.detail == "back to version 1: the change to version 2 was undone"
+    assert back.summary.endswith("(back to version 1: the change to version 2 was undone)")  # in the alert
     with store.session() as s:
         event = s.get(Event, back.event_id)
         assert (event.from_version.seq, event.to_version.seq) == (2, 1)

@@ -1,0 +1,42 @@
+"""What one check came to (monitor.checker), in its own module so that the pieces of a check can
+return it without importing the checker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from monitor.document import Document
+
+
+@dataclass
+class CheckResult:
+    """What one check came to; `to_dict()` is one element of `policy-monitor check --json`."""
+
+    watch: str
+    outcome: str  # first | unchanged | changed | flap | suspect | error | upgrade | busy
+    version: int | None = None  # the watch's current version number after the check
+    event_id: int | None = None
+    substantive: bool | None = None
+    categories: list[str] = field(default_factory=list)
+    severity: str | None = None
+    summary: str | None = None
+    detail: str | None = None  # error or suspect reason
+    http_status: int | None = None
+    duration_ms: int = 0
+    # A suspect capture (document, judged only against the last version?), kept on its check row.
+    capture: tuple[Document, bool] | None = field(default=None, repr=False)
+    # Its rows were handed to a CheckBatch: written (or refused) when the batch is flushed, which
+    # tells through the batch's callbacks, not through this result.
+    batched: bool = field(default=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("capture", "batched")}
+        d["categories"] = list(self.categories)
+        if self.outcome != "changed" and self.event_id is None:
+            for key in ("substantive", "categories", "severity", "summary"):
+                d.pop(key)
+        return {k: v for k, v in d.items() if v is not None}
+
+
+__all__ = ["CheckResult"]

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from httpserver import LocalHTTPServer, Response
 from policies import SECTIONS, policy_html
 from sqlalchemy import select
+from test_suspects import _cli, cli_config
 
 from monitor.checker import CheckResult, run_checks
 from monitor.config import Config, parse_config
@@ -302,38 +300,13 @@ def test_opens() -> None:
 # -- the reported reproduction, through the CLI --------------------------------------------------------
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_cli_check_then_accept_of_a_cut_page(http_server: LocalHTTPServer, tmp_path: Path) -> None:
     """`check` on the whole page, `check` on it cut at 15,000 bytes' worth of markup inside the table
     (suspect, exit code 1, no alert), then `accept` as the README says."""
     page = {"html": full_page()}
     http_server.route("/privacy", lambda _r: Response(200, page["html"], HTML))
     http_server.route("/ops", lambda _r: Response(200, "{}", {"Content-Type": "application/json"}))
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        f"""
-[database]
-url = "sqlite:///{tmp_path}/m.db"
-[fetch]
-allow_private_addresses = true
-[defaults]
-retries = 0
-jitter = 0
-[[watches]]
-name = "Brindlewick"
-url = "{http_server.url('/privacy')}"
-[notify]
-ops_target = "ops"
-[notify.targets.ops]
-urls = ["json://127.0.0.1:{http_server.port}/ops"]
-"""
-    )
+    cfg = cli_config(tmp_path, http_server)
     c = ("--config", str(cfg))
     assert json.loads(_cli(*c, "check", "--json", cwd=tmp_path).stdout)[0]["outcome"] == "first"
     page["html"] = cut_in_table(full_page())

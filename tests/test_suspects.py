@@ -334,10 +334,8 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_accept_command(http_server: LocalHTTPServer, tmp_path: Path) -> None:
-    pages = {"html": policy_html(LONG)}
-    http_server.route("/privacy", lambda _r: Response(200, pages["html"], HTML))
-    http_server.route("/ops", lambda _r: Response(200, "{}", {"Content-Type": "application/json"}))
+def cli_config(tmp_path: Path, http_server: LocalHTTPServer) -> Path:
+    """A config file for the CLI: one watch on /privacy, ops alerts to /ops on the same server."""
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f"""
@@ -357,6 +355,14 @@ ops_target = "ops"
 urls = ["json://127.0.0.1:{http_server.port}/ops"]
 """
     )
+    return cfg
+
+
+def test_accept_command(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    pages = {"html": policy_html(LONG)}
+    http_server.route("/privacy", lambda _r: Response(200, pages["html"], HTML))
+    http_server.route("/ops", lambda _r: Response(200, "{}", {"Content-Type": "application/json"}))
+    cfg = cli_config(tmp_path, http_server)
     c = ("--config", str(cfg))
     assert json.loads(_cli(*c, "check", "--json", cwd=tmp_path).stdout)[0]["outcome"] == "first"
     # Nothing suspect yet: a clear error, exit code 2, no traceback.

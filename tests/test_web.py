@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -632,6 +633,51 @@ def test_serve_refuses_a_bad_or_busy_address(tmp_path: Path) -> None:
         taken.listen()
         busy = cli(cfg, "serve", "--listen", f"127.0.0.1:{taken.getsockname()[1]}")
     assert busy.returncode == 2 and "could not listen" in busy.stderr and "Traceback" not in busy.stderr
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_an_internal_error_logs_one_line_and_answers_a_plain_500(tmp_path: Path, level: str) -> None:
+    """A page that fails inside the server (here its table is dropped under it) answers a plain 500
+    and logs one error line naming the request; the traceback only at debug level. Starlette
+    re-raises every error its 500 handler answered, and uvicorn logged it again with the whole
+    traceback ("Exception in ASGI application") at any level (fresh-user finding)."""
+    db = tmp_path / "m.db"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{db}"\n[log]\nformat = "json"\n', "utf-8")
+    assert cli(cfg, "db", "upgrade").returncode == 0
+    port, log = free_port(), tmp_path / "serve.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(cfg), "--log-level", level,
+             "serve", "--listen", f"127.0.0.1:{port}"],
+            stdout=fh, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_up(base, proc, log)
+            with sqlite3.connect(db) as conn:
+                conn.execute("DROP TABLE checks")
+            page = httpx.get(base + "/", timeout=30)
+            api = httpx.get(base + "/api/watches", timeout=30)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    for r in (page, api):
+        assert r.status_code == 500 and r.headers["content-type"].startswith("text/plain"), r.text
+        assert "Traceback" not in r.text and "checks" not in r.text
+    out = log.read_text("utf-8")
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert len(lines) == len(out.splitlines()), out  # every line is one of ours: nothing printed raw
+    errors = [e for e in lines if e["level"] == "error"]
+    assert [e["msg"] for e in errors] == [
+        "web request failed: GET /: OperationalError: no such table: checks",
+        "web request failed: GET /api/watches: OperationalError: no such table: checks",
+    ], out
+    assert not [e for e in errors if "exc" in e], out
+    if level == "info":
+        assert "Traceback" not in out, out
+    else:
+        assert sum("Traceback" in e.get("exc", "") for e in lines) == 2, out
 
 
 # -- a real browser ---------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ take the rest of the path as the name, so any name the config allows round-trips
 from __future__ import annotations
 
 import hmac
-import logging
 from base64 import b64decode
 from datetime import UTC, datetime
 from typing import Any
@@ -24,18 +23,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from monitor.config import Config
 from monitor.store import Store
 from monitor.web import queries
+from monitor.web.errors import server_error
 from monitor.web.feed import build_feed
 from monitor.web.metrics import SchedulerHealth, health, registry_for
 from monitor.web.queries import QueryError
-
-log = logging.getLogger("monitor.web")
 
 # Liveness probes need no token (they learn only "ok" or "fail" and why).
 OPEN_PATHS = frozenset({"/healthz"})
@@ -382,10 +380,6 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         if request.url.path.startswith(_root(request) + "/api/") or exc.status_code == 405:
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return page(request, "error.html", {"code": exc.status_code, "message": exc.detail}, exc.status_code)
-
-    async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("web request failed: %s %s", request.method, request.url.path, exc_info=exc)
-        return PlainTextResponse("internal error (see the server log)", status_code=500)
 
     W = "/watches/{name:path}"
     routes = [

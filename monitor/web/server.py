@@ -14,6 +14,7 @@ import uvicorn
 from monitor.config import Config, parse_listen
 from monitor.store import Store
 from monitor.web.app import create_app
+from monitor.web.errors import AnsweredErrors
 from monitor.web.metrics import SchedulerHealth
 
 log = logging.getLogger("monitor.web")
@@ -26,7 +27,9 @@ class ListenError(OSError):
 def _uvicorn_config(config: Config, store: Store, listen: str, scheduler: SchedulerHealth | None) -> uvicorn.Config:
     host, port = parse_listen(listen)
     return uvicorn.Config(
-        create_app(config, store, scheduler=scheduler),
+        # uvicorn logs every exception the app lets out, with its traceback, at any level: Starlette
+        # lets out each one it answered with a 500 (see monitor.web.errors).
+        AnsweredErrors(create_app(config, store, scheduler=scheduler)),
         host=host,
         port=port,
         log_config=None,  # keep the service's own logging (monitor.logs)

@@ -477,7 +477,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>", *, check_target
     try:
         subst = substitute_env(data, written=written)
     except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        raise ConfigError("\n".join(f"{source}: {line}" for line in str(exc).splitlines())) from None
     for (name, i), url in deferred.items():  # as written: no secret in it, and never sent
         subst["notify"]["targets"][name]["urls"][i] = url
     try:

@@ -20,7 +20,26 @@ class ConfigError(Exception):
 def substitute_env(value: Any, where: str = "", written: dict[str, str] | None = None) -> Any:
     """Replace ${VAR} / ${VAR:-default} in every string of a parsed TOML tree. `written`, when
     given, collects {substituted string: string as written} and {variable's value: '${VAR}'}, so
-    error messages can show values as written (see `as_written`), never with a secret in them."""
+    error messages can show values as written (see `as_written`), never with a secret in them.
+    Raises ConfigError naming every unset variable: one line per key, `KEY: environment variable
+    ${A} is not set` or `KEY: environment variables ${A} and ${B} are not set`, so that one run
+    shows all that is missing, not one variable per attempt."""
+    unset: dict[str, list[str]] = {}
+    out = _substitute(value, where, written, unset)
+    if unset:
+        raise ConfigError("\n".join(f"{key or 'value'}: {unset_text(names)}" for key, names in unset.items()))
+    return out
+
+
+def unset_text(names: list[str]) -> str:
+    """'environment variable ${A} is not set', 'environment variables ${A}, ${B} and ${C} are not set'."""
+    refs = [f"${{{n}}}" for n in dict.fromkeys(names)]
+    if len(refs) == 1:
+        return f"environment variable {refs[0]} is not set"
+    return f"environment variables {', '.join(refs[:-1])} and {refs[-1]} are not set"
+
+
+def _substitute(value: Any, where: str, written: dict[str, str] | None, unset: dict[str, list[str]]) -> Any:
     if isinstance(value, str):
 
         def repl(m: re.Match[str]) -> str:
@@ -31,16 +50,17 @@ def substitute_env(value: Any, where: str = "", written: dict[str, str] | None =
                 return os.environ[var]
             if default is not None:
                 return default
-            raise ConfigError(f"{where or 'value'}: environment variable ${{{var}}} is not set")
+            unset.setdefault(where, []).append(var)
+            return m.group(0)
 
         out = ENV_REF.sub(repl, value)
-        if written is not None and out != value:
+        if written is not None and out != value and where not in unset:
             written[out] = value
         return out
     if isinstance(value, dict):
-        return {k: substitute_env(v, f"{where}.{k}" if where else k, written) for k, v in value.items()}
+        return {k: _substitute(v, f"{where}.{k}" if where else k, written, unset) for k, v in value.items()}
     if isinstance(value, list):
-        return [substitute_env(v, f"{where}[{i}]", written) for i, v in enumerate(value)]
+        return [_substitute(v, f"{where}[{i}]", written, unset) for i, v in enumerate(value)]
     return value
 
 
@@ -91,11 +111,12 @@ def defer_target_urls(data: dict[str, Any], source: str) -> tuple[dict[str, Any]
         for i, url in enumerate(listed):
             if not isinstance(url, str):
                 continue
-            try:
-                substitute_env(url, f"notify.targets.{name}.urls[{i}]")
-            except ConfigError as exc:
+            key, unset = f"notify.targets.{name}.urls[{i}]", dict[str, list[str]]()
+            _substitute(url, key, None, unset)
+            if unset:
                 deferred[(name, i)], kept[i] = url, ""
-                problems.append(f"{source}: {exc} (sending alerts needs it: set it, or remove the URL)")
+                them = "it: set it" if len(set(unset[key])) == 1 else "them: set them"
+                problems.append(f"{source}: {key}: {unset_text(unset[key])} (sending alerts needs {them}, or remove the URL)")
         new_targets[name] = {**target, "urls": kept} if kept != listed else target
     if not deferred:
         return data, {}, None

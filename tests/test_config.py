@@ -275,6 +275,35 @@ def test_an_unset_variable_in_a_notification_url_is_an_error_only_for_sending(tm
         load_config(p)
 
 
+def test_every_unset_variable_is_named_with_its_key_and_file(tmp_path: Path) -> None:
+    # A fresh user's find: only the first unset variable was named, so each run showed one more.
+    targets = (
+        '[notify.targets.mail]\nurls = ["mailto://${NO_USER_HERE}:${NO_PASSWORD_HERE}@127.0.0.1"]\n'
+        '[notify.targets.hook]\nurls = ["json://127.0.0.1:9/${NO_HOOK_HERE}"]\n'
+    )
+    p = write(
+        tmp_path,
+        '[database]\nurl = "sqlite:///${NO_DIR_HERE}/${NO_NAME_HERE}.db"\n'
+        '[defaults]\nuser_agent = "bot ${NO_AGENT_HERE}"\n' + targets,
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert str(err.value).splitlines() == [
+        f"{p}: database.url: environment variables ${{NO_DIR_HERE}} and ${{NO_NAME_HERE}} are not set",
+        f"{p}: defaults.user_agent: environment variable ${{NO_AGENT_HERE}} is not set",
+    ]
+    p.write_text(targets, "utf-8")
+    config = load_config(p)  # what read-only commands use
+    with pytest.raises(ConfigError) as err:
+        config.require_targets()  # what commands that send alerts call
+    assert str(err.value).splitlines() == [
+        f"{p}: notify.targets.mail.urls[0]: environment variables ${{NO_USER_HERE}} and ${{NO_PASSWORD_HERE}} "
+        "are not set (sending alerts needs them: set them, or remove the URL)",
+        f"{p}: notify.targets.hook.urls[0]: environment variable ${{NO_HOOK_HERE}} is not set "
+        "(sending alerts needs it: set it, or remove the URL)",
+    ]
+
+
 def test_a_cron_that_stopped_firing_keeps_the_watch_on_a_yearly_round() -> None:
     # Refused at load; a schedule stored before that rule (or a cron whose years ran out) must not
     # stop the daemon's claim loop, as the AssertionError it raised did (fresh-user finding).

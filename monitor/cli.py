@@ -81,9 +81,10 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def _load_to_send(args: argparse.Namespace) -> Config:
-    """The config of a command that sends alerts (check, accept, run, notify test and flush): every
+    """The config of a command that sends alerts (check, accept, run, notify flush): every
     notification URL must be readable, so an unset ${VAR} in one is a config error (exit 2) here,
-    while read-only commands (list, history, serve, ...) work without those variables."""
+    while read-only commands (list, history, serve, ...) work without those variables (and `notify
+    test T` needs those of T alone)."""
     config = _load(args)
     config.require_targets()
     return config
@@ -307,11 +308,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_notify(args: argparse.Namespace) -> int:
     from monitor import notify
 
-    # `pending` only reads the outbox; `test` and `flush` send.
-    config = _load(args) if args.notify_command == "pending" else _load_to_send(args)
+    # `pending` only reads the outbox; `flush` sends to every target, `test` to the one it names.
+    config = _load_to_send(args) if args.notify_command == "flush" else _load(args)
     if args.notify_command == "test":
         if args.target not in config.notify.targets:
             raise UserError(f"{config.path or 'config'}: no target named {args.target!r} in [notify.targets]")
+        config.require_targets([args.target])  # not the variables of targets it does not send to
         ok = notify.send_test(config, args.target)
         print(f"sample alert to {args.target!r}: {'sent' if ok else 'FAILED (see log)'}")
         return 0 if ok else 1

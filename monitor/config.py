@@ -33,6 +33,7 @@ from monitor.config_env import (
     as_written,
     defer_target_urls,
     defer_web_token,
+    require_read,
     substitute_env,
 )
 from monitor.config_problems import describe, problem_text
@@ -396,7 +397,7 @@ class Config(_Model):
     # {substituted value: as written} from ${VAR} substitution (see `shown`); not part of the config.
     _written: dict[str, str] = PrivateAttr(default_factory=dict)
     # Why some notification URLs could not be read (their ${VAR} unset): see `require_targets`.
-    _targets_problem: str | None = PrivateAttr(default=None)
+    _targets_problem: dict[str, str] = PrivateAttr(default_factory=dict)
     # (the watches list it was built from, {name_key: watch}) for `watch`; rebuilt for another list.
     _by_key: tuple[list[WatchConfig], dict[str, WatchConfig]] | None = PrivateAttr(default=None)
 
@@ -434,13 +435,12 @@ class Config(_Model):
 
         return hide_passwords(as_written(text, self._written)) if text else text
 
-    def require_targets(self) -> None:
-        """Raise ConfigError when a notification URL is written with a ${VAR} that is not set (one
-        line per URL, naming file and key). Only the commands that send alerts call this (check,
-        accept, run, notify test and flush): reading history or serving pages needs no Slack token,
-        and an unread URL is never sent to."""
-        if self._targets_problem:
-            raise ConfigError(self._targets_problem)
+    def require_targets(self, targets: list[str] | None = None) -> None:
+        """Raise ConfigError when a notification URL of `targets` (default: all) is written with a
+        ${VAR} that is not set (one line per URL, naming file, key and every unset variable). Only
+        commands that send alerts call this (check, accept, run, notify test and flush), and `notify
+        test T` for T alone: reading history needs no Slack token; an unread URL is never sent to."""
+        require_read(self._targets_problem, targets)
 
     def watch(self, name: str) -> WatchConfig | None:
         """The watch of that name in any case and Unicode normal form, or None."""

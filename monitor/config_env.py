@@ -90,16 +90,19 @@ def defer_web_token(data: dict[str, Any], source: str) -> tuple[dict[str, Any], 
     return data, None
 
 
-def defer_target_urls(data: dict[str, Any], source: str) -> tuple[dict[str, Any], dict[tuple[str, int], str], str | None]:
+def defer_target_urls(
+    data: dict[str, Any], source: str
+) -> tuple[dict[str, Any], dict[tuple[str, int], str], dict[str, str]]:
     """Notification URLs whose ${VAR} is unset, set aside: `data` with each such URL blanked (so
     substitution passes), {(target, index): URL as written} to put back after substitution, and
-    the messages naming each (for `Config.require_targets`). Only commands that send alerts need
-    these variables: `history` or `list` must not fail for want of a Slack token."""
+    {target: the lines naming each of its URLs} (for `Config.require_targets`). Only commands that
+    send alerts need these variables, and only those of the targets they send to: `history` or
+    `list` must not fail for want of a Slack token, nor `notify test ops` for want of a mail password."""
     targets = (data.get("notify") or {}).get("targets") if isinstance(data.get("notify"), dict) else None
     if not isinstance(targets, dict):
-        return data, {}, None
+        return data, {}, {}
     deferred: dict[tuple[str, int], str] = {}
-    problems: list[str] = []
+    problems: dict[str, list[str]] = {}
     new_targets: dict[str, Any] = {}
     for name, target in targets.items():
         urls = target.get("urls") if isinstance(target, dict) else None
@@ -116,9 +119,19 @@ def defer_target_urls(data: dict[str, Any], source: str) -> tuple[dict[str, Any]
             if unset:
                 deferred[(name, i)], kept[i] = url, ""
                 them = "it: set it" if len(set(unset[key])) == 1 else "them: set them"
-                problems.append(f"{source}: {key}: {unset_text(unset[key])} (sending alerts needs {them}, or remove the URL)")
+                problems.setdefault(name, []).append(
+                    f"{source}: {key}: {unset_text(unset[key])} (sending alerts needs {them}, or remove the URL)"
+                )
         new_targets[name] = {**target, "urls": kept} if kept != listed else target
     if not deferred:
-        return data, {}, None
+        return data, {}, {}
     notify = {**data["notify"], "targets": new_targets}
-    return {**data, "notify": notify}, deferred, "\n".join(problems)
+    return {**data, "notify": notify}, deferred, {name: "\n".join(lines) for name, lines in problems.items()}
+
+
+def require_read(problems: dict[str, str], targets: list[str] | None = None) -> None:
+    """Raise ConfigError with the lines of `problems` ({target: why some of its URLs could not be
+    read}, from `defer_target_urls`) that concern `targets` (every target by default)."""
+    lines = [why for name, why in problems.items() if targets is None or name in targets]
+    if lines:
+        raise ConfigError("\n".join(lines))

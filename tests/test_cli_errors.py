@@ -524,3 +524,31 @@ def test_read_only_commands_need_no_notification_variables(http_server: LocalHTT
         assert_clean_failure(
             run(*args), 2, f"{cfg}: notify.targets.legal.urls[0]: environment variable ${{{hook}}} is not set"
         )
+
+
+def test_notify_test_needs_only_the_variables_of_the_target_it_tests(tmp_path: Path) -> None:
+    # A fresh user's find: `notify test ops` was refused for want of the mail target's password.
+    from receivers import WebhookReceiver
+
+    hook = WebhookReceiver()
+    hook.start()
+    try:
+        extra = (
+            f'[notify]\nops_target = "ops"\n[notify.targets.ops]\nurls = ["{hook.url()}"]\n'
+            '[notify.targets.legal]\nurls = ["mailto://${NO_USER_FOR_THIS}:${NO_PASSWORD_FOR_THIS}@127.0.0.1"]\n'
+        )
+        cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db", None, extra)
+        ok = cli("--config", str(cfg), "notify", "test", "ops", cwd=tmp_path)
+        assert ok.returncode == 0 and "sent" in ok.stdout and not ok.stderr, (ok.stdout, ok.stderr)
+        assert len(hook.received) == 1
+        refused = cli("--config", str(cfg), "notify", "test", "legal", cwd=tmp_path)
+        assert_clean_failure(
+            refused, 2,
+            f"{cfg}: notify.targets.legal.urls[0]: environment variables ${{NO_USER_FOR_THIS}} and "
+            "${NO_PASSWORD_FOR_THIS} are not set",
+        )  # fmt: skip
+        # `notify flush` may send to any target: it still needs them all.
+        assert_clean_failure(cli("--config", str(cfg), "notify", "flush", cwd=tmp_path), 2, "${NO_USER_FOR_THIS}")
+        assert len(hook.received) == 1
+    finally:
+        hook.stop()

@@ -46,6 +46,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     total = len(names) if names else len(config.watches)
     show_progress = sys.stderr.isatty() and not args.json and total > 1
     store, mark = None, None
+    finished: list[Any] = []  # the results of the checks done so far, for an interrupted round
     try:  # from here on, Ctrl-C says how far the round got (importing the engine takes seconds)
         from monitor.checker import run_checks
 
@@ -58,20 +59,19 @@ def cmd_check(args: argparse.Namespace) -> int:
             console = Console(stderr=True)  # where the bar was asked for (stderr is a terminal)
             with Progress(console=console, transient=True) as progress, _logs_above_the_bar(console):
                 task = progress.add_task("checking", total=total)
-                results = asyncio.run(
-                    run_checks(store, config, names, on_done=lambda _r: progress.advance(task))
-                )
+
+                def advance(r: Any) -> None:
+                    finished.append(r)
+                    progress.advance(task)
+
+                results = asyncio.run(run_checks(store, config, names, on_done=advance))
         else:
-            results = asyncio.run(run_checks(store, config, names))
+            results = asyncio.run(run_checks(store, config, names, on_done=finished.append))
     except KeyboardInterrupt:
         # The first Ctrl-C cancelled the round (asyncio.run): run_checks cut the checks in flight
         # short, freed their leases and wrote what had finished; then asyncio.run raised this.
-        done = _written_since(store, mark, names) if store is not None and mark is not None else 0
-        print(
-            f"policy-monitor: interrupted after {done} of {total} checks "
-            f"(those are stored; the other {total - done} were not checked)",
-            file=sys.stderr,
-        )
+        stored = _written_since(store, mark, names) if store is not None and mark is not None else 0
+        _print_interrupted(args, config, finished, max(stored, len(finished)), total)
         return EXIT_INTERRUPTED
     delivery_failure = None
     try:
@@ -87,14 +87,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         _print_json([r.to_dict() for r in results])
     else:
         for r in results:
-            line = f"{r.watch}: {r.outcome}"
-            if r.outcome == "changed":
-                sev = f" [{r.severity.upper()}]" if r.severity else ""
-                line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
-                line += f" ({r.detail})" if r.detail and r.detail not in (r.summary or "") else ""
-            elif r.detail:
-                line += f" ({r.detail})"
-            print(line)
+            print(_result_line(r))
     db_failed = [r for r in results if r.outcome == "error" and (r.detail or "").startswith(DETAIL_PREFIX)]
     if db_failed or delivery_failure is not None:
         cause = (
@@ -117,6 +110,40 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not args.json or args.strict:
             return EXIT_WATCH_FAILED
     return EXIT_OK
+
+
+def _result_line(r: Any) -> str:
+    """'Acme: changed [HIGH] Retention: 2 years -> 5 years', 'Acme: error (HTTP 503 ...)'."""
+    line = f"{r.watch}: {r.outcome}"
+    if r.outcome == "changed":
+        sev = f" [{r.severity.upper()}]" if r.severity else ""
+        line += f"{sev} {r.summary or ''}" if r.substantive else " (no substantive change)"
+        line += f" ({r.detail})" if r.detail and r.detail not in (r.summary or "") else ""
+    elif r.detail:
+        line += f" ({r.detail})"
+    return line
+
+
+def _print_interrupted(args: argparse.Namespace, config: Any, finished: list[Any], done: int, total: int) -> None:
+    """After Ctrl-C: the results of the checks that finished, in the config's order (with --json
+    one object, `{"interrupted": true, "checked": N, "total": M, "results": [...]}`, each result
+    as in a whole round's list), then the line saying how far the round got. `done` counts the
+    checks stored, which may include one whose result came too late to be printed."""
+    order = {w.name: i for i, w in enumerate(config.watches)}
+    finished = sorted(finished, key=lambda r: order.get(r.watch, len(order)))
+    for r in finished:  # a URL with a ${SECRET} in it is shown as written
+        r.detail = config.shown(r.detail)
+    if args.json:
+        body = {"interrupted": True, "checked": done, "total": total}
+        _print_json({**body, "results": [r.to_dict() for r in finished]})
+    else:
+        for r in finished:
+            print(_result_line(r))
+    print(
+        f"policy-monitor: interrupted after {done} of {total} checks "
+        f"(those are stored; the other {total - done} were not checked)",
+        file=sys.stderr,
+    )
 
 
 def _last_check_id(store: Any) -> int:

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -148,9 +152,10 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
     http_server: LocalHTTPServer, tmp_path: Path
 ) -> None:
     """Ctrl-C during `policy-monitor check` (SIGINT to its process group, pool included) ends the
-    round at once, without waiting for the sites still answering: one plain line says how many
-    checks finished (they stay stored), exit 130. The checks cut short leave no row and no lease.
-    It used to exit 130 with nothing said."""
+    round at once, without waiting for the sites still answering: the results of the checks that
+    finished are printed (with --json as one object marked "interrupted"), then one plain line
+    says how many finished (they stay stored), exit 130. The checks cut short leave no row and no
+    lease. It used to exit 130 with nothing said, then with that line alone and no results."""
     fast, slow = ["Ash", "Beech", "Cherry"], ["Damson", "Elm", "Fir"]
     changing_pages(http_server, [f"/{n}" for n in fast + slow], copies=2)
     db = f"sqlite:///{tmp_path}/m.db"
@@ -167,18 +172,43 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
     round_ = DaemonProcess(cfg, tmp_path, command=("check",), new_session=True).start()
     try:
         round_.wait_for(lambda: checks(store, "changed") == 3, "the three changed checks")
+        time.sleep(1)  # a check's result reaches the round just after its row is written
         code = round_.stop_group(signal.SIGINT, timeout=60)  # well before the slow sites answer
     finally:
         round_.kill()
     out = round_.output()
     assert code == 130, out
     said = [line for line in out.splitlines() if not line.startswith("{")]
-    assert said == [
+    assert [line.split()[:2] for line in said[:3]] == [[f"{n}:", "changed"] for n in fast], out
+    assert said[3:] == [
         "policy-monitor: interrupted after 3 of 6 checks (those are stored; the other 3 were not checked)"
     ], out
     assert checks(store) == 9 and checks(store, "error") == 0
     with store.session() as s:
         assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
+
+    # With --json: valid JSON on stdout, the finished results marked as an interrupted round.
+    stdout, stderr = tmp_path / "json.out", tmp_path / "json.err"
+    with stdout.open("wb") as out_fh, stderr.open("wb") as err_fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(cfg), "check", "--json"],
+            cwd=tmp_path, stdout=out_fh, stderr=err_fh, start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while checks(store, "changed") < 6 and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)
+            os.killpg(proc.pid, signal.SIGINT)
+            assert proc.wait(timeout=60) == 130, stderr.read_text("utf-8")
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    printed = json.loads(stdout.read_text("utf-8"))
+    assert {k: v for k, v in printed.items() if k != "results"} == {"interrupted": True, "checked": 3, "total": 6}
+    assert [(r["watch"], r["outcome"]) for r in printed["results"]] == [(n, "changed") for n in fast]
+    assert "interrupted after 3 of 6 checks" in stderr.read_text("utf-8")
 
 
 def test_the_readme_units_stop_the_daemon_as_it_stops() -> None:

@@ -18,4 +18,14 @@ class CheckInterrupted(Exception):
         self.why = why
 
 
-__all__ = ["CheckInterrupted"]
+def cut_short_text(watches: list[str], grace: float, shown: int = 10) -> str:
+    """The daemon's line for the checks its stop cancelled when the grace period ended: 'stop: 2
+    checks still running after the 20 s grace were cut short: Alder, Birch (checked again at the
+    next start)'. At most `shown` names, then 'and N more'."""
+    names = ", ".join(watches[:shown]) + (f" and {len(watches) - shown} more" if len(watches) > shown else "")
+    what = "1 check still running" if len(watches) == 1 else f"{len(watches)} checks still running"
+    were = "was" if len(watches) == 1 else "were"
+    return f"stop: {what} after the {grace:.0f} s grace {were} cut short: {names} (checked again at the next start)"
+
+
+__all__ = ["CheckInterrupted", "cut_short_text"]

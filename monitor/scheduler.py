@@ -51,7 +51,7 @@ from monitor.config import Config
 from monitor.counts import count
 from monitor.dberrors import DETAIL_PREFIX, DatabaseError
 from monitor.fetch import Fetcher
-from monitor.interrupted import CheckInterrupted
+from monitor.interrupted import CheckInterrupted, cut_short_text
 from monitor.leases import host_name
 from monitor.store import Store, Watch, utcnow
 
@@ -542,7 +542,8 @@ class Daemon:
             _, still = await asyncio.wait(pending, timeout=grace)
             for t in still:
                 t.cancel()
-            if still:
+            if still:  # said, or an operator never learns that these checks were dropped
+                log.warning(cut_short_text(sorted(t.get_name().removeprefix("check:") for t in still), grace))
                 await asyncio.gather(*still, return_exceptions=True)
         if self._jobs:  # a delivery or a batch flush the scheduler's shutdown left running
             await asyncio.gather(*self._jobs, return_exceptions=True)

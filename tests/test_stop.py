@@ -211,6 +211,48 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
     assert "interrupted after 3 of 6 checks" in stderr.read_text("utf-8")
 
 
+def test_checks_still_running_when_the_grace_ends_are_named_in_one_log_line(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """A stop gives the checks in flight STOP_GRACE seconds; those still waiting for a site then
+    are cancelled, their leases freed. One warning says how many and which (they used to be
+    dropped without a word). Their watches are checked again at the next start."""
+    from monitor.scheduler import STOP_GRACE
+
+    slow = ["Hawthorn", "Juniper"]
+    for n in slow:
+        http_server.route(f"/{n}", Response(200, policy_html(), HTML, delay=STOP_GRACE + 120))
+    db = f"sqlite:///{tmp_path}/m.db"
+    cfg = write_config(tmp_path / "config.toml", db, {n: http_server.url(f"/{n}") for n in slow}, timeout=300)
+    store = Store(db)
+    daemon = DaemonProcess(cfg, tmp_path).start()
+    try:
+        daemon.wait_for(lambda: http_server.count() >= 2, "both fetches in flight")
+        assert daemon.stop(signal.SIGTERM, timeout=STOP_GRACE + 60) == 0
+    finally:
+        daemon.kill()
+    out = daemon.output()
+    warnings = [e for e in logged(daemon) if e["level"] in ("warning", "error")]
+    assert [e["msg"] for e in warnings] == [
+        f"stop: 2 checks still running after the {STOP_GRACE:.0f} s grace were cut short: Hawthorn, Juniper "
+        "(checked again at the next start)"
+    ], out
+    assert checks(store) == 0, out
+    with store.session() as s:
+        assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
+
+
+def test_the_cut_short_line_caps_the_names_it_lists() -> None:
+    from monitor.interrupted import cut_short_text
+
+    names = [f"W{i:02}" for i in range(14)]
+    assert cut_short_text(names, 20.0) == (
+        "stop: 14 checks still running after the 20 s grace were cut short: W00, W01, W02, W03, W04, W05, "
+        "W06, W07, W08, W09 and 4 more (checked again at the next start)"
+    )
+    assert cut_short_text(["Solo"], 20.0).startswith("stop: 1 check still running after the 20 s grace was cut short: Solo")
+
+
 def test_the_readme_units_stop_the_daemon_as_it_stops() -> None:
     """The systemd unit in the README sends SIGTERM to the daemon (which stops its pool itself),
     and waits longer than the daemon gives its checks in flight before killing; so does the

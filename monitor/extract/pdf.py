@@ -6,6 +6,7 @@ are dropped, ligatures and other compatibility forms folded, and the text read a
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 from monitor.document import Document, clean_text
@@ -13,6 +14,26 @@ from monitor.extract.common import ExtractError
 from monitor.extract.text import extract_plain
 from monitor.extract_bounds import TIME_BUDGET, Deadline
 from monitor.extract_pdf_text import fold_pdf_text
+
+log = logging.getLogger(__name__)
+
+
+class _PypdfNotes(logging.Handler):
+    """pypdf's warnings ("incorrect startxref pointer(3)", "parsing for Object Streams") are notes
+    on a repair it made to read a damaged file, not problems of ours: re-logged here at debug level.
+    A handler on the "pypdf" logger, not a level set once in `monitor.logs.setup_logging`: the
+    pool's workers set up no logging, and there Python's last-resort handler printed each note as
+    a bare line on stderr. Its errors stay errors."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = record.levelno if record.levelno >= logging.ERROR else logging.DEBUG
+        log.log(level, "pypdf: %s", record.getMessage())
+
+
+_pypdf_log = logging.getLogger("pypdf")
+if not any(isinstance(h, _PypdfNotes) for h in _pypdf_log.handlers):
+    _pypdf_log.addHandler(_PypdfNotes())
+    _pypdf_log.propagate = False
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?#(?:\s*(?:of|/)\s*#)?$|^[-–—]\s*#\s*[-–—]$", re.IGNORECASE)
 

@@ -134,11 +134,17 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+# The option of `add` that sets each field, to name in its errors ("--tag", not "tags.1").
+_ADD_OPTIONS = {"tags": "--tag", "interval": "--interval", "notify": "--notify", "select": "--select",
+                "remove": "--remove", "wait_for": "--wait-for"}  # fmt: skip
+
+
 def _first_error(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         e = errors()[0]
-        return f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+        key = _ADD_OPTIONS.get(str(e["loc"][0])) if e["loc"] else None
+        return f"{key or '.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
     return str(exc)
 
 

@@ -37,7 +37,7 @@ from monitor.config_env import (
     substitute_env,
 )
 from monitor.config_problems import describe, problem_text
-from monitor.config_values import char_label, check_header, check_header_value
+from monitor.config_values import Tag, char_label, check_header, check_header_value
 
 DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
 DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
@@ -241,7 +241,7 @@ class WatchConfig(_Model):
     name: str
     url: str
     interval: str | None = None
-    tags: list[str] = []
+    tags: list[Tag] = []
     notify: list[str] | None = None
     headers: dict[str, str] = {}
     select: list[str] | None = None

@@ -1,4 +1,4 @@
-"""Checks of single config values that are not watch names or schedules: request headers.
+"""Checks of single config values that are not watch names or schedules: request headers, tags.
 
 A header is checked when the config is loaded, so a value the HTTP client would refuse (a line
 break: header injection) is a config error naming the key, not an internal error in every check.
@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 # RFC 9110 5.1: a field name is a token; a value is visible characters, spaces and tabs.
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -41,3 +44,14 @@ def char_label(ch: str) -> str:
     """'a tab (U+0009)', 'a line break (U+000A)', 'ZERO WIDTH SPACE (U+200B)'."""
     label = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}.get(ch) or unicodedata.name(ch, "")
     return f"{label} (U+{ord(ch):04X})" if label else f"U+{ord(ch):04X}"
+
+
+def check_tag(tag: str) -> str:
+    """A watch tag as written. Raises ValueError for an empty or blank one: it names nothing, and
+    no `?tag=` filter of the web view can pick it."""
+    if not tag.strip():
+        raise ValueError(f"a tag cannot be empty (got {tag!r})")
+    return tag
+
+
+Tag = Annotated[str, AfterValidator(check_tag)]  # a watch's `tags` entry

@@ -64,6 +64,10 @@ urls = ["json://${HOOK}/x", "json://${MISSING:-localhost}/y"]
         ('[defaults]\ninteral = "1d"\n', "defaults.interal: unknown key"),
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\nnotify = ["nope"]\n', "unknown target 'nope'"),
         ('[[watches]]\nname = "A"\nurl = "https://a.example"\nselect = ["div["]\n', "bad CSS selector"),
+        # An empty tag names nothing: `add --tag ''` wrote `tags = [""]` (fresh-user finding).
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\ntags = ["eu", ""]\n',
+         "watches[0].tags[1] (watch 'A'): a tag cannot be empty (got '')"),
+        ('[[watches]]\nname = "A"\nurl = "https://a.example"\ntags = [" "]\n', "a tag cannot be empty"),
         ("[database\nurl = 1\n", "invalid TOML"),
         ("[fetch]\nconcurrency = 0\n", "fetch.concurrency"),
         (
@@ -302,6 +306,20 @@ def test_every_unset_variable_is_named_with_its_key_and_file(tmp_path: Path) -> 
         f"{p}: notify.targets.hook.urls[0]: environment variable ${{NO_HOOK_HERE}} is not set "
         "(sending alerts needs it: set it, or remove the URL)",
     ]
+
+
+def test_add_refuses_an_empty_tag_and_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    p = write(tmp_path, '# mine\n[[watches]]\nname = "A"\nurl = "https://a.example"\n')
+    before = p.read_text("utf-8")
+    for tag in ("", "  "):
+        proc = subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(p), "add", "B", "https://b.example", "--tag", "eu",
+             "--tag", tag],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr == f"policy-monitor: {p}: watch 'B': --tag: a tag cannot be empty (got {tag!r})\n"
+        assert p.read_text("utf-8") == before
 
 
 def test_a_cron_that_stopped_firing_keeps_the_watch_on_a_yearly_round() -> None:

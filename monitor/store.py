@@ -303,6 +303,23 @@ def _check_supported(url: str) -> None:
         raise UnsupportedDatabase("name the database: postgresql://USER@HOST:PORT/DATABASE")
 
 
+def _refuse_a_directory(url: str) -> None:
+    """Raises DatabaseError when `url` is a SQLite path that names a directory (one that exists, or
+    any path ending in '/'), saying so and giving a file in it to use instead. SQLite itself only
+    says "unable to open database file", which read as a missing or read-only directory."""
+    from monitor.dberrors import DatabaseError, display_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return
+    if u.database.endswith("/") or Path(u.database).expanduser().is_dir():
+        instead = u.set(database=str(Path(u.database) / "monitor.db"))
+        raise DatabaseError(
+            f"database {display_url(url)}: {u.database} is a directory, not a database file "
+            f"(give a file in it, e.g. {display_url(instead.render_as_string(hide_password=False))})"
+        )
+
+
 def _require_sqlite_file(url: str) -> None:
     """Raises DatabaseError when `url` is a SQLite file that does not exist (naming its full path)."""
     from monitor.dberrors import DatabaseError, display_url
@@ -336,6 +353,7 @@ class Store:
         from monitor.dberrors import database_failure
 
         try:
+            _refuse_a_directory(url)
             if not create:
                 _require_sqlite_file(url)
             self.url = normalize_url(url)

@@ -500,6 +500,20 @@ def test_a_database_path_under_a_file_says_the_file_is_in_the_way(tmp_path: Path
     assert "File exists" not in proc.stderr
 
 
+def test_a_database_url_naming_a_directory_says_so_and_what_to_give(tmp_path: Path) -> None:
+    # A fresh user's find: `sqlite:////root` said "its directory is missing or not writable".
+    (tmp_path / "data").mkdir()
+    for url, path in ((f"sqlite:///{tmp_path}/data", f"{tmp_path}/data"), (f"sqlite:///{tmp_path}/new/", f"{tmp_path}/new/")):
+        cfg = write_config(tmp_path, url, None, '[[watches]]\nname = "A"\nurl = "http://127.0.0.1:9/p"\n')
+        for args in (("list",), ("db", "upgrade"), ("check",)):
+            proc = cli("--config", str(cfg), *args, cwd=tmp_path)
+            assert_clean_failure(
+                proc, 3, f"database {url}: {path} is a directory, not a database file "
+                f"(give a file in it, e.g. sqlite:///{path.rstrip('/')}/monitor.db)",
+            )  # fmt: skip
+    assert not (tmp_path / "new").exists() and not list((tmp_path / "data").iterdir())  # nothing made
+
+
 def test_read_only_commands_need_no_notification_variables(http_server: LocalHTTPServer, tmp_path: Path) -> None:
     # A fresh user's find: with config.example.toml, `history` and `db current` failed for want of
     # ${SLACK_TOKEN_A}. Only the commands that send alerts need the variables of target URLs.

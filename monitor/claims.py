@@ -17,7 +17,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from monitor.config import MAX_INTERVAL, Config, WatchConfig, cron_trigger, is_cron, parse_duration
+from monitor.config import MAX_INTERVAL, Config, WatchConfig, parse_duration
+from monitor.cron import cron_trigger, is_cron
 from monitor.leases import holder_gone, holder_name
 from monitor.store import Store, Watch, utcnow
 

@@ -38,6 +38,7 @@ from monitor.config_env import (
 )
 from monitor.config_problems import describe, problem_text
 from monitor.config_values import Tag, char_label, check_header, check_header_value
+from monitor.cron import cron_trigger, is_cron
 
 DEFAULT_DB_URL = "sqlite:///./data/monitor.db"
 DEFAULT_USER_AGENT = "policy-monitor/0.1 (+https://github.com/policy-monitor/policy-monitor)"
@@ -62,51 +63,6 @@ def parse_duration(text: str) -> timedelta:
 
 
 MAX_INTERVAL = timedelta(days=366)  # a watch checked less than yearly is not watched
-
-
-def is_cron(text: str) -> bool:
-    return len(str(text).split()) == 5
-
-
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab(5): 0 and 7 are Sunday
-
-
-def _crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field with its numbers written as day names. APScheduler 3 reads
-    numbers as 0 = Monday (its issue #286, fixed only in 4.0), so "0 6 * * 1" fired on Tuesdays;
-    names mean the same to both. Numeric ranges and steps become the days they stand for."""
-    out: list[str] = []
-    for item in field.split(","):
-        body, _, step = item.partition("/")
-        lo_hi = body.split("-")
-        if body == "*":
-            lo, hi = 0, 6
-        elif all(x.isdigit() for x in lo_hi) and len(lo_hi) <= 2:
-            # "5" is one day; "5/2" runs from 5 to the end of the week, as in crontab(5).
-            lo = int(lo_hi[0])
-            hi = int(lo_hi[1]) if len(lo_hi) == 2 else (6 if step else lo)
-        else:
-            out.append(item)  # names ("mon-fri") or something APScheduler will judge
-            continue
-        if body == "*" and not step:
-            out.append("*")
-            continue
-        if not (0 <= lo <= hi <= 7) or (step and not step.isdigit()) or step == "0":
-            out.append(item)  # out of range: left for APScheduler to refuse
-            continue
-        days = range(lo, hi + 1, int(step or 1))
-        out.extend(_CRON_DAYS[d] for d in days)
-    return ",".join(dict.fromkeys(out))
-
-
-def cron_trigger(text: str) -> Any:
-    """An APScheduler CronTrigger (UTC) for a five-field crontab expression, with crontab's
-    weekday numbering (see `_crontab_weekdays`). Raises ValueError for a bad expression."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = str(text).split()
-    fields[4] = _crontab_weekdays(fields[4])
-    return CronTrigger.from_crontab(" ".join(fields), timezone="UTC")
 
 
 def check_watch_name(name: str) -> str:

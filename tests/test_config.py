@@ -355,6 +355,32 @@ def test_cron_weekdays_are_crontabs(cron: str, first: tuple[int, int, int]) -> N
     assert next_due(cron, datetime(2026, 1, 1, 7, 0, tzinfo=UTC)) == datetime(*first, 6, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("cron", "after", "first"),
+    [
+        # Both days restricted: the 1st of the month OR a Monday, as crontab(5) reads it. APScheduler 3
+        # alone wanted both (a Monday the 1st: 1 June 2026), and "0 6 30 2 1" (the 30th of
+        # February or a Monday) it refused as never firing.
+        ("0 6 1 * 1", (2026, 1, 1, 7), (2026, 1, 5)),  # Monday 5 January
+        ("0 6 1 * 1", (2026, 1, 27, 7), (2026, 2, 1)),  # Sunday 1 February
+        ("0 6 30 2 1", (2026, 1, 1, 7), (2026, 2, 2)),  # Mondays in February
+        ("0 6 13 * 5", (2026, 2, 1, 7), (2026, 2, 6)),  # the 13th or a Friday: Friday 6 February
+        # One field a star (or starting with one, as crontab(5) counts it): both must match.
+        ("0 6 1-7 * *", (2026, 1, 8, 7), (2026, 2, 1)),
+        ("0 6 */10 * 1", (2026, 1, 1, 7), (2026, 5, 11)),  # a Monday the 1st, 11th, 21st or 31st
+    ],
+)
+def test_day_of_month_and_weekday_are_either_when_both_are_given(
+    cron: str, after: tuple[int, int, int, int], first: tuple[int, int, int]
+) -> None:
+    from datetime import UTC, datetime
+
+    from monitor.claims import next_due
+
+    assert next_due(cron, datetime(*after, tzinfo=UTC)) == datetime(*first, 6, 0, tzinfo=UTC)
+    assert parse_config({"defaults": {"interval": cron}}).defaults.interval == cron  # valid
+
+
 def test_a_weekday_out_of_range_is_a_config_error(tmp_path: Path) -> None:
     p = write(tmp_path, '[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "0 6 * * 8"\n')
     with pytest.raises(ConfigError) as err:

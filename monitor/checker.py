@@ -39,11 +39,10 @@ from monitor.config import Config, WatchConfig
 from monitor.cpu import CpuPool, Extracted, compare_job, extract_job, limit_arenas, release_memory
 from monitor.cutoff import cut_off
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
-from monitor.diff import compare
 from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchResult
 from monitor.firstbatch import FirstCheck, first_check, may_be_plain_first, plain_first
-from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
+from monitor.guard import Problem, accepted_kind, assess, redirect_problem, relative_problem
 from monitor.interrupted import CheckInterrupted
 from monitor.recording import (
     _finish,
@@ -60,6 +59,7 @@ from monitor.recording import (
     undoes_told_change,
 )
 from monitor.recording import was_suspect as was_suspect
+from monitor.returns import loss_told, returned
 from monitor.store import Store, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, capture_fields, identical_suspects
 
@@ -380,10 +380,10 @@ def _decide(
         # from what the user was last told the policy is, not a flap between renderings: report it.
         if _told_accepted(s, watch.id, cur):
             why = f"back to version {flap.seq} after the accepted capture (version {cur.seq})"
-            return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
+            return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
         if undoes_told_change(s, watch.id, cur, flap):
             why = f"back to version {flap.seq}: the change to version {cur.seq} was undone"
-            return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
+            return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
     if flap is not None:
         flap.last_seen_at = utcnow()
         watch.current_version = flap
@@ -411,6 +411,7 @@ def _decide(
             _sibling_blobs(s, watch),  # compressed: the worker decompresses them
             [v.markdown_z for v in recent],
             overrule,
+            not loss_told(s, watch.id, cur),  # text back after a loss told is a change (monitor.returns)
         )
         log.debug("compared", extra={"watch": name, "compare_ms": ms})
     if report is not None and report.suspect:
@@ -434,42 +435,6 @@ def _decide(
         categories=list(report.categories),
         severity=report.severity,
         summary=report.summary,
-    )
-
-
-def _returned(
-    s: Session,
-    config: Config,
-    wc: WatchConfig,
-    watch: Watch,
-    result: FetchResult,
-    cur: Version,
-    back: Version,
-    cur_doc: Document,
-    doc: Document,
-    why: str,
-) -> CheckResult:
-    """The page is back to the earlier version `back` after `cur` (an accepted suspect capture, or
-    a substantive change the user was told of): `back` becomes current again and the change
-    cur -> back is an event like any other (alerts to the watch's targets), outcome "changed" with
-    `why` as its detail."""
-    with accepting("all"):  # the returning document is a version the user already had
-        report = compare(cur_doc, doc)
-    # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
-    report.summary = f"{report.summary} ({why})" if report.summary else why
-    back.last_seen_at = utcnow()
-    watch.current_version = back
-    _remember_validators(watch, result)
-    event = _record_change(s, config, wc.name, cur, back, report)
-    return CheckResult(
-        wc.name,
-        "changed",
-        event_id=event.id,
-        substantive=report.substantive,
-        categories=list(report.categories),
-        severity=report.severity,
-        summary=report.summary,
-        detail=why,
     )
 
 

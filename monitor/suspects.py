@@ -130,10 +130,11 @@ def _accept(
     t0: float,
 ) -> CheckResult:
     from monitor.checker import CheckResult, _finish, _new_version, _note_accepted, _record_change
+    from monitor.returns import loss_told
 
     cur = watch.current_version
     with accepting("all"):
-        report = compare(cur.document(), doc) if cur is not None else None
+        report = compare(cur.document(), doc, completion=not loss_told(s, watch.id, cur)) if cur is not None else None
     version = _new_version(s, wc, watch, doc, None)
     watch.current_version = version
     res = CheckResult(wc.name, "accepted", version=version.seq, detail=f"accepted: {check.error or ''}")

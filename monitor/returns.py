@@ -1,0 +1,90 @@
+"""Text that comes back after a loss: told the way the loss was told.
+
+One rule for every kind of capture: a change is judged against what the recipients were told.
+`loss_told`: the event that made the current version current was substantive (legal heard that
+text was lost). Then a capture that completes the current version (it was cut off, or empty) is a
+change like any other, classified on its own (`monitor.diff.compare(completion=False)`): the
+sections that come back state the terms they state. When no loss was told (a first version, which is
+never alerted, or a loss told as no substantive change) the completion stays no change: what comes
+back mirrors what was told. Before, an accepted cut-off capture was told as "[HIGH] retention,
+rights removed" and the whole page back as "no substantive change: the previous capture was cut off
+and this one completes it" (a fresh user's finding), and an edit in the sections that had been cut
+away was swallowed with it.
+
+Every function works in the caller's transaction; the queries run only on the changed path.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.changes import DiffReport
+from monitor.checkresult import CheckResult
+from monitor.config import Config, WatchConfig
+from monitor.diff import compare
+from monitor.document import Document
+from monitor.fetch import FetchResult
+from monitor.guard import accepting
+from monitor.recording import _record_change, _remember_validators
+from monitor.store import Event, Version, Watch, utcnow
+
+
+def _arrival(s: Session, watch_id: int, cur: Version) -> tuple[int, bool] | None:
+    """(from version id, substantive) of the latest event that made `cur` current; None when none
+    did (a first version never returned to)."""
+    row = s.execute(
+        select(Event.from_version_id, Event.substantive)
+        .where(Event.watch_id == watch_id, Event.to_version_id == cur.id)
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row.from_version_id, bool(row.substantive))
+
+
+def loss_told(s: Session, watch_id: int, cur: Version) -> bool:
+    """Whether the recipients were told of `cur`'s arrival as a substantive change: then a capture
+    that completes `cur` must not be read as no change (see the module's docstring)."""
+    arrival = _arrival(s, watch_id, cur)
+    return arrival is not None and arrival[1]
+
+
+def with_why(report: DiffReport, why: str) -> None:
+    """Say `why` in the report's summary, which the alerts and the history show."""
+    report.summary = f"{report.summary} ({why})" if report.summary else why
+
+
+def returned(
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    result: FetchResult,
+    cur: Version,
+    back: Version,
+    cur_doc: Document,
+    doc: Document,
+    why: str,
+) -> CheckResult:
+    """The page is back to the earlier version `back` after `cur` (an accepted suspect capture, or
+    a substantive change the user was told of): `back` becomes current again and the change
+    cur -> back is an event like any other (alerts to the watch's targets), outcome "changed" with
+    `why` as its detail."""
+    with accepting("all"):  # the returning document is a version the user already had
+        report = compare(cur_doc, doc, completion=not loss_told(s, watch.id, cur))
+    # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
+    with_why(report, why)
+    back.last_seen_at = utcnow()
+    watch.current_version = back
+    _remember_validators(watch, result)
+    event = _record_change(s, config, wc.name, cur, back, report)
+    return CheckResult(
+        wc.name,
+        "changed",
+        event_id=event.id,
+        substantive=report.substantive,
+        categories=list(report.categories),
+        severity=report.severity,
+        summary=report.summary,
+        detail=why,
+    )

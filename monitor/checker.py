@@ -59,9 +59,9 @@ from monitor.recording import (
     undoes_told_change,
 )
 from monitor.recording import was_suspect as was_suspect
-from monitor.returns import loss_told, returned
+from monitor.returns import accepted_reason, after_accepted, loss_told, returned, with_why
 from monitor.store import Store, Version, Watch, utcnow
-from monitor.suspects import ACCEPT_AFTER, capture_fields, identical_suspects
+from monitor.suspects import ACCEPT_AFTER, capture_fields, count_note, identical_suspects
 
 log = logging.getLogger("monitor.checker")
 
@@ -379,7 +379,7 @@ def _decide(
         # suspect capture that was accepted, or a substantive change now undone. That is a change
         # from what the user was last told the policy is, not a flap between renderings: report it.
         if _told_accepted(s, watch.id, cur):
-            why = f"back to version {flap.seq} after the accepted capture (version {cur.seq})"
+            why = f"back to version {flap.seq} after the accepted capture (version {cur.seq}: {accepted_reason(s, watch.id, cur)})"
             return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
         if undoes_told_change(s, watch.id, cur, flap):
             why = f"back to version {flap.seq}: the change to version {cur.seq} was undone"
@@ -398,7 +398,7 @@ def _decide(
     if problem is not None:  # suspect only against the last version: accepted once it repeats
         seen = identical_suspects(s, watch.id, digest) + 1
         if seen < ACCEPT_AFTER:
-            return _suspect(name, problem, doc, f" (identical capture {seen} of {ACCEPT_AFTER} before it is accepted)")
+            return _suspect(name, problem, doc, count_note(seen))
         accepted, overrule = f"accepted after {seen} identical captures: {problem.reason}", overrule or "relative"
 
     report = None
@@ -424,8 +424,12 @@ def _decide(
     if accepted:
         _note_accepted(s, config, watch, version, accepted)
     if cur is None or report is None:
-        return CheckResult(name, "first")
-
+        return CheckResult(name, "first", detail=accepted)
+    # The alert and the history say that the version is an accepted suspect capture, or that this
+    # change brings back what one lacked.
+    why = accepted or (after_accepted(s, watch.id, cur, old_doc, doc) if old_doc is not None else None)
+    if why:
+        with_why(report, why)
     event = _record_change(s, config, wc.name, cur, version, report)
     return CheckResult(
         name,
@@ -435,6 +439,7 @@ def _decide(
         categories=list(report.categories),
         severity=report.severity,
         summary=report.summary,
+        detail=why,
     )
 
 

@@ -4,8 +4,9 @@ A capture cut off mid-sentence that keeps coming back is accepted as a version, 
 the later sections is reported to legal as substantive. When the whole page returned, the diff read
 it as "completes a cut-off capture": "changed (no substantive change)", and legal never heard that
 the retention, sharing and rights sections were back (a fresh user's finding). The same for a cut
-the guard did not catch, and for a near-empty capture an operator accepted. Real HTTP server on
-127.0.0.1, real SQLite file, through `run_checks`, `accept_latest` and the CLI.
+the guard did not catch, and for a near-empty capture an operator accepted. The alerts and the
+history say which version was an accepted suspect capture and which sections came back. Real HTTP
+server on 127.0.0.1, real SQLite file, through `run_checks`, `accept_latest` and the CLI.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ NOTICE = {
         "We will e-mail you at least 14 days before a change to this notice takes effect for you."
     ),
 }
+# What a cut in the middle of "What we collect" takes away.
+CUT_AWAY = ["What we collect", "How we use it", "How long we keep it", "Who we share it with", "Your rights"]
+CUT_AWAY += ["Changes to this notice"]
 
 
 def page(sections: dict[str, str] | None = None, updated: str = "2 February 2025") -> str:
@@ -158,23 +162,42 @@ def test_cli_the_sections_back_after_an_accepted_cut_are_told_to_legal(
     html["page"] = cut(page())
     for i in range(1, ACCEPT_AFTER):
         assert run_check().startswith("Larkspur: suspect (cut off mid-sentence"), i
-    # Accepted: the loss is told to legal as substantive.
+    # Accepted: the loss is told to legal as substantive, and says it is an accepted capture.
     line = run_check()
     assert line.startswith("Larkspur: changed [HIGH]"), line
+    assert "accepted after 3 identical captures: cut off mid-sentence" in line
     (loss,) = legal()
-    assert "retention" in loss
-    # The whole page back: told as substantive.
+    assert "accepted after 3 identical captures" in loss and "retention" in loss
+    # The whole page back: told as substantive, naming the sections that came back.
     html["page"] = page()
     line = run_check()
     assert line.startswith("Larkspur: changed [") and "no substantive change" not in line, line
-    assert "back to version 1" in line
-    assert len(legal()) == 2 and "retention" in legal()[1]
+    assert "back to version 1" in line and "sections back: " + ", ".join(CUT_AWAY) in line
+    assert len(legal()) == 2 and "sections back" in legal()[1] and "retention" in legal()[1]
     assert run_check() == "Larkspur: unchanged"
     history = json.loads(_cli(*c, "history", "Larkspur", "--json", cwd=tmp_path).stdout)
     assert [(e["from"], e["to"], e["substantive"]) for e in history["events"]] == [(1, 2, True), (2, 1, True)]
+    # The check that accepted the capture says so in the history too.
+    accepted = [ch for ch in history["checks"] if ch["version"] == 2]
+    assert accepted and accepted[-1]["detail"].startswith("accepted after 3 identical captures: cut off mid-sentence")
 
 
 # -- the whole page back as a new version ---------------------------------------------------------
+
+
+def test_whole_page_back_as_a_new_version_is_told(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """Failed before: 'no substantive change: the previous capture was cut off and this one completes it'."""
+    config = make_config(http_server, webhook, store.url)
+    loss = accept_cut(http_server, store, config, cut(page()))
+    assert loss.substantive and legal_told(store, loss.event_id)
+    serve(http_server, page(updated="9 March 2025"))
+    back = check(store, config)
+    assert back.outcome == "changed" and back.version == 3, back
+    assert back.substantive and {"retention", "sharing", "rights"} <= set(back.categories), back
+    assert back.summary and "sections back after the accepted capture (version 2: cut off mid-sentence)" in back.summary
+    assert legal_told(store, back.event_id)
 
 
 def test_an_edit_in_the_sections_that_were_cut_away_is_not_swallowed(
@@ -210,6 +233,7 @@ def test_return_after_an_uncaught_cut_that_was_told_is_told(
     serve(http_server, page())
     back = check(store, config)
     assert back.outcome == "changed" and back.version == 1 and back.substantive, back
+    assert back.detail and "sections back: " + ", ".join(CUT_AWAY[3:]) in back.detail
     assert legal_told(store, back.event_id)
 
 
@@ -228,6 +252,7 @@ def test_policy_back_after_an_operator_accepted_a_near_empty_capture(
     assert check(store, config).detail.startswith("near-empty document")  # type: ignore[union-attr]
     accepted = accept_latest(store, config, config.watches[0])
     assert accepted.version == 2 and accepted.substantive and legal_told(store, accepted.event_id)
+    assert accepted.summary and "(accepted by an operator: near-empty document" in accepted.summary
     serve(http_server, page())
     back = check(store, config)
     assert back.outcome == "changed" and back.version == 1 and back.substantive, back
@@ -247,6 +272,7 @@ def test_a_cut_first_version_completed_stays_quiet(
     serve(http_server, cut(page()), close_delimited=True)
     outcomes = [check(store, config) for _ in range(ACCEPT_AFTER)]
     assert [r.outcome for r in outcomes] == ["suspect"] * (ACCEPT_AFTER - 1) + ["first"]
+    assert outcomes[-1].detail and outcomes[-1].detail.startswith("accepted after 3 identical captures")
     serve(http_server, page(), close_delimited=True)
     done = check(store, config)
     assert done.outcome == "changed" and not done.substantive, done

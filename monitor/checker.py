@@ -59,7 +59,7 @@ from monitor.recording import (
     undoes_told_change,
 )
 from monitor.recording import was_suspect as was_suspect
-from monitor.returns import accepted_reason, after_accepted, loss_told, returned, with_why
+from monitor.returns import accepted_reason, after_accepted, back_from_accepted, loss_told, returned, with_why
 from monitor.store import Store, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, capture_fields, count_note, identical_suspects
 
@@ -368,6 +368,8 @@ def _decide(
     if problem is not None and not problem.relative and old_doc is not None and accepted_kind(old_doc, problem):
         # An operator accepted a page of this kind as the policy: judge it only against that.
         problem, overrule = relative_problem(doc, old_doc), "all"
+    if problem is not None and problem.relative and cur is not None and back_from_accepted(s, watch.id, cur, doc):
+        problem, overrule = None, overrule or "relative"  # the page back after an accepted capture
 
     if cur is not None and cur.content_hash == digest:
         return _same_version(s, config, watch, cur, result, raw, upgrade_note)

@@ -13,6 +13,8 @@ One rule for every kind of capture: a change is judged against what the recipien
   away was swallowed with it.
 - A version that was an accepted suspect capture is named in the alert that accepts it and in the
   first change away from it, with the sections that came back (`after_accepted`, `returned`).
+- `back_from_accepted`: a capture suspect only against an accepted suspect version (another
+  language...) but not against the version that capture replaced is the page back, not a glitch.
 
 Every function works in the caller's transaction; the queries run only on the changed path.
 """
@@ -28,9 +30,9 @@ from monitor.config import Config, WatchConfig
 from monitor.diff import compare
 from monitor.document import Document, Section
 from monitor.fetch import FetchResult
-from monitor.guard import accepting
+from monitor.guard import accepting, relative_problem
 from monitor.language import word_units
-from monitor.recording import _record_change, _remember_validators
+from monitor.recording import _record_change, _remember_validators, was_suspect
 from monitor.store import Check, Event, Version, Watch, utcnow
 from monitor.suspects import suspect_reason
 
@@ -90,6 +92,18 @@ def after_accepted(s: Session, watch_id: int, cur: Version, cur_doc: Document, n
     if not back:
         return None
     return f"sections back after the accepted capture (version {cur.seq}: {reason}): {', '.join(back)}"
+
+
+def back_from_accepted(s: Session, watch_id: int, cur: Version, doc: Document) -> bool:
+    """Whether `doc`, suspect only against `cur` (a relative problem), is the page back: `cur` was an
+    accepted suspect capture and `doc` has no relative problem against the version that capture
+    replaced. The English notice back after a German page was accepted was "language changed (de ->
+    en)" for two more checks, while legal's last word was the German page."""
+    arrival = _arrival(s, watch_id, cur)
+    if arrival is None or not was_suspect(s, watch_id, cur):
+        return False
+    before = s.get(Version, arrival[0])
+    return before is not None and relative_problem(doc, before.document()) is None
 
 
 def with_why(report: DiffReport, why: str) -> None:

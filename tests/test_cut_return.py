@@ -4,9 +4,10 @@ A capture cut off mid-sentence that keeps coming back is accepted as a version, 
 the later sections is reported to legal as substantive. When the whole page returned, the diff read
 it as "completes a cut-off capture": "changed (no substantive change)", and legal never heard that
 the retention, sharing and rights sections were back (a fresh user's finding). The same for a cut
-the guard did not catch, and for a near-empty capture an operator accepted. The alerts and the
-history say which version was an accepted suspect capture and which sections came back. Real HTTP
-server on 127.0.0.1, real SQLite file, through `run_checks`, `accept_latest` and the CLI.
+the guard did not catch, for a near-empty capture an operator accepted, and for a page back in its
+language after another language was accepted. The alerts and the history say which version was an
+accepted suspect capture and which sections came back. Real HTTP server on 127.0.0.1, real SQLite
+file, through `run_checks`, `accept_latest` and the CLI.
 """
 
 from __future__ import annotations
@@ -257,6 +258,34 @@ def test_policy_back_after_an_operator_accepted_a_near_empty_capture(
     back = check(store, config)
     assert back.outcome == "changed" and back.version == 1 and back.substantive, back
     assert legal_told(store, back.event_id)
+
+
+GERMAN = {
+    "Wer wir sind": "Die Larkspur Maps Ltd betreibt die Larkspur-Wander-App und ist für Ihre Daten verantwortlich.",
+    "Was wir erheben": "Wir erheben Ihre E-Mail-Adresse, Ihren Anzeigenamen und die Routen, die Sie speichern.",
+    "Wofür wir sie nutzen": "Wir zeigen Ihnen Ihre Routen auf allen Geräten und schicken Ihnen die Wochenübersicht.",
+    "Wie lange wir sie speichern": "Wir speichern Routen 18 Monate nach Ihrer letzten Anmeldung und Standorte 90 Tage.",
+    "Weitergabe": "Wir geben Zahlungsdaten nur an unseren Zahlungsdienstleister Tillbrook Payments Ltd weiter.",
+    "Ihre Rechte": "Sie haben das Recht auf Auskunft, Berichtigung, Löschung und Widerspruch und auf Beschwerde.",
+}
+
+
+def test_page_back_in_its_language_after_another_language_was_accepted(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """The English notice, then a German page served until it is accepted (legal told). Failed
+    before: the English notice back (a new date) was suspect 'language changed (de -> en)' for
+    two more checks, while legal's last word was the German page."""
+    config = make_config(http_server, webhook, store.url)
+    switched = accept_cut(http_server, store, config, page(GERMAN).replace('lang="en"', 'lang="de"'))
+    assert switched.substantive and legal_told(store, switched.event_id)
+    serve(http_server, page(updated="9 March 2025"))
+    back = check(store, config)
+    assert back.outcome == "changed" and back.version == 3 and back.substantive, back
+    assert legal_told(store, back.event_id)
+    # A German page again is judged against the English version, as before: suspect.
+    serve(http_server, page(GERMAN).replace('lang="en"', 'lang="de"').replace("18 Monate", "24 Monate"))
+    assert check(store, config).outcome == "suspect"
 
 
 # -- the decision's other side: nothing was told of a loss, so nothing is told of its repair ---------

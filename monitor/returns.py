@@ -126,11 +126,14 @@ def returned(
     """The page is back to the earlier version `back` after `cur` (an accepted suspect capture, or
     a substantive change the user was told of): `back` becomes current again and the change
     cur -> back is an event like any other (alerts to the watch's targets), outcome "changed" with
-    `why` (and the sections that came back) as its detail."""
+    `why` as its detail, plus the sections that came back and, when `back` itself was an accepted
+    suspect capture (a one-off cut identical to an accepted one undoes the change after it), that."""
     with accepting("all"):  # the returning document is a version the user already had
         report = compare(cur_doc, doc, completion=not loss_told(s, watch.id, cur))
     names = sections_back(doc, cur_doc, doc)
     why += f"; sections back: {', '.join(names)}" if names else ""
+    reason = accepted_reason(s, watch.id, back)
+    why += f"; version {back.seq} is an accepted suspect capture ({reason})" if reason else ""
     # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
     with_why(report, why)
     back.last_seen_at = utcnow()

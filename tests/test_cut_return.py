@@ -216,6 +216,27 @@ def test_an_edit_in_the_sections_that_were_cut_away_is_not_swallowed(
     assert legal_told(store, back.event_id)
 
 
+def test_the_accepted_cut_again_after_the_whole_page_says_what_it_is(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """After the whole page came back as version 3, the same cut once more is a known version: a
+    return that undoes a change legal was told of, told once (as before). Failed before: its alert
+    read 'back to version 2: the change to version 3 was undone', not that version 2 is a capture
+    accepted as suspect."""
+    config = make_config(http_server, webhook, store.url)
+    accept_cut(http_server, store, config, cut(page()))
+    serve(http_server, page(updated="9 March 2025"))
+    assert check(store, config).version == 3
+    serve(http_server, cut(page()))
+    again = check(store, config)
+    assert again.outcome == "changed" and again.version == 2 and again.substantive, again
+    assert again.detail == (
+        "back to version 2: the change to version 3 was undone; "
+        "version 2 is an accepted suspect capture (cut off mid-sentence)"
+    )
+    assert again.summary and again.summary.endswith(f"({again.detail})")
+
+
 # -- the same for a cut the guard did not see -----------------------------------------------------
 
 

@@ -39,11 +39,10 @@ from monitor.config import Config, WatchConfig
 from monitor.cpu import CpuPool, Extracted, compare_job, extract_job, limit_arenas, release_memory
 from monitor.cutoff import cut_off
 from monitor.dberrors import DETAIL_PREFIX, describe, is_database_error
-from monitor.diff import compare
 from monitor.document import Document
 from monitor.fetch import SUSPECT_KINDS, Fetcher, FetchResult
 from monitor.firstbatch import FirstCheck, first_check, may_be_plain_first, plain_first
-from monitor.guard import Problem, accepted_kind, accepting, assess, redirect_problem, relative_problem
+from monitor.guard import Problem, accepted_kind, assess, redirect_problem, relative_problem
 from monitor.interrupted import CheckInterrupted
 from monitor.recording import (
     _finish,
@@ -60,8 +59,9 @@ from monitor.recording import (
     undoes_told_change,
 )
 from monitor.recording import was_suspect as was_suspect
+from monitor.returns import accepted_reason, after_accepted, back_from_accepted, loss_told, returned, with_why
 from monitor.store import Store, Version, Watch, utcnow
-from monitor.suspects import ACCEPT_AFTER, capture_fields, identical_suspects
+from monitor.suspects import ACCEPT_AFTER, capture_fields, count_note, identical_suspects
 
 log = logging.getLogger("monitor.checker")
 
@@ -368,6 +368,8 @@ def _decide(
     if problem is not None and not problem.relative and old_doc is not None and accepted_kind(old_doc, problem):
         # An operator accepted a page of this kind as the policy: judge it only against that.
         problem, overrule = relative_problem(doc, old_doc), "all"
+    if problem is not None and problem.relative and cur is not None and back_from_accepted(s, watch.id, cur, doc):
+        problem, overrule = None, overrule or "relative"  # the page back after an accepted capture
 
     if cur is not None and cur.content_hash == digest:
         return _same_version(s, config, watch, cur, result, raw, upgrade_note)
@@ -379,11 +381,11 @@ def _decide(
         # suspect capture that was accepted, or a substantive change now undone. That is a change
         # from what the user was last told the policy is, not a flap between renderings: report it.
         if _told_accepted(s, watch.id, cur):
-            why = f"back to version {flap.seq} after the accepted capture (version {cur.seq})"
-            return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
+            why = f"back to version {flap.seq} after the accepted capture (version {cur.seq}: {accepted_reason(s, watch.id, cur)})"
+            return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
         if undoes_told_change(s, watch.id, cur, flap):
             why = f"back to version {flap.seq}: the change to version {cur.seq} was undone"
-            return _returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
+            return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
     if flap is not None:
         flap.last_seen_at = utcnow()
         watch.current_version = flap
@@ -398,7 +400,7 @@ def _decide(
     if problem is not None:  # suspect only against the last version: accepted once it repeats
         seen = identical_suspects(s, watch.id, digest) + 1
         if seen < ACCEPT_AFTER:
-            return _suspect(name, problem, doc, f" (identical capture {seen} of {ACCEPT_AFTER} before it is accepted)")
+            return _suspect(name, problem, doc, count_note(seen))
         accepted, overrule = f"accepted after {seen} identical captures: {problem.reason}", overrule or "relative"
 
     report = None
@@ -411,6 +413,7 @@ def _decide(
             _sibling_blobs(s, watch),  # compressed: the worker decompresses them
             [v.markdown_z for v in recent],
             overrule,
+            not loss_told(s, watch.id, cur),  # text back after a loss told is a change (monitor.returns)
         )
         log.debug("compared", extra={"watch": name, "compare_ms": ms})
     if report is not None and report.suspect:
@@ -423,46 +426,15 @@ def _decide(
     if accepted:
         _note_accepted(s, config, watch, version, accepted)
     if cur is None or report is None:
-        return CheckResult(name, "first")
-
+        return CheckResult(name, "first", detail=accepted)
+    # The alert and the history say that the version is an accepted suspect capture, or that this
+    # change brings back what one lacked.
+    why = accepted or (after_accepted(s, watch.id, cur, old_doc, doc) if old_doc is not None else None)
+    if why:
+        with_why(report, why)
     event = _record_change(s, config, wc.name, cur, version, report)
     return CheckResult(
         name,
-        "changed",
-        event_id=event.id,
-        substantive=report.substantive,
-        categories=list(report.categories),
-        severity=report.severity,
-        summary=report.summary,
-    )
-
-
-def _returned(
-    s: Session,
-    config: Config,
-    wc: WatchConfig,
-    watch: Watch,
-    result: FetchResult,
-    cur: Version,
-    back: Version,
-    cur_doc: Document,
-    doc: Document,
-    why: str,
-) -> CheckResult:
-    """The page is back to the earlier version `back` after `cur` (an accepted suspect capture, or
-    a substantive change the user was told of): `back` becomes current again and the change
-    cur -> back is an event like any other (alerts to the watch's targets), outcome "changed" with
-    `why` as its detail."""
-    with accepting("all"):  # the returning document is a version the user already had
-        report = compare(cur_doc, doc)
-    # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
-    report.summary = f"{report.summary} ({why})" if report.summary else why
-    back.last_seen_at = utcnow()
-    watch.current_version = back
-    _remember_validators(watch, result)
-    event = _record_change(s, config, wc.name, cur, back, report)
-    return CheckResult(
-        wc.name,
         "changed",
         event_id=event.id,
         substantive=report.substantive,

@@ -169,6 +169,7 @@ def compare_job(
     sibling_markdowns: Sequence[str | bytes],
     recent_markdowns: Sequence[str | bytes],
     overrule: str = "",
+    completion: bool = True,
 ) -> tuple[DiffReport, float]:
     """Diff and classify the current version (as stored) against a new document, with the chrome
     evidence of `monitor.chrome_evidence` built from markdown the caller read from the store: the
@@ -176,8 +177,8 @@ def compare_job(
     first), each as text or as the store's compressed `markdown_z` bytes (the checker sends those:
     decompressing ~850 KB of siblings per changed page, and sending it, cost the checking process
     more than the worker's decompressing it). `overrule`: the guard problems accepted
-    ("relative"/"all", see `monitor.guard.accepting`). Returns the report and the milliseconds that
-    diff + classify took."""
+    ("relative"/"all", see `monitor.guard.accepting`). `completion`: as for `monitor.diff.compare`.
+    Returns the report and the milliseconds that diff + classify took."""
     t0 = time.perf_counter()
     old = Document.from_markdown(old_markdown)
     if old_language:
@@ -188,7 +189,7 @@ def compare_job(
     context = ChromeContext(frozenset(keys), flapping_blocks(recent_markdowns, new))
     try:
         with accepting(overrule) if overrule else nullcontext():
-            report = compare(old, new, context)
+            report = compare(old, new, context, completion=completion)
     finally:
         forget_texts()
     return report, (time.perf_counter() - t0) * 1000

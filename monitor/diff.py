@@ -285,6 +285,8 @@ def compare(
     context: ChromeContext | None = None,
     veto: Veto | None | str = _SHIPPED,
     decision: Decision | None | str = _SHIPPED,
+    *,
+    completion: bool = True,
 ) -> DiffReport:
     """Compare two versions of a policy. Pure: no I/O, no clock.
 
@@ -292,8 +294,11 @@ def compare(
     `veto`: the learned category veto (monitor.veto); by default the one shipped with the package,
     None for the vocabulary rules alone. `decision`: the report-level category decision
     (monitor.category_decision), by default the shipped one when there is a veto; with it the veto's
-    model reads each changed clause and the decision, not the per-category thresholds, narrows."""
-    return compare_verdicts(old, new, context, veto, decision)[0]
+    model reads each changed clause and the decision, not the per-category thresholds, narrows.
+    `completion`: whether a new capture that completes a cut-off (or empty) old one is read as no
+    change. False when the recipients were told of the old version's loss (monitor.returns): what
+    comes back is then a change like any other, classified on its own."""
+    return compare_verdicts(old, new, context, veto, decision, completion=completion)[0]
 
 
 def compare_verdicts(
@@ -302,6 +307,8 @@ def compare_verdicts(
     context: ChromeContext | None = None,
     veto: Veto | None | str = _SHIPPED,
     decision: Decision | None | str = _SHIPPED,
+    *,
+    completion: bool = True,
 ) -> tuple[DiffReport, list[Verdict]]:
     """`compare`, with the verdict behind each change that came from an edit (for tuning)."""
     if veto == _SHIPPED:
@@ -389,7 +396,7 @@ def compare_verdicts(
     changes.extend(_apply(change, verdict) for (_, change), verdict in zip(moved, verdicts, strict=True))
 
     # An empty previous capture held no policy to compare with: the first real one is no change.
-    completion = suspect_reason is None and (
+    completion = completion and suspect_reason is None and (
         old.is_empty()
         or completes_cut_capture(
             old, new, lambda: changed_in_document(old, new)[0] if not restructured else doc_changed[0]  # type: ignore[return-value]

@@ -168,6 +168,27 @@ def trim_words(text: str, limit: int) -> str:
     return text if len(text) <= limit else excerpt(text, [], limit)
 
 
+SUMMARY_MAX = 300  # characters of a report's summary in an alert
+
+
+def trim_summary(summary: str, limit: int = SUMMARY_MAX) -> str:
+    """A report's summary cut to about `limit` characters, keeping its closing "(...)" note whole
+    (monitor.returns.with_why: a return, an accepted suspect capture, the sections that came back).
+    The note says what the change is; cut off the end of a long list of facts, it was lost."""
+    text = " ".join(summary.split())
+    if len(text) <= limit or not text.endswith(")"):
+        return trim_words(text, limit)
+    depth, start = 0, 0
+    for start in range(len(text) - 1, -1, -1):  # the "(" that the last ")" closes
+        depth += {")": 1, "(": -1}.get(text[start], 0)
+        if depth == 0:
+            break
+    head, note = text[:start].rstrip(), text[start:]
+    if depth or not head:
+        return trim_words(text, limit)
+    return f"{trim_words(head, max(limit - len(note), limit // 3))} {trim_words(note, limit)}"
+
+
 def _tight_spans(text: str, spans: Sequence[Sequence[int]]) -> list[Span]:
     # Markup markers must hug the words ("**five**", not "** five **") or the chat will not render them.
     out: list[Span] = []
@@ -362,7 +383,7 @@ def render_change(
     if report.severity:
         verdict += f", severity {report.severity.upper()}"
     if report.summary:
-        verdict += ". " + trim_words(report.summary, 300)
+        verdict += ". " + trim_summary(report.summary)
     head.append(_para(st.esc(verdict), st))
 
     def blocks(width: int) -> list[str]:

@@ -10,6 +10,7 @@ way: `policy-monitor accept WATCH` lets an operator accept the latest suspect ca
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,21 @@ if TYPE_CHECKING:
 ACCEPT_AFTER = 3  # identical captures (this one included) that make a relative-suspect page a version
 _LOOKBACK = 50  # checks examined when counting (more than ACCEPT_AFTER plus interleaved errors)
 _NOT_EVIDENCE = ("error", "busy")  # outcomes that say nothing about what the page is
+
+
+def count_note(seen: int) -> str:
+    """What a relative-suspect check adds to its reason: how far it is from being accepted."""
+    return f" (identical capture {seen} of {ACCEPT_AFTER} before it is accepted)"
+
+
+def suspect_reason(detail: str | None) -> str:
+    """A suspect check's detail without `count_note`: why the capture is suspect."""
+    if not detail:
+        return "suspect capture"
+    return _COUNT_NOTE.sub("", detail)
+
+
+_COUNT_NOTE = re.compile(r" \(identical capture \d+ of \d+ before it is accepted\)$")
 
 
 def capture_fields(capture: tuple[Document, bool] | None) -> dict[str, Any]:
@@ -130,18 +146,20 @@ def _accept(
     t0: float,
 ) -> CheckResult:
     from monitor.checker import CheckResult, _finish, _new_version, _note_accepted, _record_change
+    from monitor.returns import loss_told, with_why
 
     cur = watch.current_version
+    why = f"accepted by an operator: {suspect_reason(check.error)}"
     with accepting("all"):
-        report = compare(cur.document(), doc) if cur is not None else None
+        report = compare(cur.document(), doc, completion=not loss_told(s, watch.id, cur)) if cur is not None else None
     version = _new_version(s, wc, watch, doc, None)
     watch.current_version = version
-    res = CheckResult(wc.name, "accepted", version=version.seq, detail=f"accepted: {check.error or ''}")
+    res = CheckResult(wc.name, "accepted", version=version.seq, detail=why)
     if cur is not None and report is not None:
+        with_why(report, why)  # the alert and the history say what legal is told of
         event = _record_change(s, config, wc.name, cur, version, report)
         res.event_id, res.substantive, res.summary = event.id, report.substantive, report.summary
         res.categories, res.severity = list(report.categories), report.severity
-    why = f"accepted by an operator: {check.error or 'suspect capture'}"
     _note_accepted(s, config, watch, version, why)
-    _finish(s, config, wc, watch, started, t0, "accepted", version_id=version.id, event_id=res.event_id)
+    _finish(s, config, wc, watch, started, t0, "accepted", error=why, version_id=version.id, event_id=res.event_id)
     return res

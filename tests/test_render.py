@@ -20,6 +20,7 @@ from monitor.render import (
     render_digest,
     render_ops,
     sample_event,
+    trim_summary,
     trim_words,
 )
 from monitor.secrets import mask_text, mask_url
@@ -268,6 +269,22 @@ def test_trim_words_never_cuts_mid_word() -> None:
     out = trim_words(text, 42)
     assert len(out) <= 43 and out.endswith("…")
     assert all(w in {"alpha", "beta", "gamma", "delta", "epsilon"} for w in out.rstrip("…").split())
+
+
+def test_a_long_summary_keeps_its_closing_note_in_the_alert() -> None:
+    """The note the checker puts at the end of a summary says what the change is (a return, an
+    accepted suspect capture). Failed before: cut at 300 characters with the facts before it, a
+    rewrite's summary lost it and the alert read as an ordinary change."""
+    facts = "; ".join(f"recipient added: Partner {i} Ltd" for i in range(20))
+    note = "(back to version 1 after the accepted capture (version 2: cut off mid-sentence); sections back: Sharing)"
+    report = high_report()
+    report.summary = f"rewritten: 60% of the text changed; facts: {facts}. 3 substantive changes: sharing {note}"
+    body = render_change(fake_event(report), "Acme", URL, "text").body
+    assert note in body and "rewritten: 60% of the text changed" in body
+    assert "Partner 19 Ltd" not in body  # the facts are still cut, at a word
+    short = "Retention extended (back to version 1: the change to version 2 was undone)"
+    assert trim_summary(short) == short
+    assert trim_summary("x " * 200 + "(unbalanced").endswith("…")
 
 
 # -- channels -------------------------------------------------------------------------------------

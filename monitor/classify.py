@@ -43,6 +43,7 @@ from monitor.normalize import (
     word_set,
 )
 from monitor.reasons import explain, rate_severity
+from monitor.same_form import described, without_form_changes
 from monitor.tokens import split_sentences
 from monitor.veto import CategoryFilter
 from monitor.vocabulary import as_sources, categories_in, category_hits, dominant, mentions
@@ -244,6 +245,10 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     monitor.category_decision.Narrow) drops categories the changed clause gives no support to; None
     keeps every category the rules found. A substantive edit left with no category keeps the
     severity its candidates give (dropping a category never hides how much a change matters)."""
+    formed = edit if edit.relocated or edit.chrome else without_form_changes(edit)
+    if formed is not edit and not (formed.removed or formed.added):
+        return Verdict(False, reason=f"the same wording in another form: {described(edit)}")
+    edit = formed  # "don't" -> "do not" or "UK" -> "United Kingdom" beside a real change: judged without them
     if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
         return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
     if same_quantities(edit):

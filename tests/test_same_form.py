@@ -129,3 +129,15 @@ def test_a_country_really_added_or_swapped_still_counts(old, new, reason):
                [f"We store your data on servers in {new}."])
     assert r.substantive and "transfer" in r.categories
     assert [c.reason for c in r.substantive_changes] == [reason]
+
+
+def test_a_sentence_moved_into_another_paragraph_and_contracted_is_no_change():
+    said = "We do not sell your data."
+    old = dict(BASE, Sharing=["We share data with our payment processor to take payments. " + said],
+               Sale=["Some words on selling follow here. More words follow."])
+    new = dict(BASE, Sharing=["We share data with our payment processor to take payments."],
+               Sale=["Some words on selling follow here. We don't sell your data. More words follow."])
+    r = compare(build(old), build(new))
+    assert not r.substantive, [c.reason for c in r.changes]
+    flipped = dict(new, Sale=["Some words on selling follow here. We sell your data. More words follow."])
+    assert compare(build(old), build(flipped)).substantive  # moved and its negation dropped: a change

@@ -13,6 +13,13 @@ import re
 
 from monitor.asides import is_pointer, is_revision_entry, is_version_line, off_topic
 from monitor.changes import CATEGORIES, max_severity
+from monitor.clause_numbers import (
+    duration_categories,
+    is_contact_number,
+    is_measure,
+    is_phone,
+    same_quantities,
+)
 from monitor.countries import places_in
 from monitor.edit import Edit, Verdict
 from monitor.fact_diff import edit_fact_changes
@@ -31,13 +38,12 @@ from monitor.normalize import (
     is_email,
     is_noise_edit,
     is_number,
-    is_phone_number,
     is_protected,
     token_key,
     word_set,
 )
-from monitor.quantities import NUMBER_TOKENS, preposition_before, quantity_key
 from monitor.reasons import explain, rate_severity
+from monitor.same_form import described, without_form_changes
 from monitor.tokens import split_sentences
 from monitor.veto import CategoryFilter
 from monitor.vocabulary import as_sources, categories_in, category_hits, dominant, mentions
@@ -45,8 +51,6 @@ from monitor.wording import (
     SMALL_WORDS,
     around,
     capitalised_spans,
-    duration_days,
-    durations_in,
     is_name,
     is_suffix,
     named_runs,
@@ -56,7 +60,6 @@ from monitor.wording import (
     sentences_naming,
     words_of,
 )
-from monitor.wordscan import unaccent
 
 _NAV_DOC = re.compile(
     r"(?:policy|policies|notice|terms|statement|guidelines|agreement|center|centre|settings|faq|blog|careers|home|help|about us"
@@ -89,21 +92,10 @@ def is_nav_like(text: str, topical: bool = False) -> bool:
 
 
 _PAGE_MOVE = re.compile(r"^(?:back|skip|go|return|jump|scroll)(?: back)? to\b", re.IGNORECASE)
-_RETENTION_CONTEXT = re.compile(
-    r"\b(?:keep|keeps|kept|retain\w*|retention|stor(?:e|es|ed|ing|age)|delet\w*|eras(?:e|ed|ure)|anonymi[sz]\w*"
-    r"|destroy\w*|purg\w*|archiv\w*|how long|from the (?:date|time|end) of|after (?:you|the|your|account|closure|termination)"
-    r"|conserv\w*|aufbewahr\w*|speicher\w*|lösch\w*|gelöscht|bewaar\w*|bewaren|lagr\w*|spara\w*|sparas|raderas|gallras)",
-    re.IGNORECASE,
-)
-_RESPONSE_CONTEXT = re.compile(
-    r"\b(?:respond\w*|response|reply|replies|answer\w*|acknowledge\w*|répond\w*|antwort\w*|beantwoord\w*|svar\w*)\b",
-    re.IGNORECASE,
-)
 _CONSENT = re.compile(
     r"\b(?:consent\w*|permission|agree\w*|opt[- ]?in|einwillig\w*|consentement|toestemming|samtycke)\b",
     re.IGNORECASE,
 )
-_REQUEST = re.compile(r"\b(?:requests?|demandes?|anfragen?|antrag|verzoek\w*|begäran)\b", re.IGNORECASE)
 # A names-only change means something when the sentence is about which companies, products or services the
 # policy covers (its scope); elsewhere a product named or dropped from a list is not a privacy change.
 _SCOPE = re.compile(
@@ -166,35 +158,6 @@ def _shifted(before: str, after: str) -> list[str]:
     return [c for c in main if hb.get(c, 0) != ha.get(c, 0)]
 
 
-def _duration_categories(edit: Edit, topic: list[str]) -> list[str]:
-    """A changed period takes its meaning from the clause it sits in: keeping data, or answering requests."""
-    if not (edit.before and edit.after) or duration_days(edit.before) == duration_days(edit.after):
-        return []
-    if not any(is_number(w.key) or w.key in NUMBER_TOKENS for w in edit.removed + edit.added):
-        return []
-    near = around(edit.after, edit.added, 8) + " " + around(edit.before, edit.removed, 8)
-    before = _words_before(edit.after, edit.added)
-    if before == "for" and (_RETENTION_CONTEXT.search(edit.after) or "retention" in topic):
-        return ["retention"]  # kept "for" a time, whatever else the clause names ("proof of your requests")
-    if _RESPONSE_CONTEXT.search(near):
-        return ["rights"]
-    if _RETENTION_CONTEXT.search(near):
-        return ["retention"]
-    if (_REQUEST.search(near) and before != "for") or mentions("rights", near):
-        return ["rights"]
-    return [c for c in topic if c in ("retention", "rights")][:1]
-
-
-def _words_before(text: str, changed: tuple[Word, ...]) -> str:
-    """What the words before the first changed word make of a period: "for" (kept for a time),
-    "within" (a deadline) or "" (monitor.quantities.preposition_before)."""
-    if not changed:
-        return ""
-    tokens = text.split()
-    spot = next((i for i, t in enumerate(tokens) if t == changed[0].text), None)
-    return "" if spot is None else preposition_before(unaccent(" ".join(tokens[:spot]).lower()) + " ")
-
-
 def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
     """The categories whose meaning this edit changes (strict: see module docstring)."""
     if not edit.before or not edit.after:
@@ -203,7 +166,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
             # Reworded or moved text: only what it is most about, not every topic it touches.
             return dominant(text, share=1.0) or _passage_categories(text, topic)
         return _passage_categories(edit.novel or text, topic)
-    periods = _duration_categories(edit, topic)
+    periods = duration_categories(edit, topic)
     if periods:
         return periods
     if _OPT_OUT_LINK.search(around(edit.before, edit.removed, 3) + " " + around(edit.after, edit.added, 3)):
@@ -218,7 +181,7 @@ def _focus_categories(edit: Edit, topic: list[str]) -> list[str]:
         sentence = edit.after or edit.before
         if mentions("tracking", sentence):
             cats = sorted((set(cats) - {"use"}) | {"tracking"}, key=CATEGORIES.index)
-    if "contact" not in cats and any(_is_phone(w) for w in edit.removed + edit.added):
+    if "contact" not in cats and any(is_phone(w) for w in edit.removed + edit.added):
         cats.append("contact")  # a number to call changed, whatever the sentence is about
     sentence_words = max(1, len((edit.before + " " + edit.after).split()) // 2)
     if len(edit.removed) + len(edit.added) >= sentence_words:  # mostly rewritten: the sentences speak
@@ -263,19 +226,8 @@ def _carries_meaning(w: Word, edit: Edit) -> bool:
     if w.key in STANCE_WORDS or w.key in NEGATIONS or w.key in COUNTRIES:
         return True
     if is_number(w.key):
-        return _is_measure(w, edit) or _is_contact_number(w, edit)
+        return is_measure(w, edit) or is_contact_number(w, edit)
     return (w.key in MODALS or w.key in QUANTIFIERS) and _weighty(w, edit)
-
-
-def _is_phone(w: Word) -> bool:
-    return is_phone_number(w.key)
-
-
-def _is_contact_number(w: Word, edit: Edit) -> bool:
-    """A phone number, or a house number or postcode in an address: how to reach the controller."""
-    if _is_phone(w):
-        return True
-    return mentions("contact", around(edit.before, (w,), 4) + " " + around(edit.after, (w,), 4))
 
 
 # Words that change what is done with data without naming a category: who can see it, whether a
@@ -293,9 +245,13 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     monitor.category_decision.Narrow) drops categories the changed clause gives no support to; None
     keeps every category the rules found. A substantive edit left with no category keeps the
     severity its candidates give (dropping a category never hides how much a change matters)."""
+    formed = edit if edit.relocated or edit.chrome else without_form_changes(edit)
+    if formed is not edit and not (formed.removed or formed.added):
+        return Verdict(False, reason=f"the same wording in another form: {described(edit)}")
+    edit = formed  # "don't" -> "do not" or "UK" -> "United Kingdom" beside a real change: judged without them
     if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
         return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
-    if _same_quantities(edit):
+    if same_quantities(edit):
         said = [" ".join(w.text for w in ws).strip(" .,;:") or "..." for ws in (edit.removed, edit.added)]
         return Verdict(False, reason=f"the same quantity written another way: {said[0]} -> {said[1]}")
     if edit.relocated:
@@ -348,7 +304,7 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         and edit.after
         and any(is_number(w.key) for w in changed)
         and all(is_number(w.key) or is_date_part(w.key) or w.key in SMALL_WORDS for w in changed)
-        and not any(is_number(w.key) and (_is_measure(w, edit) or _is_phone(w)) for w in changed)
+        and not any(is_number(w.key) and (is_measure(w, edit) or is_phone(w)) for w in changed)
         and not mentions("contact", around(edit.before, edit.removed) + " " + around(edit.after, edit.added))
     ):  # a house number or postcode in an address is contact
         return Verdict(False, reason="figures only: dates or counts, not a period, age, amount or share")
@@ -468,20 +424,6 @@ def _fact_verdict(edit: Edit, facts: list[FactChange], veto: CategoryFilter | No
     )
 
 
-def _same_quantities(edit: Edit) -> bool:
-    """Only the way a quantity is written changed ("6 months" -> "six months", "a year" -> "12
-    months", "thirty (30) days" -> "30 days"): compared by value, the clause says the same."""
-    if not (edit.before and edit.after):
-        return False
-    changed = edit.removed + edit.added
-    if not any(
-        any(c.isdigit() for c in w.key) or w.key in NUMBER_TOKENS or w.key in ("a", "an") or durations_in(w.text)
-        for w in changed
-    ):
-        return False
-    return quantity_key(edit.before) == quantity_key(edit.after)
-
-
 def _name_lengthened(edit: Edit) -> bool:
     """Every changed word is a name replaced by a longer or shorter form of itself, in place ("Woo
     Shipping" -> "WooCommerce Shipping"): the same product or company, written out."""
@@ -510,8 +452,8 @@ def changed_clause(edit: Edit) -> str:
 def _certain_categories(edit: Edit, topic: list[str]) -> set[str]:
     """Categories the changed words name themselves: a changed period, an e-mail address, a country
     that data now goes to."""
-    certain = set(_duration_categories(edit, topic))
-    if any(is_email(w.key) or _is_phone(w) for w in edit.removed + edit.added if w.key != OBFUSCATED_EMAIL):
+    certain = set(duration_categories(edit, topic))
+    if any(is_email(w.key) or is_phone(w) for w in edit.removed + edit.added if w.key != OBFUSCATED_EMAIL):
         certain.add("contact")
     if new_countries(edit):
         certain.add("transfer")
@@ -569,24 +511,7 @@ def _weighty(w: Word, edit: Edit) -> bool:
     if w.key in MODALS or w.key in QUANTIFIERS:
         return len(edit.removed) <= 3 and len(edit.added) <= 3
     if is_number(w.key):
-        return _is_measure(w, edit)
-    return False
-
-
-_MEASURE_UNIT = re.compile(r"^(?:%|percent|per|years?|old|age[sd]?|€|\$|£|eur|usd|gbp|chf)$", re.IGNORECASE)
-
-
-def _is_measure(w: Word, edit: Edit) -> bool:
-    """A number that is a period, an age, an amount or a share, judged by the words around it."""
-    if re.search(r"[%€$£]", w.text) or durations_in(w.text):
-        return True
-    for text in (edit.before, edit.after):
-        tokens = text.split()
-        for i, tok in enumerate(tokens):
-            if tok == w.text:
-                around = tokens[max(0, i - 2) : i + 3]
-                if durations_in(" ".join(around)) or any(_MEASURE_UNIT.match(t.strip(".,;:()")) for t in around):
-                    return True
+        return is_measure(w, edit)
     return False
 
 

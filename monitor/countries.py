@@ -9,64 +9,39 @@ country (the facts, the classifier's "country added", the recipient's country).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+
+import pycountry
 
 from monitor import facts_vocab as V
 from monitor.wordscan import Table, unaccent
 
 # Official names, matched before the short ones so that "the People's Republic of China" is China
-# whole, not "China" with a "People's Republic" left over to be taken for a company.
+# whole, not "China" with a "People's Republic" left over to be taken for a company. The English
+# names of ISO 3166 (short, official and common: "Russian Federation", "Republic of Finland",
+# "Korea, Republic of") come from pycountry (`_iso_names`); these are the other languages' and the
+# English names ISO does not give. "russian federation" and "turkiye" stay: they are what ties
+# pycountry's Russia and Türkiye (which have no other name) to this vocabulary's Russia and Turkey.
 _A = "[’']?"  # an apostrophe, straight or typographic, or none
 OFFICIAL_NAMES: dict[str, str] = {
-    "North Korea": rf"democratic people{_A}s republic of korea",
-    "China": rf"people{_A}s republic of china|volksrepublik china|republique populaire de chine"
-    r"|republica popular (?:de )?china|volksrepubliek china",
+    "China": r"volksrepublik china|republique populaire de chine|republica popular (?:de )?china|volksrepubliek china",
     "South Korea": r"republic of korea|republik korea|republique de coree|republica de corea",
     "Russia": r"russian federation|russische foderation|federation de russie|federacion de rusia"
     r"|russische federatie|российская федерация|российской федерации",
-    "India": r"republic of india",
-    "Saudi Arabia": r"kingdom of saudi arabia",
-    "Germany": r"federal republic of germany|bundesrepublik deutschland|republique federale d.allemagne",
-    "Switzerland": r"swiss confederation|schweizerische eidgenossenschaft|confederation suisse"
-    r"|confederacion suiza|zwitserse bondsstaat",
-    "United Kingdom": r"united kingdom of great britain and northern ireland",
-    "Mexico": r"united mexican states",
-    "Brazil": r"federative republic of brazil",
+    "Germany": r"bundesrepublik deutschland|republique federale d.allemagne",
+    "Switzerland": r"schweizerische eidgenossenschaft|confederation suisse|confederacion suiza|zwitserse bondsstaat",
     "Australia": r"commonwealth of australia",
-    "Singapore": r"republic of singapore",
-    "Israel": r"state of israel",
-    "Turkey": r"republic of turkiye|republic of turkey|\bturkiye\b",
+    "Turkey": r"republic of turkey|\bturkiye\b",
     "Ireland": r"republic of ireland",
-    "South Africa": r"republic of south africa",
-    "Philippines": r"republic of the philippines",
-    "Indonesia": r"republic of indonesia",
     "Vietnam": r"socialist republic of viet ?nam",
-    "Egypt": r"arab republic of egypt",
     "Hong Kong": r"hong kong special administrative region|hong kong sar\b",
-    "France": r"french republic|republique francaise",
-    "Italy": r"italian republic|repubblica italiana",
-    "Spain": r"kingdom of spain|reino de espana",
-    "Netherlands": r"kingdom of the netherlands|koninkrijk der nederlanden",
-    "Sweden": r"kingdom of sweden",
-    "Norway": r"kingdom of norway",
-    "Denmark": r"kingdom of denmark",
-    "Belgium": r"kingdom of belgium",
-    "Luxembourg": r"grand duchy of luxembourg",
-    "Austria": r"republic of austria",
-    "Poland": r"republic of poland",
-    "Portugal": r"portuguese republic",
-    "Greece": r"hellenic republic",
-    "Argentina": r"argentine republic",
-    "Chile": r"republic of chile",
-    "Colombia": r"republic of colombia",
-    "Thailand": r"kingdom of thailand",
-    "Nigeria": r"federal republic of nigeria",
-    "Kenya": r"republic of kenya",
+    "France": r"republique francaise",
+    "Italy": r"repubblica italiana",
+    "Spain": r"reino de espana",
+    "Netherlands": r"koninkrijk der nederlanden",
 }
-COUNTRY_TABLE = Table(list(OFFICIAL_NAMES.items()) + list(V.COUNTRY_NAMES.items()))
-# Upper-case abbreviations, matched case-sensitively: "contact us" is no country.
-ABBREVIATION = re.compile(r"(?<![\w.])(U\.S\.A\.|U\.S\.|U\.K\.|USA|US|UK|EU|EEA|UAE|PRC)(?![\w])")
 
 
 def fold(text: str) -> str:
@@ -75,6 +50,42 @@ def fold(text: str) -> str:
     if len(low) != len(text):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     return unaccent(low)
+
+
+def _reads_whole(table: Table, name: str) -> str | None:
+    """The canonical name `table` reads `name` as, when one entry covers all of it."""
+    low = fold(name)
+    spans = table.spans(low)
+    return spans[0][2] if len(spans) == 1 and spans[0][:2] == (0, len(low)) else None
+
+
+def _iso_names(known: Table) -> list[tuple[str, str]]:
+    """(canonical name, pattern) for each English ISO 3166 name (pycountry's short, official and
+    common names) of a country this vocabulary knows that `known` does not read whole.
+
+    pycountry rather than a hand-written list: ISO's names are its data, kept current (Türkiye,
+    Czechia); its alpha codes are not read ("IN", "IT", "CAN", "ARE" are words), nor are countries
+    the vocabulary does not name (a new "Jersey" or "Georgia" in a policy is more often not one)."""
+    out: dict[tuple[str, str], None] = {}  # ordered and without repeats (Taiwan's name is its official name)
+    for country in pycountry.countries:
+        names = [getattr(country, a) for a in ("common_name", "name", "official_name") if hasattr(country, a)]
+        canonical = next((c for c in map(functools.partial(_reads_whole, known), names) if c), None)
+        if canonical is None:
+            continue
+        for name in names:
+            if _reads_whole(known, name) != canonical:
+                words = [re.escape(w).replace("'", _A) for w in fold(name).replace("’", "'").split()]
+                out[(canonical, r"\b" + " ".join(words) + r"\b")] = None
+    return sorted(out, key=lambda item: -len(item[1]))  # the longer names first, as in OFFICIAL_NAMES
+
+
+_KNOWN = Table(list(OFFICIAL_NAMES.items()) + list(V.COUNTRY_NAMES.items()))
+COUNTRY_TABLE = Table(_iso_names(_KNOWN) + list(OFFICIAL_NAMES.items()) + list(V.COUNTRY_NAMES.items()))
+# Upper-case abbreviations, matched case-sensitively: "contact us" is no country.
+# Dotted forms before the bare ones ("U.S.A." before "U.S."); each is a key of V.COUNTRY_ABBREVIATIONS.
+ABBREVIATION = re.compile(
+    r"(?<![\w.])(U\.S\.A\.|U\.S\.|U\.K\.|E\.E\.A\.|E\.U\.|U\.A\.E\.|USA|US|UK|EU|EEA|UAE|PRC)(?![\w])"
+)
 
 
 @dataclass(frozen=True)

@@ -319,7 +319,7 @@ COUNTRY_NAMES: dict[str, str] = {
     r"(?<!central )america\b|états-unis|etats-unis"
     r"|vereinigten? staaten|verenigde staten|estados unidos|соединённых штат\w*|соединенных штат\w*|\bсша\b"
     r"|米国|アメリカ|美国",
-    "United Kingdom": r"united kingdom|\bbritain\b|(?<!new )england|royaume-uni|vereinigte\w* königreich"
+    "United Kingdom": r"united kingdom|great britain|\bbritain\b|(?<!new )england|royaume-uni|vereinigte\w* königreich"
     r"|verenigd koninkrijk"
     r"|reino unido|великобритан\w*|英国|イギリス",
     "EEA": r"european economic area|espace économique européen|europäische\w* wirtschaftsraum\w*"
@@ -336,7 +336,7 @@ COUNTRY_NAMES: dict[str, str] = {
     "Ireland": r"(?<!northern )\bireland\b|\birlande\b|\birland\b|\birlanda\b|ирланди\w*|アイルランド|爱尔兰",
     "Germany": r"\bgermany\b|\ballemagne\b|\bdeutschland\b|\balemania\b|\bduitsland\b|германи\w*|ドイツ|德国",
     "France": r"\bfrance\b|\bfrankreich\b|\bfrancia\b|\bfrankrijk\b|франци\w*|フランス|法国",
-    "Netherlands": r"\bnetherlands\b|\bpays-bas\b|\bniederlande\b|\bpaíses bajos\b|\bnederland\b"
+    "Netherlands": r"\bnetherlands\b|\bholland\b|\bpays-bas\b|\bniederlande\b|\bpaíses bajos\b|\bnederland\b"
     r"|нидерланд\w*",
     "Switzerland": r"\bswitzerland\b|\bsuisse\b|\bschweiz\b|\bsuiza\b|\bzwitserland\b|швейцари\w*",
     "Singapore": r"\bsingapore\b|\bsingapour\b|\bsingapur\b|сингапур\w*|シンガポール|新加坡",
@@ -406,8 +406,11 @@ COUNTRY_ABBREVIATIONS = {
     "UK": "United Kingdom",
     "U.K.": "United Kingdom",
     "EU": "EU",
+    "E.U.": "EU",
     "EEA": "EEA",
+    "E.E.A.": "EEA",
     "UAE": "United Arab Emirates",
+    "U.A.E.": "United Arab Emirates",
     "PRC": "China",
 }
 # Mentions of a region that do not say data goes there.

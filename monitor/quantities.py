@@ -169,7 +169,10 @@ UNIT_DAYS = {u: d for u, d, _ in V.UNITS}
 _DURATION = re.compile(
     rf"(?:(?<![\d.,])(\d+(?:[.,]\d+)?)|\b({NUMBER_PATTERN}))\s*-?\s*(?:{_UNIT_PATTERN})(?![a-zßа-я])"
 )
-_SPELLED_AND_DIGITS = re.compile(rf"\b(?:{NUMBER_PATTERN}) \((\d+)\)")  # "thirty (30) days"
+# A number written twice, in words and in digits, either way round: "thirty (30) days", "6 (six) months".
+_SPELLED_AND_DIGITS = re.compile(
+    rf"\b(?P<words>{NUMBER_PATTERN})\s*\(\s*(?P<digits>\d+)\s*\)|(?<![\d.,])(?P<digits2>\d+)\s*\(\s*(?P<words2>{NUMBER_PATTERN})\s*\)"
+)
 _HAS_DIGIT = re.compile(r"\d")
 _UNIT_WORD = Scan("|".join(p for _, p in _UNITS))
 _NOT_A_PERIOD = re.compile(unaccent(V.NOT_A_PERIOD))
@@ -205,8 +208,17 @@ def preposition_before(low_before: str) -> str:
 
 
 def spelled_out_with_digits(low: str) -> str:
-    """ "thirty (30) days" read as "30 days", padded to the same length (positions still hold)."""
-    return _SPELLED_AND_DIGITS.sub(lambda m: m.group(1).rjust(len(m.group(0))), low) if "(" in low else low
+    """ "thirty (30) days", "6 (six) months" and "six (6) months" read as "30 days" and "6 months",
+    padded to the same length (positions still hold). Both writings must give one value: "6 (seven)
+    months" is left as written, where no period is read, so that a change to it is not hidden."""
+    return _SPELLED_AND_DIGITS.sub(_one_number, low) if "(" in low else low
+
+
+def _one_number(m: re.Match[str]) -> str:
+    digits, words = m.group("digits") or m.group("digits2"), m.group("words") or m.group("words2")
+    if NUMBER_WORDS.get(re.sub(r"[\s-]+", " ", words)) != float(digits):
+        return m.group(0)
+    return digits.rjust(len(m.group(0)))
 
 
 def periods(low: str) -> list[tuple[int, int, str, float]]:

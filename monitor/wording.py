@@ -8,7 +8,7 @@ from monitor.countries import country_name, places_in
 from monitor.edit import Edit
 from monitor.institutions import is_institution
 from monitor.normalize import COMPANY_SUFFIXES, COUNTRIES, Word, token_key, word_set
-from monitor.quantities import NUMBER_PATTERN, number_value
+from monitor.quantities import NUMBER_PATTERN, number_value, spelled_out_with_digits
 from monitor.tokens import split_sentences
 from monitor.vocabulary import categories_in
 from monitor.wordscan import unaccent
@@ -24,15 +24,21 @@ DURATION = re.compile(
 
 
 def durations_in(text: str) -> list[str]:
-    """The periods of `text` as written ("six months", "30 days"), in lower case."""
+    """The periods of `text` as written ("six months", "30 days"), in lower case; a number written
+    twice ("6 (six) months") as it is read ("6 months")."""
     low = unaccent(text.lower()) if len(text.lower()) == len(text) else text.lower()
-    return [" ".join(text[m.start() : m.end()].lower().split()) for m in DURATION.finditer(low)]
+    read = spelled_out_with_digits(low)
+    return [
+        " ".join((text if read[m.start() : m.end()] == low[m.start() : m.end()] else read)[m.start() : m.end()].lower().split())
+        for m in DURATION.finditer(read)
+    ]
 
 
 def duration_days(text: str) -> list[float]:
-    """The length in days of each period of `text`: "six months" and "6 months" are one value."""
+    """The length in days of each period of `text`: "six months", "6 months" and "6 (six) months"
+    are one value."""
     low = unaccent(text.lower()) if len(text.lower()) == len(text) else text.lower()
-    return [number_value(m.group(1)) * _unit_days(m.group(2)) for m in DURATION.finditer(low)]
+    return [number_value(m.group(1)) * _unit_days(m.group(2)) for m in DURATION.finditer(spelled_out_with_digits(low))]
 
 
 def _unit_days(unit: str) -> float:

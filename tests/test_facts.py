@@ -289,6 +289,37 @@ def test_no_period_change(before, after):
     assert not [c for c in compare_facts(before, after) if c.kind in ("retention", "response")]
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("We keep account data for 6 months.", "We keep account data for 6 (six) months."),
+        ("We keep account data for 6 months.", "We keep account data for six (6) months."),
+        ("We keep account data for six months.", "We keep account data for 6 (six) months."),
+        ("Backups are erased after thirty (30) days.", "Backups are erased after 30 (thirty) days."),
+        ("We keep call logs for 24 hours.", "We keep call logs for twenty-four (24) hours."),
+        ("Wir speichern Protokolle 6 Monate.", "Wir speichern Protokolle sechs (6) Monate."),
+    ],
+)
+def test_a_number_in_digits_and_in_words_is_one_period(before, after):
+    assert reasons(before, after) == set()
+    assert [f.days for f in extract_facts(after) if f.kind == "retention"] == [
+        f.days for f in extract_facts(before) if f.kind == "retention"
+    ]
+
+
+def test_a_period_written_twice_still_changes_and_two_values_are_not_one():
+    assert reasons("We keep account data for 6 months.", "We keep account data for 12 (twelve) months.") == {
+        "retention period: 6 months -> 12 months"
+    }
+    assert reasons("We keep account data for 6 (six) months.", "We keep account data for nine (9) months.") == {
+        "retention period: 6 months -> 9 months"
+    }
+    # Digits and words that disagree are no period at all: the change is not hidden as "the same".
+    assert reasons("We keep account data for 6 (six) months.", "We keep account data for 6 (nine) months.") == {
+        "retention period removed: 6 months"
+    }
+
+
 def test_several_periods_pair_shortest_first():
     before = "We keep logs for 30 days and invoices for 6 years."
     after = "We keep logs for 60 days and invoices for 10 years."

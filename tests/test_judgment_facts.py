@@ -306,6 +306,18 @@ def test_a_number_written_out_is_no_change():
         assert not r.substantive, (words, [c.reason for c in r.substantive_changes])
 
 
+def test_a_number_in_digits_and_in_words_is_no_change_but_a_new_value_is():
+    for digits, both in [("6 months", "6 (six) months"), ("6 months", "six (6) months"),
+                         ("30 days", "thirty (30) days"), ("3 years", "3 (three) years")]:
+        new = [s.replace(digits, both) for s in KEEPING]
+        r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+        assert not r.substantive, (both, [c.reason for c in r.substantive_changes])
+    new = [s.replace("6 months", "12 (twelve) months") for s in KEEPING]
+    r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))
+    assert r.categories == ["retention"], r.categories
+    assert [c.reason for c in r.substantive_changes] == ["retention period: 6 months -> 12 months"]
+
+
 def test_a_period_proof_of_consent_is_kept_for_is_retention_and_a_minimum_is_named():
     new = [s.replace("3 years", "five years") for s in KEEPING]
     r = compare(build(dict(BASE, Retention=KEEPING)), build(dict(BASE, Retention=new)))

@@ -66,6 +66,7 @@ from monitor.returns import (
     back_from_accepted,
     loss_told,
     returned,
+    told_baseline,
     with_why,
 )
 from monitor.store import Store, Version, Watch, utcnow
@@ -350,6 +351,8 @@ def _decide(
     digest = extracted.content_hash
     if cur is not None and cur.content_hash == digest and cur.extractor_version == extraction_id(wc):
         return _same_version(s, config, watch, cur, result, raw, None)
+    if cur is not None:  # never an accepted suspect capture legal was not told of (monitor.returns)
+        cur = told_baseline(s, watch, cur)
     doc = extracted.doc
     assert doc is not None  # only a document equal to the current version comes back without one
 

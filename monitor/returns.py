@@ -20,6 +20,10 @@ One rule for every kind of capture: a change is judged against what the recipien
   the return to that version only once the rule for suspects accepts it. It was a known version,
   so the flap logic told it at once ("back to version 2: the change to version 3 was undone"),
   again after every new full version, or swung to it silently.
+- `told_baseline`: so the version a change is reported from is never an accepted suspect capture
+  that the recipients were not told is current (such a version becomes current only by a told
+  event now; a watch left on one by a silent flap of older releases is judged from the version
+  the latest event made current).
 
 Every function works in the caller's transaction; the queries run only on the changed path.
 """
@@ -198,3 +202,18 @@ def again_accepted(
     _note_accepted(s, config, watch, back, accepted)  # the ops target heard it was suspect
     return res
 
+
+def told_baseline(s: Session, watch: Watch, cur: Version) -> Version:
+    """The version a capture that differs from the current `cur` is judged and reported against:
+    `cur`, unless `cur` is an accepted suspect capture that became current without an event (a
+    silent flap of a release before `again_accepted`): then the version the latest event made
+    current, the last the recipients were told of, which becomes current again. Two reads, only on
+    the changed path."""
+    last_to = s.scalar(select(Event.to_version_id).where(Event.watch_id == watch.id).order_by(Event.id.desc()).limit(1))
+    if last_to is None or last_to == cur.id or not was_suspect(s, watch.id, cur):
+        return cur
+    told = s.get(Version, last_to)
+    if told is None:
+        return cur
+    watch.current_version = told
+    return told

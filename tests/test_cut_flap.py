@@ -26,7 +26,7 @@ from test_cut_return import HTML, NOTICE, accept_cut, check, cut, events, legal_
 from test_cut_return import store as store  # noqa: F401  (the fixture)
 from test_suspects import _cli, cli_config
 
-from monitor.store import Store, Version
+from monitor.store import Check, Store, Version, Watch
 from monitor.suspects import ACCEPT_AFTER
 
 # A real edit to the whole page: the answer time for requests doubles.
@@ -152,3 +152,25 @@ def test_the_next_edit_after_silent_swings_is_reported_from_the_whole_page(
     assert "two months" in report and "added: Tillbrook" not in report and "sections back" not in report
     assert "recipient added" not in (edit.summary or ""), edit.summary
 
+
+def test_a_watch_left_on_a_cut_by_a_silent_flap_reports_from_the_told_version(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """A database written before this fix: a one-off cut after the told return was a silent flap,
+    and the watch was left with the cut (version 2) current while legal's last word was version 1.
+    The next edit is reported from version 1, not from the cut."""
+    config = make_config(http_server, webhook, store.url)
+    accept_cut(http_server, store, config, cut(page()))
+    serve(http_server, page())
+    assert check(store, config).version == 1
+    ids = versions(store)
+    with store.session() as s:  # what the flap of the older code wrote: the cut current, a flap check
+        watch = s.scalars(select(Watch)).one()
+        watch.current_version_id = ids[2]
+        s.add(Check(watch_id=watch.id, outcome="flap", error="same as version 2; not reported again", version_id=ids[2]))
+    serve(http_server, page(EDITED))
+    edit = check(store, config)
+    assert edit.outcome == "changed" and edit.version == 3, edit
+    (event,) = [e for e in events(store) if e.id == edit.event_id]
+    assert event.from_version_id == ids[1]
+    assert "recipient added" not in (edit.summary or "") and "two months" in json.dumps(event.report_json)

@@ -59,9 +59,19 @@ from monitor.recording import (
     undoes_told_change,
 )
 from monitor.recording import was_suspect as was_suspect
-from monitor.returns import accepted_reason, after_accepted, back_from_accepted, loss_told, returned, with_why
+from monitor.returns import (
+    accepted_reason,
+    after_accepted,
+    again_accepted,
+    back_from_accepted,
+    loss_told,
+    returned,
+    told_baseline,
+    with_why,
+)
 from monitor.store import Store, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, capture_fields, count_note, identical_suspects
+from monitor.suspects import suspect_result as _suspect
 
 log = logging.getLogger("monitor.checker")
 
@@ -341,6 +351,8 @@ def _decide(
     digest = extracted.content_hash
     if cur is not None and cur.content_hash == digest and cur.extractor_version == extraction_id(wc):
         return _same_version(s, config, watch, cur, result, raw, None)
+    if cur is not None:  # never an accepted suspect capture legal was not told of (monitor.returns)
+        cur = told_baseline(s, watch, cur)
     doc = extracted.doc
     assert doc is not None  # only a document equal to the current version comes back without one
 
@@ -380,6 +392,9 @@ def _decide(
         # The page is back to an earlier version after the last change the user was told of: a
         # suspect capture that was accepted, or a substantive change now undone. That is a change
         # from what the user was last told the policy is, not a flap between renderings: report it.
+        # But a capture identical to an accepted suspect capture is suspect again until it persists.
+        if was_suspect(s, watch.id, flap):
+            return again_accepted(s, config, wc, watch, result, cur, flap, old_doc, doc, problem)
         if _told_accepted(s, watch.id, cur):
             why = f"back to version {flap.seq} after the accepted capture (version {cur.seq}: {accepted_reason(s, watch.id, cur)})"
             return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
@@ -462,12 +477,6 @@ def _same_version(
     if upgrade_note:
         return CheckResult(watch.name, "upgrade", detail=upgrade_note)
     return CheckResult(watch.name, "unchanged")
-
-
-def _suspect(name: str, problem: Problem, doc: Document, note: str = "") -> CheckResult:
-    """A suspect check that keeps its capture (for counting repeats and for `accept`)."""
-    capture = (doc, problem.relative) if not doc.is_empty() else None
-    return CheckResult(name, "suspect", detail=problem.reason + note, capture=capture)
 
 
 # -- a round ------------------------------------------------------------------------------------

@@ -15,6 +15,15 @@ One rule for every kind of capture: a change is judged against what the recipien
   first change away from it, with the sections that came back (`after_accepted`, `returned`).
 - `back_from_accepted`: a capture suspect only against an accepted suspect version (another
   language...) but not against the version that capture replaced is the page back, not a glitch.
+- `again_accepted`: the reverse. A capture identical to an earlier version that was an accepted
+  suspect capture is a glitch like any other until it persists: held back as suspect, and told as
+  the return to that version only once the rule for suspects accepts it. It was a known version,
+  so the flap logic told it at once ("back to version 2: the change to version 3 was undone"),
+  again after every new full version, or swung to it silently.
+- `told_baseline`: so the version a change is reported from is never an accepted suspect capture
+  that the recipients were not told is current (such a version becomes current only by a told
+  event now; a watch left on one by a silent flap of older releases is judged from the version
+  the latest event made current).
 
 Every function works in the caller's transaction; the queries run only on the changed path.
 """
@@ -27,14 +36,15 @@ from sqlalchemy.orm import Session
 from monitor.changes import DiffReport
 from monitor.checkresult import CheckResult
 from monitor.config import Config, WatchConfig
+from monitor.cutoff import cut_off
 from monitor.diff import compare
 from monitor.document import Document, Section
 from monitor.fetch import FetchResult
-from monitor.guard import accepting, relative_problem
+from monitor.guard import Problem, accepting, relative_problem
 from monitor.language import word_units
-from monitor.recording import _record_change, _remember_validators, was_suspect
+from monitor.recording import _note_accepted, _record_change, _remember_validators, was_suspect
 from monitor.store import Check, Event, Version, Watch, utcnow
-from monitor.suspects import suspect_reason
+from monitor.suspects import ACCEPT_AFTER, count_note, identical_suspects, suspect_reason, suspect_result
 
 
 def _arrival(s: Session, watch_id: int, cur: Version) -> tuple[int, bool] | None:
@@ -56,16 +66,23 @@ def loss_told(s: Session, watch_id: int, cur: Version) -> bool:
     return arrival is not None and arrival[1]
 
 
+def _first_suspect(s: Session, watch_id: int, version: Version) -> tuple[str | None, bool] | None:
+    """(detail, relative) of the suspect capture that `version` was before it was accepted (the
+    earliest: later ones may be held-back repeats); None when it never was one."""
+    row = s.execute(
+        select(Check.error, Check.capture_relative)
+        .where(Check.watch_id == watch_id, Check.outcome == "suspect", Check.capture_hash == version.content_hash)
+        .order_by(Check.id)
+        .limit(1)
+    ).first()
+    return None if row is None else (row.error, bool(row.capture_relative))
+
+
 def accepted_reason(s: Session, watch_id: int, version: Version) -> str | None:
     """Why `version` was a suspect capture before it was accepted ("cut off mid-sentence"); None
     when it never was one."""
-    row = s.execute(
-        select(Check.error)
-        .where(Check.watch_id == watch_id, Check.outcome == "suspect", Check.capture_hash == version.content_hash)
-        .order_by(Check.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else suspect_reason(row.error)
+    first = _first_suspect(s, watch_id, version)
+    return None if first is None else suspect_reason(first[0])
 
 
 def _units(section: Section) -> int:
@@ -150,3 +167,53 @@ def returned(
         summary=report.summary,
         detail=why,
     )
+
+
+def again_accepted(
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    result: FetchResult,
+    cur: Version,
+    back: Version,
+    cur_doc: Document,
+    doc: Document,
+    problem: Problem | None,
+) -> CheckResult:
+    """The page is again `back`, an earlier version that was an accepted suspect capture, while
+    `cur` is current. Suspect for `problem` (the guard's verdict against `cur`), else for a cut in
+    the markup, else for what made `back` suspect; relative or not as that capture was. Suspect
+    only against `cur`: outcome "suspect" until `ACCEPT_AFTER` identical captures in a row, then
+    the told return to `back` (`returned`, with a note to the ops target). Suspect on its own:
+    "suspect" until an operator accepts it (`monitor.suspects.accept_latest`)."""
+    problem = problem or cut_off(s, cur, result)
+    if problem is None:
+        first = _first_suspect(s, watch.id, back)
+        detail, relative = first if first is not None else (None, True)
+        problem = Problem(suspect_reason(detail), relative=relative)
+    if not problem.relative:
+        return suspect_result(wc.name, problem, doc)
+    seen = identical_suspects(s, watch.id, back.content_hash) + 1
+    if seen < ACCEPT_AFTER:
+        return suspect_result(wc.name, problem, doc, count_note(seen))
+    accepted = f"accepted after {seen} identical captures: {problem.reason}"
+    res = returned(s, config, wc, watch, result, cur, back, cur_doc, doc, f"back to version {back.seq}, {accepted}")
+    _note_accepted(s, config, watch, back, accepted)  # the ops target heard it was suspect
+    return res
+
+
+def told_baseline(s: Session, watch: Watch, cur: Version) -> Version:
+    """The version a capture that differs from the current `cur` is judged and reported against:
+    `cur`, unless `cur` is an accepted suspect capture that became current without an event (a
+    silent flap of a release before `again_accepted`): then the version the latest event made
+    current, the last the recipients were told of, which becomes current again. Two reads, only on
+    the changed path."""
+    last_to = s.scalar(select(Event.to_version_id).where(Event.watch_id == watch.id).order_by(Event.id.desc()).limit(1))
+    if last_to is None or last_to == cur.id or not was_suspect(s, watch.id, cur):
+        return cur
+    told = s.get(Version, last_to)
+    if told is None:
+        return cur
+    watch.current_version = told
+    return told

@@ -186,7 +186,12 @@ class Check(Base):
     """Every attempt to check a watch, whatever came of it."""
 
     __tablename__ = "checks"
-    __table_args__ = (Index("ix_checks_watch_started", "watch_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_checks_watch_started", "watch_id", "started_at"),
+        # Whether a version was once a suspect capture, and why (monitor.recording.was_suspect,
+        # monitor.returns), is looked up by hash on the changed path.
+        Index("ix_checks_watch_capture", "watch_id", "capture_hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))

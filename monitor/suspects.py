@@ -13,20 +13,18 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.checkresult import CheckResult
 from monitor.config import Config, WatchConfig
 from monitor.diff import compare
 from monitor.document import Document
-from monitor.guard import accepting
+from monitor.guard import Problem, accepting
 from monitor.packing import pack_text
 from monitor.store import Check, Store, Watch, utcnow
-
-if TYPE_CHECKING:
-    from monitor.checker import CheckResult
 
 ACCEPT_AFTER = 3  # identical captures (this one included) that make a relative-suspect page a version
 _LOOKBACK = 50  # checks examined when counting (more than ACCEPT_AFTER plus interleaved errors)
@@ -36,6 +34,12 @@ _NOT_EVIDENCE = ("error", "busy")  # outcomes that say nothing about what the pa
 def count_note(seen: int) -> str:
     """What a relative-suspect check adds to its reason: how far it is from being accepted."""
     return f" (identical capture {seen} of {ACCEPT_AFTER} before it is accepted)"
+
+
+def suspect_result(name: str, problem: Problem, doc: Document, note: str = "") -> CheckResult:
+    """A suspect check that keeps its capture (for counting repeats and for `accept`)."""
+    capture = (doc, problem.relative) if not doc.is_empty() else None
+    return CheckResult(name, "suspect", detail=problem.reason + note, capture=capture)
 
 
 def suspect_reason(detail: str | None) -> str:
@@ -145,7 +149,7 @@ def _accept(
     started: datetime,
     t0: float,
 ) -> CheckResult:
-    from monitor.checker import CheckResult, _finish, _new_version, _note_accepted, _record_change
+    from monitor.checker import _finish, _new_version, _note_accepted, _record_change
     from monitor.returns import loss_told, with_why
 
     cur = watch.current_version

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select, text
 
 from monitor.document import DocumentBuilder
-from monitor.store import Base, Store, Version, Watch, current_revision, downgrade, upgrade
+from monitor.recording import was_suspect
+from monitor.store import Base, Check, Store, Version, Watch, current_revision, downgrade, upgrade
 
 TABLES = {"watches", "checks", "versions", "raw_bodies", "events", "notifications"}
 
@@ -94,4 +95,41 @@ def test_downgrade_one_step_keeps_the_data_on_a_database_in_use(db_url: str) -> 
         w = Store.watch_by_name(s, "Example")
         assert w is not None and w.current_version is not None
         assert w.current_version.document() == doc
+    store.close()
+
+
+
+def test_checks_are_indexed_by_capture_hash(db_url: str) -> None:
+    """Migration 0004: the checks of a database in use gain an index on (watch_id, capture_hash),
+    the lookup of whether a version was once a suspect capture (monitor.recording.was_suspect);
+    downgrading to 0003 drops it and keeps the rows."""
+    store = Store(db_url, migrate=False)
+    upgrade(store.engine, "0003")
+    with store.session() as s:  # a database of release 0003 with a suspect capture kept
+        w = Watch(name="Example", url="https://example.org/privacy")
+        s.add(w)
+        s.flush()
+        s.add(Check(watch_id=w.id, outcome="suspect", capture_hash="ab12", capture_relative=True))
+        watch_id = w.id
+
+    def indexes() -> dict[str, list[str]]:
+        return {ix["name"]: ix["column_names"] for ix in inspect(store.engine).get_indexes("checks")}
+
+    assert "ix_checks_watch_capture" not in indexes()
+    upgrade(store.engine)
+    assert indexes()["ix_checks_watch_capture"] == ["watch_id", "capture_hash"]
+    with store.session() as s:
+        assert was_suspect(s, watch_id, Version(content_hash="ab12"))
+        assert not was_suspect(s, watch_id, Version(content_hash="cd34"))
+        if store.engine.dialect.name == "sqlite":  # the planner takes it for that lookup
+            query = select(Check.id).where(
+                Check.watch_id == watch_id, Check.outcome == "suspect", Check.capture_hash == "ab12"
+            )
+            sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(row[-1]) for row in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+            assert "ix_checks_watch_capture" in plan, plan
+    downgrade(store.engine, "0003")
+    assert "ix_checks_watch_capture" not in indexes()
+    with store.session() as s:
+        assert s.scalar(select(func.count(Check.id))) == 1
     store.close()

@@ -81,7 +81,8 @@ class Pair:
             if thresholds is None:
                 out.update(v.categories)
             else:
-                out.update(Veto(_Fixed(p), thresholds).apply(v.candidates, v.certain, v.clause))
+                # As classify_edit: a country or a recipient added keeps its category whatever the veto says.
+                out.update(Veto(_Fixed(p), thresholds).apply(v.candidates, v.certain, v.clause), v.named)
         return out
 
 
@@ -92,15 +93,17 @@ class Pair:
 
     def decided(self, decision: Decision, thresholds: dict[str, float] | None) -> set[str]:
         """The categories the product reports with `decision`: each substantive change keeps the
-        candidates the report keeps and a country it adds (monitor.diff._classified); text in
-        another language than the decision's keeps the per-change veto (`thresholds`)."""
+        candidates the report keeps and the categories it names (`Verdict.named`: a country or a
+        recipient added, even one its candidates lack, as a new recipient in a transfer clause:
+        monitor.diff._classified, monitor.classify); text in another language than the
+        decision's keeps the per-change veto (`thresholds`)."""
         if base_language(self.language) != DECISION_LANGUAGE:
             return self.categories(thresholds)
         if not self.predicted:
             return set()
         changes, probs = self.substantive_evidence()
         kept = decision.keep(changes, probs)
-        return {c for v in changes for c in v.candidates if c in kept or c in v.named}
+        return {c for v in changes for c in v.candidates if c in kept} | {c for v in changes for c in v.named}
 
 
 class _Fixed:

@@ -38,7 +38,7 @@ from monitor.classify import Verdict  # noqa: E402
 from monitor.diff import _LANGUAGE_SAMPLE, compare_verdicts  # noqa: E402
 from monitor.extract import extract_file  # noqa: E402
 from monitor.language import base_language, detect  # noqa: E402
-from monitor.veto import SupportsPredict, Veto  # noqa: E402
+from monitor.veto import SupportsPredict, Veto, max_over_sentences  # noqa: E402
 
 GRID = [round(0.05 * i, 2) for i in range(0, 19)]
 # The report-level decision (monitor.category_decision): L2 strength of its logistic regression and
@@ -64,8 +64,10 @@ class Pair:
     report: DiffReport
     verdicts: list[Verdict]
     language: str | None = None  # of the changed clauses (the decision speaks for English only)
-    # Model probabilities per verdict clause, filled per fold.
+    # Model probabilities per verdict clause, and per clause the highest over its sentences
+    # (monitor.veto.max_over_sentences), filled per fold.
     probs: list[dict[str, float]] = field(default_factory=list)
+    sentence_probs: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def predicted(self) -> bool:
@@ -81,26 +83,35 @@ class Pair:
             if thresholds is None:
                 out.update(v.categories)
             else:
-                out.update(Veto(_Fixed(p), thresholds).apply(v.candidates, v.certain, v.clause))
+                # As classify_edit: a country or a recipient added keeps its category whatever the veto says.
+                out.update(Veto(_Fixed(p), thresholds).apply(v.candidates, v.certain, v.clause), v.named)
         return out
 
 
-    def substantive_evidence(self) -> tuple[list[Verdict], list[dict[str, float]]]:
-        subs = [(v, p) for v, p in zip(self.verdicts, self.probs or [{}] * len(self.verdicts), strict=True)
-                if v.substantive]
-        return [v for v, _ in subs], [p for _, p in subs]
+    def substantive_evidence(self) -> tuple[list[Verdict], list[dict[str, float]], list[dict[str, float]]]:
+        """The substantive verdicts, their clauses' probabilities and their sentence maxima."""
+        n = len(self.verdicts)
+        subs = [
+            (v, p, s)
+            for v, p, s in zip(self.verdicts, self.probs or [{}] * n, self.sentence_probs or self.probs or [{}] * n,
+                               strict=True)
+            if v.substantive
+        ]
+        return [v for v, _, _ in subs], [p for _, p, _ in subs], [s for _, _, s in subs]
 
     def decided(self, decision: Decision, thresholds: dict[str, float] | None) -> set[str]:
         """The categories the product reports with `decision`: each substantive change keeps the
-        candidates the report keeps and a country it adds (monitor.diff._classified); text in
-        another language than the decision's keeps the per-change veto (`thresholds`)."""
+        candidates the report keeps and the categories it names (`Verdict.named`: a country or a
+        recipient added, even one its candidates lack, as a new recipient in a transfer clause:
+        monitor.diff._classified, monitor.classify); text in another language than the
+        decision's keeps the per-change veto (`thresholds`)."""
         if base_language(self.language) != DECISION_LANGUAGE:
             return self.categories(thresholds)
         if not self.predicted:
             return set()
-        changes, probs = self.substantive_evidence()
-        kept = decision.keep(changes, probs)
-        return {c for v in changes for c in v.candidates if c in kept or c in v.named}
+        changes, probs, sentence_probs = self.substantive_evidence()
+        kept = decision.keep(changes, probs, sentence_probs)
+        return {c for v in changes for c in v.candidates if c in kept} | {c for v in changes for c in v.named}
 
 
 class _Fixed:
@@ -151,6 +162,10 @@ def fill_probs(pairs: Sequence[Pair], model: SupportsPredict | None) -> None:
     for p in pairs:
         clauses = [v.clause for v in p.verdicts]
         p.probs = model.predict(clauses) if model is not None and clauses else [{} for _ in clauses]
+        p.sentence_probs = [
+            max_over_sentences(model, c, whole) if model is not None and c else dict(whole)
+            for c, whole in zip(clauses, p.probs, strict=True)
+        ]
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -194,8 +209,8 @@ def fit_decision(pairs: Sequence[Pair]) -> Decision:
     for p in pairs:
         if not p.predicted or base_language(p.language) != DECISION_LANGUAGE:
             continue
-        changes, probs = p.substantive_evidence()
-        for c, row in features(changes, probs).items():
+        changes, probs, sentence_probs = p.substantive_evidence()
+        for c, row in features(changes, probs, sentence_probs).items():
             X.append(row)
             y.append(int(c in p.gold_categories))
     lr = LogisticRegression(C=DECISION_C, max_iter=2000).fit(X, y)

@@ -10,8 +10,11 @@ was added). This decision looks at a category's evidence across the report at on
       the highest and the mean clause probability of c, how many changes name it (log), their share
       of the substantive changes, whether the changed words themselves name c (a duration, a named
       right, a fact), how many do (log), how many substantive changes there are (log), how many
-      changes have c as their only candidate (log), and the share of the naming changes whose
-      clause the model finds most about c among their candidates
+      changes have c as their only candidate (log), the share of the naming changes whose
+      clause the model finds most about c among their candidates, and the highest probability of c
+      for one sentence of a naming change's clause (the model learned from sentences; a passage
+      that keeps data "until you ask us to delete it" in one of five sentences is about retention
+      there, however little the passage as a whole is)
     -> logistic regression (sigmoid(w . x + b)) -> c is kept when its probability >= threshold
        (when no candidate reaches it, the likeliest one is kept: an alert always names a category)
 
@@ -50,6 +53,7 @@ FEATURES = (
     "log_substantive_changes",
     "log_changes_sole",
     "top_ranked_share",
+    "max_sentence_probability",
 )
 
 
@@ -65,11 +69,18 @@ class DecisionError(ValueError):
 
 
 def features(
-    changes: Sequence[Evidence], probabilities: Sequence[Mapping[str, float]]
+    changes: Sequence[Evidence],
+    probabilities: Sequence[Mapping[str, float]],
+    sentence_probabilities: Sequence[Mapping[str, float]] | None = None,
 ) -> dict[str, list[float]]:
     """Per candidate category, its feature vector (FEATURES order) over `changes`, the substantive
-    changes of one report, each with its clause's model probabilities (same order and length)."""
-    if len(changes) != len(probabilities):
+    changes of one report, each with its clause's model probabilities (same order and length) and,
+    per clause, the highest probability of each category over its sentences
+    (monitor.veto.Veto.sentence_probabilities; None: the clause's own, as for one sentence).
+    Raises ValueError when the sequences differ in length."""
+    if sentence_probabilities is None:
+        sentence_probabilities = probabilities
+    if len(changes) != len(probabilities) or len(changes) != len(sentence_probabilities):
         raise ValueError("one probability mapping per change")
     n = max(1, len(changes))
     out: dict[str, list[float]] = {}
@@ -77,6 +88,7 @@ def features(
         naming = [(v, p) for v, p in zip(changes, probabilities, strict=True) if c in v.candidates]
         if not naming:
             continue
+        by_sentence = [s.get(c, 0.0) for v, s in zip(changes, sentence_probabilities, strict=True) if c in v.candidates]
         probs = [p.get(c, 0.0) for _, p in naming]
         certain = sum(c in v.certain for v, _ in naming)
         sole = sum(len(v.candidates) == 1 for v, _ in naming)
@@ -92,6 +104,7 @@ def features(
             math.log1p(n),
             math.log1p(sole),
             top / len(naming),
+            max(by_sentence),
         ]
     return out
 
@@ -105,18 +118,27 @@ class Decision:
     threshold: float
 
     def probabilities(
-        self, changes: Sequence[Evidence], probabilities: Sequence[Mapping[str, float]]
+        self,
+        changes: Sequence[Evidence],
+        probabilities: Sequence[Mapping[str, float]],
+        sentence_probabilities: Sequence[Mapping[str, float]] | None = None,
     ) -> dict[str, float]:
-        """Per candidate category, the probability that the report is about it."""
+        """Per candidate category, the probability that the report is about it (arguments as for
+        `features`)."""
         return {
             c: 1.0 / (1.0 + math.exp(-(sum(w * x for w, x in zip(self.weights, f, strict=True)) + self.intercept)))
-            for c, f in features(changes, probabilities).items()
+            for c, f in features(changes, probabilities, sentence_probabilities).items()
         }
 
-    def keep(self, changes: Sequence[Evidence], probabilities: Sequence[Mapping[str, float]]) -> set[str]:
+    def keep(
+        self,
+        changes: Sequence[Evidence],
+        probabilities: Sequence[Mapping[str, float]],
+        sentence_probabilities: Sequence[Mapping[str, float]] | None = None,
+    ) -> set[str]:
         """The categories of the report: candidates whose probability reaches the threshold, or,
         when none does, the likeliest one (a report that alerts always names a category)."""
-        probs = self.probabilities(changes, probabilities)
+        probs = self.probabilities(changes, probabilities, sentence_probabilities)
         kept = {c for c, p in probs.items() if p >= self.threshold}
         if not kept and probs:
             kept = {max(probs, key=lambda c: (probs[c], -CATEGORIES.index(c)))}

@@ -230,7 +230,11 @@ def _classified(edits: list[Edit], veto: Veto | None, decision: Decision | None)
     sample = "\n".join(v.clause for v in substantive)[:_LANGUAGE_SAMPLE]
     if not substantive or base_language(detect(sample)) != DECISION_LANGUAGE:
         return [classify_edit(e, veto) if v.substantive else v for e, v in zip(edits, first, strict=True)]
-    kept = decision.keep(substantive, [veto.probabilities(v.clause) for v in substantive])
+    kept = decision.keep(
+        substantive,
+        [veto.probabilities(v.clause) for v in substantive],
+        [veto.sentence_probabilities(v.clause) for v in substantive],
+    )
     narrow = Narrow(frozenset(kept))
     return [
         classify_edit(e, narrow) if v.substantive and not set(v.candidates) <= kept else v

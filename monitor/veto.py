@@ -18,6 +18,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
+from monitor.tokens import split_sentences
+
 
 class SupportsPredict(Protocol):
     def predict(self, texts: list[str]) -> list[dict[str, float]]: ...
@@ -41,6 +43,12 @@ class Veto:
     def probabilities(self, text: str) -> dict[str, float]:
         return _cached_predict(self.model, text)
 
+    def sentence_probabilities(self, text: str) -> dict[str, float]:
+        """Per category, the highest probability over the sentences of `text` (its lines split
+        into sentences; one sentence: `probabilities(text)`). The model learned from single
+        sentences, and the one sentence of a passage about a category speaks for it."""
+        return max_over_sentences(self.model, text, self.probabilities(text))
+
     def apply(self, categories: Sequence[str], certain: Collection[str], text: str) -> list[str]:
         """The categories that survive: those the changed words name (`certain`), those the model
         supports at or above their threshold, and, if nothing survives, the one it supports most
@@ -53,6 +61,22 @@ class Veto:
         if not kept:
             kept = [max(open_, key=lambda c: probs.get(c, 0.0))]
         return kept
+
+
+def clause_sentences(text: str) -> list[str]:
+    """The sentences of a changed clause: each line (a rewrite's clause is old and new, one a line)
+    split into sentences."""
+    return [x for line in text.split("\n") for x in split_sentences(line) if x.strip()]
+
+
+def max_over_sentences(model: SupportsPredict, text: str, whole: Mapping[str, float]) -> dict[str, float]:
+    """`whole` (the model's probabilities for all of `text`) replaced, per category, by the highest
+    over the sentences of `text` when it has more than one."""
+    sentences = clause_sentences(text)
+    if len(sentences) <= 1:
+        return dict(whole)
+    per = [_cached_predict(model, x) for x in sentences]
+    return {c: max(p.get(c, 0.0) for p in per) for c in whole}
 
 
 @lru_cache(maxsize=4096)

@@ -30,11 +30,11 @@ CATEGORY_PATTERNS: dict[str, str] = {
     r"|complain|supervisory authority|data protection authority|\bico\b|\bappeal|verify your identity|respond to (?:your )?requests?"
     r"|dsar|subject access|exercise|droit|réclamation|effacement|opposition|recht auf|auskunft|berichtigung|widerspruch|beschwerde"
     r"|recht op|inzage|bezwaar|klacht|rätt att|rättelse|invändning|klagomål",
-    "sharing": r"\bshar(?:e|es|ed|ing)\b(?! (?:settings|preferences|options|controls)\b)|disclos|third[- ]part|sub-?processor|processors?\b|service providers?|affiliat|partners?\b"
+    "sharing": r"{you_share}\bshar(?:e|es|ed|ing)\b(?! (?:settings|preferences|options|controls)\b)|{notices}disclos|third[- ]part|sub-?processor|processors?\b|service providers?|affiliat|partners?\b"
     r"|vendors?\b|\bsell|\bsold\b|sale of|recipient|law enforcement|public authorit|government|provide (?:it|them|your|personal)[^.]{0,30}\bto"
     r"|independent controller|joint controller|partag|communiqu|destinataire|sous-traitant|weitergabe|weitergeben|empfänger"
     r"|auftragsverarbeiter|dritte|verkop|verkauf|säljer|\bdelen\b|gedeeld|ontvanger|verwerker|derden|\bdela\b|delar|mottagare|personuppgiftsbiträde|tredje part",
-    "collection": r"collect|gather|obtain|we receive|information (?:that )?you (?:provide|give|submit)|(?:from|other|third[- ]party|public\w*) sources"
+    "collection": r"collect|gather|obtain|we receive|information (?:that )?you (?:provide|give|submit|share)|shar(?:e|es|ed|ing) (?:\w+ ){0,3}?with us\b|(?:from|other|third[- ]party|public\w*) sources"
     r"|biometric|voice|recordings?\b|(?:precise |approximate )?location (?:data|information)|geolocation|contacts? list"
     r"|device (?:information|identifiers?|data)|ip address|identifiers?\b|categories of (?:personal )?(?:data|information)"
     r"|date of birth|tax id|salary|income|health data|photos?\b|screen content|recueill|erheb|erfass|sammeln|verzamel|samla",
@@ -66,6 +66,18 @@ CATEGORY_PATTERNS: dict[str, str] = {
 _PLACES = "|".join(sorted((re.escape(c) for c in COUNTRIES), key=len, reverse=True))
 _PLACES += r"|united kingdom|data cent(?:er|re)s?|(?:other|multiple|several|different) (?:countries|jurisdictions|regions)"
 CATEGORY_PATTERNS["transfer"] = CATEGORY_PATTERNS["transfer"].replace("{places}", _PLACES)
+# What the person shares is what they give (collection) or publish, not a disclosure by the company:
+# "information you choose to share with us", "you can share videos". Fixed-width lookbehinds, one a
+# phrasing. And "disclosures" that name a notice ("additional privacy disclosures for California
+# residents", "state-specific privacy disclosures") are a document, not data handed to anyone.
+_YOU_SHARE = "".join(
+    f"(?<!\\byou {v})" for v in ("", "choose to ", "decide to ", "want to ", "wish to ", "elect to ", "may ", "can ",
+                                 "might ", "could ")
+)
+_NOTICES = "".join(f"(?<!{w} )" for w in ("privacy", "additional", "supplemental", "specific", "state"))
+CATEGORY_PATTERNS["sharing"] = (
+    CATEGORY_PATTERNS["sharing"].replace("{you_share}", _YOU_SHARE).replace("{notices}", _NOTICES)
+)
 
 
 # Matched against lower-cased text: Python's re is several times slower with IGNORECASE on the long

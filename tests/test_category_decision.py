@@ -43,6 +43,11 @@ def test_features_per_candidate_category():
     assert retention["top_ranked_share"] == 1.0
     security = dict(zip(FEATURES, f["security"], strict=True))
     assert security["log_changes_sole"] == 0.0 and security["top_ranked_share"] == 0.0
+    # Without sentence probabilities each clause counts as one sentence; with them, their maximum.
+    assert retention["max_sentence_probability"] == 0.9
+    by_sentence = features(changes, probs, [{"retention": 0.95, "security": 0.7}, {"retention": 0.5}, {"use": 0.1}])
+    assert dict(zip(FEATURES, by_sentence["security"], strict=True))["max_sentence_probability"] == 0.7
+    assert dict(zip(FEATURES, by_sentence["security"], strict=True))["max_probability"] == 0.2
 
 
 def test_features_need_one_probability_mapping_per_change():
@@ -173,3 +178,45 @@ def test_a_recipient_added_beside_another_change_keeps_sharing():
     assert {"retention", "sharing"} <= set(report.categories), report.categories
     recipient = next(c for c in report.changes if c.substantive and "Quorvex" in c.after)
     assert "sharing" in recipient.categories
+
+
+class PerSentence:
+    """A clause model that finds retention only in a sentence about keeping data: read whole, a
+    passage of several sentences dilutes it (as the real model, which learned from sentences)."""
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        out = []
+        for text in texts:
+            sentences = [s for s in text.replace("\n", " ").split(". ") if s.strip()]
+            keeping = sum("keep" in s for s in sentences)
+            out.append({c: 0.1 for c in ALL} | {"sharing": 0.6, "retention": 0.9 * keeping / len(sentences)})
+        return out
+
+
+def _lists(extra: list[str]):
+    b = DocumentBuilder()
+    b.block("p", "Brindlecove Ltd runs the Brindlecove mailing service and controls your personal data.")
+    b.heading("What we collect", 1)
+    b.block("p", "We collect your name, postal address and the orders you place, to deliver them to you.")
+    b.heading("Customer lists", 1)
+    b.block("p", "Shops may upload lists of their own customers to send them newsletters.")
+    for text in extra:
+        b.block("p", text)
+    return b.build("Privacy")
+
+
+def test_one_sentence_of_a_passage_speaks_for_its_category():
+    """A new paragraph keeps data until the shop asks (one sentence of four): the clause read whole
+    gives retention little support, its sentence gives much (max_sentence_probability)."""
+    paragraph = (
+        "We act as a service provider for the shops that upload customer lists. The shops decide which "
+        "lists they upload and what they send. Our partners print the letters. We keep each customer list "
+        "until the shop asks us to delete it."
+    )
+    veto = Veto(PerSentence(), dict.fromkeys(ALL, 0.5))
+    assert veto.probabilities(paragraph)["retention"] < 0.3
+    assert veto.sentence_probabilities(paragraph)["retention"] == pytest.approx(0.9)
+    old, new = _lists([]), _lists([paragraph])
+    assert {"retention", "sharing"} <= set(compare(old, new, veto=None).categories)
+    by_sentence = Decision(_weights(max_sentence_probability=10.0), -5.0, 0.5)
+    assert "retention" in compare(old, new, veto=veto, decision=by_sentence).categories

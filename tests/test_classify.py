@@ -349,3 +349,21 @@ def test_a_country_is_matched_whole_in_the_new_text_not_word_by_word():
 def test_a_multi_word_place_alone_on_a_line_is_not_a_menu_link():
     for place in ("Hong Kong", "Saudi Arabia", "United Arab Emirates"):
         assert not is_nav_like(place), place
+
+
+def test_what_the_person_shares_with_us_is_collection_not_sharing():
+    # "share" with the person as subject is data they give us (or publish), not a disclosure by the
+    # company to anyone (LABELING.md: sharing is disclosure to third parties).
+    assert categories_in("Any details that you choose to share with us at our events") == ["collection"]
+    assert "sharing" not in categories_in("photos you can share on your public profile")
+    assert categories_in("We may share your order history with our delivery partners") == ["sharing"]
+    before = "We collect the details you enter in our order form."
+    after = "We collect the details you enter in our order form or that you share with us by phone."
+    v = classify_edit(Edit(("What we collect",), before, after, (), w("or that you share with us by phone")))
+    assert v.substantive and "sharing" not in v.categories and "collection" in v.categories
+
+
+def test_disclosures_that_name_a_notice_are_not_sharing():
+    assert "sharing" not in categories_in("Read the additional privacy disclosures for residents of some states.")
+    assert "sharing" not in categories_in("See our supplemental disclosures below.")
+    assert categories_in("We may disclose your data to a court when the law requires it.") == ["sharing"]

@@ -103,6 +103,12 @@ _SCOPE = re.compile(
     r"|(?:policy|notice|statement) (?:applies|covers|describes)|appl(?:y|ies) to|covers?|offered as|formerly)\b",
     re.IGNORECASE,
 )
+# What the policy covers, said of the policy itself: "this policy also applies to ...".
+_COVERAGE = re.compile(
+    r"\b(?:policy|notice|statement)\b (?:(?:also|now|only|no longer|does not|doesn't|will) )?"
+    r"(?:appl(?:y|ies)|covers?|governs?) (?:to )?",
+    re.IGNORECASE,
+)
 _LIST_ENTRY_WORDS = 15
 # The opt-out links California requires, by their statutory names (Cal. Civ. Code 1798.135(a)).
 _OPT_OUT_LINK = re.compile(
@@ -141,7 +147,9 @@ def _passage_categories(text: str, topic: list[str]) -> list[str]:
         return topic
     hits = category_hits(text)
     if not hits:
-        return topic[:1]
+        # A new sentence that extends or narrows what the policy covers (another site, app or service)
+        # changes whose data it speaks of, though it names no category of the taxonomy.
+        return topic[:1] or (["other"] if _COVERAGE.search(text) else [])
     top = max(hits.values())
     on_topic = [c for c in topic if c in hits]
     if on_topic:

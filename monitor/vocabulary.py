@@ -38,9 +38,10 @@ CATEGORY_PATTERNS: dict[str, str] = {
     r"|biometric|voice|recordings?\b|(?:precise |approximate )?location (?:data|information)|geolocation|contacts? list"
     r"|device (?:information|identifiers?|data)|ip address|identifiers?\b|categories of (?:personal )?(?:data|information)"
     r"|date of birth|tax id|salary|income|health data|photos?\b|screen content|recueill|erheb|erfass|sammeln|verzamel|samla",
-    "use": r"\bus(?:e|es|ed|ing)\b (?:(?:your|this|the|such|that|these) )?(?:personal |)(?:data|information)|\bus(?:e|es|ed|ing) (?:it|them)\b|purposes?\b|legal bas|lawful bas|legitimate interest"
+    # "ai" only as a word: ".ai" ends a web address (quillo.ai), which names no use of AI.
+    "use": r"\bus(?:e|es|ed|ing)\b (?:(?:your|this|the|such|that|these) )?(?:personal |)(?:data|information)|\bus(?:e|es|ed|ing) (?:it|them)\b|{purpose}purposes?\b|legal bas|lawful bas|legitimate interest"
     r"|consent|performance of (?:a |the )?contract|profil|automated decision|marketing|advertising|targeting|personali[sz]"
-    r"|\btrain(?:ing|ed)?\b|machine learning|artificial intelligence|\bai\b|\bllms?\b|\bmodels?\b|improve|research|analy[sz]e"
+    r"|\btrain(?:ing|ed)?\b|machine learning|artificial intelligence|(?<!\.)\bai\b(?!\.[a-z])|\bllms?\b|\bmodels?\b|improve|research|analy[sz]e"
     r"|finalité|utilis|base légale|intérêt légitime|zweck|verwend|rechtsgrundlage|berechtigte|\bdoel|gebruik|grondslag"
     r"|gerechtvaardigd|ändamål|använd|rättslig grund|berättigat intresse",
     "tracking": r"cookie|pixel|web beacon|beacons?\b|\bsdks?\b"
@@ -78,6 +79,13 @@ _NOTICES = "".join(f"(?<!{w} )" for w in ("privacy", "additional", "supplemental
 CATEGORY_PATTERNS["sharing"] = (
     CATEGORY_PATTERNS["sharing"].replace("{you_share}", _YOU_SHARE).replace("{notices}", _NOTICES)
 )
+# "Purpose" in a definition or an interpretation clause ("for the purposes of this section",
+# "for the purpose of applying this policy") says how the text is read, not why data is processed.
+_DEFINITIONAL = (
+    r"(?! of (?:applying |interpreting |construing )?(?:this |these |that |the )?(?:privacy )?"
+    r"(?:policy|notice|statement|section|paragraph|clause|terms|agreement|article|definition)s?\b)"
+)
+CATEGORY_PATTERNS["use"] = CATEGORY_PATTERNS["use"].replace("{purpose}purposes?\\b", "purposes?\\b" + _DEFINITIONAL)
 
 
 # Matched against lower-cased text: Python's re is several times slower with IGNORECASE on the long

@@ -367,3 +367,18 @@ def test_disclosures_that_name_a_notice_are_not_sharing():
     assert "sharing" not in categories_in("Read the additional privacy disclosures for residents of some states.")
     assert "sharing" not in categories_in("See our supplemental disclosures below.")
     assert categories_in("We may disclose your data to a court when the law requires it.") == ["sharing"]
+
+
+def test_a_domain_or_a_definition_is_no_purpose_of_processing():
+    # ".ai" ends a web address, and "for the purpose of applying this policy" says how to read it.
+    assert "use" not in categories_in("The Quillo.ai terms define the Network.")
+    assert "use" not in categories_in("For the purpose of applying this policy to the app, Network means the app.")
+    assert "use" not in categories_in("For the purposes of this section, a Member is anyone with an account.")
+    assert "use" in categories_in("Quillo uses AI.")
+    assert "use" in categories_in("We process your order history for the purposes of fraud prevention.")
+
+
+def test_a_passage_widening_what_the_policy_covers_is_substantive():
+    v = classify_edit(added("Since May this policy also applies to the Quillo.ai chat site and its related apps."))
+    assert v.substantive and v.categories == ("other",)
+    assert not classify_edit(added("Quillo opened a new office in May and hired ten people.")).substantive

@@ -14,7 +14,9 @@ was added). This decision looks at a category's evidence across the report at on
       clause the model finds most about c among their candidates, and the highest probability of c
       for one sentence of a naming change's clause (the model learned from sentences; a passage
       that keeps data "until you ask us to delete it" in one of five sentences is about retention
-      there, however little the passage as a whole is)
+      there, however little the passage as a whole is), and the share of the naming changes that
+      only reword around c (monitor.edit.Verdict.topical: the sentence names c as often before as
+      after and the changed words do not; c is the clause's topic, not what changed)
     -> logistic regression (sigmoid(w . x + b)) -> c is kept when its probability >= threshold
        (when no candidate reaches it, the likeliest one is kept: an alert always names a category)
 
@@ -54,6 +56,7 @@ FEATURES = (
     "log_changes_sole",
     "top_ranked_share",
     "max_sentence_probability",
+    "topical_share",
 )
 
 
@@ -62,6 +65,7 @@ class Evidence(Protocol):
 
     candidates: tuple[str, ...]
     certain: tuple[str, ...]
+    topical: tuple[str, ...]
 
 
 class DecisionError(ValueError):
@@ -105,6 +109,7 @@ def features(
             math.log1p(sole),
             top / len(naming),
             max(by_sentence),
+            sum(c in v.topical for v, _ in naming) / len(naming),
         ]
     return out
 

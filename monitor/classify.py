@@ -348,6 +348,19 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
         certain=tuple(sorted(certain)),
         clause=clause,
         named=tuple(sorted(named)),
+        topical=_topical(edit, candidates, certain),
+    )
+
+
+def _topical(edit: Edit, candidates: tuple[str, ...], certain: set[str]) -> tuple[str, ...]:
+    """The candidates a rewording mentions equally often on both sides and whose words are not among
+    the changed ones (see Verdict.topical); () for text added or removed whole."""
+    if not edit.before or not edit.after:
+        return ()
+    changed = categories_in(" ".join(w.text for w in edit.removed + edit.added))
+    before, after = category_hits(edit.before), category_hits(edit.after)
+    return tuple(
+        c for c in candidates if c not in certain and c not in changed and before.get(c, 0) == after.get(c, 0) > 0
     )
 
 

@@ -61,3 +61,6 @@ class Verdict:
     # (monitor.classify.NAMED_KINDS).
     named: tuple[str, ...] = ()
     clause: str = ""
+    # Candidates a rewording's sentences name as often before as after while the changed words name
+    # none of them: the clause's topic, not what changed (a "not" added in a sentence about children).
+    topical: tuple[str, ...] = ()

@@ -14,8 +14,10 @@ from monitor.category_decision import (
     default_decision,
     features,
 )
+from monitor.classify import Edit, classify_edit
 from monitor.diff import compare
 from monitor.document import DocumentBuilder
+from monitor.normalize import Word, token_key
 from monitor.veto import Veto
 
 
@@ -23,6 +25,7 @@ from monitor.veto import Veto
 class Change:
     candidates: tuple[str, ...]
     certain: tuple[str, ...] = ()
+    topical: tuple[str, ...] = ()
 
 
 def test_features_per_candidate_category():
@@ -48,6 +51,24 @@ def test_features_per_candidate_category():
     by_sentence = features(changes, probs, [{"retention": 0.95, "security": 0.7}, {"retention": 0.5}, {"use": 0.1}])
     assert dict(zip(FEATURES, by_sentence["security"], strict=True))["max_sentence_probability"] == 0.7
     assert dict(zip(FEATURES, by_sentence["security"], strict=True))["max_probability"] == 0.2
+
+
+def w(text: str) -> tuple[Word, ...]:
+    return tuple(Word(t, token_key(t), False) for t in text.split())
+
+
+def test_a_category_only_reworded_around_the_change_is_the_clauses_topic():
+    # A "not" added: the clause is about a child's messages, the changed word names no category.
+    before = "Our support team may read the messages of a child below 13."
+    after = "Our support team may not read the messages of a child below 13."
+    v = classify_edit(Edit(("Young users",), before, after, (), w("not")))
+    assert v.candidates == ("children",) and v.topical == ("children",)
+    added = classify_edit(Edit(("Young users",), "", after, (), w(after)))
+    assert added.topical == ()
+    changes = [Change(("children", "use"), topical=("children",)), Change(("children",))]
+    f = features(changes, [{"children": 0.9, "use": 0.1}, {"children": 0.8}])
+    assert dict(zip(FEATURES, f["children"], strict=True))["topical_share"] == 0.5
+    assert dict(zip(FEATURES, f["use"], strict=True))["topical_share"] == 0.0
 
 
 def test_features_need_one_probability_mapping_per_change():

@@ -259,9 +259,12 @@ class Daemon:
         # A check waiting in the batch still holds its lease and its old due time: not due again.
         return set(self._inflight) | waiting | self._unknown | self.batch.waiting()
 
-    def _claim_step(self, inflight: set[int], exclude: set[int], housekeeping: bool) -> tuple[list[tuple[int, str]], float]:
+    def _claim_step(
+        self, inflight: set[int], exclude: set[int], housekeeping: bool, batched: frozenset[int] = frozenset()
+    ) -> tuple[list[tuple[int, str]], float]:
         """The database side of one look (runs in a worker thread): renew the leases of checks in
-        flight, free leases of dead holders, claim what is due; (claimed, seconds to sleep)."""
+        flight and of checks whose rows wait in the batch (`batched`), free leases of dead holders,
+        claim what is due; (claimed, seconds to sleep)."""
         if self._reload_requested:
             self._reload_requested = False
             try:
@@ -271,7 +274,9 @@ class Daemon:
                 raise
         lease = lease_of(self.config)
         if housekeeping:
-            renew_leases(self.store, OWNER, inflight, lease)
+            # A batched check keeps its old due time until its row is written: were its lease to
+            # lapse meanwhile (a slow database, a loaded machine), another worker would check it again.
+            renew_leases(self.store, OWNER, inflight | batched, lease)
             release_stale_leases(self.store)
         free = self.slots - len(inflight)
         claimed = claim_due(self.store, OWNER, free, lease, exclude)
@@ -295,7 +300,7 @@ class Daemon:
 
     async def _tick(self, housekeeping: bool) -> float:
         claimed, delay = await asyncio.to_thread(
-            self._claim_step, set(self._inflight), self._excluded(), housekeeping
+            self._claim_step, set(self._inflight), self._excluded(), housekeeping, frozenset(self.batch.waiting())
         )
         if claimed:
             self._db_ok()

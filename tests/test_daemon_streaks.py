@@ -80,3 +80,48 @@ def test_a_check_that_flushes_its_own_refused_row_stays_in_its_streak(
         assert "check of Alder works again after 3 failures" in caplog.text
         assert _checks(store, watch_id) == written + 1
     store.close()
+
+
+def test_a_check_waiting_in_the_batch_keeps_its_lease(http_server: LocalHTTPServer, tmp_path: Path) -> None:
+    """A check whose row waits in the batch still has its old due time; its lease is renewed with
+    those in flight, or another worker would claim the watch and check it twice (seen under load
+    in test_scaleout). Failed before: only checks in flight were renewed."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from monitor.claims import OWNER
+    from monitor.store import utcnow
+
+    http_server.route("/birch", Response(200, policy_html(), HTML))
+    store = Store(f"sqlite:///{tmp_path}/m.db")
+    config = parse_config(
+        {
+            "database": {"url": store.url, "lease": "4s"},
+            "fetch": {"allow_private_addresses": True},
+            "defaults": {"retries": 0, "timeout": 5, "jitter": 0},
+            "watches": [{"name": "Birch", "url": http_server.url("/birch")}],
+        }
+    )
+    asyncio.run(run_checks(store, config))  # version 1: the daemon's check is an unchanged one
+    with store.session() as s:
+        watch_id = s.scalar(select(Watch.id).where(Watch.name == "Birch"))
+    daemon = Daemon(config, store)
+    daemon.batch.max_age = 3600.0  # the row stays in the batch for the whole test
+
+    async def check_then_look() -> None:
+        daemon._event_loop = asyncio.get_running_loop()
+        async with Fetcher(fetch_policy(config)) as fetcher:
+            daemon.fetcher = fetcher
+            await daemon._check(watch_id, "Birch")
+            daemon.fetcher = None
+        assert daemon.batch.waiting() == {watch_id} and watch_id not in daemon._inflight
+        with store.session() as s:  # time passes: the lease the check took is nearly over
+            s.execute(update(Watch).where(Watch.id == watch_id, Watch.lease_owner == OWNER).values(lease_until=utcnow()))
+        await daemon._tick(housekeeping=True)
+
+    asyncio.run(check_then_look())
+    with store.session() as s:
+        owner, until = s.execute(select(Watch.lease_owner, Watch.lease_until).where(Watch.id == watch_id)).one()
+    assert owner == OWNER
+    assert until.replace(tzinfo=None) > (utcnow() + timedelta(seconds=2)).replace(tzinfo=None)

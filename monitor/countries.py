@@ -141,17 +141,18 @@ def list_heads(text: str, places: list[Place]) -> list[int]:
     return heads
 
 
-def _said_as_place(text: str, p: Place, certain_neighbour: bool) -> bool:
+def _said_as_place(text: str, p: Place, head: int, certain_neighbour: bool) -> bool:
     """Whether a name of HOMONYMS (`text[p.start:p.end]`) is written as a country: with a capital,
-    after a word of place or in a list with a name that is surely a place, not going on as another
-    name, not after "New"; a US state's name away from American cues."""
+    its list (starting at `head`) after a word of place ("to Georgia, Chad or Niger") or with a name
+    that is surely a place, not going on as another name, not after "New"; a US state's name away
+    from American cues."""
     word = key(text[p.start : p.end])
     if not text[p.start].isupper() or _NAME_GOES_ON.match(text, p.end):
         return False
     if re.search(r"\bNew\s+$", text[max(0, p.start - 5) : p.start]):
         return False
     before = text[max(0, p.start - 30) : p.start]
-    if not (certain_neighbour or _PLACE_BEFORE.search(before)):
+    if not (certain_neighbour or _PLACE_BEFORE.search(text[max(0, head - 30) : head])):
         return False
     if word in US_STATE_HOMONYMS:
         near = text[max(0, p.start - 80) : p.end + 80]
@@ -186,7 +187,7 @@ def places_in(text: str) -> list[Place]:
         if words[i] in HOMONYMS:
             listed = [j for j in range(len(found)) if heads[j] == heads[i] and j != i]
             certain = any(words[j] not in HOMONYMS for j in listed)
-            if not _said_as_place(text, p, certain):
+            if not _said_as_place(text, p, heads[i], certain):
                 continue
         out.append(p)
     return out

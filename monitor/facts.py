@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor import facts_vocab as V
-from monitor.countries import places_in
+from monitor.countries import list_heads, places_in
 from monitor.institutions import is_institution, names_public_body
 from monitor.normalize import COUNTRIES, display_text, word_set
 from monitor.quantities import periods, preposition_before
@@ -349,14 +349,19 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
     places = places_in(shown)
     words = sentence.split()
     out = []
-    for p in places:
-        if not is_place(p.start):
+    # Each place is judged where its list starts: "to the United Kingdom of Great Britain and Northern
+    # Ireland and Norway" sends data to Norway however long the names before it.
+    for p, head in zip(places, list_heads(shown, places), strict=True):
+        if not is_place(head):
             continue
         if shown[p.start : p.end] in V.COUNTRY_ABBREVIATIONS:
             prev = sentence[: p.start].split()[-1:] or [""]
             if len(words) > 1 and prev[0].isupper() and len(prev[0]) > 1:
                 continue  # a line in capitals ("CONTACT US")
-        out.append(_fact("country", p.name, _clause_at(clauses, p.start).negated(p.start)))
+        # A negation before the list reaches all of it ("we do not transfer data to ... or Norway").
+        clause = _clause_at(clauses, p.start)
+        at = head if _clause_at(clauses, head) is clause else p.start
+        out.append(_fact("country", p.name, clause.negated(at)))
     return out
 
 

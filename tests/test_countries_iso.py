@@ -105,3 +105,42 @@ def test_a_name_that_is_also_a_word_or_another_name_is_no_country_there():
     ]:
         assert places_in(text) == [] or all(p.name == "United States" for p in places_in(text)), text
     assert country_name("Jordan") is None  # a bare name: a person as much as a country
+def test_the_place_after_a_very_long_name_is_kept():
+    short = "We transfer personal data to the United Kingdom and Norway."
+    long = "We transfer personal data to the United Kingdom of Great Britain and Northern Ireland and Norway."
+    assert [c.reason for c in compare_facts(short, long)] == []
+    assert {f.value for f in extract_facts(long)} == {"United Kingdom", "Norway"}
+    listed = (
+        "We transfer personal data to the United Kingdom of Great Britain and Northern Ireland, the United"
+        " States of America, the Swiss Confederation, the Kingdom of the Netherlands and Norway."
+    )
+    assert "Norway" in {f.value for f in extract_facts(listed)}
+
+
+def test_residents_named_before_a_long_list_are_still_residents():
+    text = (
+        "Residents of the United Kingdom of Great Britain and Northern Ireland and Norway may ask"
+        " us where their data is stored."
+    )
+    assert {f.value for f in extract_facts(text)} == set()
+
+
+def test_a_negation_before_a_long_list_reaches_its_last_place():
+    text = (
+        "We do not transfer personal data to the United Kingdom of Great Britain and Northern Ireland, the"
+        " Swiss Confederation, the Principality of Liechtenstein or the Kingdom of Norway."
+    )
+    assert {(f.value, f.negated) for f in extract_facts(text)} == {
+        ("United Kingdom", True),
+        ("Switzerland", True),
+        ("Liechtenstein", True),
+        ("Norway", True),
+    }
+
+
+def test_a_list_after_a_word_of_place_is_all_places():
+    assert {f.value for f in extract_facts("Backups may be transferred to Georgia, Chad or Niger.")} == {
+        "Georgia",
+        "Chad",
+        "Niger",
+    }

@@ -101,7 +101,7 @@ _LIST_GAP = re.compile(
 _PLACE_BEFORE = re.compile(
     r"(?:\b(?:to|in|into|from|within|outside(?: of)?|across|throughout|via|through|towards|located|based"
     r"|à|au|aux|en|vers|dans|depuis|hors d[eu]|nach|aus|innerhalb|außerhalb|ins|hacia|desde|fuera de"
-    r"|dentro de|naar|uit|buiten|till|i|från|utanför))\s+(?:(?:the|la|le|l'|el|die|der|den|het|de)\s+)?$",
+    r"|dentro de|naar|uit|buiten|till|i|från|utanför))\s+(?:(?:the|la|le|el|die|der|den|het|de)\s+|l['’])?$",
     re.IGNORECASE,
 )
 # A capitalised word right after the name makes it part of another name: "Jordan Reyes", "Georgia
@@ -141,11 +141,12 @@ def list_heads(text: str, places: list[Place]) -> list[int]:
     return heads
 
 
-def _said_as_place(text: str, p: Place, head: int, certain_neighbour: bool) -> bool:
+def _said_as_place(text: str, p: Place, head: int, certain_neighbour: bool, american_near: bool) -> bool:
     """Whether a name of HOMONYMS (`text[p.start:p.end]`) is written as a country: with a capital,
     its list (starting at `head`) after a word of place ("to Georgia, Chad or Niger") or with a name
     that is surely a place, not going on as another name, not after "New"; a US state's name away
-    from American cues."""
+    from American cues (`american_near`: the United States named close by, in any language:
+    "Atlanta, GA 30326, Georgia, Estados Unidos")."""
     word = key(text[p.start : p.end])
     if not text[p.start].isupper() or _NAME_GOES_ON.match(text, p.end):
         return False
@@ -157,7 +158,8 @@ def _said_as_place(text: str, p: Place, head: int, certain_neighbour: bool) -> b
     if word in US_STATE_HOMONYMS:
         near = text[max(0, p.start - 80) : p.end + 80]
         if (
-            _AMERICAN_AFTER.match(text, p.end)
+            american_near
+            or _AMERICAN_AFTER.match(text, p.end)
             or _AMERICAN_BEFORE.search(before)
             or (_CITY_BEFORE.search(before) and not certain_neighbour)
             or any(s in near for s in US_STATES if s.lower() != word)
@@ -187,7 +189,8 @@ def places_in(text: str) -> list[Place]:
         if words[i] in HOMONYMS:
             listed = [j for j in range(len(found)) if heads[j] == heads[i] and j != i]
             certain = any(words[j] not in HOMONYMS for j in listed)
-            if not _said_as_place(text, p, heads[i], certain):
+            american = any(q.name == "United States" and abs(q.start - p.start) <= 80 for q in found)
+            if not _said_as_place(text, p, heads[i], certain, american):
                 continue
         out.append(p)
     return out

@@ -70,6 +70,7 @@ HOMONYMS: dict[str, str] = {
     "malte": "a German given name (French name of Malta)",
     "dominique": "a given name (French name of Dominica)",
     "salvador": "a given name, a Brazilian city (French name of El Salvador)",
+    "argentine": "an English adjective: 'Argentine law' (French name of Argentina)",
 }
 # Of those, the names of US states: a country only away from American cues (monitor.countries).
 US_STATE_HOMONYMS = frozenset(

@@ -61,6 +61,7 @@ def test_a_new_transfer_to_a_country_the_vocabulary_did_not_name_alerts_as_trans
         ("Transferimos sus datos a servidores en Eslovenia.", "Slovenia"),
         ("Uw gegevens worden opgeslagen in IJsland.", "Iceland"),
         ("Vos données sont hébergées en Suède.", "Sweden"),
+        ("Nous transférons vos données vers l’Argentine.", "Argentina"),
     ],
 )
 def test_a_country_is_read_by_its_name_in_the_other_languages(sentence, canonical):
@@ -73,6 +74,7 @@ def test_georgia_the_us_state_adds_no_country():
         "We store your data on servers in Finland, Germany and the state of Georgia.",
         "We store your data on servers in Finland and Germany, and backups in Georgia and Texas.",
         "We store your data on servers in Finland and Germany and with a host in Georgia, USA.",
+        OLD + " Backups are stored with Quillon, 12 Peach Rd, Atlanta, GA 30301, Georgia, Estados Unidos.",
     ]:
         assert [c.reason for c in compare_facts(OLD, new) if c.kind == "country" and "Georgia" in c.reason] == [], new
 
@@ -102,6 +104,7 @@ def test_a_name_that_is_also_a_word_or_another_name_is_no_country_there():
         "We transfer the data to Chad Mortimer of our legal team.",
         "We process data about the roast turkey you order.",  # the bird
         "The servers are hosted in a jersey factory.",
+        "We process data under Argentine data protection law.",  # French "Argentine" is Argentina
     ]:
         assert places_in(text) == [] or all(p.name == "United States" for p in places_in(text)), text
     assert country_name("Jordan") is None  # a bare name: a person as much as a country

@@ -147,3 +147,14 @@ def test_a_list_after_a_word_of_place_is_all_places():
         "Chad",
         "Niger",
     }
+
+
+def test_a_name_read_as_a_country_in_its_sentence_is_a_country_not_a_recipient():
+    for added, country in [(" Your data may be accessed from Jersey.", "Jersey"), (" Backups are kept in Croatia.", "Croatia")]:
+        r = compare(build(OLD), build(OLD + added))
+        reasons = " ".join(c.reason for c in r.substantive_changes)
+        assert "transfer" in r.categories and f"country added: {country}" in reasons, reasons
+        assert "new recipient" not in reasons, reasons
+    new = OLD + " We share your tasks with Vantelo Analytics Ltd in Jersey."
+    reasons = " ".join(c.reason for c in compare(build(OLD), build(new)).substantive_changes)
+    assert "Vantelo Analytics Ltd (Jersey)" in reasons, reasons

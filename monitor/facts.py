@@ -395,7 +395,7 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
             lname = _lower(name)
             if (
                 _RECIPIENTS.search(lname)
-                or places_in(name)
+                or any(name[p.start : p.end] not in V.COUNTRY_ABBREVIATIONS for p in places_in(name))
                 or all(w.lower().strip(".,") in COUNTRIES for w in words)  # "UK", "U.S."
                 or _DATA.search(lname)
                 or is_institution(name)

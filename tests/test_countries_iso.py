@@ -158,3 +158,8 @@ def test_a_name_read_as_a_country_in_its_sentence_is_a_country_not_a_recipient()
     new = OLD + " We share your tasks with Vantelo Analytics Ltd in Jersey."
     reasons = " ".join(c.reason for c in compare(build(OLD), build(new)).substantive_changes)
     assert "Vantelo Analytics Ltd (Jersey)" in reasons, reasons
+
+
+def test_a_listed_company_whose_name_holds_an_abbreviation_or_a_homonym_is_still_a_recipient():
+    text = "We share data with partners such as US Bank, Jordan Logistics and Quorvex."
+    assert {f.value for f in extract_facts(text) if f.kind == "recipient"} == {"US Bank", "Jordan Logistics", "Quorvex"}

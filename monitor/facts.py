@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor import facts_vocab as V
-from monitor.countries import ABBREVIATION, COUNTRY_TABLE
+from monitor.countries import list_heads, places_in
 from monitor.institutions import is_institution, names_public_body
 from monitor.normalize import COUNTRIES, display_text, word_set
 from monitor.quantities import periods, preposition_before
@@ -117,10 +117,8 @@ _STRONG_RIGHTS = {v for v, _, strong in V.RIGHTS if strong}
 _RECIPIENTS = Table(V.RECIPIENTS)
 _DATA = Table(V.DATA)
 _PURPOSES = Table(V.PURPOSES)
-_COUNTRIES = COUNTRY_TABLE  # whole names: "United Arab Emirates", never "Arab" or "Emirates"
 _OPEN = Table([(v, p) for v, _, p in V.OPEN_PERIODS])
 _OPEN_DAYS = {v: d for v, d, _ in V.OPEN_PERIODS}
-_ABBREVIATION = ABBREVIATION
 _ORG_SUFFIX = (
     r"Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|GmbH|AG|S\.A\.S\.|S\.A\.|SAS"
     r"|SARL|SE"
@@ -345,23 +343,25 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
             return False
         return heading_says or any(-60 <= start - pos <= 100 for start in context)
 
-    out = [f for f, pos in _table_facts("country", _COUNTRIES, text, clauses) if is_place(pos)]
+    # The sentence as written (capitals tell "Turkey" from "turkey", "Jordan Reyes" from Jordan),
+    # with the same names blanked.
+    shown = "".join(c if t != " " else " " for c, t in zip(sentence, text, strict=True))
+    places = places_in(shown)
     words = sentence.split()
-    for m in _ABBREVIATION.finditer(sentence):
-        if not is_place(m.start()):
+    out = []
+    # Each place is judged where its list starts: "to the United Kingdom of Great Britain and Northern
+    # Ireland and Norway" sends data to Norway however long the names before it.
+    for p, head in zip(places, list_heads(shown, places), strict=True):
+        if not is_place(head):
             continue
-        prev = sentence[: m.start()].split()[-1:] or [""]
-        if len(words) > 1 and prev[0].isupper() and len(prev[0]) > 1:
-            continue  # a line in capitals ("CONTACT US")
-        if text[m.start()] == " ":
-            continue  # part of a name that is no place ("EU-U.S. Data Privacy Framework")
-        out.append(
-            _fact(
-                "country",
-                V.COUNTRY_ABBREVIATIONS[m.group(1)],
-                _clause_at(clauses, m.start()).negated(m.start()),
-            )
-        )
+        if shown[p.start : p.end] in V.COUNTRY_ABBREVIATIONS:
+            prev = sentence[: p.start].split()[-1:] or [""]
+            if len(words) > 1 and prev[0].isupper() and len(prev[0]) > 1:
+                continue  # a line in capitals ("CONTACT US")
+        # A negation before the list reaches all of it ("we do not transfer data to ... or Norway").
+        clause = _clause_at(clauses, p.start)
+        at = head if _clause_at(clauses, head) is clause else p.start
+        out.append(_fact("country", p.name, clause.negated(at)))
     return out
 
 
@@ -395,7 +395,7 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
             lname = _lower(name)
             if (
                 _RECIPIENTS.search(lname)
-                or _COUNTRIES.search(lname)
+                or any(name[p.start : p.end] not in V.COUNTRY_ABBREVIATIONS for p in places_in(name))
                 or all(w.lower().strip(".,") in COUNTRIES for w in words)  # "UK", "U.S."
                 or _DATA.search(lname)
                 or is_institution(name)

@@ -108,11 +108,6 @@ def _name_before_suffix(words: tuple[Word, ...], i: int) -> list[str]:
     return out
 
 
-def _is_country(name: str) -> bool:
-    """The run is one whole country or region name ("United Arab Emirates."), not a company."""
-    return country_name(name) is not None
-
-
 _CONNECTORS = word_set("of and for on the & de du der für")
 
 
@@ -173,25 +168,33 @@ def recipient_names(
     """ "Veritrope Metrics Inc. (United States)": named entities, with the country they sit in.
     `known`: word keys of the old version; a name made only of them (the company itself) is not new."""
     spans = capitalised_spans(words)
+    text = " ".join(w.text for w in words)
+    found = places_in(text)
+    # A name read as a place in its sentence is one, though alone it could be a person or a word
+    # ("in Georgia (Tbilisi)", "from Jersey.": monitor.countries reads those only in context).
+    in_context = {text[p.start : p.end]: p.name for p in found}
+
+    def place_of(n: str) -> str | None:
+        return country_name(n) or in_context.get(n.strip(" .,;:()"))
+
     names = [
         n
         for n in named_runs(words, vocabulary)
         # not "Standard Contractual Clauses"; but "Quorvex Advertising Inc." is a company
         if (not categories_in(n) or _ends_with_company_suffix(n))
         # a part of "the Swiss Federal Data Protection and Information Commissioner" is no company
-        and (_is_country(n) or not any(is_institution(span) for span in spans if n in span))
+        and (place_of(n) or not any(is_institution(span) for span in spans if n in span))
         and not (known is not None and all(token_key(p) in known for p in n.split()))
     ]
     # A run inside a country's official name ("People's Republic" of "the People's Republic of
     # China", "Republic" of "the Republic of Korea") is part of a place, never a company.
-    text = " ".join(w.text for w in words)
-    places = [(text[p.start : p.end], p.name) for p in places_in(text) if " " in text[p.start : p.end]]
-    inside = {n: name for n in names for whole, name in places if n in whole and not _is_country(n)}
+    places = [(text[p.start : p.end], p.name) for p in found if " " in text[p.start : p.end]]
+    inside = {n: name for n in names for whole, name in places if n in whole and not place_of(n)}
     names = [inside.get(n, n) for n in names]
-    countries = [n for n in names if _is_country(n)]
+    countries = [n for n in names if place_of(n)]
     entities = [n for n in names if n not in countries]
     if len(entities) == 1 and countries and countries[0] not in entities[0]:
-        return f"{entities[0]} ({country_name(countries[0])})"
+        return f"{entities[0]} ({place_of(countries[0])})"
     return ", ".join(entities[:3])  # a country alone is where data goes, not who receives it
 
 

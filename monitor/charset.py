@@ -15,6 +15,7 @@ import codecs
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # ftfy and charset_normalizer (~5 MB) are imported where they are used: with a process pool the
 # checking process never decodes a body (its workers do, and import them once in their forkserver,
@@ -99,7 +100,8 @@ def decode_text(body: bytes, content_type: str | None, media_type: str) -> Decod
             continue
         # Text without a character that every mojibake pattern needs (plain ASCII, or English with
         # curly quotes and dashes) cannot look like mojibake, whatever `_without_code` keeps of it.
-        if text.isascii() or not _may_be_bad(text):
+        # Nor can text without a seed of the pattern (`_seeds`): most pages with accented letters.
+        if text.isascii() or not _may_be_bad(text) or not _has_seed(text):
             return Decoded(text, _display_name(encoding))
         sample = looks_like_mojibake(_without_code(text) if media_type in HTML_TYPES else text)
         if sample is None:
@@ -152,19 +154,97 @@ def looks_like_mojibake(text: str) -> str | None:
 
 
 def is_bad(text: str) -> bool:
-    """`ftfy.badness.is_bad(text)`, the same answer for every text, in a fraction of the time on
-    mostly-ASCII text: the regex runs only over the windows of `_BAD_WIDTH - 1` characters around
-    each cluster of trigger characters (`_triggers`: runs whose windows touch are one cluster).
+    """`ftfy.badness.is_bad(text)`, the same answer for every text, in a fraction of the time: the
+    regex runs only over the windows of `_BAD_WIDTH - 1` characters either side of each seed
+    (`_seeds`: every match holds one), merged where they touch; where ftfy's pattern does not have
+    the shape `_seeds` reads, around each cluster of trigger characters (`_triggers`) instead.
     `Pattern.search(text, pos, endpos)` keeps `^` at the real start of `text`, as the whole-text
-    search has it."""
+    search has it, and the pattern looks at no character outside its match."""
     import ftfy.badness
 
     pattern = ftfy.badness.BADNESS_RE
     reach = _BAD_WIDTH - 1
-    for m in _triggers().finditer(text):
-        if pattern.search(text, max(0, m.start() - reach), m.end() + reach):
-            return True
-    return False
+    seeds = _seeds()
+    if seeds is None:
+        for m in _triggers().finditer(text):
+            if pattern.search(text, max(0, m.start() - reach), m.end() + reach):
+                return True
+        return False
+    lo = hi = -1  # the window being gathered: [lo, hi)
+    for m in seeds.finditer(text):
+        at = m.start()
+        if at - reach > hi:  # a window apart from the one before: search that one first
+            if hi >= 0 and pattern.search(text, lo, hi):
+                return True
+            lo = max(0, at - reach)
+        hi = at + 1 + reach
+    return hi >= 0 and pattern.search(text, lo, hi) is not None
+
+
+def _has_seed(text: str) -> bool:
+    """False when no match of ftfy's pattern can be anywhere in `text` (it has no seed, `_seeds`),
+    so that no slice of it looks like mojibake. True where the seeds could not be read."""
+    seeds = _seeds()
+    return seeds is None or seeds.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _seeds() -> re.Pattern[str] | None:
+    """A seed: one character of which every match of ftfy's BADNESS_RE holds one, found with the
+    character after it. For each alternative of the pattern, two adjacent elements that match only
+    non-ASCII characters (in "[lower_accented][upper_accented]", an "é" before an "À"), or, in an
+    alternative without such a pair, one such element (a C1 control, "Ã", "Â", "Œ"). A French,
+    Portuguese or Polish page has accented letters everywhere (each one a trigger, `_triggers`)
+    but next to almost none of the characters they pair with in mojibake; 300 bench pages have
+    40,776 trigger clusters and 26 seeds. None where the pattern does not have the shape this
+    reads (tests/test_charset_scan.py checks it does)."""
+    import ftfy.badness
+
+    try:
+        return re.compile(_seed_pattern(ftfy.badness.BADNESS_RE))
+    except (ValueError, TypeError, AttributeError, re.error):
+        return None
+
+
+def _seed_pattern(pattern: re.Pattern[str]) -> str:
+    """The regex of `_seeds`, read off the parsed `pattern`: one character of a seed's first
+    class, then (looking, not consuming, so that seeds may overlap) either that it is a lone seed
+    or that the next character may follow it. ValueError when an alternative of `pattern` has no
+    element that needs a non-ASCII character, or may be longer than `_BAD_WIDTH`."""
+    follows: dict[int, set[int]] = {}  # a pair's first character -> the characters after it
+    alone: set[int] = set()
+    for branch in _branches(pattern):
+        if branch.getwidth()[1] > _BAD_WIDTH:
+            raise ValueError(f"an alternative may be longer than {_BAD_WIDTH}: {branch}")
+        elements = [_non_ascii_ranges(str(o), a) for o, a in branch.data]
+        # Two entries next to each other in the parse are two adjacent characters of a match: an
+        # element that is not one mandatory character (a repeat, a group) is None and breaks pairs.
+        pairs = [(a, b) for a, b in zip(elements, elements[1:], strict=False) if a and b]
+        if pairs:
+            first, then = min(pairs, key=_pair_cost)
+            after = _chars(then)
+            for c in _chars(first):
+                follows.setdefault(c, set()).update(after)
+        else:
+            options = [r for r in elements if r is not None]
+            if not options:
+                raise ValueError(f"an alternative needs no non-ASCII character: {branch}")
+            alone.update(_chars(min(options, key=_cost)))
+    groups: dict[frozenset[int], set[int]] = {}  # first characters by the characters after them
+    for c, after in follows.items():
+        groups.setdefault(frozenset(after), set()).add(c)
+    ways = []  # how the character found is a seed
+    if alone:
+        ways.append(f"(?<=[{_class(alone)}])")
+    if groups:
+        # "(?=[...])" first drops an accented letter before an ASCII one at once.
+        each = "|".join(f"(?<=[{_class(firsts)}])(?=[{_class(after)}])" for after, firsts in groups.items())
+        ways.append(f"(?=[{_class(set().union(*groups))}])(?:{each})")
+    if not ways:
+        raise ValueError("no alternatives")
+    # The single class first lets the regex engine skip every other character in C, without
+    # trying the alternatives.
+    return f"[{_class(alone | set(follows))}](?:{'|'.join(ways)})"
 
 
 def _may_be_bad(text: str) -> bool:
@@ -212,18 +292,8 @@ def _trigger_chars() -> str:
 def _trigger_class(pattern: re.Pattern[str]) -> str:
     """The body of the character class `_triggers` compiles, read off the parsed `pattern`
     (ValueError when it is not an alternation of branches that each need a non-ASCII character)."""
-    try:
-        import re._parser as sre_parse  # type: ignore[import-not-found]  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse
-
-    if pattern.flags & re.IGNORECASE:
-        raise ValueError("case-insensitive pattern")
-    ((op, (_, branches)),) = sre_parse.parse(pattern.pattern, pattern.flags).data
-    if str(op) != "BRANCH":
-        raise ValueError("not an alternation")
     ranges: set[tuple[int, int]] = set()
-    for branch in branches:
+    for branch in _branches(pattern):
         options = [r for o, a in branch.data if (r := _non_ascii_ranges(str(o), a)) is not None]
         if not options:
             raise ValueError(f"an alternative needs no non-ASCII character: {branch}")
@@ -259,6 +329,43 @@ def _non_ascii_ranges(op: str, arg: object) -> list[tuple[int, int]] | None:
         else:  # an ASCII character, a negation, a category (\s, \w): not only non-ASCII
             return None
     return out
+
+
+def _branches(pattern: re.Pattern[str]) -> list[Any]:
+    """The alternatives of `pattern`, parsed (ValueError unless it is one case-sensitive alternation)."""
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found]  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse
+
+    if pattern.flags & re.IGNORECASE:
+        raise ValueError("case-insensitive pattern")
+    ((op, (_, branches)),) = sre_parse.parse(pattern.pattern, pattern.flags).data
+    if str(op) != "BRANCH":
+        raise ValueError("not an alternation")
+    return list(branches)
+
+
+def _chars(ranges: list[tuple[int, int]]) -> set[int]:
+    return {c for lo, hi in ranges for c in range(lo, hi + 1)}
+
+
+def _class(chars: set[int] | frozenset[int]) -> str:
+    """The body of a character class matching `chars` (code points), as ranges."""
+    runs: list[list[int]] = []
+    for c in sorted(chars):
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return "".join(re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in runs)
+
+
+def _pair_cost(pair: tuple[list[tuple[int, int]], list[tuple[int, int]]]) -> tuple[int, int]:
+    """How often a pair of elements meets in sound text: (how many of the two hold typography,
+    how many character pairs they admit)."""
+    first, then = pair
+    return (_cost(first)[0] > 0) + (_cost(then)[0] > 0), _cost(first)[1] * _cost(then)[1]
 
 
 def _without_code(html: str) -> str:

@@ -125,3 +125,74 @@ def test_decode_text_shortcut_agrees_with_the_full_check(monkeypatch) -> None:  
                 m.setattr(charset, "_may_be_bad", lambda _text: True)
                 slow = charset.decode_text(body, header, "text/html")
             assert fast == slow, (text, header)
+
+
+# -- seeds: a pair of adjacent characters (or one lone character) that every match holds -----------
+
+
+def test_sound_accented_text_has_no_seed() -> None:
+    # Accented letters are triggers, so these pages went through the windowed scan at every one of
+    # them; none of them holds a seed, so decode_text calls them sound after one pass of a regex.
+    sound = [
+        "Informações sobre a proteção de dados: as condições de utilização são revistas anualmente.",
+        "Nous traitons vos données « personnelles » conformément à la législation ; voir l’article 5.",
+        "Zażółć gęślą jaźń: przetwarzanie danych osobowych w naszym serwisie internetowym.",
+        "Wir verarbeiten Ihre Daten gemäß Art. 6 DSGVO für die Dauer von zwölf Monaten.",
+        "We\u2019re \u201cglad\u201d \u2014 \u00a9 2026 \u2022 Terms\u2122 \u2026 caf\u00e9",
+    ]
+    assert charset._seeds() is not None  # the shape of ftfy's pattern was read
+    for text in sound:
+        assert charset._may_be_bad(text) or text.startswith("We"), text
+        assert not charset._has_seed(text), text
+    for garbled in ("fÃ¼r die Verarbeitung", "We keep \u00e2\u20ac\u0153usage\u00e2\u20ac\u009d", "Ã  start", "ГўВЂВ\u2122s"):
+        assert charset._has_seed(garbled), garbled
+
+
+def test_every_alternative_has_a_seed_in_every_match() -> None:
+    # What `_seed_pattern` relies on, read off the pattern: each alternative has two adjacent
+    # elements that need a non-ASCII character each, or at least one such element.
+    parsed = sre_parse.parse(ftfy.badness.BADNESS_RE.pattern, re.VERBOSE)
+    ((_, (_, branches)),) = parsed.data
+    for branch in branches:
+        elements = [charset._non_ascii_ranges(str(o), a) for o, a in branch.data]
+        assert any(elements), branch
+    assert charset._seed_pattern(ftfy.badness.BADNESS_RE) == charset._seeds().pattern  # type: ignore[union-attr]
+
+
+_MATCHES = st.from_regex(ftfy.badness.BADNESS_RE)
+_PADDING = st.text(alphabet=_ALPHABET + "éàçãõśąłüöß", max_size=30)
+
+
+@settings(max_examples=800, deadline=None)
+@given(_PADDING, _MATCHES, _PADDING)
+def test_seeded_scan_finds_every_match(before: str, match: str, after: str) -> None:
+    # Strings holding a match of every alternative of ftfy's pattern, in mixed surroundings.
+    text = before + match + after
+    assert charset._has_seed(text), text
+    assert charset.is_bad(text) == ftfy.badness.is_bad(text), text
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=_ALPHABET + "éàçãõśąłüößÊÀ", max_size=80))
+def test_text_without_seeds_never_looks_like_mojibake(text: str) -> None:
+    assert charset.is_bad(text) == ftfy.badness.is_bad(text), text
+    if not charset._has_seed(text):
+        assert not ftfy.badness.is_bad(text)
+        assert charset.looks_like_mojibake(text) is None
+
+
+def test_decode_text_seed_shortcut_agrees_with_the_full_check(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    bodies = _BODIES + [
+        ("<p>Informações sobre a proteção de dados « pessoais »</p>", "utf-8"),
+        ("<p>Informa\u00c3\u00a7\u00c3\u00b5es sobre a prote\u00c3\u00a7\u00c3\u00a3o</p>", "utf-8"),
+        ("<p>Zażółć gęślą jaźń</p>", "utf-8"),
+    ]
+    for text, codec in bodies:
+        for header in ("text/html", "text/html; charset=utf-8", "text/html; charset=iso-8859-1", None):
+            body = text.encode(codec, errors="replace")
+            fast = charset.decode_text(body, header, "text/html")
+            with monkeypatch.context() as m:
+                m.setattr(charset, "_may_be_bad", lambda _text: True)
+                m.setattr(charset, "_has_seed", lambda _text: True)
+                slow = charset.decode_text(body, header, "text/html")
+            assert fast == slow, (text, header)

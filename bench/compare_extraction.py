@@ -10,7 +10,11 @@ and time both on the same pages.
   per corpus policy (<shared>/corpus/policies/*.md rendered to HTML with the `markdown` package,
   inside generated chrome: menus, a cookie banner, scripts, a footer with link lists and a
   language selector; landmark, article-only and landmark-less layouts, FAQ disclosures);
+- the pages bench/bench_round.py's site serves (every corpus policy and both versions of every
+  dev-set pair, in that site's chrome);
 - markdown: the corpus and dev-set files (the category model and the dev-set figures read them).
+
+Compared: title, sections and blocks, the canonical markdown's hash, language and word count.
 
 Each tree runs in its own process (`--run`), extracting every input once for the comparison, then
 `--repeat` more times over the HTML pages for timing: pages/s, per-page p50/p95 wall and CPU time.
@@ -112,7 +116,29 @@ def collect(shared: Path, captured: Path | None) -> dict[str, list[tuple[str, ob
         html.append((f"corpus-html/{path.stem}", (_chrome_page(text, path.stem, k % 3), None, None)))
     for path in sorted((shared / "devset").rglob("*.md")):
         markdown_inputs.append((f"devset/{path.relative_to(shared / 'devset')}", path.read_text(encoding="utf-8")))
+    html.extend(_bench_pages(shared))
     return {"html": html, "markdown": markdown_inputs}
+
+
+def _bench_pages(shared: Path) -> list[tuple[str, object]]:
+    """Every page bench/bench_round.py's site serves (bench/bench_site.py): the corpus policies and
+    both versions of the dev-set pairs, in that site's chrome, with a counter value in the footer."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_site
+
+    site = bench_site.Site(shared, 1000)
+    pages: list[tuple[str, object]] = []
+    for switched in (False, True):
+        site.switched = switched
+        seen: set[bytes] = set()
+        for i in range(10 * max(len(site.pairs), len(site.corpus))):
+            before, after, _ = site.page(i)
+            if before in seen or (switched and i % 10):
+                continue
+            seen.add(before)
+            page = (before + f"{100_000 + i:,}".encode() + after).decode("utf-8")
+            pages.append((f"bench/{'new' if switched else 'old'}/{i}", (page, None, None)))
+    return pages
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -122,6 +148,9 @@ def collect(shared: Path, captured: Path | None) -> dict[str, list[tuple[str, ob
 
 def _doc_json(doc: object) -> object:
     return {
+        "markdown_sha256": hashlib.sha256(doc.to_markdown().encode()).hexdigest(),  # type: ignore[attr-defined]
+        "language": doc.language,  # type: ignore[attr-defined]
+        "word_count": doc.word_count,  # type: ignore[attr-defined]
         "title": doc.title,  # type: ignore[attr-defined]
         "sections": [
             {"path": list(s.path), "blocks": [[b.kind, b.text, b.level] for b in s.blocks]}

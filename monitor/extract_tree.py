@@ -24,7 +24,6 @@ markup (libxml2 recovers); an empty or blank page is a document node without chi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -70,7 +69,6 @@ _CONTAINERS: dict[str, type[str]] = {
 }
 _PRESERVE_WHITESPACE = frozenset({"pre", "textarea"})
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
-_WORDS = re.compile(r"\S+")
 # Attributes holding a list of names (BeautifulSoup's HTML table); extraction reads `class`.
 _LIST_ATTRS = frozenset({"class", "accesskey", "dropzone"})
 _TAG_LIST_ATTRS = {
@@ -297,14 +295,27 @@ def unwrap(node: Node) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
+# Elements whose start and end change how the builder reads text (see `_Builder._opened`).
+_SPECIAL = _PRESERVE_WHITESPACE | frozenset(_CONTAINERS)
+
+
 class _Builder:
-    """lxml parser target: start/end/data/comment/pi/doctype events -> `Node` tree."""
+    """lxml parser target: start/end/data/comment/pi/doctype events -> `Node` tree.
+
+    lxml calls these methods once per event from C (about 1,600 a bench page), so the usual path of
+    each is kept short: `data` is the buffer's own `list.append` (no Python frame per text event),
+    an element's attributes are lxml's dict for it (a new one per start tag), not a copy."""
+
+    __slots__ = (
+        "root", "stack", "made", "buf", "data", "preserve", "containers", "wrapper_depth", "max_depth", "flattened"
+    )
 
     def __init__(self, wrapper_depth: int, max_depth: int) -> None:
         self.root = Node(ROOT_NAME, {}, None)
         self.stack: list[Node] = [self.root]
         self.made: list[bool] = []
-        self.buf: list[str] = []
+        self.buf: list[str] = []  # the text run so far: emptied in place, never replaced
+        self.data = self.buf.append  # lxml's `data(text)` event
         self.preserve = 0  # open <pre>/<textarea> elements
         self.containers: list[Node] = []  # open string-container elements
         self.wrapper_depth = wrapper_depth
@@ -312,14 +323,16 @@ class _Builder:
         self.flattened = 0
 
     def _end_data(self) -> None:
-        if not self.buf:
+        buf = self.buf
+        if not buf:
             return
-        text = "".join(self.buf)
-        self.buf = []
+        text = "".join(buf)
+        buf.clear()
         if not self.preserve and not text.strip(_ASCII_SPACES):
             text = "\n" if "\n" in text else " "
-        kind = _CONTAINERS[self.containers[-1].name] if self.containers else str
-        self.stack[-1].children.append(text if kind is str else kind(text))
+        if self.containers:
+            text = _CONTAINERS[self.containers[-1].name](text)
+        self.stack[-1].children.append(text)
 
     def _space(self) -> None:
         """An element that was not made still separates words (see monitor.extract_bounds)."""
@@ -333,11 +346,11 @@ class _Builder:
             self.buf.append(" ")
 
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> None:
-        depth = len(self.stack)
-        if depth > self.max_depth or (
-            depth > self.wrapper_depth
-            and tag in _WRAPPERS
-            and not any(key in attrib for key in _MEANINGFUL_ATTRS)
+        stack = self.stack
+        depth = len(stack)
+        if (depth > self.wrapper_depth or depth > self.max_depth) and (
+            depth > self.max_depth
+            or (tag in _WRAPPERS and not any(key in attrib for key in _MEANINGFUL_ATTRS))
         ):
             self.made.append(False)
             self.flattened += 1
@@ -346,46 +359,51 @@ class _Builder:
         if self.buf:
             self._end_data()
         if attrib:
-            attrs = dict(attrib)
+            # lxml hands each start tag with attributes a dict of its own: kept, not copied.
+            attrs = attrib if type(attrib) is dict else dict(attrib)
             for key in _TAG_LIST_ATTRS.get(tag, _LIST_ATTRS):
                 if key in attrs:
-                    attrs[key] = _WORDS.findall(attrs[key])
+                    attrs[key] = attrs[key].split()  # = re.findall(r"\S+"): split() splits at exactly `\s`
         else:
             attrs = {}  # lxml's shared empty mapping: copying it costs more than a new dict
-        parent = self.stack[-1]
+        parent = stack[-1]
         node = Node(tag, attrs, parent)
         parent.children.append(node)
-        self.stack.append(node)
+        stack.append(node)
         self.made.append(True)
-        if tag in _PRESERVE_WHITESPACE:
+        if tag in _SPECIAL:
+            self._opened(node)
+
+    def _opened(self, node: Node) -> None:
+        if node.name in _PRESERVE_WHITESPACE:
             self.preserve += 1
-        if tag in _CONTAINERS:
+        if node.name in _CONTAINERS:
             self.containers.append(node)
 
     def end(self, tag: str) -> None:
         if self.buf:
             self._end_data()
-        if self.made and not self.made.pop():
+        made = self.made
+        if made and not made.pop():
             self._space()
             return
-        if self.stack[-1].name == tag and len(self.stack) > 1:  # the usual case: the innermost one
-            self._pop()
+        stack = self.stack
+        if stack[-1].name == tag and len(stack) > 1:  # the usual case: the innermost one
+            node = stack.pop()
+            if tag in _SPECIAL:
+                self._closed(node)
             return
-        for k in range(len(self.stack) - 1, 0, -1):  # pop up to the most recent element of that name
-            if self.stack[k].name == tag:
-                while len(self.stack) > k:
-                    self._pop()
+        for k in range(len(stack) - 1, 0, -1):  # pop up to the most recent element of that name
+            if stack[k].name == tag:
+                while len(stack) > k:
+                    self._closed(stack.pop())
                 return
 
-    def _pop(self) -> None:
-        node = self.stack.pop()
+    def _closed(self, node: Node) -> None:
         if node.name in _PRESERVE_WHITESPACE:
             self.preserve -= 1
         if self.containers and node is self.containers[-1]:
             self.containers.pop()
-
-    def data(self, text: str) -> None:
-        self.buf.append(text)
 
     def comment(self, text: str) -> None:
         self._end_data()

@@ -105,3 +105,17 @@ def test_reading_a_page_does_not_import_beautifulsoup() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_each_element_keeps_attributes_of_its_own() -> None:
+    # The builder keeps the dict lxml hands it for a start tag (no copy): that must be one dict per
+    # element, and its list attributes split as BeautifulSoup split them.
+    root = parse_html("<p class='a  b' id='x'>one</p><p class='a  b' id='x'>two</p><a rel='nofollow noopener'>3</a>")
+    first, second = [n for n in root.children[0].children[0].children if type(n) is Node and n.name == "p"]
+    assert first.attrs == second.attrs == {"class": ["a", "b"], "id": "x"}
+    assert first.attrs is not second.attrs
+    first["id"] = "changed"
+    first["class"].append("c")
+    assert second.attrs == {"class": ["a", "b"], "id": "x"}
+    (link,) = [n for n in root.children[0].children[0].children if type(n) is Node and n.name == "a"]
+    assert link["rel"] == ["nofollow", "noopener"]

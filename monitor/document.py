@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from monitor.language import SAMPLE_CHARS, detect, word_units
+from monitor.language import SAMPLE_CHARS, detect, has_unspaced_script, word_units
 
 BlockKind = Literal["p", "li", "row"]
 
@@ -125,7 +125,19 @@ class Document:
     def word_count(self) -> int:
         """Words in any script: scripts without spaces (Chinese, Japanese, Thai...) are counted
         by characters, see `monitor.language.word_units`."""
-        return word_units(self.text)
+        text = self.text
+        if has_unspaced_script(text):
+            return word_units(text)
+        # Without such a script a text's units are its space-separated words, and `text` is its
+        # parts joined by "\n": the whole counts what the parts count. The blocks' counts are the
+        # guard's too (`block_units`), so a first version splits its text into words once, not twice.
+        headings = sum(len(s.path[-1].split()) for s in self.sections if s.path)
+        return len(self.title.split()) + headings + sum(map(sum, self.block_units))
+
+    @cached_property
+    def block_units(self) -> tuple[tuple[int, ...], ...]:
+        """`word_units` of each block's text, section by section (`monitor.guard.shape` reads them)."""
+        return tuple(tuple(word_units(b.text) for b in s.blocks) for s in self.sections)
 
     @cached_property
     def language(self) -> str | None:

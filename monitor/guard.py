@@ -144,8 +144,7 @@ def _is_prose(text: str, units: int) -> bool:
 
 def shape(doc: Document) -> Shape:
     prose_units = prose_sections = body_units = prose_blocks = 0
-    for section in doc.sections:
-        units = [word_units(b.text) for b in section.blocks]
+    for section, units in zip(doc.sections, doc.block_units, strict=True):
         prose = [u for u, b in zip(units, section.blocks, strict=True) if _is_prose(b.text, u)]
         prose_units += sum(prose)
         prose_blocks += len(prose)

@@ -326,3 +326,35 @@ def test_word_keys_agree_with_the_reference(parts: list[str]) -> None:
     token = "".join(parts)
     assert N.token_key(token) == reference_token_key(token), token
     assert word_key.__wrapped__(token) == reference_word_key(token), token
+
+
+_UNIT_PIECES = ["word", "two words", "—", "•", "-", "中文", "個人情報", "ข้อมูล", "２４", "a\u3000b", "x\xa0y", "\u2028", "ok.", ""]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["", "Privacy", "個人情報", "— ·"]),
+    st.lists(
+        st.tuples(
+            st.sampled_from([(), ("Heading",), ("A", "中文"), ("—",)]),
+            st.lists(st.lists(st.sampled_from(_UNIT_PIECES), max_size=4), max_size=4),
+        ),
+        max_size=4,
+    ),
+)
+def test_word_count_is_the_word_units_of_the_whole_text(title: str, sections: list) -> None:  # type: ignore[type-arg]
+    # Document.word_count sums its parts' counts (shared with the guard's shape) where no unspaced
+    # script is present; the reference is the whole text counted at once, as it was.
+    from monitor.document import Block, Document, Section
+    from monitor.guard import shape
+    from monitor.language import word_units
+
+    doc = Document(
+        title,
+        tuple(
+            Section(path, tuple(Block("p", clean_text(" ".join(b))) for b in blocks if clean_text(" ".join(b))))
+            for path, blocks in sections
+        ),
+    )
+    assert doc.word_count == word_units(doc.text), doc
+    assert shape(doc).body_units == sum(word_units(b.text) for s in doc.sections for b in s.blocks)

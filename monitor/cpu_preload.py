@@ -20,7 +20,7 @@ import charset_normalizer  # noqa: F401 - monitor.charset imports these two wher
 import ftfy.badness  # noqa: F401
 
 import monitor.extract.html  # noqa: F401 - monitor.extract imports it on first use
-from monitor import cpu  # the import is the point: extractor, diff engine, model
+from monitor import charset, cpu  # the import is the point: extractor, diff engine, model
 from monitor.language import detect
 from monitor.veto import default_veto
 
@@ -58,5 +58,6 @@ for _sample in (
     detect(" ".join([_sample] * 8))
 
 default_veto()  # the category model and its thresholds (cached for the process)
+charset.compile_scans()  # the mojibake scans, read off ftfy's pattern
 gc.collect()
 gc.freeze()

@@ -340,3 +340,24 @@ def test_a_row_the_database_refuses_does_not_hold_back_the_others(http_server: L
         unchanged = set(s.scalars(select(Check.watch_id).where(Check.outcome == "unchanged")))
     assert unchanged == {ids[n][0] for n in NAMES if n != "Birch"}
     store.close()
+
+
+SCANS_SCRIPT = """
+from monitor import charset
+
+def compiled():
+    return charset._seeds.cache_info().currsize, charset._trigger_char.cache_info().currsize
+
+if __name__ == "__main__":
+    from monitor.cpu import CpuPool
+    print(CpuPool(2).executor.submit(compiled).result())
+"""
+
+
+def test_workers_start_with_the_mojibake_scans_compiled(tmp_path: Path) -> None:
+    """Reading ftfy's pattern and compiling the scans made from it takes ~15 ms: the forkserver
+    does it once, and every worker it forks starts with them (not each on its first page)."""
+    script = tmp_path / "owner.py"
+    script.write_text(SCANS_SCRIPT)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(1, 1)", out

@@ -195,7 +195,7 @@ class DocumentBuilder:
         if len(self._stack) >= MAX_DEPTH:
             self._stack = self._stack[: MAX_DEPTH - 1]
         self._stack.append((level, text))
-        self._path = tuple(t for _, t in self._stack)
+        self._path = tuple([t for _, t in self._stack])
         self._open = True
 
     def block(self, kind: BlockKind, text: str, level: int = 0) -> None:

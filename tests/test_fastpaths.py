@@ -358,3 +358,18 @@ def test_word_count_is_the_word_units_of_the_whole_text(title: str, sections: li
     )
     assert doc.word_count == word_units(doc.text), doc
     assert shape(doc).body_units == sum(word_units(b.text) for s in doc.sections for b in s.blocks)
+
+
+def test_a_lone_string_between_blocks_reads_as_the_slow_path_reads_it() -> None:
+    # _flush_run's shortcut for a run of one string, against the same text read as a paragraph.
+    pieces = ["\n", " ", "\xa0", "\u2028", "\x85", "\u3000", "\t\n", "\u200b", "\u00ad", "x", "â€™", "", " a "]
+    for a in pieces:
+        walker = _HtmlWalker()
+        walker._flush_run([a])
+        assert walker.events == ([("p", a, 0)] if clean_text(a) else []), repr(a)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a1 *~-_.中\u0301²") + ["\xa0", "\u200b"]), max_size=12))
+def test_is_separator_agrees_with_reference(text: str) -> None:
+    assert common.is_separator(text) == (not any(ch.isalnum() for ch in text)), repr(text)

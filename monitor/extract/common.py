@@ -167,7 +167,7 @@ def split_title(events: list[Event]) -> tuple[str, list[Event]]:
 
 def is_separator(text: str) -> bool:
     """A paragraph without a letter or digit ("***", "* * *", "~ ~ ~"): a drawn separator."""
-    return not any(map(str.isalnum, text))
+    return not (text[:1].isalnum() or any(map(str.isalnum, text)))  # most paragraphs open with one
 
 
 def build(events: list[Event], title: str) -> Document:

@@ -276,8 +276,14 @@ class _HtmlWalker:
         self._flush_run(run)
 
     def _flush_run(self, run: list[Node | str]) -> None:
-        if not run or all(type(n) is not Node and n.isspace() for n in run):  # type: ignore[union-attr]
-            return  # the white space between two blocks (most runs): it reads as nothing
+        if not run:
+            return
+        if len(run) == 1:  # most runs: one string (or one inline element) between two blocks
+            only = run[0]
+            if type(only) is not Node and only.isspace():  # type: ignore[union-attr]
+                return  # the white space between two blocks: it reads as nothing
+        elif all(type(n) is not Node and n.isspace() for n in run):  # type: ignore[union-attr]
+            return
         heading = _bold_heading(run)
         if heading:
             self.emit("h", heading, BOLD_LEVEL)

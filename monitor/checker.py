@@ -63,6 +63,7 @@ from monitor.returns import (
     accepted_reason,
     after_accepted,
     again_accepted,
+    as_severe_as_the_loss,
     back_from_accepted,
     loss_told,
     returned,
@@ -444,9 +445,12 @@ def _decide(
         return CheckResult(name, "first", detail=accepted)
     # The alert and the history say that the version is an accepted suspect capture, or that this
     # change brings back what one lacked.
-    why = accepted or (after_accepted(s, watch.id, cur, old_doc, doc) if old_doc is not None else None)
+    back = after_accepted(s, watch.id, cur, old_doc, doc) if old_doc is not None and not accepted else None
+    why = accepted or back
     if why:
         with_why(report, why)
+    if back:
+        as_severe_as_the_loss(s, watch.id, cur, report)
     event = _record_change(s, config, wc.name, cur, version, report)
     return CheckResult(
         name,

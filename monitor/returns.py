@@ -30,10 +30,12 @@ Every function works in the caller's transaction; the queries run only on the ch
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.changes import DiffReport
+from monitor.changes import DiffReport, max_severity
 from monitor.checkresult import CheckResult
 from monitor.config import Config, WatchConfig
 from monitor.cutoff import cut_off
@@ -47,16 +49,33 @@ from monitor.store import Check, Event, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, count_note, identical_suspects, suspect_reason, suspect_result
 
 
-def _arrival(s: Session, watch_id: int, cur: Version) -> tuple[int, bool] | None:
-    """(from version id, substantive) of the latest event that made `cur` current; None when none
-    did (a first version never returned to)."""
-    row = s.execute(
-        select(Event.from_version_id, Event.substantive)
+def _arrival_row(s: Session, watch_id: int, cur: Version) -> Any:
+    """(from_version_id, substantive, severity) of the latest event that made `cur` current; None
+    when none did (a first version never returned to)."""
+    return s.execute(
+        select(Event.from_version_id, Event.substantive, Event.severity)
         .where(Event.watch_id == watch_id, Event.to_version_id == cur.id)
         .order_by(Event.id.desc())
         .limit(1)
     ).first()
+
+
+def _arrival(s: Session, watch_id: int, cur: Version) -> tuple[int, bool] | None:
+    """(from version id, substantive) of the latest event that made `cur` current; None when none
+    did (a first version never returned to)."""
+    row = _arrival_row(s, watch_id, cur)
     return None if row is None else (row.from_version_id, bool(row.substantive))
+
+
+def as_severe_as_the_loss(s: Session, watch_id: int, cur: Version, report: DiffReport) -> None:
+    """Raise a return's severity to that of the substantive change that made `cur` current, so
+    that every target told of the loss (or of the change now undone) is told of the return: a
+    target with `min_severity = "high"` was told "right to access removed" (HIGH) and never heard
+    that the rights came back (MEDIUM; a fresh user's finding). Only for a substantive return."""
+    row = _arrival_row(s, watch_id, cur)
+    if not report.substantive or row is None or not row.substantive:
+        return
+    report.severity = max_severity([report.severity, row.severity])
 
 
 def loss_told(s: Session, watch_id: int, cur: Version) -> bool:
@@ -153,6 +172,7 @@ def returned(
     why += f"; version {back.seq} is an accepted suspect capture ({reason})" if reason else ""
     # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
     with_why(report, why)
+    as_severe_as_the_loss(s, watch.id, cur, report)
     back.last_seen_at = utcnow()
     watch.current_version = back
     _remember_validators(watch, result)

@@ -330,3 +330,76 @@ def test_a_cut_first_version_completed_stays_quiet(
     assert done.outcome == "changed" and not done.substantive, done
     assert done.summary and "completes it" in done.summary
     assert not legal_told(store, done.event_id)
+
+
+# -- a return reaches every target the loss reached ------------------------------------------------
+
+
+def _with_high_only_target(server: LocalHTTPServer, hook: WebhookReceiver, db_url: str) -> Config:
+    config = make_config(server, hook, db_url)
+    raw = config.model_dump()
+    raw["notify"]["targets"]["legal-high"] = {"urls": [hook.url("/legal-high")], "min_severity": "high"}
+    return parse_config(raw)
+
+
+def _queued(store: Store, event_id: int | None, target: str) -> bool:
+    from monitor.store import Notification
+
+    with store.session() as s:
+        return (
+            s.scalar(select(Notification.id).where(Notification.event_id == event_id, Notification.target == target))
+            is not None
+        )
+
+
+def test_the_return_from_an_accepted_cut_reaches_a_high_only_target(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """The loss was HIGH and went to 'legal-high' (min_severity high); the page back goes there too.
+    A fresh user's page came back MEDIUM and that target was left with 'right to access removed';
+    this notice's return reads HIGH on its own, so the test below (an undo) is the one that failed
+    before the fix, and this one keeps the accepted-cut path covered."""
+    config = _with_high_only_target(http_server, webhook, store.url)
+    loss = accept_cut(http_server, store, config, cut(page()))
+    assert loss.severity == "high" and _queued(store, loss.event_id, "legal-high"), loss
+    serve(http_server, page())
+    back = check(store, config)
+    assert back.outcome == "changed" and back.substantive and back.version == 1, back
+    assert back.severity == "high" and _queued(store, back.event_id, "legal-high"), back
+    (event,) = [e for e in events(store) if e.id == back.event_id]
+    assert event.severity == "high"
+
+
+def test_an_undone_change_reaches_every_target_the_change_reached(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """A retention period lengthened (HIGH) and then put back is told to the same targets: failed
+    before, the undo was MEDIUM and the high-only target never heard of it."""
+    config = _with_high_only_target(http_server, webhook, store.url)
+    serve(http_server, page())
+    assert check(store, config).outcome == "first"
+    longer = {**NOTICE, "How long we keep it": NOTICE["How long we keep it"].replace("18 months", "5 years")}
+    serve(http_server, page(longer))
+    change = check(store, config)
+    assert change.severity == "high" and _queued(store, change.event_id, "legal-high"), change
+    serve(http_server, page())
+    undo = check(store, config)
+    assert undo.outcome == "changed" and "the change to version 2 was undone" in (undo.detail or ""), undo
+    assert undo.severity == "high" and _queued(store, undo.event_id, "legal-high"), undo
+
+
+def test_a_later_change_after_a_told_one_keeps_its_own_severity(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """Only a return is raised: a new, smaller change after a HIGH one is judged on its own."""
+    config = _with_high_only_target(http_server, webhook, store.url)
+    serve(http_server, page())
+    check(store, config)
+    longer = {**NOTICE, "How long we keep it": NOTICE["How long we keep it"].replace("18 months", "5 years")}
+    serve(http_server, page(longer))
+    assert check(store, config).severity == "high"
+    notice = {**longer, "Changes to this notice": NOTICE["Changes to this notice"].replace("14 days", "7 days")}
+    serve(http_server, page(notice))
+    later = check(store, config)
+    assert later.outcome == "changed" and later.version == 3, later
+    assert later.severity != "high", later

@@ -637,7 +637,7 @@ def test_serve_refuses_a_bad_or_busy_address(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("level", ["info", "debug"])
 def test_an_internal_error_logs_one_line_and_answers_a_plain_500(tmp_path: Path, level: str) -> None:
-    """A page that fails inside the server (here its table is dropped under it) answers a plain 500
+    """A page that fails inside the server (here its table is dropped under it) answers a 500
     and logs one error line naming the request; the traceback only at debug level. Starlette
     re-raises every error its 500 handler answered, and uvicorn logged it again with the whole
     traceback ("Exception in ASGI application") at any level (fresh-user finding)."""
@@ -663,8 +663,11 @@ def test_an_internal_error_logs_one_line_and_answers_a_plain_500(tmp_path: Path,
             proc.terminate()
             proc.wait(timeout=30)
     for r in (page, api):
-        assert r.status_code == 500 and r.headers["content-type"].startswith("text/plain"), r.text
-        assert "Traceback" not in r.text and "checks" not in r.text
+        assert r.status_code == 500 and "Traceback" not in r.text and "checks" not in r.text
+    # The page a plain text, the API JSON as its 4xx answers are (fresh-user finding).
+    assert page.headers["content-type"].startswith("text/plain"), page.text
+    assert api.headers["content-type"].startswith("application/json"), api.text
+    assert api.json() == {"error": "internal error (see the server log)"}
     out = log.read_text("utf-8")
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert len(lines) == len(out.splitlines()), out  # every line is one of ours: nothing printed raw
@@ -782,3 +785,25 @@ def test_stored_text_cannot_inject_markup(tmp_path: Path) -> None:
     (entry,) = ET.fromstring(xml).findall(f"{ATOM}entry")
     assert entry.find(f"{ATOM}title").text == "[HIGH] Brindlewick: kept  for ever <b>"
     assert "r & d" in entry.find(f"{ATOM}summary").text
+
+
+def test_api_errors_are_json_and_healthz_fails_when_a_table_is_gone(tmp_path: Path) -> None:
+    # The database file answers `SELECT 1` but the schema is broken (a table gone): every route
+    # that reads it fails, so /healthz must fail too, and the API answers JSON, not text.
+    db_url = f"sqlite:///{tmp_path}/m.db"
+    store = Store(db_url)
+    try:
+        with BackgroundServer(_thread_config(tmp_path, db_url), store, "127.0.0.1:0") as web:
+            assert httpx.get(web.url + "healthz", timeout=30).status_code == 200
+            with sqlite3.connect(tmp_path / "m.db") as conn:
+                conn.execute("DROP TABLE checks")
+            api = httpx.get(web.url + "api/watches", timeout=30)
+            assert api.status_code == 500 and api.headers["content-type"].startswith("application/json")
+            assert api.json() == {"error": "internal error (see the server log)"}
+            page = httpx.get(web.url, timeout=30)
+            assert page.status_code == 500 and page.headers["content-type"].startswith("text/plain")
+            r = httpx.get(web.url + "healthz", timeout=30)
+            assert r.status_code == 503, r.text
+            assert r.json()["status"] == "fail" and "checks" in r.json()["database"]
+    finally:
+        store.close()

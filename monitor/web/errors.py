@@ -1,5 +1,5 @@
 """Internal errors of the web view: one clear log line at error level, the traceback only at debug
-level, and a plain 500 for the browser.
+level, and a 500: plain text for the browser, JSON (`{"error": ...}`) for /api/ callers.
 
 Starlette's ServerErrorMiddleware calls the app's `Exception` handler (`server_error` below) and
 then re-raises the exception, always ("so servers can log the error"); uvicorn then logged it once
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.secrets import hide_passwords
@@ -39,16 +39,26 @@ def log_failure(method: str, path: str, exc: BaseException) -> None:
     log.debug("traceback of the failed web request %s %s", method, path, exc_info=exc)
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
-    """The app's handler for any exception a page or API call raised: logged, and a plain 500."""
-    log_failure(request.method, request.url.path, exc)
+def failure_response(scope: Scope) -> Response:
+    """The 500 for a failed request: `{"error": ...}` under /api/ (API clients parse JSON, as
+    they do for the API's 4xx answers), plain text elsewhere."""
+    root = scope.get("root_path", "").rstrip("/")
+    path = scope.get("path", "")
+    if path.startswith(root + "/api/"):
+        return JSONResponse({"error": _BODY}, status_code=500)
     return PlainTextResponse(_BODY, status_code=500)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """The app's handler for any exception a page or API call raised: logged, and a 500."""
+    log_failure(request.method, request.url.path, exc)
+    return failure_response(request.scope)
 
 
 class AnsweredErrors:
     """Outermost ASGI layer: ends an exception that Starlette re-raised after `server_error`
     answered and logged it. One raised before any response began (outside Starlette's own
-    layers, which answer every other) is logged and answered with the plain 500 here."""
+    layers, which answer every other) is logged and answered with the same 500 here."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -71,4 +81,4 @@ class AnsweredErrors:
             if started:
                 return  # answered (or half sent) and logged by `server_error`
             log_failure(scope.get("method", "?"), scope.get("path", "?"), exc)
-            await PlainTextResponse(_BODY, status_code=500)(scope, receive, send)
+            await failure_response(scope)(scope, receive, send)

@@ -107,6 +107,10 @@ def validate_schedule(text: str) -> str:
         if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
             raise ValueError(f"{text!r} never fires: no date matches it (a 30th of February?)")
         return text
+    if not _DURATION.match(str(text)):  # either form is welcome here, unlike a lease or full_fetch_after
+        raise ValueError(
+            f"{text!r} is not a duration like '30m', '6h', '1d' or '1w', or a cron expression like '0 6 * * 1'"
+        )
     if parse_duration(text) > MAX_INTERVAL:
         raise ValueError(f"{text!r} is longer than the longest interval, 1 year ('52w')")
     return text

@@ -19,7 +19,8 @@ _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab
 def _crontab_weekdays(field: str) -> str:
     """A crontab day-of-week field with its numbers written as day names. APScheduler 3 reads
     numbers as 0 = Monday (its issue #286, fixed only in 4.0), so "0 6 * * 1" fired on Tuesdays;
-    names mean the same to both. Numeric ranges and steps become the days they stand for."""
+    names mean the same to both. Numeric ranges and steps become the days they stand for.
+    Raises ValueError for a day number above 7."""
     out: list[str] = []
     for item in field.split(","):
         body, _, step = item.partition("/")
@@ -36,7 +37,10 @@ def _crontab_weekdays(field: str) -> str:
         if body == "*" and not step:
             out.append("*")
             continue
-        if not (0 <= lo <= hi <= 7) or (step and not step.isdigit()) or step == "0":
+        if max(lo, hi) > 7:
+            # APScheduler would say "the maximum value (6)" (its 0-6) while crontab's 7 is accepted.
+            raise ValueError(f"day of week {item!r} is out of range: crontab's days of the week are 0-7 (0 and 7 are Sunday)")
+        if not (lo <= hi) or (step and not step.isdigit()) or step == "0":
             out.append(item)  # out of range: left for APScheduler to refuse
             continue
         days = range(lo, hi + 1, int(step or 1))

@@ -386,3 +386,24 @@ def test_a_weekday_out_of_range_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(p)
     assert "watches[0].interval" in str(err.value) and str(p) in str(err.value)
+
+
+@pytest.mark.parametrize("cron", ["0 6 * * 8", "0 6 * * 1-9", "0 6 * * 1,8"])
+def test_a_weekday_out_of_range_names_crontabs_range(tmp_path: Path, cron: str) -> None:
+    # 7 is accepted (Sunday, as in crontab(5)): the message must not say the maximum is 6.
+    p = write(tmp_path, f'[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "{cron}"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert "0-7" in str(err.value) and "maximum value (6)" not in str(err.value)
+    assert parse_config({"defaults": {"interval": "0 6 * * 7"}}).defaults.interval == "0 6 * * 7"
+
+
+def test_an_interval_that_is_neither_names_both_forms(tmp_path: Path) -> None:
+    p = write(tmp_path, '[[watches]]\nname = "A"\nurl = "https://a.example"\ninterval = "soon"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    assert "'30m'" in str(err.value) and "a cron expression like '0 6 * * 1'" in str(err.value)
+    # A setting that takes only a duration does not offer cron.
+    with pytest.raises(ConfigError) as err:
+        parse_config({"database": {"lease": "soon"}})
+    assert "cron" not in str(err.value)

@@ -14,7 +14,10 @@ Problems are of two kinds (`Problem.relative`):
 - relative: judged against the last version (lost most of its text, cut off, another language).
   A page cut off before its closing tags is told from its markup, not its text: monitor.cutoff.
   A capture that repeats unchanged is not a glitch: the checker accepts it as the new version
-  after `checker.ACCEPT_AFTER` identical captures, with a note to the ops target.
+  after `checker.ACCEPT_AFTER` identical captures, with a note to the ops target. Not so a
+  capture that also does not read as a privacy policy (it names its subject rarely, and shares
+  little with the last version: a maintenance page with headings): repetition shows the site
+  changed for good, not that the page is the policy, so that problem is intrinsic (`_another_text`).
 
 What is a policy is judged from general evidence, not from phrases: how much of the page is
 prose (blocks of several words), and how many headed sections hold prose. A gate (login form,
@@ -55,6 +58,9 @@ GATE_MAX_PARAGRAPHS = 5  # ...and says it in at most this many paragraphs (a dia
 LABEL_PAGE_PROSE_SHARE = 0.5  # a short page whose text is mostly labels (links, names) is a picker or menu
 RECUT_SHARED_WORDS = 0.8  # a capture sharing this share of its words with a policy version is that policy
 NOT_POLICY_MAX_WORDS = 1500  # a long page without privacy wording is unusual enough to leave alone
+POLICY_WORDS_MIN = 3  # a text that reads as a policy names its subject at least this often,
+POLICY_WORDS_PER = 80  # and at least once per this many words
+UNLIKE_SHARED_WORDS = 0.5  # a capture sharing less than this share of its words with the last version is another text
 
 # What a wall asks of the visitor. It only decides when the page is not policy-shaped: a policy
 # that explains the reCAPTCHA on its sign-up form mentions these words too.
@@ -274,7 +280,33 @@ def assess(new: Document, old: Document | None = None) -> Problem | None:
     reason = _intrinsic(new, old)
     if reason:
         return Problem(reason)
-    return relative_problem(new, old)
+    problem = relative_problem(new, old)
+    if problem is not None and old is not None and _another_text(new, old):
+        # Repetition shows the site changed for good, not that what it now serves is the policy: a
+        # maintenance or error page with headings repeats as faithfully as a shorter policy does.
+        hits, words = count(policy_word_hits(new.text), "policy word"), count(new.word_count, "word")
+        return Problem(f"{problem.reason} and does not read as a privacy policy ({hits} in {words})")
+    return problem
+
+
+def policy_word_hits(text: str) -> int:
+    """How often `text` names a policy's subject (privacy, personal data, ... in the languages of
+    `_POLICY_WORDS`)."""
+    return sum(1 for _ in _POLICY_WORDS.finditer(text))
+
+
+def _another_text(new: Document, old: Document) -> bool:
+    """`new` does not read as a privacy policy and shares little with `old`: not the policy shrunk
+    or rewritten but some other page. A policy, however short, names its subject again and again;
+    a page that mentions "your data is safe" once does not. Pages in a language without such
+    wording in `_POLICY_WORDS` are never judged so."""
+    if base_language(new.language) not in _WORDING_LANGUAGES | {None}:
+        return False
+    hits = policy_word_hits(new.text)
+    if hits >= POLICY_WORDS_MIN and hits * POLICY_WORDS_PER >= new.word_count:
+        return False
+    mine = _word_keys(new)
+    return not mine or len(mine & _word_keys(old)) < UNLIKE_SHARED_WORDS * len(mine)
 
 
 def relative_problem(new: Document, old: Document | None) -> Problem | None:

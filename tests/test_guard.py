@@ -379,3 +379,42 @@ def test_a_one_word_page_says_1_word():
     b = DocumentBuilder()
     b.block("p", "Loading")
     assert capture_problem(b.build("")) == "near-empty document (1 word)"
+
+
+def _html_doc(title: str, sections: dict[str, str]) -> Document:
+    from monitor.extract.html import extract_html
+
+    body = "".join(f"<h2>{h}</h2><p>{t}</p>" for h, t in sections.items())
+    return extract_html(f'<html lang="fr"><body><main><h1>{title}</h1>{body}</main></body></html>')
+
+
+_FR_POLICY = {
+    f"Article {n}": (
+        "Brindlewick traite vos données personnelles pour fournir le service de facturation, et ne les "
+        f"vend jamais ; la présente politique de confidentialité décrit le traitement numéro {n} en détail "
+        "ainsi que vos droits sur ces données personnelles et la durée de conservation de chacune."
+    )
+    for n in range(1, 9)
+}
+
+
+def test_a_page_that_does_not_read_as_a_policy_is_not_a_shorter_version():
+    # French, so the rule is read from the policy vocabulary of each language, not English phrases.
+    old = _html_doc("Politique de confidentialité", _FR_POLICY)
+    maintenance = _html_doc(
+        "Maintenance programmée",
+        {
+            "Ce qui se passe": "Nos équipes installent de nouveaux serveurs cette nuit pour que les factures "
+            "s'affichent plus vite. Vos données sont en sécurité et rien ne sera perdu.",
+            "Quand revenir": "Le site sera de nouveau disponible dimanche à six heures, et cette page se "
+            "rechargera toute seule à ce moment-là.",
+            "Besoin d'aide": "Pour une question urgente sur une facture, écrivez à aide@brindlewick.example "
+            "ou suivez notre page d'état.",
+        },
+    )
+    problem = assess(maintenance, old)
+    assert problem is not None and not problem.relative
+    assert "does not read as a privacy policy" in problem.reason
+    shorter = _html_doc("Politique de confidentialité", dict(list(_FR_POLICY.items())[:2]))
+    shorter_problem = assess(shorter, old)
+    assert shorter_problem is not None and shorter_problem.relative and shorter_problem.reason.startswith("lost")

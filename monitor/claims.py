@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,58 +59,94 @@ def next_due(
 # -- watch bookkeeping --------------------------------------------------------------------------
 
 
-def sync_watches(store: Store, config: Config) -> None:
+@dataclass
+class Synced:
+    """What a sync changed, by watch name: watches added (new or back in the config), removed
+    (deactivated) and edited (URL, schedule, or with a previous config any of its settings)."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+
+
+def planned_due(row: Watch, schedule: str) -> datetime | None:
+    """When a watch is due under `schedule`, as the next sync will store it (without its jitter):
+    its stored due time if that was computed from this schedule (or from one not recorded, a
+    database of before the column) or if it was never checked (a first check waits for no
+    interval), else one `schedule` after its last check (the README: an edited interval or cron
+    expression counts from the last check). For `list`, which writes nothing."""
+    if row.schedule in (None, schedule) or row.last_checked_at is None:
+        return row.next_due_at
+    return next_due(schedule, row.last_checked_at)
+
+
+def sync_watches(store: Store, config: Config, previous: Config | None = None) -> Synced:
     """Make the watches table match the config: new watches become due now, changed URLs are
-    updated (and due now), and watches gone from the config are deactivated (their history is kept).
+    updated (and due now), a changed schedule is due one new interval (or cron fire) after the
+    last check, and watches gone from the config are deactivated (their history is kept).
+
+    The one path of the daemon's start, its reload (`previous`: the config it ran with, whose
+    edits count too), `check` and `run`: a schedule edited while no daemon ran is told by the
+    schedule stored with each watch.
 
     Safe to run by several processes at the same moment (two daemons starting together): new rows
     are inserted with ON CONFLICT DO NOTHING, so the loser of a race simply finds the row there."""
     wanted = {w.name: w for w in config.watches}
+    done = Synced()
     with store.session() as s:
         have = set(s.scalars(select(Watch.name)))
         missing = [wc for name, wc in wanted.items() if name not in have]
         if missing:
-            _insert_new(s, missing)
+            _insert_new(s, config, missing)
+    done.added = [wc.name for wc in missing]
+    before = {w.name: w for w in previous.watches} if previous is not None else {}
+    now = utcnow()
     with store.session() as s:
         rows = {w.name: w for w in s.scalars(select(Watch))}
         for name, wc in wanted.items():
             row = rows.get(name)
             if row is None:
                 continue  # cannot happen: inserted above (by us or by a concurrent process)
-            if row.url != wc.url:
+            schedule, old = config.interval_of(wc), before.get(name)
+            # Edited since the last sync (stored), or since the config this daemon ran with (a
+            # process that synced meanwhile, or the row's due time written by this daemon's old
+            # config after another process's sync).
+            rescheduled = row.schedule not in (None, schedule) or (
+                previous is not None and old is not None and previous.interval_of(old) != schedule
+            )
+            if rescheduled and row.last_checked_at is not None:
+                row.next_due_at = next_due(schedule, row.last_checked_at, config.defaults.jitter)
+            if row.schedule != schedule:
+                row.schedule = schedule
+            moved = row.url != wc.url
+            if moved:
                 # A different URL is a different resource: drop the validators of the old one.
                 row.url, row.etag, row.last_modified = wc.url, None, None
-                row.next_due_at = utcnow()
+                row.next_due_at = now
             if not row.active:
-                row.active, row.next_due_at = True, utcnow()
+                row.active, row.next_due_at = True, now
+                done.added.append(name)
+            elif name not in done.added and (moved or rescheduled or (old is not None and old != wc)):
+                done.edited.append(name)
         for name, row in rows.items():
             if name not in wanted and row.active:
                 row.active = False
+                done.removed.append(name)
+    if previous is not None:  # this config's own edits, even where another process synced first
+        done.added.extend(n for n in wanted if n not in before)
+        done.removed.extend(n for n in before if n not in wanted and n not in done.removed)
+    added = set(done.added)
+    done.added, done.removed = sorted(added), sorted(done.removed)
+    done.edited = sorted(n for n in done.edited if n not in added)
+    return done
 
 
-def retime(store: Store, config: Config, names: list[str]) -> None:
-    """After a reload changed the interval of these watches: due again one new interval after
-    their last check (or now, for watches never checked)."""
-    now = utcnow()
-    with store.session() as s:
-        for w in s.scalars(select(Watch).where(Watch.name.in_(names))):
-            wc = config.watch(w.name)
-            if wc is None:
-                continue
-            base = w.last_checked_at or now
-            s.execute(
-                update(Watch)
-                .where(Watch.id == w.id)
-                .values(next_due_at=next_due(config.interval_of(wc), base, config.defaults.jitter))
-            )
-
-
-def _insert_new(s: Session, watches: list[WatchConfig]) -> None:
+def _insert_new(s: Session, config: Config, watches: list[WatchConfig]) -> None:
     """INSERT the watches, skipping any name another process inserted meanwhile."""
     now = utcnow()
     values = [
         {"name": wc.name, "url": wc.url, "active": True, "next_due_at": now, "created_at": now,
-         "status": "new", "consecutive_failures": 0}
+         "status": "new", "consecutive_failures": 0, "schedule": config.interval_of(wc)}
         for wc in watches
     ]  # fmt: skip
     dialect = s.get_bind().dialect.name

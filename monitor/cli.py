@@ -163,6 +163,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
+    from monitor.claims import planned_due
     from monitor.store import Version, Watch
 
     config = _load(args)
@@ -188,7 +189,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "status": w.status if w else "new",
                     "versions": counts.get(w.id, 0) if w else 0,
                     "last_checked": w.last_checked_at if w else None,
-                    "next_due": w.next_due_at if w else None,
+                    # As the next sync will store it: an interval edited since counts from the last check.
+                    "next_due": planned_due(w, config.interval_of(wc)) if w else None,
                 }
             )
     if args.json:

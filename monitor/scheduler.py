@@ -46,7 +46,6 @@ from monitor.checker import (
     renew_leases,
     sync_watches,
 )
-from monitor.claims import retime
 from monitor.config import Config
 from monitor.counts import count
 from monitor.dberrors import DETAIL_PREFIX, DatabaseError
@@ -373,20 +372,10 @@ class Daemon:
             log.warning("config reload: [database] url changed; that takes effect on restart")
         if new.fetch != old.fetch:
             log.warning("config reload: [fetch] changed; that takes effect on restart")
-        sync_watches(self.store, new)
-        before = {w.name: w for w in old.watches}
-        after = {w.name: w for w in new.watches}
-        retimed = [
-            n for n, w in after.items()
-            if n in before and (old.interval_of(before[n]) != new.interval_of(w))
-        ]  # fmt: skip
-        if retimed:
-            retime(self.store, new, retimed)
+        done = sync_watches(self.store, new, previous=old)
         self.config = new
         self._unknown.clear()
-        added = sorted(set(after) - set(before))
-        removed = sorted(set(before) - set(after))
-        edited = sorted(n for n in set(after) & set(before) if after[n] != before[n])
+        added, removed, edited = done.added, done.removed, done.edited
         log.info(
             "config reloaded: %d added, %d removed, %d edited",
             len(added), len(removed), len(edited),
@@ -440,7 +429,10 @@ class Daemon:
         while True:
             try:
                 freed = release_stale_leases(self.store)
-                sync_watches(self.store, self.config)
+                done = sync_watches(self.store, self.config)  # the reload's path (no previous config)
+                if done.added or done.removed or done.edited:
+                    log.info("watches synced: %d added, %d removed, %d edited",
+                             len(done.added), len(done.removed), len(done.edited), extra=vars(done))
                 self._db_ok()
                 return freed
             except Exception as exc:

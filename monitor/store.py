@@ -86,6 +86,9 @@ class Watch(Base):
     # Scheduling state lives here so a restart neither re-checks everything nor skips anything.
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The schedule ("6h", a cron expression) next_due_at was computed from, as the config said at
+    # the last sync: a config edited while no daemon ran is told apart from the stored due time.
+    schedule: Mapped[str | None] = mapped_column(Text)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     # Health, for operational alerts: "new", "ok", "failing", "suspect".

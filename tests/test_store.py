@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, insert, inspect, select, text
 
 from monitor.document import DocumentBuilder
 from monitor.recording import was_suspect
@@ -106,11 +106,11 @@ def test_checks_are_indexed_by_capture_hash(db_url: str) -> None:
     store = Store(db_url, migrate=False)
     upgrade(store.engine, "0003")
     with store.session() as s:  # a database of release 0003 with a suspect capture kept
-        w = Watch(name="Example", url="https://example.org/privacy")
-        s.add(w)
-        s.flush()
-        s.add(Check(watch_id=w.id, outcome="suspect", capture_hash="ab12", capture_relative=True))
-        watch_id = w.id
+        # Only the columns of that release (the ORM would write later ones, such as schedule).
+        watch_id = s.execute(
+            insert(Watch).values(name="Example", url="https://example.org/privacy").returning(Watch.id)
+        ).scalar_one()
+        s.add(Check(watch_id=watch_id, outcome="suspect", capture_hash="ab12", capture_relative=True))
 
     def indexes() -> dict[str, list[str]]:
         return {ix["name"]: ix["column_names"] for ix in inspect(store.engine).get_indexes("checks")}
@@ -132,4 +132,22 @@ def test_checks_are_indexed_by_capture_hash(db_url: str) -> None:
     assert "ix_checks_watch_capture" not in indexes()
     with store.session() as s:
         assert s.scalar(select(func.count(Check.id))) == 1
+    store.close()
+
+
+def test_watches_gain_the_schedule_their_due_time_came_from(db_url: str) -> None:
+    """Migration 0005: the watches of a database in use gain a schedule column, empty (NULL) until
+    the next sync records the configured one; downgrading to 0004 drops it and keeps the rows."""
+    store = Store(db_url, migrate=False)
+    upgrade(store.engine, "0004")
+    with store.session() as s:
+        s.execute(insert(Watch).values(name="Example", url="https://example.org/privacy"))
+    upgrade(store.engine)
+    with store.session() as s:
+        assert s.execute(select(Watch.name, Watch.schedule)).all() == [("Example", None)]
+        s.execute(Watch.__table__.update().values(schedule="6h"))
+    downgrade(store.engine, "0004")
+    assert "schedule" not in {c["name"] for c in inspect(store.engine).get_columns("watches")}
+    with store.session() as s:
+        assert s.scalar(text("SELECT name FROM watches")) == "Example"
     store.close()

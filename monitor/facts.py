@@ -333,6 +333,9 @@ def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
     return "retention" if in_retention else None
 
 
+_WITH_THE = frozenset({"EEA", "EU", "United Kingdom", "United States", "Netherlands", "United Arab Emirates"})
+
+
 def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bool) -> list[Fact]:
     """Places data goes or sits: a country named near words of storing or transferring (or under a
     heading about it), not where people live ("residents of the EU") or a company is registered."""
@@ -361,8 +364,8 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
     # Each place is judged where its list starts: "to the United Kingdom of Great Britain and Northern
     # Ireland and Norway" sends data to Norway however long the names before it.
     for p, head in zip(places, list_heads(shown, places), strict=True):
-        if not is_place(head) or named_as_excluded(shown, head) or named_as_excluded(shown, p.start):
-            continue  # "outside the EEA": where data is not
+        if not is_place(head):
+            continue
         if shown[p.start : p.end] in V.COUNTRY_ABBREVIATIONS:
             prev = sentence[: p.start].split()[-1:] or [""]
             if len(words) > 1 and prev[0].isupper() and len(prev[0]) > 1:
@@ -370,6 +373,12 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
         # A negation before the list reaches all of it ("we do not transfer data to ... or Norway").
         clause = _clause_at(clauses, p.start)
         at = head if _clause_at(clauses, head) is clause else p.start
+        if named_as_excluded(shown, head) or named_as_excluded(shown, p.start):
+            # "countries outside the EEA": data goes anywhere but there, which is a fact of its own
+            # ("country added: outside the EEA"), never the EEA as a destination.
+            name = f"outside the {p.name}" if p.name in _WITH_THE else f"outside {p.name}"
+            out.append(_fact("country", name, clause.negated(at)))
+            continue
         out.append(_fact("country", p.name, clause.negated(at)))
     return out
 

@@ -27,20 +27,21 @@ def test_a_figure_written_twice_is_said_plainly(old, new, said):
 
 
 @pytest.mark.parametrize(
-    "where",
+    ("where", "place"),
     [
-        "other countries outside the European Economic Area",
-        "any country outside of the EEA",
-        "countries other than the United Kingdom",
-        "any country except India",
+        ("other countries outside the European Economic Area", "EEA"),
+        ("any country outside of the EEA", "EEA"),
+        ("countries other than the United Kingdom", "United Kingdom"),
+        ("any country except India", "India"),
     ],
 )
-def test_a_place_named_as_outside_is_no_destination(where):
+def test_a_place_named_as_outside_is_no_destination(where, place):
     before = "We may transfer your data to our processors."
     after = f"We may transfer your data to our processors in {where}."
-    assert not [c for c in compare_facts(before, after) if c.fact.kind == "country"]
+    countries = [c.fact.value for c in compare_facts(before, after) if c.fact.kind == "country"]
+    assert countries in ([f"outside the {place}"], [f"outside {place}"]), countries  # anywhere but there
     got = reasons("International transfers", [before], [after])
-    assert not any("country added" in x for x in got), got
+    assert not any(f"country added: {place}" in x for x in got), got
 
 
 def test_a_place_data_goes_to_is_still_a_destination():

@@ -20,7 +20,7 @@ from monitor.clause_numbers import (
     is_phone,
     same_quantities,
 )
-from monitor.countries import places_in
+from monitor.countries import list_heads, named_as_excluded, places_in
 from monitor.edit import Edit, Verdict
 from monitor.fact_diff import edit_fact_changes
 from monitor.facts import FactChange
@@ -248,6 +248,9 @@ STANCE_WORDS = word_set(
 )
 
 
+NOISE_REASON = "noise: formatting, dates, typography or spelling only"
+
+
 def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     """The final call on one edit. `veto` (monitor.veto.Veto, or the report-level
     monitor.category_decision.Narrow) drops categories the changed clause gives no support to; None
@@ -255,12 +258,16 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     severity its candidates give (dropping a category never hides how much a change matters)."""
     formed = edit if edit.relocated or edit.chrome else without_form_changes(edit)
     if formed is not edit and not (formed.removed or formed.added):
-        return Verdict(False, reason=f"the same wording in another form: {described(edit)}")
+        return Verdict(False, reason=described(edit))
+    if is_noise_edit(list(formed.removed), list(formed.added), edit.before, edit.after):
+        # What is left beside a change of form is noise: the change of form is what a reader is told.
+        return Verdict(False, reason=described(edit) if formed is not edit else NOISE_REASON)
     edit = formed  # "don't" -> "do not" or "UK" -> "United Kingdom" beside a real change: judged without them
-    if is_noise_edit(list(edit.removed), list(edit.added), edit.before, edit.after):
-        return Verdict(False, reason="noise: formatting, dates, typography or spelling only")
     if same_quantities(edit):
-        said = [" ".join(w.text for w in ws).strip(" .,;:") or "..." for ws in (edit.removed, edit.added)]
+        said = [" ".join(w.text.strip("()[]") for w in ws).strip(" .,;:") for ws in (edit.removed, edit.added)]
+        if not (said[0] and said[1]):  # "6 months" -> "6 (six) months": one side only repeats the figure
+            verb = "added beside" if said[1] else "dropped from beside"
+            return Verdict(False, reason=f"the same quantity written another way: {said[0] or said[1]} {verb} the same figure")
         return Verdict(False, reason=f"the same quantity written another way: {said[0]} -> {said[1]}")
     if edit.relocated:
         return Verdict(False, reason="moved: the same text exists elsewhere")
@@ -506,10 +513,13 @@ def new_countries(edit: Edit) -> list[str]:
         for x in split_sentences(line):
             if not _DATA_FLOW.search(x) or mentions("contact", x) or mentions("rights", x):
                 continue
-            for p in places_in(x):
+            places = places_in(x)
+            for p, head in zip(places, list_heads(x, places), strict=True):
                 keys = {token_key(t) for t in x[p.start : p.end].split()}
                 if not p.capitalised or p.name in ("EU", "Europe") or not keys & added:
                     continue  # "turkey" the bird; the EU is where the law is, not a transfer
+                if named_as_excluded(x, head) or named_as_excluded(x, p.start):
+                    continue  # "countries outside the EEA": not where data goes
                 if p.name in (edit.old_version.places if edit.old_version is not None else ()):
                     continue
                 if edit.old_version is None and keys <= known:

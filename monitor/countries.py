@@ -168,6 +168,22 @@ def _said_as_place(text: str, p: Place, head: int, certain_neighbour: bool, amer
     return True
 
 
+# Words right before a place (or its list) that name it as where data does not go: "countries
+# outside the European Economic Area", "anywhere except the UK" (en, fr, de, es, nl, sv).
+_EXCLUDED_BEFORE = re.compile(
+    r"\b(?:outside(?: of)?|beyond|except(?: for| in)?|excluding|other than|apart from"
+    r"|hors d[eu]|en dehors d[eu]|außerhalb(?: de[rsm])?|fuera de|buiten|utanför)\s+"
+    r"(?:(?:the|la|le|les|el|los|die|der|des|den|het|de)\s+|l['’])?$",
+    re.IGNORECASE,
+)
+
+
+def named_as_excluded(text: str, start: int) -> bool:
+    """Whether the place (or list of places) starting at `start` in `text` is named as where data
+    is not: "to other countries outside the EEA" sends data elsewhere, not to the EEA."""
+    return _EXCLUDED_BEFORE.search(text, max(0, start - 40), start) is not None
+
+
 def places_in(text: str) -> list[Place]:
     """Every country or region named in `text`, each a whole name, in reading order.
 
@@ -223,5 +239,6 @@ __all__ = [
     "country_name",
     "fold",
     "list_heads",
+    "named_as_excluded",
     "places_in",
 ]

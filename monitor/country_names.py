@@ -40,6 +40,8 @@ EXTRA_NAMES: dict[str, tuple[str, ...]] = {
     "VA": ("Vatican City", "Vatican"),
     "CD": ("DR Congo", "Democratic Republic of Congo"),
     "MO": ("Macau",),
+    "MK": ("Macedonia",),  # its ISO name until 2019
+    "IE": ("Eire", "Éire"),  # its name in Irish, written in English texts too
 }
 
 # Names that are also a common lower-case word ("turkey" the bird, "china" porcelain, "japan"

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor import facts_vocab as V
-from monitor.countries import list_heads, places_in
+from monitor.countries import list_heads, named_as_excluded, places_in
 from monitor.institutions import is_institution, names_public_body
+from monitor.legal_forms import canonical_company
 from monitor.normalize import COUNTRIES, display_text, word_set
 from monitor.quantities import periods, preposition_before
 from monitor.tokens import split_sentences
@@ -69,7 +70,9 @@ class Fact:
         if self.days is not None and math.isfinite(self.days):
             # "at least 90 days" is not "90 days": the minimum lifts the limit
             return (self.kind, f"{'min ' if self.value.startswith('at least') else ''}{self.days:.1f}")
-        return (self.kind, re.sub(r"[^\w]+", "", self.value.lower()))
+        # "Harlowe Payments Ltd" and "Harlowe Payments Limited" are one recipient.
+        value = canonical_company(self.value) if self.kind == "recipient" else self.value
+        return (self.kind, re.sub(r"[^\w]+", "", value.lower()))
 
     def shown(self) -> str:
         if not self.negated:
@@ -119,14 +122,20 @@ _DATA = Table(V.DATA)
 _PURPOSES = Table(V.PURPOSES)
 _OPEN = Table([(v, p) for v, _, p in V.OPEN_PERIODS])
 _OPEN_DAYS = {v: d for v, d, _ in V.OPEN_PERIODS}
+# A legal form written out (monitor.legal_forms) is matched whole, before the words it starts with.
+_SPELLED_FORM = (
+    r"Limited Liability (?:Company|Partnership)|Public Limited Company|Limited Partnership"
+    r"|Gesellschaft mit beschr(?:ä|ae)nkter Haftung|Besloten Vennootschap|Naamloze Vennootschap"
+    r"|Soci[ée]t[ée] Anonyme|Sociedad An[óo]nima|Proprietary Limited|Pty Limited"
+)
 _ORG_SUFFIX = (
-    r"Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|GmbH|AG|S\.A\.S\.|S\.A\.|SAS"
-    r"|SARL|SE"
+    _SPELLED_FORM + r"|Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|GmbH|AG|S\.A\.S\.|S\.A\.|SAS"
+    r"|SARL|SA|SE"
     r"|B\.V\.|BV|N\.V\.|NV|AB|ASA|plc|PLC|Oy|A/S|ApS|S\.r\.l\.|Srl|S\.p\.A\.|SpA|Pty Ltd\.?|Pty|LLP|LP|KG"
     r"|K\.K\."
 )
 _ORG = re.compile(
-    rf"((?:[A-Z][\w&'.-]*\s+(?:(?:of|&|de|du|der|für)\s+)?){{0,4}}[A-Z][\w&'.-]*),?\s+"
+    rf"((?:(?!{_SPELLED_FORM})[A-Z][\w&'.-]*\s+(?:(?:of|&|de|du|der|für)\s+)?){{0,4}}(?!{_SPELLED_FORM})[A-Z][\w&'.-]*),?\s+"
     rf"({_ORG_SUFFIX})(?![\w])"
 )
 # Capitalised words in a row, joined by "of" / "and" / "for" ("Swiss Federal Data Protection and
@@ -324,6 +333,9 @@ def _period_kind(text: str, pos: int, in_retention: bool) -> str | None:
     return "retention" if in_retention else None
 
 
+_WITH_THE = frozenset({"EEA", "EU", "United Kingdom", "United States", "Netherlands", "United Arab Emirates"})
+
+
 def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bool) -> list[Fact]:
     """Places data goes or sits: a country named near words of storing or transferring (or under a
     heading about it), not where people live ("residents of the EU") or a company is registered."""
@@ -361,6 +373,12 @@ def _countries(sentence: str, low: str, clauses: list[_Clause], heading_says: bo
         # A negation before the list reaches all of it ("we do not transfer data to ... or Norway").
         clause = _clause_at(clauses, p.start)
         at = head if _clause_at(clauses, head) is clause else p.start
+        if named_as_excluded(shown, head) or named_as_excluded(shown, p.start):
+            # "countries outside the EEA": data goes anywhere but there, which is a fact of its own
+            # ("country added: outside the EEA"), never the EEA as a destination.
+            name = f"outside the {p.name}" if p.name in _WITH_THE else f"outside {p.name}"
+            out.append(_fact("country", name, clause.negated(at)))
+            continue
         out.append(_fact("country", p.name, clause.negated(at)))
     return out
 

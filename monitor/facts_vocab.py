@@ -319,7 +319,10 @@ COUNTRY_NAMES: dict[str, str] = {
     r"(?<!central )america\b|états-unis|etats-unis"
     r"|vereinigten? staaten|verenigde staten|estados unidos|соединённых штат\w*|соединенных штат\w*|\bсша\b"
     r"|米国|アメリカ|美国",
-    "United Kingdom": r"united kingdom|great britain|\bbritain\b|(?<!new )england|royaume-uni|vereinigte\w* königreich"
+    # Its nations are the United Kingdom, not countries of their own: "Great Britain and Northern
+    # Ireland" for "the United Kingdom" adds no place.
+    "United Kingdom": r"united kingdom|great britain|\bbritain\b|(?<!new )england|\bscotland\b|(?<!south )\bwales\b"
+    r"|northern ireland|irlande du nord|nordirland|noord-ierland|royaume-uni|vereinigte\w* königreich"
     r"|verenigd koninkrijk"
     r"|reino unido|великобритан\w*|英国|イギリス",
     "EEA": r"european economic area|espace économique européen|europäische\w* wirtschaftsraum\w*"
@@ -357,7 +360,7 @@ COUNTRY_NAMES: dict[str, str] = {
     "Taiwan": r"\btaiwan\b|台湾|台灣",
     "United Arab Emirates": r"united arab emirates|émirats arabes unis|vereinigte\w* arabische\w* emirate",
     "Saudi Arabia": r"saudi arabia|arabie saoudite|saudi-arabien",
-    # Regions whose names hold a country's ("South America", "Northern Ireland"): named whole, never
+    # Regions whose names hold a country's ("South America"): named whole, never
     # read as the country inside them.
     "Latin America": r"latin america|amérique latine|lateinamerika|latinoamérica|américa latina",
     "South America": r"south america|amérique du sud|südamerika|sudamérica|américa del sur|zuid-amerika",
@@ -365,7 +368,6 @@ COUNTRY_NAMES: dict[str, str] = {
     "North America": r"north america|amérique du nord|nordamerika|norteamérica|américa del norte"
     r"|noord-amerika",
     "Africa": r"(?<!south )\bafrica\b|\bafrique\b(?! du sud)|\bafrika\b",
-    "Northern Ireland": r"northern ireland|irlande du nord|nordirland|noord-ierland",
     "North Korea": r"north korea|corée du nord|nordkorea",
 }
 for _c in (

@@ -78,6 +78,32 @@ def rate_severity(edit: Edit, cats: list[str]) -> str:
     return "low"
 
 
+_NAMED_ONE_BY_ONE = 3  # more rights than this are counted, then listed by their short names
+
+
+def _said_rights(names: list[str], verb: str) -> str:
+    """ "right to access and right to deletion removed"; "5 rights removed: access, correction, ..."."""
+    if len(names) > _NAMED_ONE_BY_ONE:
+        short = [re.sub(r"^right (?:to|of) ", "", n) for n in names]
+        return f"{len(names)} rights {verb}: {', '.join(short)}"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} {verb}"
+
+
+def rights_changed(edit: Edit) -> str:
+    """The reason line of the rights an edit removes (or, removing none, adds), every one named
+    ("right to correction, right to deletion and right to data portability removed"), or "" when it
+    names none."""
+    for text, verb in ((edit.before, "removed"), (edit.after, "added")):
+        other = edit.after if verb == "removed" else edit.before
+        if edit.novel is not None and not other:
+            text = edit.novel  # a right named in reworded text was neither added nor removed
+        names = [m.group(0).lower() for m in RIGHT_NAMES.finditer(text) if m.group(0).lower() not in other.lower()]
+        if names:  # the rights lost are said first, and alone: the reason line says the narrowing
+            return _said_rights(list(dict.fromkeys(names)), verb)
+    return ""
+
+
 def explain(edit: Edit, cats: list[str]) -> str:
     old_d, new_d = durations_in(edit.before), durations_in(edit.after)
     # Compared by value: "6 months" -> "six months" is the same period, written out.
@@ -86,13 +112,9 @@ def explain(edit: Edit, cats: list[str]) -> str:
             next((c for c in cats if c in ("retention", "rights")), ""), "period"
         )
         return f"{label}: {old_d[0]} -> {new_d[0]}"
-    for text, verb in ((edit.before, "removed"), (edit.after, "added")):
-        other = edit.after if verb == "removed" else edit.before
-        if edit.novel is not None and not other:
-            text = edit.novel  # a right named in reworded text was neither added nor removed
-        for m in RIGHT_NAMES.finditer(text):
-            if m.group(0).lower() not in other.lower():
-                return f"{m.group(0).lower()} {verb}"
+    rights = rights_changed(edit)
+    if rights:
+        return rights
     if not edit.after:
         return f"'{clause_quote(edit.novel or edit.before, cats)}' removed"
     if not edit.before:

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from monitor.countries import places_in
+from monitor.countries import Place, places_in
 from monitor.edit import Edit
+from monitor.legal_forms import LEGAL_FORMS, form_key, legal_form_spans
 from monitor.normalize import Word, token_key
 from monitor.worddiff import key_diff
 
@@ -35,6 +36,7 @@ _IRREGULAR = {
 # "is" (never a possessive: "the company's" stays one word).
 _PRONOUNS = frozenset(["i", "you", "we", "they", "he", "she", "it"])
 _SUFFIXES = {"re": "are", "ll": "will", "ve": "have", "m": "am", "d": "would"}
+_FORM_WORDS = frozenset(word for forms in LEGAL_FORMS.values() for words in forms for word in words) - {"a"}
 _IS_AFTER = frozenset(["it", "that", "there", "here", "what", "who", "he", "she", "where"])
 
 
@@ -70,7 +72,8 @@ def canonical_keys(text: str) -> tuple[list[str], list[str], list[tuple[int, ...
         pos = text.index(tok, pos)
         starts.append(pos)
         pos += len(tok)
-    places = [p for p in places_in(text) if p.capitalised] if any(t[:1].isupper() for t in tokens) else []
+    capitals = any(t[:1].isupper() for t in tokens)
+    places = [p for p in places_in(text) if p.capitalised] if capitals else []
     place_words: list[list[int]] = [[] for _ in places]  # token indices of each place
     place_of: dict[int, int] = {}
     for k, p in enumerate(places):
@@ -78,6 +81,14 @@ def canonical_keys(text: str) -> tuple[list[str], list[str], list[tuple[int, ...
             if s < p.end and s + len(tokens[i]) > p.start and i not in place_of:
                 place_of[i] = k
                 place_words[k].append(i)
+    # A company's legal form ("Ltd" / "Limited") is one key, read as a place is.
+    for first, end, canon in legal_form_spans(tokens) if capitals else []:
+        if any(i in place_of for i in range(first, end)):
+            continue
+        places.append(Place(starts[first], starts[end - 1] + len(tokens[end - 1]), f"form:{canon}", True))
+        place_words.append(list(range(first, end)))
+        for i in range(first, end):
+            place_of[i] = len(places) - 1
     plain_at: dict[int, int] = {}  # token index -> plain index
     plain: list[str] = []
     for i, tok in enumerate(tokens):
@@ -104,7 +115,30 @@ def canonical_keys(text: str) -> tuple[list[str], list[str], list[tuple[int, ...
             if part:
                 canon.append(part)
                 owner.append(own)
-    return plain, canon, owner
+    return plain, *_one_per_place(canon, owner)
+
+
+_JOINS = frozenset(["and", "&", "or"])
+
+
+def _one_per_place(canon: list[str], owner: list[tuple[int, ...]]) -> tuple[list[str], list[tuple[int, ...]]]:
+    """Canonical keys with an article before a place taken into the place ("the United Kingdom" /
+    "Great Britain"), and a place listed twice in a row under one name taken as one ("Great Britain
+    and Northern Ireland" is the United Kingdom, once)."""
+    keys: list[str] = []
+    owns: list[tuple[int, ...]] = []
+    for k, own in zip(canon, owner, strict=True):
+        if k.startswith("\x00") and keys and keys[-1] == "the":
+            keys.pop()
+            own = owns.pop() + own
+        if k.startswith("\x00") and len(keys) >= 2 and keys[-2] == k and keys[-1] in _JOINS:
+            keys.pop()
+            own = owns.pop() + own
+            owns[-1] = owns[-1] + own
+            continue
+        keys.append(k)
+        owns.append(own)
+    return keys, owns
 
 
 def _form_only(before: str, after: str) -> tuple[Counter[str] | None, Counter[str]]:
@@ -155,6 +189,8 @@ def _may_change_form(edit: Edit) -> bool:
     changed = edit.removed + edit.added
     if any(len(full_form(w.key)) > 1 for w in changed):
         return True
+    if any(form_key(w.text) in _FORM_WORDS and (w.text[:1].isupper() or len(w.key) <= 4) for w in changed):
+        return True  # "Ltd" -> "Limited"
     capitals = {w.key for w in changed if w.text[:1].isupper()}
     return bool(capitals) and any(
         capitals & {token_key(t) for t in text[p.start : p.end].split()}
@@ -178,10 +214,55 @@ def without_form_changes(edit: Edit) -> Edit:
     return replace(edit, removed=_without(edit.removed, gone), added=_without(edit.added, came))
 
 
+def _runs(indices: list[int]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for i in indices:
+        if out and out[-1][-1] == i - 1:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def _worded(text: str) -> list[str]:
+    """The whitespace words of `text` that have a key, as written (edge punctuation off)."""
+    return [t.strip(" .,;:!?()\"'") for t in text.split() if token_key(t)]
+
+
 def described(edit: Edit) -> str:
-    """ "'do not' -> 'don't'": the words of an edit, for a reason line."""
-    said = [" ".join(w.text for w in ws).strip(" .,;:") or "..." for ws in (edit.removed, edit.added)]
-    return f"{said[0]} -> {said[1]}"
+    """ "the same wording in another form: do not -> don't": what changed form in an edit, each
+    pair of wordings once ("do not" twice in a passage is said once), named for what it is: a country
+    by another of its names, a company's legal form, or other wording."""
+    (p_old, c_old, o_old), (p_new, c_new, o_new) = canonical_keys(edit.before), canonical_keys(edit.after)
+    w_old, w_new = _worded(edit.before), _worded(edit.after)
+    if c_old == c_new:
+        # Read the same: pair the wordings of each canonical key written differently, whole
+        # ("Macedonia" -> "North Macedonia", not "..." -> "North").
+        differ = [k for k in range(len(c_old)) if [p_old[i] for i in o_old[k]] != [p_new[j] for j in o_new[k]]]
+        groups = _runs(differ)
+        old_runs = [sorted({i for k in g for i in o_old[k]}) for g in groups]
+        new_runs = [sorted({j for k in g for j in o_new[k]}) for g in groups]
+    else:
+        gone, came = _changed(p_old, p_new)
+        old_runs, new_runs = _runs(gone), _runs(came)
+    pairs: list[str] = []
+    for k in range(max(len(old_runs), len(new_runs))):
+        a = " ".join(w_old[i] for i in old_runs[k]) if k < len(old_runs) else "..."
+        b = " ".join(w_new[i] for i in new_runs[k]) if k < len(new_runs) else "..."
+        if f"{a} -> {b}" not in pairs:
+            pairs.append(f"{a} -> {b}")
+    said = "; ".join(pairs) or "..."
+    if any(p.capitalised for text in (edit.before, edit.after) for p in places_in(text)) and all(
+        (a == "..." or places_in(a)) and (b == "..." or places_in(b))
+        for a, _, b in (pair.partition(" -> ") for pair in pairs)
+    ):
+        return f"the same country by another name: {said}"
+    if pairs and all(
+        legal_form_spans(("X " + a).split()) or legal_form_spans(("X " + b).split())
+        for a, _, b in (pair.partition(" -> ") for pair in pairs)
+    ):
+        return f"the same company name in another form: {said}"
+    return f"the same wording in another form: {said}"
 
 
 __all__ = ["canonical_keys", "described", "full_form", "without_form_changes"]

@@ -365,8 +365,8 @@ COUNTRY_CASES = [
     ),
     (
         "We store your data on servers in Ireland.",
-        "We store your data on servers in Ireland and Northern Ireland.",
-        {"country added: Northern Ireland"},
+        "We store your data on servers in Ireland and Northern Ireland.",  # Northern Ireland is in the UK, not Ireland
+        {"country added: United Kingdom"},
     ),
     (
         "Your data is transferred to South Africa.",

@@ -452,16 +452,7 @@ def _decide(
     if back:
         as_severe_as_the_loss(s, watch.id, cur, report)
     event = _record_change(s, config, wc.name, cur, version, report)
-    return CheckResult(
-        name,
-        "changed",
-        event_id=event.id,
-        substantive=report.substantive,
-        categories=list(report.categories),
-        severity=report.severity,
-        summary=report.summary,
-        detail=why,
-    )
+    return CheckResult.reported(name, "changed", event.id, report, why)
 
 
 def _same_version(

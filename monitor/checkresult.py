@@ -4,9 +4,12 @@ return it without importing the checker."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.document import Document
+
+if TYPE_CHECKING:
+    from monitor.changes import DiffReport
 
 
 @dataclass
@@ -29,6 +32,24 @@ class CheckResult:
     # Its rows were handed to a CheckBatch: written (or refused) when the batch is flushed, which
     # tells through the batch's callbacks, not through this result.
     batched: bool = field(default=False, repr=False)
+
+    @classmethod
+    def reported(
+        cls, watch: str, outcome: str, event_id: int, report: DiffReport, detail: str | None, **more: Any
+    ) -> CheckResult:
+        """The result of a check that recorded event `event_id` with `report` (a change, a return,
+        an accepted capture)."""
+        return cls(
+            watch,
+            outcome,
+            event_id=event_id,
+            substantive=report.substantive,
+            categories=list(report.categories),
+            severity=report.severity,
+            summary=report.summary,
+            detail=detail,
+            **more,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("capture", "batched")}

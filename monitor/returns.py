@@ -177,16 +177,7 @@ def returned(
     watch.current_version = back
     _remember_validators(watch, result)
     event = _record_change(s, config, wc.name, cur, back, report)
-    return CheckResult(
-        wc.name,
-        "changed",
-        event_id=event.id,
-        substantive=report.substantive,
-        categories=list(report.categories),
-        severity=report.severity,
-        summary=report.summary,
-        detail=why,
-    )
+    return CheckResult.reported(wc.name, "changed", event.id, report, why)
 
 
 def again_accepted(

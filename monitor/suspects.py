@@ -162,8 +162,7 @@ def _accept(
     if cur is not None and report is not None:
         with_why(report, why)  # the alert and the history say what legal is told of
         event = _record_change(s, config, wc.name, cur, version, report)
-        res.event_id, res.substantive, res.summary = event.id, report.substantive, report.summary
-        res.categories, res.severity = list(report.categories), report.severity
+        res = CheckResult.reported(wc.name, "accepted", event.id, report, why, version=version.seq)
     _note_accepted(s, config, watch, version, why)
     _finish(s, config, wc, watch, started, t0, "accepted", error=why, version_id=version.id, event_id=res.event_id)
     return res

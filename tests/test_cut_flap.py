@@ -19,12 +19,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from httpserver import LocalHTTPServer, Response
+from httpserver import LocalHTTPServer
 from receivers import WebhookReceiver, webhook  # noqa: F401
 from sqlalchemy import select
-from test_cut_return import HTML, NOTICE, accept_cut, check, cut, events, legal_told, make_config, page, serve
+from test_cut_return import (
+    NOTICE,
+    accept_cut,
+    check,
+    cli_larkspur,
+    cut,
+    events,
+    legal_told,
+    make_config,
+    page,
+    serve,
+)
 from test_cut_return import store as store  # noqa: F401  (the fixture)
-from test_suspects import _cli, cli_config
+from test_suspects import _cli
 
 from monitor.store import Check, Store, Version, Watch
 from monitor.suspects import ACCEPT_AFTER
@@ -47,20 +58,7 @@ def test_cli_a_one_off_cut_after_each_new_full_version_is_held_back(
 ) -> None:
     """Failed before: each one-off cut after a new full version went to legal as '[HIGH] ... back
     to version 2: the change to version N was undone'."""
-    html = {"page": page()}
-    http_server.route("/privacy", lambda _r: Response(200, html["page"], HTML))
-    cfg = cli_config(tmp_path, http_server)
-    text = cfg.read_text().replace(f"json://127.0.0.1:{http_server.port}/ops", webhook.url("/ops"))
-    cfg.write_text(text.replace("Brindlewick", "Larkspur") + f'[notify.targets.legal]\nurls = ["{webhook.url("/legal")}"]\n')
-    c = ("--config", str(cfg))
-
-    def run_check() -> str:
-        done = _cli(*c, "check", cwd=tmp_path)
-        assert "Traceback" not in done.stderr, done.stderr
-        return done.stdout.strip()
-
-    def legal() -> list[str]:
-        return [p.json()["message"] for p in webhook.posts if p.path == "/legal"]
+    html, c, run_check, legal = cli_larkspur(http_server, webhook, tmp_path)
 
     assert run_check() == "Larkspur: first"
     html["page"] = cut(page())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,10 +141,11 @@ def accept_cut(server: LocalHTTPServer, store: Store, config: Config, html: str)
 # -- the reported sequence, through the CLI -------------------------------------------------------
 
 
-def test_cli_the_sections_back_after_an_accepted_cut_are_told_to_legal(
+def cli_larkspur(
     http_server: LocalHTTPServer, webhook: WebhookReceiver, tmp_path: Path  # noqa: F811
-) -> None:
-    """Failed before: the return was 'changed (no substantive change)' and legal got nothing."""
+) -> tuple[dict[str, str], tuple[str, str], Callable[[], str], Callable[[], list[str]]]:
+    """The notice served from a page that `html["page"]` sets, a CLI config with ops and legal on
+    the webhook receiver: (html, config arguments, run `check` -> its output, legal's messages)."""
     html = {"page": page()}
     http_server.route("/privacy", lambda _r: Response(200, html["page"], HTML))
     cfg = cli_config(tmp_path, http_server)
@@ -158,6 +160,15 @@ def test_cli_the_sections_back_after_an_accepted_cut_are_told_to_legal(
 
     def legal() -> list[str]:
         return [p.json()["message"] for p in webhook.posts if p.path == "/legal"]
+
+    return html, c, run_check, legal
+
+
+def test_cli_the_sections_back_after_an_accepted_cut_are_told_to_legal(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, tmp_path: Path  # noqa: F811
+) -> None:
+    """Failed before: the return was 'changed (no substantive change)' and legal got nothing."""
+    html, c, run_check, legal = cli_larkspur(http_server, webhook, tmp_path)
 
     assert run_check() == "Larkspur: first"
     html["page"] = cut(page())

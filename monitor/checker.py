@@ -45,6 +45,7 @@ from monitor.firstbatch import FirstCheck, first_check, may_be_plain_first, plai
 from monitor.guard import Problem, accepted_kind, assess, redirect_problem, relative_problem
 from monitor.interrupted import CheckInterrupted
 from monitor.recording import (
+    _enqueue_ops,
     _finish,
     _keep_raw,
     _new_version,
@@ -70,6 +71,7 @@ from monitor.returns import (
     told_baseline,
     with_why,
 )
+from monitor.served_again import alternation_note, held_detail, served, tell_served_again, told_version
 from monitor.store import Store, Version, Watch, utcnow
 from monitor.suspects import ACCEPT_AFTER, capture_fields, count_note, identical_suspects
 from monitor.suspects import suspect_result as _suspect
@@ -297,7 +299,7 @@ def _record(
             fetch_ms=result.duration_ms,
             version_id=current.id if current is not None else None,
             event_id=res.event_id,
-            **capture_fields(res.capture),
+            **(capture_fields(res.capture) if res.seen is None else {"capture_hash": res.seen}),
         )
         if result.retry_after:
             # The server asked us to come back later: never before that, even if the interval is shorter.
@@ -402,6 +404,12 @@ def _decide(
         if undoes_told_change(s, watch.id, cur, flap):
             why = f"back to version {flap.seq}: the change to version {cur.seq} was undone"
             return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
+        told = told_version(s, watch.id)
+        if told is not None and told.id != flap.id:
+            # Not what the recipients were last told: if it differs in substance, held until it persists.
+            held = _served_again(s, config, wc, watch, result, told, flap, doc, digest, pool, recent)
+            if held is not None:
+                return held
     if flap is not None:
         flap.last_seen_at = utcnow()
         watch.current_version = flap
@@ -453,6 +461,35 @@ def _decide(
         as_severe_as_the_loss(s, watch.id, cur, report)
     event = _record_change(s, config, wc.name, cur, version, report)
     return CheckResult.reported(name, "changed", event.id, report, why)
+
+
+def _served_again(
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    result: FetchResult,
+    told: Version,
+    back: Version,
+    doc: Document,
+    digest: str,
+    pool: CpuPool,
+    recent: list[Version],
+) -> CheckResult | None:
+    """The earlier version `back` (`doc`) is served while `told` is the version the recipients were
+    last told of (monitor.served_again). None when the two do not differ in substance (a flap
+    between renderings, silent); else told once it persists, or a held "flap" that keeps its hash.
+    Judged in `pool` as a change is, with the guard overruled: `back` is a version the watch had."""
+    siblings, earlier = _sibling_blobs(s, watch), [v.markdown_z for v in recent]
+    report, _ = pool.call(compare_job, told.markdown, told.language, doc, siblings, earlier, "all")
+    if not report.substantive:
+        return None
+    seen = served(s, watch.id, digest)
+    if seen.persists:
+        return tell_served_again(s, config, wc, watch, result, told, back, report, seen)
+    if seen.starts_alternating:
+        _enqueue_ops(s, config, watch, "alternating", alternation_note(back.seq, told.seq))
+    return CheckResult(wc.name, "flap", detail=held_detail(back.seq, told.seq, seen), seen=digest)
 
 
 def _same_version(

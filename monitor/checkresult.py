@@ -29,6 +29,8 @@ class CheckResult:
     duration_ms: int = 0
     # A suspect capture (document, judged only against the last version?), kept on its check row.
     capture: tuple[Document, bool] | None = field(default=None, repr=False)
+    # The hash of an earlier version served again but held (monitor.served_again), kept on its row.
+    seen: str | None = field(default=None, repr=False)
     # Its rows were handed to a CheckBatch: written (or refused) when the batch is flushed, which
     # tells through the batch's callbacks, not through this result.
     batched: bool = field(default=False, repr=False)
@@ -52,7 +54,7 @@ class CheckResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("capture", "batched")}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("capture", "seen", "batched")}
         d["categories"] = list(self.categories)
         if self.outcome != "changed" and self.event_id is None:
             for key in ("substantive", "categories", "severity", "summary"):

@@ -56,8 +56,7 @@ def undoes_told_change(s: Session, watch_id: int, cur: Version, back: Version) -
     user was told of, for the first time: the watch's latest event made `cur` current and was
     substantive, and no event ever went from `cur` to `back`. A policy reverted after an alert is a
     change the reader must hear of (a fresh user's finding: "30 days -> 2 years" was told, the
-    return to 30 days was a silent flap); two renderings served in turn are told once each way,
-    then are a flap."""
+    return to 30 days was a silent flap). Later returns are judged by monitor.served_again."""
     last = s.execute(
         select(Event.to_version_id, Event.substantive)
         .where(Event.watch_id == watch_id)

@@ -18,6 +18,9 @@ Problems are of two kinds (`Problem.relative`):
   capture that also does not read as a privacy policy (it names its subject rarely, and shares
   little with the last version: a maintenance page with headings): repetition shows the site
   changed for good, not that the page is the policy, so that problem is intrinsic (`_another_text`).
+  Nor a short capture whose title or first heading says it is a maintenance, outage or error page
+  ("Scheduled maintenance", "503 Service Unavailable": monitor.service_notice), however much it
+  speaks of privacy: intrinsic too, on the first capture as on any other (`_out_of_service`).
 
 What is a policy is judged from general evidence, not from phrases: how much of the page is
 prose (blocks of several words), and how many headed sections hold prose. A gate (login form,
@@ -44,6 +47,7 @@ from monitor.language import (
     word_units,
 )
 from monitor.normalize import word_set
+from monitor.service_notice import notice_title
 from monitor.tokens import tokenize_block
 
 NEAR_EMPTY_WORDS = 40  # below this, no page is a usable privacy policy (word units, any script)
@@ -61,6 +65,8 @@ NOT_POLICY_MAX_WORDS = 1500  # a long page without privacy wording is unusual en
 POLICY_WORDS_MIN = 3  # a text that reads as a policy names its subject at least this often,
 POLICY_WORDS_PER = 80  # and at least once per this many words
 UNLIKE_SHARED_WORDS = 0.5  # a capture sharing less than this share of its words with the last version is another text
+NOTICE_MAX_WORDS = 500  # a page titled as a maintenance or error page is one when it is this short (or shrank)
+NOTICE_REASON = "titled as a maintenance or error page"
 
 # What a wall asks of the visitor. It only decides when the page is not policy-shaped: a policy
 # that explains the reCAPTCHA on its sign-up form mentions these words too.
@@ -286,7 +292,33 @@ def assess(new: Document, old: Document | None = None) -> Problem | None:
         # maintenance or error page with headings repeats as faithfully as a shorter policy does.
         hits, words = count(policy_word_hits(new.text), "policy word"), count(new.word_count, "word")
         return Problem(f"{problem.reason} and does not read as a privacy policy ({hits} in {words})")
+    notice = _out_of_service(new, old, problem)
+    if notice:
+        # Intrinsic: a maintenance page served unchanged for days is still not the policy.
+        return Problem(notice)
     return problem
+
+
+def _out_of_service(new: Document, old: Document | None, problem: Problem | None) -> str | None:
+    """Why `new` is a maintenance, outage or error page, when its title or first heading says so
+    (monitor.service_notice) and it is short: at most `NOTICE_MAX_WORDS` words, or it lost more
+    than `LOST_TEXT_RATIO` of `old`'s words. None otherwise. The reason opens with the same words
+    with or without `old`, so an operator's acceptance of one such page covers the next
+    (`accepted_kind`)."""
+    title = notice_title(new)
+    if title is None:
+        return None
+    words = new.word_count
+    old_words = old.word_count if old is not None and not old.is_empty() else 0
+    lost = bool(old_words) and words < old_words * (1 - LOST_TEXT_RATIO)
+    if words > NOTICE_MAX_WORDS and not lost:
+        return None
+    detail = f"{title!r}, {count(words, 'word')}"
+    if problem is not None and problem.relative:
+        detail += f", {problem.reason}"
+    elif lost:
+        detail += f", lost {round(100 * (old_words - words) / old_words)}% of its text"
+    return f"{NOTICE_REASON} ({detail})"
 
 
 def policy_word_hits(text: str) -> int:

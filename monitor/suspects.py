@@ -4,8 +4,9 @@ A capture that is suspect only against the last version (it lost most of its tex
 off, it is in another language) and then comes back byte-for-byte the same document is not a
 glitch: the site changed for good. After `ACCEPT_AFTER` identical captures in a row (fetch
 errors and HTTP error statuses in between do not count either way) the checker makes it the new version, and tells the
-ops target. A capture that is suspect on its own (a gate, an empty page, or a page that does not
-read as a privacy policy: see monitor.guard) never is accepted this way: `policy-monitor accept WATCH` lets an operator accept the latest suspect capture at once.
+ops target. A capture that is suspect on its own (a gate, an empty page, a page that does not
+read as a privacy policy, or a short page titled as a maintenance or error page: see
+monitor.guard) never is accepted this way: `policy-monitor accept WATCH` lets an operator accept the latest suspect capture at once.
 """
 
 from __future__ import annotations

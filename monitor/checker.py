@@ -404,7 +404,7 @@ def _decide(
         if undoes_told_change(s, watch.id, cur, flap):
             why = f"back to version {flap.seq}: the change to version {cur.seq} was undone"
             return returned(s, config, wc, watch, result, cur, flap, old_doc, doc, why)
-        told = told_version(s, watch.id)
+        told = told_version(s, watch.id, cur)
         if told is not None and told.id != flap.id:
             # Not what the recipients were last told: if it differs in substance, held until it persists.
             held = _served_again(s, config, wc, watch, result, told, flap, doc, digest, pool, recent)

@@ -63,7 +63,7 @@ def undoes_told_change(s: Session, watch_id: int, cur: Version, back: Version) -
         .order_by(Event.id.desc())
         .limit(1)
     ).first()
-    if last is None or last.to_version_id != cur.id or not last.substantive:
+    if last is None or not last.substantive or not is_or_rederives(s, cur, last.to_version_id):
         return False
     again = s.scalar(
         select(Event.id)
@@ -71,6 +71,24 @@ def undoes_told_change(s: Session, watch_id: int, cur: Version, back: Version) -
         .limit(1)
     )
     return again is None
+
+
+def is_or_rederives(s: Session, version: Version, version_id: int | None) -> bool:
+    """Whether `version` is the version `version_id`, or its re-derivation after extractor upgrades
+    (`Version.upgrade_of_id`, followed back a few steps): the same page, read by newer code."""
+    for _ in range(_UPGRADES_FOLLOWED):
+        if version.id == version_id:
+            return True
+        if version.upgrade_of_id is None:
+            return False
+        earlier = s.get(Version, version.upgrade_of_id)
+        if earlier is None:
+            return False
+        version = earlier
+    return False
+
+
+_UPGRADES_FOLLOWED = 8  # extractor upgrades between two changes of a page, at most
 
 
 def was_suspect(s: Session, watch_id: int, version: Version) -> bool:

@@ -34,7 +34,7 @@ from monitor.changes import DiffReport
 from monitor.checkresult import CheckResult
 from monitor.config import Config, WatchConfig
 from monitor.fetch import FetchResult
-from monitor.recording import _record_change, _remember_validators
+from monitor.recording import _record_change, _remember_validators, is_or_rederives
 from monitor.returns import with_why
 from monitor.store import Check, Event, Version, Watch, utcnow
 from monitor.suspects import _LOOKBACK, _NOT_EVIDENCE, ACCEPT_AFTER
@@ -66,10 +66,14 @@ class Served:
         return self.run == 1 and self.earlier_runs == 1
 
 
-def told_version(s: Session, watch_id: int) -> Version | None:
-    """The version the watch's latest change event made current; None before any event."""
+def told_version(s: Session, watch_id: int, cur: Version) -> Version | None:
+    """The version the watch's latest change event made current, or the current version `cur` when
+    it is that version re-derived by a newer extractor (judged as we read pages now); None before
+    any event."""
     told = s.scalar(select(Event.to_version_id).where(Event.watch_id == watch_id).order_by(Event.id.desc()).limit(1))
-    return None if told is None else s.get(Version, told)
+    if told is None:
+        return None
+    return cur if is_or_rederives(s, cur, told) else s.get(Version, told)
 
 
 def served(s: Session, watch_id: int, content_hash: str) -> Served:

@@ -160,3 +160,30 @@ def test_renderings_that_differ_in_no_substance_stay_silent(
     assert not ops_notes(store, "alternating")
     with store.session() as s:
         assert all(c.capture_hash is None for c in s.scalars(select(Check)))
+
+
+def test_an_undo_after_an_extractor_upgrade_is_told_at_once(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """The told version re-derived by a newer extractor is still the told version. Failed before:
+    the undo of the told change was a silent flap (the latest event ended on the version as the
+    older extractor read it, not on its re-derivation)."""
+    from monitor.store import Version
+
+    config = make_config(http_server, webhook, store.url)
+    serve(http_server, page())
+    check(store, config)
+    serve(http_server, page(LONGER))
+    assert check(store, config).substantive
+    with store.session() as s:  # pretend both versions were made by an older extractor
+        for v in s.scalars(select(Version)):
+            v.extractor_version = "0-old"
+            if v.seq == 2:
+                v.markdown_z = Version.pack(v.markdown.replace("Your rights", "YOUR RIGHTS (old extractor)"))
+                v.content_hash = "0" * 64
+    assert check(store, config).outcome == "upgrade"  # version 3: version 2 as read now
+    serve(http_server, page())
+    back = check(store, config)
+    assert back.outcome == "changed" and back.substantive, back
+    assert "was undone" in (back.detail or ""), back
+    assert legal_told(store, back.event_id)

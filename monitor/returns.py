@@ -67,15 +67,20 @@ def _arrival(s: Session, watch_id: int, cur: Version) -> tuple[int, bool] | None
     return None if row is None else (row.from_version_id, bool(row.substantive))
 
 
-def as_severe_as_the_loss(s: Session, watch_id: int, cur: Version, report: DiffReport) -> None:
+def as_severe_as_the_loss(s: Session, watch_id: int, cur: Version, report: DiffReport) -> bool:
     """Raise a return's severity to that of the substantive change that made `cur` current, so
     that every target told of the loss (or of the change now undone) is told of the return: a
     target with `min_severity = "high"` was told "right to access removed" (HIGH) and never heard
-    that the rights came back (MEDIUM; a fresh user's finding). Only for a substantive return."""
+    that the rights came back (MEDIUM; a fresh user's finding). Only for a substantive return.
+    Returns whether the severity was raised."""
     row = _arrival_row(s, watch_id, cur)
     if not report.substantive or row is None or not row.substantive:
-        return
-    report.severity = max_severity([report.severity, row.severity])
+        return False
+    raised = max_severity([report.severity, row.severity])
+    if raised == report.severity:
+        return False
+    report.severity = raised
+    return True
 
 
 def loss_told(s: Session, watch_id: int, cur: Version) -> bool:
@@ -170,9 +175,11 @@ def returned(
     why += f"; sections back: {', '.join(names)}" if names else ""
     reason = accepted_reason(s, watch.id, back)
     why += f"; version {back.seq} is an accepted suspect capture ({reason})" if reason else ""
+    if as_severe_as_the_loss(s, watch.id, cur, report):
+        # The alert's lines keep their own severities; the headline says why it is higher.
+        why += f"; {report.severity} like the change it undoes"
     # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
     with_why(report, why)
-    as_severe_as_the_loss(s, watch.id, cur, report)
     back.last_seen_at = utcnow()
     watch.current_version = back
     _remember_validators(watch, result)

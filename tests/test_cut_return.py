@@ -399,6 +399,28 @@ def test_an_undone_change_reaches_every_target_the_change_reached(
     assert undo.severity == "high" and _queued(store, undo.event_id, "legal-high"), undo
 
 
+def test_a_raised_return_says_why_it_is_high(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """A return raised to the severity of the change it undoes says so in its headline, beside
+    change lines that keep their own severity (an alert read '[HIGH]' over '[MEDIUM]' lines with
+    nothing to say why: a fresh user's finding)."""
+    config = _with_high_only_target(http_server, webhook, store.url)
+    serve(http_server, page())
+    check(store, config)
+    longer = {**NOTICE, "How long we keep it": NOTICE["How long we keep it"].replace("18 months", "5 years")}
+    serve(http_server, page(longer))
+    assert check(store, config).severity == "high"
+    serve(http_server, page())
+    undo = check(store, config)
+    assert undo.severity == "high", undo
+    assert (undo.detail or "").endswith("; high like the change it undoes"), undo
+    assert "high like the change it undoes" in (undo.summary or ""), undo
+    (event,) = [e for e in events(store) if e.id == undo.event_id]
+    own = {c.get("severity") for c in event.report_json.get("changes", [])}
+    assert own and "high" not in own, own  # the lines keep their own severity; only the headline is raised
+
+
 def test_a_later_change_after_a_told_one_keeps_its_own_severity(
     http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
 ) -> None:

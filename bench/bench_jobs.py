@@ -45,18 +45,7 @@ UNCHANGED = STAGES[:4]  # what a page whose document is the current version's co
 
 def pages(shared: Path, limit: int) -> list[bytes]:
     """Raw bodies of the bench site's distinct pages (a counter value in each footer)."""
-    site = bench_site.Site(shared, 1000)
-    out: list[bytes] = []
-    for switched in (False, True):
-        site.switched = switched
-        seen: set[bytes] = set()
-        for i in range(10 * max(len(site.pairs), len(site.corpus))):
-            before, after, _ = site.page(i)
-            if before in seen or (switched and i % 10):
-                continue
-            seen.add(before)
-            out.append(before + f"{100_000 + i:,}".encode() + after)
-    return out[:limit]
+    return [body for _, _, body in bench_site.distinct_pages(shared)[:limit]]
 
 
 def time_page(body: bytes, totals: dict[str, float]) -> None:

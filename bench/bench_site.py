@@ -114,6 +114,25 @@ class Site:
         return hit
 
 
+def distinct_pages(shared: Path) -> list[tuple[bool, int, bytes]]:
+    """Every distinct page the site serves, as (switched, i, body): the corpus policies and the
+    dev-set pairs' old side (switched False), then the pairs' new side (switched True, every tenth
+    page), each body with a counter value in its footer as served. For bench_jobs.py and
+    compare_extraction.py, which time and compare extraction on these pages."""
+    site = Site(shared, 1000)
+    out: list[tuple[bool, int, bytes]] = []
+    for switched in (False, True):
+        site.switched = switched
+        seen: set[bytes] = set()
+        for i in range(10 * max(len(site.pairs), len(site.corpus))):
+            before, after, _ = site.page(i)
+            if before in seen or (switched and i % 10):
+                continue
+            seen.add(before)
+            out.append((switched, i, before + f"{100_000 + i:,}".encode() + after))
+    return out
+
+
 def serve(shared: str, watches: int, port_out: object) -> None:
     """Serve the site on 127.0.0.1 (an ephemeral port, put on `port_out`) until the process ends."""
     site = Site(Path(shared), watches)

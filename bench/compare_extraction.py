@@ -126,19 +126,10 @@ def _bench_pages(shared: Path) -> list[tuple[str, object]]:
     sys.path.insert(0, str(ROOT / "bench"))
     import bench_site
 
-    site = bench_site.Site(shared, 1000)
-    pages: list[tuple[str, object]] = []
-    for switched in (False, True):
-        site.switched = switched
-        seen: set[bytes] = set()
-        for i in range(10 * max(len(site.pairs), len(site.corpus))):
-            before, after, _ = site.page(i)
-            if before in seen or (switched and i % 10):
-                continue
-            seen.add(before)
-            page = (before + f"{100_000 + i:,}".encode() + after).decode("utf-8")
-            pages.append((f"bench/{'new' if switched else 'old'}/{i}", (page, None, None)))
-    return pages
+    return [
+        (f"bench/{'new' if switched else 'old'}/{i}", (body.decode("utf-8"), None, None))
+        for switched, i, body in bench_site.distinct_pages(shared)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------

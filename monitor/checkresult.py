@@ -17,7 +17,7 @@ class CheckResult:
     """What one check came to; `to_dict()` is one element of `policy-monitor check --json`."""
 
     watch: str
-    outcome: str  # first | unchanged | changed | flap | suspect | error | upgrade | busy
+    outcome: str  # first | unchanged | changed | flap | suspect | error | upgrade | busy | interrupted (check --json only)
     version: int | None = None  # the watch's current version number after the check
     event_id: int | None = None
     substantive: bool | None = None

@@ -70,8 +70,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         # The first Ctrl-C cancelled the round (asyncio.run): run_checks cut the checks in flight
         # short, freed their leases and wrote what had finished; then asyncio.run raised this.
-        stored = _written_since(store, mark, names) if store is not None and mark is not None else 0
-        _print_interrupted(args, config, finished, max(stored, len(finished)), total)
+        stored = _written_since(store, mark, names) if store is not None and mark is not None else set()
+        asked = names or [w.name for w in config.watches]
+        _print_interrupted(args, config, finished, asked, stored)
         return EXIT_INTERRUPTED
     delivery_failure = None
     try:
@@ -124,24 +125,46 @@ def _result_line(r: Any) -> str:
     return line
 
 
-def _print_interrupted(args: argparse.Namespace, config: Any, finished: list[Any], done: int, total: int) -> None:
-    """After Ctrl-C: the results of the checks that finished, in the config's order (with --json
-    one object, `{"interrupted": true, "checked": N, "total": M, "results": [...]}`, each result
-    as in a whole round's list), then the line saying how far the round got. `done` counts the
-    checks stored, which may include one whose result came too late to be printed."""
+INTERRUPTED = "interrupted"  # the outcome, in `check --json`, of a watch an interrupted round did not finish
+
+
+def _print_interrupted(
+    args: argparse.Namespace, config: Any, finished: list[Any], asked: list[str], stored: set[str]
+) -> None:
+    """After Ctrl-C: the results of the checks that finished, in the config's order, then the line
+    saying how far the round got. With --json the same list as a whole round's, one element per
+    watch asked for: a script reads both alike. A watch the round did not finish is
+    `{"watch": ..., "outcome": "interrupted", "detail": ..., "duration_ms": 0}`, its detail saying
+    whether it was stored anyway (`stored`: watches with a check row written in this round, one
+    of them perhaps finished too late for its result to reach the round)."""
+    from monitor.checkresult import CheckResult
+
     order = {w.name: i for i, w in enumerate(config.watches)}
     finished = sorted(finished, key=lambda r: order.get(r.watch, len(order)))
     for r in finished:  # a URL with a ${SECRET} in it is shown as written
         r.detail = config.shown(r.detail)
+    done = max(len(stored | {r.watch for r in finished}), len(finished))
     if args.json:
-        body = {"interrupted": True, "checked": done, "total": total}
-        _print_json({**body, "results": [r.to_dict() for r in finished]})
+        seen = {r.watch for r in finished}
+        rest = [
+            CheckResult(
+                name,
+                INTERRUPTED,
+                detail=(
+                    f"checked, but the result came after the interrupt: see `policy-monitor history {name}`"
+                    if name in stored
+                    else "not checked: the round was interrupted"
+                ),
+            )
+            for name in sorted((n for n in asked if n not in seen), key=lambda n: order.get(n, len(order)))
+        ]
+        _print_json([r.to_dict() for r in finished + rest])
     else:
         for r in finished:
             print(_result_line(r))
     print(
-        f"policy-monitor: interrupted after {done} of {total} checks "
-        f"(those are stored; the other {total - done} were not checked)",
+        f"policy-monitor: interrupted after {done} of {len(asked)} checks "
+        f"(those are stored; the other {len(asked) - done} were not checked)",
         file=sys.stderr,
     )
 
@@ -155,19 +178,19 @@ def _last_check_id(store: Any) -> int:
         return s.scalar(select(func.max(Check.id))) or 0
 
 
-def _written_since(store: Any, mark: int, names: list[str] | None) -> int:
-    """How many watches (of `names`, if given) have a check row written after `mark` (`_last_check_id`):
-    what an interrupted round stored. Counted in the database, since a check whose write was under
+def _written_since(store: Any, mark: int, names: list[str] | None) -> set[str]:
+    """The watches (of `names`, if given) with a check row written after `mark` (`_last_check_id`):
+    what an interrupted round stored. Read in the database, since a check whose write was under
     way when Ctrl-C came still finished, though the round no longer waited for its result."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from monitor.store import Check, Watch
 
-    query = select(func.count(func.distinct(Check.watch_id))).where(Check.id > mark)
+    query = select(Watch.name).distinct().join(Check, Check.watch_id == Watch.id).where(Check.id > mark)
     if names is not None:
-        query = query.join(Watch, Watch.id == Check.watch_id).where(Watch.name.in_(names))
+        query = query.where(Watch.name.in_(names))
     with store.session() as s:
-        return s.scalar(query) or 0
+        return set(s.scalars(query))
 
 
 class _AboveTheBar(io.TextIOBase):

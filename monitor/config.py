@@ -23,20 +23,23 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from monitor.config_cross import cross_problems
 from monitor.config_env import (
     ENV_REF,
     ConfigError,
     as_written,
+    collect_env,
     defer_target_urls,
     defer_web_token,
     require_read,
-    substitute_env,
+    unset_text,
 )
-from monitor.config_problems import describe, problem_text
+from monitor.config_problems import describe, loc_text, problem_text
 from monitor.config_values import Tag, char_label, check_header, check_header_value
 from monitor.cron import cron_trigger, is_cron
 
@@ -49,6 +52,7 @@ _NAME_MAX = 120
 # Not allowed: control and other invisible characters (except the joiners some scripts need),
 # tabs and line breaks.
 _NAME_JOINERS = {"\u200c", "\u200d"}
+_CROSS_CHECKED = "cross_checked"  # validation context: parse_config checked between keys itself
 
 
 def parse_duration(text: str) -> timedelta:
@@ -362,28 +366,13 @@ class Config(_Model):
     _by_key: tuple[list[WatchConfig], dict[str, WatchConfig]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> Config:
-        seen: set[str] = set()
-        for i, w in enumerate(self.watches):
-            if name_key(w.name) in seen:
-                raise ValueError(f"watches[{i}].name: duplicate watch name {w.name!r}")
-            seen.add(name_key(w.name))
-            if w.wait_for is not None and (w.fetcher or self.defaults.fetcher) != "browser":
-                raise ValueError(
-                    f"watches[{i}].wait_for (watch {w.name!r}): only the browser fetcher waits for a "
-                    'selector; add fetcher = "browser" to the watch or to [defaults]'
-                )
-            for t in w.notify or []:
-                if t not in self.notify.targets:
-                    raise ValueError(
-                        f"watches[{i}].notify: unknown target {t!r} (define [notify.targets.{t}])"
-                    )
-        for t in self.defaults.notify or []:
-            if t not in self.notify.targets:
-                raise ValueError(f"defaults.notify: unknown target {t!r} (define [notify.targets.{t}])")
-        ops = self.notify.ops_target
-        if ops and ops not in self.notify.targets:
-            raise ValueError(f"notify.ops_target: unknown target {ops!r} (define [notify.targets.{ops}])")
+    def _cross_checks(self, info: ValidationInfo) -> Config:
+        # parse_config reads these from the file's tree, with every other problem of the same load;
+        # a Config built any other way is checked here.
+        if not (info.context or {}).get(_CROSS_CHECKED):
+            problems = cross_problems(self.model_dump(include={"watches", "defaults", "notify"}))
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
     # -- derived views -------------------------------------------------------------------------
@@ -430,49 +419,69 @@ class Config(_Model):
 def parse_config(data: dict[str, Any], source: str = "<config>", *, check_targets: bool = True) -> Config:
     """Validate a parsed TOML tree (with ${VAR}s substituted) into a Config. Raises ConfigError with
     one line per problem, `source: key: what is wrong`, values shown as written (never with a
-    secret substituted). With `check_targets`, every notification URL must be one apprise can use."""
+    secret substituted). With `check_targets`, every notification URL must be one apprise can use.
+    Every problem of the file is reported at once: unset variables, bad values, problems between
+    keys (a repeated watch name, naming both watches) and URLs apprise refuses."""
     written: dict[str, str] = {}
     data, token_problem = defer_web_token(data, source)
     data, deferred, targets_problem = defer_target_urls(data, source)
-    try:
-        subst = substitute_env(data, written=written)
-    except ConfigError as exc:
-        raise ConfigError("\n".join(f"{source}: {line}" for line in str(exc).splitlines())) from None
+    subst, unset = collect_env(data, written)
     for (name, i), url in deferred.items():  # as written: no secret in it, and never sent
         subst["notify"]["targets"][name]["urls"][i] = url
+    problems = [f"{key or 'value'}: {unset_text(names)}" for key, names in unset.items()]
+    config = None
     try:
-        config = Config.model_validate(subst)
+        config = Config.model_validate(subst, context={_CROSS_CHECKED: True})
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
+            loc = tuple(err["loc"])
+            if _under(loc_text(loc), unset):
+                continue  # a value left as "${VAR}": its unset variable is the problem, said above
             msg = problem_text(err, Config)
-            key = describe(subst, tuple(err["loc"]))
-            problems.append(f"{source}: {key}: {msg}" if key else f"{source}: {msg}")
-        raise ConfigError(as_written("\n".join(problems), written)) from None
+            key = describe(subst, loc)
+            problems.append(f"{key}: {msg}" if key else msg)
+    problems += [p for p in cross_problems(subst) if not _under(p.partition(":")[0], unset)]
     if check_targets:
-        problems = [f"{source}: {p}" for p in _target_problems(config, data, set(deferred))]
-        if problems:
-            raise ConfigError(as_written("\n".join(problems), written))
+        problems += _target_problems(subst, data, set(deferred))
+    if problems or config is None:
+        raise ConfigError(as_written("\n".join(f"{source}: {p}" for p in problems), written))
     config._written.update(written)
     config.web._token_problem = token_problem
     config._targets_problem = targets_problem
     return config
 
 
-def _target_problems(config: Config, raw: dict[str, Any], deferred: set[tuple[str, int]]) -> list[str]:
-    """'notify.targets.NAME.urls[i]: apprise cannot use URL: why' for each URL apprise rejects;
-    the URL is shown as written in the file, with any literal credential masked. `deferred` URLs
-    (their ${VAR} unset) are not known yet: `Config.require_targets` speaks for them."""
+def _under(key: str, unset: dict[str, list[str]]) -> bool:
+    """Whether `key` ('watches[0].timeout (watch 'A')') is, or is inside, a key whose ${VAR} is unset."""
+    key = key.split(" (", 1)[0]
+    return any(key == k or key.startswith((k + ".", k + "[")) for k in unset)
+
+
+def _target_problems(subst: dict[str, Any], raw: dict[str, Any], deferred: set[tuple[str, int]]) -> list[str]:
+    """'notify.targets.NAME.urls[i]: apprise cannot use URL: why' for each URL apprise rejects,
+    read from the tree (`subst`, ${VAR}s substituted) so that they are found even when another key
+    of the file is wrong; the URL is shown as written in the file (`raw`), with any literal
+    credential masked. `deferred` URLs (their ${VAR} unset) are not known yet:
+    `Config.require_targets` speaks for them."""
     from monitor.secrets import mask_text
 
     out = []
-    raw_targets = ((raw.get("notify") or {}).get("targets")) or {}
-    for name, target in config.notify.targets.items():
-        raw_urls = (raw_targets.get(name) or {}).get("urls", [])
-        raw_urls = [raw_urls] if isinstance(raw_urls, str) else list(raw_urls)
-        for i, url in enumerate(target.urls):
-            if (name, i) in deferred:
-                continue
+
+    def targets_of(tree: dict[str, Any]) -> dict[str, Any]:
+        notify = tree.get("notify")
+        targets = notify.get("targets") if isinstance(notify, dict) else None
+        return targets if isinstance(targets, dict) else {}
+
+    def urls_of(target: Any) -> list[Any]:
+        urls = target.get("urls", []) if isinstance(target, dict) else []
+        return [urls] if isinstance(urls, str) else list(urls) if isinstance(urls, list) else []
+
+    raw_targets = targets_of(raw)
+    for name, target in targets_of(subst).items():
+        raw_urls = urls_of(raw_targets.get(name))
+        for i, url in enumerate(urls_of(target)):
+            if (name, i) in deferred or not isinstance(url, str):
+                continue  # a URL that is no string is reported by validation
             why = apprise_problem(url)
             if why is None:
                 continue

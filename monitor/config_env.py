@@ -31,6 +31,14 @@ def substitute_env(value: Any, where: str = "", written: dict[str, str] | None =
     return out
 
 
+def collect_env(value: Any, written: dict[str, str]) -> tuple[Any, dict[str, list[str]]]:
+    """As `substitute_env`, without raising: (the tree with every set ${VAR} substituted and every
+    unset one left as written, {key: names of its unset variables}), so that a load can go on to
+    report the file's other problems with the unset variables."""
+    unset: dict[str, list[str]] = {}
+    return _substitute(value, "", written, unset), unset
+
+
 def unset_text(names: list[str]) -> str:
     """'environment variable ${A} is not set', 'environment variables ${A}, ${B} and ${C} are not set'."""
     refs = [f"${{{n}}}" for n in dict.fromkeys(names)]

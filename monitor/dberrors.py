@@ -49,6 +49,20 @@ def is_database_error(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.Error)
 
 
+# SQLSTATE of PostgreSQL's undefined_table and undefined_column.
+_SCHEMA_STATES = frozenset({"42P01", "42703"})
+
+
+def is_schema_error(exc: BaseException) -> bool:
+    """Whether `exc` says a table or column the code reads is missing: the database answered, but
+    its schema is missing or older than the code (SQLite 'no such table: checks', 'no such column',
+    PostgreSQL UndefinedTable / UndefinedColumn)."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _SCHEMA_STATES:
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and str(orig).startswith(("no such table", "no such column"))
+
+
 def _first_lines(text: str, n: int = 2) -> str:
     lines = [ln.strip() for ln in str(text).splitlines() if ln.strip() and not ln.startswith("(Background")]
     return " ".join(lines[:n]) or "unknown error"

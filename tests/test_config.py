@@ -407,3 +407,62 @@ def test_an_interval_that_is_neither_names_both_forms(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         parse_config({"database": {"lease": "soon"}})
     assert "cron" not in str(err.value)
+
+
+def test_one_load_reports_every_problem_of_the_file_each_with_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh user fixed one key per run: an unset variable hid the bad values, a bad value hid the
+    # repeated name and the unknown targets, and those came one at a time.
+    monkeypatch.delenv("WREN_TIMEOUT", raising=False)
+    path = write(
+        tmp_path,
+        '[defaults]\ninteral = "1d"\nnotify = ["pager"]\n\n[fetch]\nconcurrency = 0\n\n'
+        '[notify]\nops_target = "night"\n\n[notify.targets.desk]\nurls = ["json://localhost/desk"]\n\n'
+        '[[watches]]\nname = "Quillfeather"\nurl = "https://quill.example/privacy"\n\n'
+        '[[watches]]\nname = "Wren"\nurl = "https://wren.example/privacy"\ntimeout = "${WREN_TIMEOUT}"\n'
+        'notify = ["desk", "lobby"]\n\n'
+        '[[watches]]\nname = "QUILLFEATHER"\nurl = "https://quill.example/other"\n'
+        'wait_for = "main"\n',
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    lines = str(err.value).splitlines()
+    assert lines == [
+        f"{path}: watches[1].timeout: environment variable ${{WREN_TIMEOUT}} is not set",
+        f"{path}: fetch.concurrency: must be a whole number from 1 to 256 (got 0)",
+        f"{path}: defaults.interal: unknown key",
+        f"{path}: watches[1].notify: unknown target 'lobby' (define [notify.targets.lobby])",
+        f"{path}: watches[2].name: duplicate watch name 'QUILLFEATHER', the same as watches[0].name "
+        "'Quillfeather' (case, Unicode form and kind of space do not count)",
+        f"{path}: watches[2].wait_for (watch 'QUILLFEATHER'): only the browser fetcher waits for a selector; "
+        'add fetcher = "browser" to the watch or to [defaults]',
+        f"{path}: defaults.notify: unknown target 'pager' (define [notify.targets.pager])",
+        f"{path}: notify.ops_target: unknown target 'night' (define [notify.targets.night])",
+    ]
+
+
+def test_a_repeated_watch_name_names_both_watches(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[watches]]\nname = "Larkspur"\nurl = "https://lark.example/a"\n\n'
+        '[[watches]]\nname = "Heron"\nurl = "https://heron.example/a"\n\n'
+        '[[watches]]\nname = "Larkspur"\nurl = "https://lark.example/b"\n',
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (
+        f"{path}: watches[2].name: duplicate watch name 'Larkspur', the same as watches[0].name 'Larkspur'"
+    )
+
+
+def test_an_apprise_url_problem_is_reported_with_the_files_other_problems(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[fetch]\nretries_x = 1\n\n[notify.targets.desk]\nurls = ["nosuchscheme://desk.example"]\n',
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    lines = str(err.value).splitlines()
+    assert lines[0] == f"{path}: fetch.retries_x: unknown key"
+    assert len(lines) == 2 and lines[1].startswith(f"{path}: notify.targets.desk.urls[0]: apprise cannot use ")

@@ -153,7 +153,7 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
 ) -> None:
     """Ctrl-C during `policy-monitor check` (SIGINT to its process group, pool included) ends the
     round at once, without waiting for the sites still answering: the results of the checks that
-    finished are printed (with --json as one object marked "interrupted"), then one plain line
+    finished are printed (with --json the list of a whole round, the others "interrupted"), then one plain line
     says how many finished (they stay stored), exit 130. The checks cut short leave no row and no
     lease. It used to exit 130 with nothing said, then with that line alone and no results."""
     fast, slow = ["Ash", "Beech", "Cherry"], ["Damson", "Elm", "Fir"]
@@ -187,7 +187,7 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
     with store.session() as s:
         assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
 
-    # With --json: valid JSON on stdout, the finished results marked as an interrupted round.
+    # With --json: valid JSON on stdout, the same list as a whole round's.
     stdout, stderr = tmp_path / "json.out", tmp_path / "json.err"
     with stdout.open("wb") as out_fh, stderr.open("wb") as err_fh:
         proc = subprocess.Popen(
@@ -205,9 +205,11 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-    printed = json.loads(stdout.read_text("utf-8"))
-    assert {k: v for k, v in printed.items() if k != "results"} == {"interrupted": True, "checked": 3, "total": 6}
-    assert [(r["watch"], r["outcome"]) for r in printed["results"]] == [(n, "changed") for n in fast]
+    printed = json.loads(stdout.read_text("utf-8"))  # the list a whole round prints, every watch in it
+    assert [(r["watch"], r["outcome"]) for r in printed] == [(n, "changed") for n in fast] + [
+        (n, "interrupted") for n in slow
+    ]
+    assert [r["detail"] for r in printed[3:]] == ["not checked: the round was interrupted"] * 3
     assert "interrupted after 3 of 6 checks" in stderr.read_text("utf-8")
 
 

@@ -638,9 +638,10 @@ def test_serve_refuses_a_bad_or_busy_address(tmp_path: Path) -> None:
 @pytest.mark.parametrize("level", ["info", "debug"])
 def test_an_internal_error_logs_one_line_and_answers_a_plain_500(tmp_path: Path, level: str) -> None:
     """A page that fails inside the server (here its table is dropped under it) answers a 500
-    and logs one error line naming the request; the traceback only at debug level. Starlette
-    re-raises every error its 500 handler answered, and uvicorn logged it again with the whole
-    traceback ("Exception in ASGI application") at any level (fresh-user finding)."""
+    (the error page, no traceback) and logs one error line naming the request; the traceback
+    only at debug level. Starlette re-raises every error its 500 handler answered, and uvicorn
+    logged it again with the whole traceback ("Exception in ASGI application") at any level
+    (fresh-user finding)."""
     db = tmp_path / "m.db"
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[database]\nurl = "sqlite:///{db}"\n[log]\nformat = "json"\n', "utf-8")
@@ -664,8 +665,10 @@ def test_an_internal_error_logs_one_line_and_answers_a_plain_500(tmp_path: Path,
             proc.wait(timeout=30)
     for r in (page, api):
         assert r.status_code == 500 and "Traceback" not in r.text and "checks" not in r.text
-    # The page a plain text, the API JSON as its 4xx answers are (fresh-user finding).
-    assert page.headers["content-type"].startswith("text/plain"), page.text
+    # The page the HTML error page the 4xx answers use, the API JSON as its 4xx answers are
+    # (fresh-user findings).
+    assert page.headers["content-type"].startswith("text/html"), page.text
+    assert "<h1>500</h1>" in page.text and "internal error (see the server log)" in page.text
     assert api.headers["content-type"].startswith("application/json"), api.text
     assert api.json() == {"error": "internal error (see the server log)"}
     out = log.read_text("utf-8")
@@ -801,7 +804,7 @@ def test_api_errors_are_json_and_healthz_fails_when_a_table_is_gone(tmp_path: Pa
             assert api.status_code == 500 and api.headers["content-type"].startswith("application/json")
             assert api.json() == {"error": "internal error (see the server log)"}
             page = httpx.get(web.url, timeout=30)
-            assert page.status_code == 500 and page.headers["content-type"].startswith("text/plain")
+            assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
             r = httpx.get(web.url + "healthz", timeout=30)
             assert r.status_code == 503, r.text
             assert r.json()["status"] == "fail" and "checks" in r.json()["database"]

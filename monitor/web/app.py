@@ -26,6 +26,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
+from starlette.types import Scope
 
 from monitor.config import Config
 from monitor.store import Store
@@ -375,11 +376,15 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         return JSONResponse(body, status_code=200 if ok else 503)
 
     # -- errors -------------------------------------------------------------------------------------
+    def error_page(scope: Scope, code: int, message: str) -> Response:
+        """The HTML page of an error: the 4xx answers and the 500 alike."""
+        return page(Request(scope), "error.html", {"code": code, "message": message}, code)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if request.url.path.startswith(_root(request) + "/api/") or exc.status_code == 405:
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return page(request, "error.html", {"code": exc.status_code, "message": exc.detail}, exc.status_code)
+        return error_page(request.scope, exc.status_code, exc.detail)
 
     W = "/watches/{name:path}"
     routes = [
@@ -404,8 +409,10 @@ def create_app(config: Config, store: Store, *, scheduler: SchedulerHealth | Non
         middleware.append(
             Middleware(AuthenticationMiddleware, backend=TokenBackend(token), on_error=_unauthorized)
         )
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        exception_handlers={HTTPException: http_error, Exception: server_error(error_page)},
     )
+    app.state.error_page = error_page  # for AnsweredErrors, the layer outside the app (web.server)
+    return app

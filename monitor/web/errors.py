@@ -1,5 +1,6 @@
 """Internal errors of the web view: one clear log line at error level, the traceback only at debug
-level, and a 500: plain text for the browser, JSON (`{"error": ...}`) for /api/ callers.
+level, and a 500: the error page the other HTTP errors use for the browser (no traceback in it),
+JSON (`{"error": ...}`) for /api/ callers.
 
 Starlette's ServerErrorMiddleware calls the app's `Exception` handler (`server_error` below) and
 then re-raises the exception, always ("so servers can log the error"); uvicorn then logged it once
@@ -10,6 +11,7 @@ the outermost layer, ends the exception there: it was answered and logged alread
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -20,6 +22,9 @@ from monitor.secrets import hide_passwords
 log = logging.getLogger("monitor.web")
 
 _BODY = "internal error (see the server log)"
+
+# (scope, status code, message) -> the HTML error page (monitor.web.app's error.html).
+ErrorPage = Callable[[Scope, int, str], Response]
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:
@@ -39,20 +44,30 @@ def log_failure(method: str, path: str, exc: BaseException) -> None:
     log.debug("traceback of the failed web request %s %s", method, path, exc_info=exc)
 
 
-def failure_response(scope: Scope) -> Response:
+def failure_response(scope: Scope, error_page: ErrorPage | None = None) -> Response:
     """The 500 for a failed request: `{"error": ...}` under /api/ (API clients parse JSON, as
-    they do for the API's 4xx answers), plain text elsewhere."""
+    they do for the API's 4xx answers), elsewhere `error_page` (the page a 404 or 400 gets), or
+    plain text when there is none or it cannot be rendered."""
     root = scope.get("root_path", "").rstrip("/")
     path = scope.get("path", "")
     if path.startswith(root + "/api/"):
         return JSONResponse({"error": _BODY}, status_code=500)
+    if error_page is not None:
+        try:
+            return error_page(scope, 500, _BODY)
+        except Exception:  # the page failing too must not leave the request unanswered
+            log.debug("the error page could not be rendered", exc_info=True)
     return PlainTextResponse(_BODY, status_code=500)
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
+def server_error(error_page: ErrorPage | None = None) -> Callable[[Request, Exception], Awaitable[Response]]:
     """The app's handler for any exception a page or API call raised: logged, and a 500."""
-    log_failure(request.method, request.url.path, exc)
-    return failure_response(request.scope)
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        log_failure(request.method, request.url.path, exc)
+        return failure_response(request.scope, error_page)
+
+    return handle
 
 
 class AnsweredErrors:
@@ -60,8 +75,9 @@ class AnsweredErrors:
     answered and logged it. One raised before any response began (outside Starlette's own
     layers, which answer every other) is logged and answered with the same 500 here."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, error_page: ErrorPage | None = None) -> None:
         self.app = app
+        self.error_page = error_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,4 +97,4 @@ class AnsweredErrors:
             if started:
                 return  # answered (or half sent) and logged by `server_error`
             log_failure(scope.get("method", "?"), scope.get("path", "?"), exc)
-            await failure_response(scope)(scope, receive, send)
+            await failure_response(scope, self.error_page)(scope, receive, send)

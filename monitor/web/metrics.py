@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy import case, func, select, text
 
 from monitor.checker import LEASE
+from monitor.dberrors import is_schema_error
 from monitor.store import Base, Check, Event, Notification, Store, Watch, utcnow
 from monitor.web.queries import SUCCESS
 
@@ -170,7 +171,9 @@ def registry_for(store: Store, scheduler: SchedulerHealth | None = None) -> Coll
 
 def health(store: Store, scheduler: SchedulerHealth | None) -> tuple[bool, dict[str, Any]]:
     """(healthy, body): the database answers a query naming every table and column the service
-    reads, and the scheduler (when this process runs one) is alive. Overdue watches are reported
+    reads ("database": "ok"; "unreachable: ERROR" when it cannot be reached; "database schema
+    missing or out of date: run `policy-monitor db upgrade` (ERROR)" when a table or column is
+    missing), and the scheduler (when this process runs one) is alive. Overdue watches are reported
     but do not fail it: cron users run no daemon."""
     body: dict[str, Any] = {}
     ok = True
@@ -185,9 +188,13 @@ def health(store: Store, scheduler: SchedulerHealth | None) -> tuple[bool, dict[
             watches = list(s.scalars(select(Watch).where(Watch.active.is_(True))))
         body["database"] = "ok"
         body["overdue_watches"] = _overdue(watches, utcnow())
-    except Exception as exc:  # any driver error means the same thing here: unreachable
+    except Exception as exc:
         ok = False
-        body["database"] = f"unreachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        why = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        if is_schema_error(exc):  # it answered: no point looking at the network or the file
+            body["database"] = f"database schema missing or out of date: run `policy-monitor db upgrade` ({why})"
+        else:  # any other driver error means the same thing here
+            body["database"] = f"unreachable: {why}"
     body["database_ms"] = round((time.monotonic() - t0) * 1000, 1)
     if scheduler is None:
         body["scheduler"] = "not in this process"

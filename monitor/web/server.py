@@ -26,10 +26,11 @@ class ListenError(OSError):
 
 def _uvicorn_config(config: Config, store: Store, listen: str, scheduler: SchedulerHealth | None) -> uvicorn.Config:
     host, port = parse_listen(listen)
+    app = create_app(config, store, scheduler=scheduler)
     return uvicorn.Config(
         # uvicorn logs every exception the app lets out, with its traceback, at any level: Starlette
         # lets out each one it answered with a 500 (see monitor.web.errors).
-        AnsweredErrors(create_app(config, store, scheduler=scheduler)),
+        AnsweredErrors(app, app.state.error_page),
         host=host,
         port=port,
         log_config=None,  # keep the service's own logging (monitor.logs)

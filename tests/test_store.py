@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, inspect, select, text
 
 from monitor.document import DocumentBuilder
 from monitor.recording import was_suspect
-from monitor.store import Base, Check, Store, Version, Watch, current_revision, downgrade, upgrade
+from monitor.store import Base, Check, Event, Store, Version, Watch, current_revision, downgrade, upgrade
 
 TABLES = {"watches", "checks", "versions", "raw_bodies", "events", "notifications"}
 
@@ -150,4 +150,58 @@ def test_watches_gain_the_schedule_their_due_time_came_from(db_url: str) -> None
     assert "schedule" not in {c["name"] for c in inspect(store.engine).get_columns("watches")}
     with store.session() as s:
         assert s.scalar(text("SELECT name FROM watches")) == "Example"
+    store.close()
+
+
+def test_watches_left_on_an_untold_version_go_back_to_the_told_one(db_url: str) -> None:
+    """Migration 0006: a watch an older release moved silently to an earlier version (a flap) goes
+    back to the version its latest event made current, so its next check judges the page against
+    what the recipients were last told (monitor.served_again). A watch on the told version, on its
+    re-derivation by a newer extractor, or with no event at all stays where it is."""
+    store = Store(db_url, migrate=False)
+    upgrade(store.engine, "0005")
+    b = DocumentBuilder()
+    b.block("p", "We keep account data for 24 months after closure.")
+    z = Version.pack(b.build("Notice").to_markdown())
+    with store.session() as s:
+
+        def watch(name: str, seqs: int) -> tuple[int, list[int]]:
+            w = s.execute(insert(Watch).values(name=name, url=f"https://{name}.example/privacy").returning(Watch.id))
+            wid = w.scalar_one()
+            ids = [
+                s.execute(
+                    insert(Version)
+                    .values(watch_id=wid, seq=n, content_hash=f"{name}{n}", markdown_z=z, extractor_version="x")
+                    .returning(Version.id)
+                ).scalar_one()
+                for n in range(1, seqs + 1)
+            ]
+            return wid, ids
+
+        def event(wid: int, a: int, b_: int) -> None:
+            s.execute(
+                insert(Event).values(
+                    watch_id=wid, from_version_id=a, to_version_id=b_, substantive=True, report_json={}
+                )
+            )
+
+        flapped, (f1, f2) = watch("flapped", 2)  # told 1 -> 2 -> 1 -> 2, left on 1 by a silent flap
+        event(flapped, f1, f2)
+        event(flapped, f2, f1)
+        event(flapped, f1, f2)
+        told, (t1, t2) = watch("told", 2)
+        event(told, t1, t2)
+        upgraded, (u1, u2, u3) = watch("upgraded", 3)  # version 3: version 2 re-derived
+        event(upgraded, u1, u2)
+        s.execute(Version.__table__.update().where(Version.id == u3).values(upgrade_of_id=u2))
+        alone, (a1,) = watch("alone", 1)
+        for wid, vid in ((flapped, f1), (told, t2), (upgraded, u3), (alone, a1)):
+            s.execute(Watch.__table__.update().where(Watch.id == wid).values(current_version_id=vid))
+    upgrade(store.engine)
+    with store.session() as s:
+        now = dict(s.execute(select(Watch.name, Watch.current_version_id)).all())
+    assert now == {"flapped": f2, "told": t2, "upgraded": u3, "alone": a1}
+    downgrade(store.engine, "0005")
+    with store.session() as s:
+        assert s.scalar(select(Watch.current_version_id).where(Watch.name == "flapped")) == f2
     store.close()

@@ -487,6 +487,7 @@ def _served_again(
     seen = served(s, watch.id, digest)
     if seen.persists:
         return tell_served_again(s, config, wc, watch, result, told, back, report, seen)
+    back.last_seen_at = utcnow()  # served, though not (yet) current
     if seen.starts_alternating:
         _enqueue_ops(s, config, watch, "alternating", alternation_note(back.seq, told.seq))
     return CheckResult(wc.name, "flap", detail=held_detail(back.seq, told.seq, seen), seen=digest)

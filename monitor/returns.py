@@ -83,6 +83,11 @@ def as_severe_as_the_loss(s: Session, watch_id: int, cur: Version, report: DiffR
     return True
 
 
+def rated(severity: str | None) -> str:
+    """What a return raised to the severity of what it undoes says in its headline."""
+    return f"rated {severity} because the change it undoes was {severity}"
+
+
 def loss_told(s: Session, watch_id: int, cur: Version) -> bool:
     """Whether the recipients were told of `cur`'s arrival as a substantive change: then a capture
     that completes `cur` must not be read as no change (see the module's docstring)."""
@@ -177,7 +182,7 @@ def returned(
     why += f"; version {back.seq} is an accepted suspect capture ({reason})" if reason else ""
     if as_severe_as_the_loss(s, watch.id, cur, report):
         # The alert's lines keep their own severities; the headline says why it is higher.
-        why += f"; {report.severity} like the change it undoes"
+        why += f"; {rated(report.severity)}"
     # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
     with_why(report, why)
     back.last_seen_at = utcnow()

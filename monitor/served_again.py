@@ -27,15 +27,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.changes import DiffReport
+from monitor.changes import DiffReport, max_severity
 from monitor.checkresult import CheckResult
 from monitor.config import Config, WatchConfig
 from monitor.fetch import FetchResult
 from monitor.recording import _record_change, _remember_validators, is_or_rederives
-from monitor.returns import with_why
+from monitor.returns import rated, with_why
 from monitor.store import Check, Event, Version, Watch, utcnow
 from monitor.suspects import _LOOKBACK, _NOT_EVIDENCE, ACCEPT_AFTER
 
@@ -101,6 +101,18 @@ def served(s: Session, watch_id: int, content_hash: str) -> Served:
     return Served(run, earlier)
 
 
+def undone_severity(s: Session, watch_id: int, back: Version) -> str | None:
+    """The highest severity of the substantive changes told since `back` was last made current by
+    an event (since the watch began, if never): what going back to `back` undoes. None if none."""
+    since = s.scalar(select(func.max(Event.id)).where(Event.watch_id == watch_id, Event.to_version_id == back.id))
+    rows = s.scalars(
+        select(Event.severity).where(
+            Event.watch_id == watch_id, Event.id > (since or 0), Event.substantive.is_(True)
+        )
+    ).all()
+    return max_severity(list(rows)) if rows else None
+
+
 def held_detail(seq: int, told_seq: int, seen: Served) -> str:
     """The detail of a held check: which version was served, and when it will be told."""
     why = f"same as version {seq}, not version {told_seq} that recipients were last told of"
@@ -137,6 +149,11 @@ def tell_served_again(
     from the told version) is an event like any other (alerts to the watch's targets), outcome
     "changed"."""
     why = persisted_why(back.seq, told.seq, seen)
+    undone = undone_severity(s, watch.id, back)
+    if report.substantive and undone is not None and max_severity([report.severity, undone]) != report.severity:
+        # Back to a version the recipients had: every target told of a change it undoes hears of it.
+        report.severity = undone
+        why += f"; {rated(undone)}"
     with_why(report, why)
     back.last_seen_at = utcnow()
     watch.current_version = back

@@ -414,8 +414,8 @@ def test_a_raised_return_says_why_it_is_high(
     serve(http_server, page())
     undo = check(store, config)
     assert undo.severity == "high", undo
-    assert (undo.detail or "").endswith("; high like the change it undoes"), undo
-    assert "high like the change it undoes" in (undo.summary or ""), undo
+    assert (undo.detail or "").endswith("; rated high because the change it undoes was high"), undo
+    assert "rated high because the change it undoes was high" in (undo.summary or ""), undo
     (event,) = [e for e in events(store) if e.id == undo.event_id]
     own = {c.get("severity") for c in event.report_json.get("changes", [])}
     assert own and "high" not in own, own  # the lines keep their own severity; only the headline is raised

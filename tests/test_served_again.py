@@ -18,7 +18,17 @@ import pytest
 from httpserver import LocalHTTPServer, Response
 from receivers import WebhookReceiver, webhook  # noqa: F401
 from sqlalchemy import select
-from test_cut_return import NOTICE, check, events, legal_told, make_config, page, serve
+from test_cut_return import (
+    NOTICE,
+    _queued,
+    _with_high_only_target,
+    check,
+    events,
+    legal_told,
+    make_config,
+    page,
+    serve,
+)
 from test_cut_return import store as store  # noqa: F401  (the fixture)
 
 from monitor.render import render_ops
@@ -187,3 +197,43 @@ def test_an_undo_after_an_extractor_upgrade_is_told_at_once(
     assert back.outcome == "changed" and back.substantive, back
     assert "was undone" in (back.detail or ""), back
     assert legal_told(store, back.event_id)
+
+
+def test_every_return_reaches_every_target_the_change_it_undoes_reached(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """Retention lengthened (HIGH), put back, lengthened again and kept (HIGH), then put back and
+    kept: that last return went out MEDIUM, and a target with min_severity high was left believing
+    the longer period (a fresh user's finding). Now it is rated as the change it undoes."""
+    config = _with_high_only_target(http_server, webhook, store.url)
+    longer = {**NOTICE, "How long we keep it": NOTICE["How long we keep it"].replace("18 months", "5 years")}
+    serve(http_server, page())
+    check(store, config)
+    for html in (page(longer), page()):  # the change and its undo, both told at once
+        serve(http_server, html)
+        told = check(store, config)
+        assert told.severity == "high" and _queued(store, told.event_id, "legal-high"), told
+    serve(http_server, page(longer))
+    again = [check(store, config) for _ in range(PERSIST_AFTER)][-1]
+    assert again.severity == "high" and _queued(store, again.event_id, "legal-high"), again
+    serve(http_server, page())
+    back = [check(store, config) for _ in range(PERSIST_AFTER)][-1]
+    assert back.outcome == "changed" and back.detail.startswith("back to version 1, served"), back
+    assert back.severity == "high" and _queued(store, back.event_id, "legal-high"), back
+    assert back.detail.endswith("; rated high because the change it undoes was high"), back
+
+
+def test_a_held_version_is_seen_when_it_is_served(
+    http_server: LocalHTTPServer, webhook: WebhookReceiver, store: Store  # noqa: F811
+) -> None:
+    """`history` said a version was last seen before the checks that held it (a fresh user's finding)."""
+    from monitor.store import Version
+
+    config = make_config(http_server, webhook, store.url)
+    told_and_undone(http_server, store, config)
+    with store.session() as s:
+        before = s.scalars(select(Version).where(Version.seq == 2)).one().last_seen_at
+    serve(http_server, page(LONGER))
+    assert check(store, config).outcome == "flap"
+    with store.session() as s:
+        assert s.scalars(select(Version).where(Version.seq == 2)).one().last_seen_at > before

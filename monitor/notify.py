@@ -56,7 +56,7 @@ from monitor.secrets import hide_passwords, mask_text, mask_url
 from monitor.store import Event, Notification, Store, Watch, utcnow
 
 log = logging.getLogger("monitor.notify")
-OPS_KINDS = ("failing", "suspect", "recovered", "alternating")
+OPS_KINDS = ("failing", "suspect", "recovered", "accepted", "alternating")
 
 # (apprise URL, message) -> None/True on success; False or an exception on failure.
 Sender = Callable[[str, Message], Any]
@@ -166,7 +166,7 @@ def enqueue_change(session: Session, config: Config, watch_name: str, event: Eve
 def enqueue_ops(
     session: Session, config: Config, watch: Watch, kind: str, detail: str
 ) -> Notification | None:
-    """An operational alert ("failing" | "suspect" | "recovered" | "alternating") for the ops target, if one is set."""
+    """An operational alert ("failing" | "suspect" | "recovered" | "accepted" | "alternating") for the ops target, if one is set."""
     if kind not in OPS_KINDS:
         raise ValueError(f"unknown ops alert kind {kind!r} (expected one of {', '.join(OPS_KINDS)})")
     target = config.notify.ops_target

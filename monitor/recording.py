@@ -148,8 +148,9 @@ def _sibling_blobs(s: Session, watch: Watch) -> list[bytes]:
 
 def _note_accepted(s: Session, config: Config, watch: Watch, version: Version, why: str) -> None:
     """Tell the ops target that a suspect capture became a version, and end the suspect state
-    quietly (this note replaces the generic "recovered" one)."""
-    _enqueue_ops(s, config, watch, "recovered", f"version {version.seq} {why}")
+    quietly (this note, kind "accepted", replaces the generic "recovered" one: the watch was not
+    failing, a capture was let through)."""
+    _enqueue_ops(s, config, watch, "accepted", f"version {version.seq} {why}")
     watch.status = "ok"
 
 

@@ -46,7 +46,13 @@ _MARKDOWN = {"msteams", "discord", "mmost", "mmosts", "matrix", "matrixs", "rock
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Tabs and every line break str.splitlines knows (one character each, so spans still fit).
 _BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_OPS_LABELS = {"failing": "checks failing", "suspect": "suspect capture", "recovered": "recovered", "alternating": "page alternates"}
+_OPS_LABELS = {
+    "failing": "checks failing",
+    "suspect": "suspect capture",
+    "recovered": "recovered",
+    "accepted": "capture accepted",
+    "alternating": "page alternates",
+}
 
 
 @dataclass
@@ -465,6 +471,7 @@ def render_ops(payload: dict[str, Any], channel: str) -> Message:
         "failing": "The watch has failed several checks in a row; no new versions are being recorded.",
         "suspect": "The last capture looks broken (not a policy change); it was not treated as a new version.",
         "recovered": "The watch is checking normally again.",
+        "accepted": "A capture held back as suspect is now the current version; recipients hear of the change it makes.",
         "alternating": "The page is served as two versions in turn; recipients hear of a change once one persists.",
     }.get(kind, "")
     lines = [st.bold(st.esc(title))]

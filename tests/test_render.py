@@ -354,7 +354,7 @@ def test_digest_gathers_events_in_one_message() -> None:
     assert len(render_digest(events, "email").attachments) == 3
 
 
-@pytest.mark.parametrize("kind", ["failing", "suspect", "recovered"])
+@pytest.mark.parametrize("kind", ["failing", "suspect", "recovered", "accepted", "alternating"])
 @pytest.mark.parametrize("channel", ["text", "slack", "email"])
 def test_ops_alerts_render(kind: str, channel: str) -> None:
     payload = {
@@ -365,9 +365,17 @@ def test_ops_alerts_render(kind: str, channel: str) -> None:
         "at": T0.isoformat(),
     }
     msg = render_ops(payload, channel)
-    label = {"failing": "checks failing", "suspect": "suspect capture", "recovered": "recovered"}[kind]
+    label = {
+        "failing": "checks failing",
+        "suspect": "suspect capture",
+        "recovered": "recovered",
+        "accepted": "capture accepted",
+        "alternating": "page alternates",
+    }[kind]
     assert msg.title == f"[OPS] Acme: {label}"
     assert "HTTP 503" in msg.body and URL in msg.body
+    # An accepted capture is not a recovery: the note said "checking normally again" (fresh user).
+    assert ("checking normally again" in msg.body) == (kind == "recovered")
 
 
 # -- masking --------------------------------------------------------------------------------------

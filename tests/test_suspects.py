@@ -231,7 +231,7 @@ def test_shrunk_page_repeated_is_accepted_and_later_edits_alert(http_server: Loc
     assert v2.word_count < 0.5 * v1.word_count
     # The ops target is told why, once; the suspect state ends with that note.
     ops = [n.payload for n in notes(store, "ops")]
-    assert [p["kind"] for p in ops] == ["suspect", "recovered"]
+    assert [p["kind"] for p in ops] == ["suspect", "accepted"]
     assert "accepted after 3 identical captures" in ops[-1]["detail"] and "lost" in ops[-1]["detail"]
     # The shrink itself is reported with what really changed (the cookie section), not hidden.
     (shrink,) = events(store)
@@ -306,7 +306,7 @@ def test_accept_makes_the_latest_suspect_capture_the_version(http_server: LocalH
     assert check(store, config).outcome == "suspect"
     res = accept_latest(store, config, config.watches[0])
     assert res.outcome == "accepted" and res.version == 2 and res.event_id is not None
-    assert [p.payload["kind"] for p in notes(store, "ops")] == ["suspect", "recovered"]
+    assert [p.payload["kind"] for p in notes(store, "ops")] == ["suspect", "accepted"]
     assert "accepted by an operator" in notes(store, "ops")[-1].payload["detail"]
     with store.session() as s:
         last = s.scalars(select(Check).order_by(Check.id.desc())).first()

@@ -328,6 +328,29 @@ def _refuse_a_directory(url: str) -> None:
         )
 
 
+def _refuse_another_applications_file(engine: Engine) -> None:
+    """Raises DatabaseError when `engine` is a SQLite file that holds another application's tables
+    and no schema of ours: the migrations would add this service's tables to it (a fresh user
+    pointed `serve` at a file of their own, and it gained eight tables). A file with only tables of
+    ours (a first migration cut short) is ours. A PostgreSQL database is often shared by several
+    applications, each with its tables: there they are left alone."""
+    from sqlalchemy import inspect
+
+    from monitor.dberrors import DatabaseError, display_url
+
+    if engine.dialect.name != "sqlite":
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    tables = set(inspect(engine).get_table_names())
+    if not tables or "alembic_version" in tables or tables <= set(Base.metadata.tables):
+        return
+    theirs = ", ".join(sorted(tables - set(Base.metadata.tables))[:5])
+    raise DatabaseError(
+        f"database {display_url(url)}: the file holds another application's tables ({theirs}) and no "
+        "policy-monitor schema; give [database] url a new file (it is created) or this tool's own database"
+    )
+
+
 def _require_sqlite_file(url: str) -> None:
     """Raises DatabaseError when `url` is a SQLite file that does not exist (naming its full path)."""
     from monitor.dberrors import DatabaseError, display_url
@@ -429,10 +452,12 @@ _MIGRATION_LOCK = 0x706D6D67  # "pmmg"
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate to `revision`. On PostgreSQL, processes starting at the same moment (several
+    """Migrate to `revision`. Raises DatabaseError for a SQLite file of another application (see
+    `_refuse_another_applications_file`). On PostgreSQL, processes starting at the same moment (several
     `run` workers) take turns under an advisory lock: the first migrates, the others find it done."""
     from alembic import command
 
+    _refuse_another_applications_file(engine)
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), revision)
         return

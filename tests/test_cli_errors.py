@@ -514,6 +514,27 @@ def test_a_database_url_naming_a_directory_says_so_and_what_to_give(tmp_path: Pa
     assert not (tmp_path / "new").exists() and not list((tmp_path / "data").iterdir())  # nothing made
 
 
+def test_a_sqlite_file_of_another_application_is_left_alone(tmp_path: Path) -> None:
+    """A fresh user pointed `serve` at a SQLite file of their own: it gained this tool's tables.
+    Every command that would migrate it refuses, names the file and its tables, and changes nothing."""
+    import sqlite3
+
+    path = tmp_path / "theirs.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    url = f"sqlite:///{path}"
+    cfg = write_config(tmp_path, url, None, '[[watches]]\nname = "A"\nurl = "http://127.0.0.1:9/p"\n')
+    for args in (("list",), ("db", "upgrade"), ("check",), ("serve", "--listen", "127.0.0.1:0")):
+        proc = cli("--config", str(cfg), *args, cwd=tmp_path)
+        assert_clean_failure(
+            proc, 3, f"database {url}: the file holds another application's tables (invoices) and no "
+            "policy-monitor schema",
+        )  # fmt: skip
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"invoices"}
+
+
 def test_read_only_commands_need_no_notification_variables(http_server: LocalHTTPServer, tmp_path: Path) -> None:
     # A fresh user's find: with config.example.toml, `history` and `db current` failed for want of
     # ${SLACK_TOKEN_A}. Only the commands that send alerts need the variables of target URLs.

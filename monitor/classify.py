@@ -332,7 +332,7 @@ def classify_edit(edit: Edit, veto: CategoryFilter | None = None) -> Verdict:
     # A new country is added to the rules' categories; other certain ones only keep theirs from the veto.
     named = certain & {"transfer"}
     if "sharing" in (cats or ()) and "recipient" in NAMED_KINDS and recipient_names(
-        edit.added, edit.vocabulary, edit.old_words
+        edit.added, edit.vocabulary, edit.old_words, edit.after
     ):
         named = named | {"sharing"}  # a company added to who receives the data
     cats = sorted(set(cats or ["other"]) | named, key=CATEGORIES.index)

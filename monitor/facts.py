@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from monitor import facts_vocab as V
 from monitor.countries import list_heads, named_as_excluded, places_in
+from monitor.data_items import is_data_item
 from monitor.institutions import is_institution, names_public_body
 from monitor.legal_forms import canonical_company
 from monitor.normalize import COUNTRIES, display_text, word_set
@@ -416,6 +417,7 @@ def _organisations(sentence: str, low: str, clauses: list[_Clause]) -> list[Fact
                 or any(name[p.start : p.end] not in V.COUNTRY_ABBREVIATIONS for p in places_in(name))
                 or all(w.lower().strip(".,") in COUNTRIES for w in words)  # "UK", "U.S."
                 or _DATA.search(lname)
+                or is_data_item(name)  # "such as UDID, URL": data items listed, not receivers
                 or is_institution(name)
             ):
                 continue

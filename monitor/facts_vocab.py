@@ -213,7 +213,7 @@ DATA: list[tuple[str, str]] = [
     ),
     (
         "financial data",
-        r"payment (?:card )?(?:information|details|data)|credit cards?|debit cards?|card numbers?"
+        r"payment (?:card )?(?:information|details|data)|credit cards?|debit cards?|(?<!sim )card numbers?"
         r"|bank (?:account|details)\w*|financial (?:information|data|details)|\biban\b|billing information",
     ),
     (

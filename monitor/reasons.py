@@ -67,7 +67,7 @@ def rate_severity(edit: Edit, cats: list[str]) -> str:
     if (
         cat_set & {"sharing", "transfer"}
         and not edit.removed
-        and recipient_names(edit.added, edit.vocabulary, edit.old_words)
+        and recipient_names(edit.added, edit.vocabulary, edit.old_words, edit.after)
     ):
         return "high"  # a company added to who receives the data widens sharing
     old_d, new_d = duration_days(edit.before), duration_days(edit.after)
@@ -118,14 +118,14 @@ def explain(edit: Edit, cats: list[str]) -> str:
     if not edit.after:
         return f"'{clause_quote(edit.novel or edit.before, cats)}' removed"
     if not edit.before:
-        names = recipient_names(edit.added, edit.vocabulary, edit.old_words)
+        names = recipient_names(edit.added, edit.vocabulary, edit.old_words, edit.after)
         if names and set(cats) & {"sharing", "transfer"}:
             return f"new recipient: {names}"
         return f"'{clause_quote(edit.novel or edit.after, cats)}' added"
     removed_neg = {w.key for w in edit.removed} & NEGATIONS
     if removed_neg and not {w.key for w in edit.added} & NEGATIONS:
         return f"negation dropped: '{shorten(edit.before)}' -> '{shorten(edit.after)}'"
-    names = recipient_names(edit.added, edit.vocabulary, edit.old_words)
+    names = recipient_names(edit.added, edit.vocabulary, edit.old_words, edit.after)
     if names and set(cats) & {"sharing", "transfer"} and not edit.removed:
         return f"new recipient: {names}"
     old_words = " ".join(w.text for w in edit.removed) or "..."

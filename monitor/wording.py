@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from monitor.countries import country_name, places_in
+from monitor.data_items import is_data_item, modifies_data_noun
 from monitor.edit import Edit
 from monitor.institutions import is_institution
 from monitor.normalize import COMPANY_SUFFIXES, COUNTRIES, Word, token_key, word_set
@@ -163,12 +164,18 @@ def _ends_with_company_suffix(name: str) -> bool:
 
 
 def recipient_names(
-    words: tuple[Word, ...], vocabulary: frozenset[str] | None, known: frozenset[str] | None = None
+    words: tuple[Word, ...],
+    vocabulary: frozenset[str] | None,
+    known: frozenset[str] | None = None,
+    context: str = "",
 ) -> str:
     """ "Veritrope Metrics Inc. (United States)": named entities, with the country they sit in.
-    `known`: word keys of the old version; a name made only of them (the company itself) is not new."""
+    `known`: word keys of the old version; a name made only of them (the company itself) is not new.
+    `context`: the sentences the words sit in (the edit's new text), where a name written before a
+    data noun ("IP address") is read as such; without it, the words themselves."""
     spans = capitalised_spans(words)
     text = " ".join(w.text for w in words)
+    sentences = " ".join(context.split()) or text
     found = places_in(text)
     # A name read as a place in its sentence is one, though alone it could be a person or a word
     # ("in Georgia (Tbilisi)", "from Jersey.": monitor.countries reads those only in context).
@@ -185,12 +192,16 @@ def recipient_names(
         # a part of "the Swiss Federal Data Protection and Information Commissioner" is no company
         and (place_of(n) or not any(is_institution(span) for span in spans if n in span))
         and not (known is not None and all(token_key(p) in known for p in n.split()))
+        # "IP" of "your IP address", "URL", "Apple ID": which data, not who receives it
+        and not is_data_item(n)
+        and not modifies_data_noun(n, sentences)
     ]
     # A run inside a country's official name ("People's Republic" of "the People's Republic of
     # China", "Republic" of "the Republic of Korea") is part of a place, never a company.
     places = [(text[p.start : p.end], p.name) for p in found if " " in text[p.start : p.end]]
     inside = {n: name for n in names for whole, name in places if n in whole and not place_of(n)}
     names = [inside.get(n, n) for n in names]
+    names = list(dict.fromkeys(names))  # a name written twice is one recipient
     countries = [n for n in names if place_of(n)]
     entities = [n for n in names if n not in countries]
     if len(entities) == 1 and countries and countries[0] not in entities[0]:

@@ -162,11 +162,14 @@ def _print_interrupted(
     else:
         for r in finished:
             print(_result_line(r))
-    print(
-        f"policy-monitor: interrupted after {done} of {len(asked)} checks "
-        f"(those are stored; the other {len(asked) - done} were not checked)",
-        file=sys.stderr,
-    )
+    rest = len(asked) - done
+    if rest == 0:  # every check finished or was written, only the round's wait was cut short
+        left = "those are stored"
+    elif done == 0:
+        left = "none was checked"
+    else:
+        left = f"those are stored; the other {rest} {'was' if rest == 1 else 'were'} not checked"
+    print(f"policy-monitor: interrupted after {done} of {count(len(asked), 'check')} ({left})", file=sys.stderr)
 
 
 def _last_check_id(store: Any) -> int:

@@ -73,3 +73,23 @@ def test_the_interrupted_line_agrees_in_number(
     results = [CheckResult(n, "unchanged", version=1) for n in finished]
     _print_interrupted(argparse.Namespace(json=False), _config(), results, asked, set(finished))
     assert capsys.readouterr().err == f"policy-monitor: {said}\n"
+
+
+def test_sigterm_cancels_the_round_inside_it_and_raises_terminated_outside_it() -> None:
+    import asyncio
+    import signal
+
+    from monitor.interrupted import StopOnTerm, Terminated
+
+    async def waits() -> None:
+        signal.raise_signal(signal.SIGTERM)
+        await asyncio.sleep(30)
+
+    before = signal.getsignal(signal.SIGTERM)
+    with StopOnTerm() as stop, pytest.raises(asyncio.CancelledError):
+        asyncio.run(stop.round(waits()))
+    assert stop.signum == signal.SIGTERM
+    with StopOnTerm() as stop, pytest.raises(Terminated):
+        signal.raise_signal(signal.SIGTERM)
+    assert isinstance(Terminated(), KeyboardInterrupt)  # every Ctrl-C path handles it too
+    assert signal.getsignal(signal.SIGTERM) == before

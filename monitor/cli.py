@@ -13,6 +13,7 @@ from typing import Any
 from monitor.config import Config, ConfigError, WatchConfig, load_config
 from monitor.counts import count
 from monitor.dberrors import EXIT_DATABASE, DatabaseError, database_failure, is_database_error
+from monitor.interrupted import Terminated
 
 # Printed by `add` and `remove`: the config file changed, a running daemon has not seen it yet.
 DAEMON_HINT = (
@@ -27,6 +28,7 @@ EXIT_USAGE = 2  # a usage or config error
 # EXIT_DATABASE = 3: the database cannot be opened or written (monitor.dberrors)
 EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE); the traceback is logged at debug level
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
+EXIT_TERMINATED = 143  # `check` stopped by SIGTERM (128 + SIGTERM)
 
 EXIT_CODES = """exit codes:
   0   success (for `check`: every watch was checked; changes found are not failures)
@@ -37,7 +39,8 @@ EXIT_CODES = """exit codes:
   3   the database cannot be opened or written (wrong URL, server down, read-only, disk full),
       or a command that only reads found no SQLite file (only check, run, demo, db upgrade make one)
   70  internal error (a bug: rerun with --log-level debug for the traceback)
-  130 interrupted (Ctrl-C); for `check`, the checks that finished are stored"""
+  130 interrupted (Ctrl-C); for `check`, the checks that finished are stored
+  143 `check` stopped by SIGTERM (timeout, systemctl stop): as for Ctrl-C"""
 
 # The database URL of the command being run, so a failure anywhere can name it (password masked).
 _DB_URL: list[str] = []
@@ -501,6 +504,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, UserError) as exc:
         print(f"policy-monitor: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:  # SIGTERM to `check` outside its round (monitor.interrupted.StopOnTerm)
+        log.debug("stopped by SIGTERM", exc_info=True)
+        print("policy-monitor: stopped by SIGTERM", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         log.debug("interrupted", exc_info=True)
         print("policy-monitor: interrupted", file=sys.stderr)

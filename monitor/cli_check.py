@@ -15,6 +15,7 @@ from typing import Any
 from monitor.cli import (
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_WATCH_FAILED,
     NO_CONFIG,
     UserError,
@@ -28,12 +29,19 @@ from monitor.cli import (
 )
 from monitor.counts import count
 from monitor.dberrors import EXIT_DATABASE, database_failure, is_database_error
+from monitor.interrupted import StopOnTerm
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Exit 0 when every watch was checked (changed or not), 1 when any errored or was suspect
     (with --json only under --strict: the outcomes are in the JSON), 3 when the database failed
-    (every result is printed first)."""
+    (every result is printed first), 130 after Ctrl-C and 143 after SIGTERM (the results of the
+    checks that finished printed first)."""
+    with StopOnTerm() as stop:
+        return _check(args, stop)
+
+
+def _check(args: argparse.Namespace, stop: StopOnTerm) -> int:
     from monitor.dberrors import DETAIL_PREFIX
 
     config = _load_to_send(args)
@@ -64,16 +72,19 @@ def cmd_check(args: argparse.Namespace) -> int:
                     finished.append(r)
                     progress.advance(task)
 
-                results = asyncio.run(run_checks(store, config, names, on_done=advance))
+                results = asyncio.run(stop.round(run_checks(store, config, names, on_done=advance)))
         else:
-            results = asyncio.run(run_checks(store, config, names, on_done=finished.append))
-    except KeyboardInterrupt:
-        # The first Ctrl-C cancelled the round (asyncio.run): run_checks cut the checks in flight
+            results = asyncio.run(stop.round(run_checks(store, config, names, on_done=finished.append)))
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+        if isinstance(exc, asyncio.CancelledError) and stop.signum is None:
+            raise  # not ours to explain
+        # The first Ctrl-C (or SIGTERM) cancelled the round: run_checks cut the checks in flight
         # short, freed their leases and wrote what had finished; then asyncio.run raised this.
         stored = _written_since(store, mark, names) if store is not None and mark is not None else set()
         asked = names or [w.name for w in config.watches]
-        _print_interrupted(args, config, finished, asked, stored)
-        return EXIT_INTERRUPTED
+        terminated = stop.signum is not None
+        _print_interrupted(args, config, finished, asked, stored, "stopped by SIGTERM" if terminated else "interrupted")
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     delivery_failure = None
     try:
         _deliver_quietly(store, config)
@@ -129,9 +140,14 @@ INTERRUPTED = "interrupted"  # the outcome, in `check --json`, of a watch an int
 
 
 def _print_interrupted(
-    args: argparse.Namespace, config: Any, finished: list[Any], asked: list[str], stored: set[str]
+    args: argparse.Namespace,
+    config: Any,
+    finished: list[Any],
+    asked: list[str],
+    stored: set[str],
+    how: str = "interrupted",
 ) -> None:
-    """After Ctrl-C: the results of the checks that finished, in the config's order, then the line
+    """After Ctrl-C (or SIGTERM, `how` "stopped by SIGTERM"): the results of the checks that finished, in the config's order, then the line
     saying how far the round got. With --json the same list as a whole round's, one element per
     watch asked for: a script reads both alike. A watch the round did not finish is
     `{"watch": ..., "outcome": "interrupted", "detail": ..., "duration_ms": 0}`, its detail saying
@@ -162,11 +178,14 @@ def _print_interrupted(
     else:
         for r in finished:
             print(_result_line(r))
-    print(
-        f"policy-monitor: interrupted after {done} of {len(asked)} checks "
-        f"(those are stored; the other {len(asked) - done} were not checked)",
-        file=sys.stderr,
-    )
+    rest = len(asked) - done
+    if rest == 0:  # every check finished or was written, only the round's wait was cut short
+        left = "those are stored"
+    elif done == 0:
+        left = "none was checked"
+    else:
+        left = f"those are stored; the other {rest} {'was' if rest == 1 else 'were'} not checked"
+    print(f"policy-monitor: {how} after {done} of {count(len(asked), 'check')} ({left})", file=sys.stderr)
 
 
 def _last_check_id(store: Any) -> int:

@@ -390,10 +390,39 @@ class Store:
             self.url = normalize_url(url)
             self.engine = make_engine(self.url)
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            u = make_url(self.url)
+            sqlite = u.get_backend_name() == "sqlite" and bool(u.database) and u.database != ":memory:"
+            self.sqlite_path: Path | None = Path(u.database).expanduser().absolute() if sqlite else None
+            self._opened: tuple[int, int] | None = None  # (st_dev, st_ino) of the file first opened
+            if sqlite:
+                event.listen(self.engine, "connect", self._note_opened_file)
             if migrate:
                 upgrade(self.engine)
         except (SQLAlchemyError, OSError, UnsupportedDatabase) as exc:
             raise database_failure(url, exc) from exc
+
+    def _note_opened_file(self, _dbapi_conn: Any, _record: Any) -> None:
+        """On the first connection: which file that is, for `file_gone`. Later connections are
+        not noted: one made after the file was deleted opens a new, different file."""
+        if self._opened is None and self.sqlite_path is not None:
+            try:
+                st = self.sqlite_path.stat()
+            except OSError:
+                return
+            self._opened = (st.st_dev, st.st_ino)
+
+    def file_gone(self) -> bool:
+        """True when the SQLite file first opened is no longer at its path (deleted, or another
+        file moved there): an open connection keeps reading the old file, so queries still
+        answer, with data nobody writes any more. One stat; always False for PostgreSQL, and
+        before the first connection."""
+        if self.sqlite_path is None or self._opened is None:
+            return False
+        try:
+            st = self.sqlite_path.stat()
+        except OSError:
+            return True
+        return (st.st_dev, st.st_ino) != self._opened
 
     @contextmanager
     def session(self) -> Iterator[Session]:

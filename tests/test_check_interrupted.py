@@ -47,7 +47,7 @@ def test_an_interrupted_json_round_is_a_list_of_every_watch_like_a_whole_round(
     }  # fmt: skip
     # Every element has the keys every element of a whole round has.
     assert all({"watch", "outcome", "duration_ms"} <= r.keys() for r in printed)
-    assert err == "policy-monitor: interrupted after 3 of 4 checks (those are stored; the other 1 were not checked)\n"
+    assert err == "policy-monitor: interrupted after 3 of 4 checks (those are stored; the other 1 was not checked)\n"
 
 
 def test_an_interrupted_text_round_prints_the_finished_results_only(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,3 +56,40 @@ def test_an_interrupted_text_round_prints_the_finished_results_only(capsys: pyte
     out, err = capsys.readouterr()
     assert out == "Birchfield: unchanged\n"
     assert "interrupted after 1 of 2 checks" in err
+
+
+@pytest.mark.parametrize(
+    ("finished", "asked", "said"),
+    [
+        (["Alderbrook"], NAMES, "interrupted after 1 of 4 checks (those are stored; the other 3 were not checked)"),
+        (NAMES[:3], NAMES, "interrupted after 3 of 4 checks (those are stored; the other 1 was not checked)"),
+        ([], ["Dunmoor"], "interrupted after 0 of 1 check (none was checked)"),
+        (NAMES[:2], NAMES[:2], "interrupted after 2 of 2 checks (those are stored)"),
+    ],
+)
+def test_the_interrupted_line_agrees_in_number(
+    capsys: pytest.CaptureFixture[str], finished: list[str], asked: list[str], said: str
+) -> None:
+    results = [CheckResult(n, "unchanged", version=1) for n in finished]
+    _print_interrupted(argparse.Namespace(json=False), _config(), results, asked, set(finished))
+    assert capsys.readouterr().err == f"policy-monitor: {said}\n"
+
+
+def test_sigterm_cancels_the_round_inside_it_and_raises_terminated_outside_it() -> None:
+    import asyncio
+    import signal
+
+    from monitor.interrupted import StopOnTerm, Terminated
+
+    async def waits() -> None:
+        signal.raise_signal(signal.SIGTERM)
+        await asyncio.sleep(30)
+
+    before = signal.getsignal(signal.SIGTERM)
+    with StopOnTerm() as stop, pytest.raises(asyncio.CancelledError):
+        asyncio.run(stop.round(waits()))
+    assert stop.signum == signal.SIGTERM
+    with StopOnTerm() as stop, pytest.raises(Terminated):
+        signal.raise_signal(signal.SIGTERM)
+    assert isinstance(Terminated(), KeyboardInterrupt)  # every Ctrl-C path handles it too
+    assert signal.getsignal(signal.SIGTERM) == before

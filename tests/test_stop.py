@@ -213,6 +213,57 @@ def test_ctrl_c_during_check_stops_at_once_says_what_was_stored_and_exits_130(
     assert "interrupted after 3 of 6 checks" in stderr.read_text("utf-8")
 
 
+def test_sigterm_during_check_json_prints_the_finished_results_frees_the_leases_and_exits_143(
+    http_server: LocalHTTPServer, tmp_path: Path
+) -> None:
+    """SIGTERM to `policy-monitor check --json` (`timeout 60 ...`, `systemctl stop`: the whole
+    process group) ends the round as Ctrl-C does: the list of a whole round on stdout, the checks
+    not finished "interrupted", one stderr line, no lease left (the next command does not have to
+    take one over), exit 143 (128 + SIGTERM). It used to die of the signal with stdout empty."""
+    fast, slow = ["Gorse", "Hazel"], ["Ivy", "Juniper"]
+    changing_pages(http_server, [f"/{n}" for n in fast + slow], copies=2)
+    db = f"sqlite:///{tmp_path}/m.db"
+    cfg = write_config(tmp_path / "config.toml", db, {n: http_server.url(f"/{n}") for n in fast + slow}, timeout=170)
+    store = Store(db)
+    first = DaemonProcess(cfg, tmp_path, command=("check",)).start()
+    first.wait_for(lambda: first.proc.poll() is not None, "the first round")  # type: ignore[union-attr]
+    assert first.proc.returncode == 0 and checks(store, "first") == 4, first.output()  # type: ignore[union-attr]
+    for n in slow:
+        http_server.route(f"/{n}", Response(200, policy_html(), HTML, delay=160))
+
+    stdout, stderr = tmp_path / "json.out", tmp_path / "json.err"
+    with stdout.open("wb") as out_fh, stderr.open("wb") as err_fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(cfg), "check", "--json"],
+            cwd=tmp_path, stdout=out_fh, stderr=err_fh, start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while checks(store, "changed") < 2 and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)  # a check's result reaches the round just after its row is written
+            with store.session() as s:  # the slow checks hold their leases while they wait
+                assert sum(w.lease_owner is not None for w in s.scalars(select(Watch))) == 2
+            os.killpg(proc.pid, signal.SIGTERM)
+            code = proc.wait(timeout=60)  # well before the slow sites answer
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    err = stderr.read_text("utf-8")
+    assert code == 143, err
+    printed = json.loads(stdout.read_text("utf-8"))
+    assert [(r["watch"], r["outcome"]) for r in printed] == [(n, "changed") for n in fast] + [
+        (n, "interrupted") for n in slow
+    ]
+    assert [line for line in err.splitlines() if not line.startswith("{")] == [
+        "policy-monitor: stopped by SIGTERM after 2 of 4 checks (those are stored; the other 2 were not checked)"
+    ], err
+    assert checks(store) == 6 and checks(store, "error") == 0
+    with store.session() as s:
+        assert all(w.lease_owner is None for w in s.scalars(select(Watch)))
+
+
 def test_checks_still_running_when_the_grace_ends_are_named_in_one_log_line(
     http_server: LocalHTTPServer, tmp_path: Path
 ) -> None:

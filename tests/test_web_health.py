@@ -76,3 +76,37 @@ def test_healthz_on_postgres_says_schema_for_a_missing_table(postgres_url: str) 
     finally:
         store.close()
     assert code == 503 and said.startswith(SCHEMA) and "UndefinedTable" in said, said
+
+
+GONE = "is gone (deleted or replaced) since the server started: restart it"
+
+
+def test_healthz_fails_once_the_sqlite_file_is_deleted_while_serving(tmp_path: Path) -> None:
+    # The open connection keeps reading the unlinked file: `SELECT 1` still answers, with old data,
+    # while a later `check` would make a new file the server never reads.
+    db = tmp_path / "m.db"
+    store = Store(f"sqlite:///{db}")
+    try:
+        with BackgroundServer(_config(f"sqlite:///{db}"), store, "127.0.0.1:0") as web:
+            assert _health(web.url) == (200, "ok")
+            for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+                leftover.unlink(missing_ok=True)
+            code, said = _health(web.url)
+            assert code == 503 and str(db) in said and said.endswith(GONE), said
+    finally:
+        store.close()
+
+
+def test_healthz_fails_once_the_sqlite_file_is_replaced_while_serving(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    store = Store(f"sqlite:///{db}")
+    try:
+        with BackgroundServer(_config(f"sqlite:///{db}"), store, "127.0.0.1:0") as web:
+            assert _health(web.url) == (200, "ok")
+            other = tmp_path / "other.db"
+            Store(f"sqlite:///{other}").close()  # a database of its own, moved over the served one
+            other.replace(db)
+            code, said = _health(web.url)
+            assert code == 503 and said.endswith(GONE), said
+    finally:
+        store.close()

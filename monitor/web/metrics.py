@@ -195,6 +195,13 @@ def health(store: Store, scheduler: SchedulerHealth | None) -> tuple[bool, dict[
             body["database"] = f"database schema missing or out of date: run `policy-monitor db upgrade` ({why})"
         else:  # any other driver error means the same thing here
             body["database"] = f"unreachable: {why}"
+    # A SQLite file deleted (or replaced) under the server still answers through the open
+    # connection, with old data, while a `check` writes a new file the server never reads.
+    if not body["database"].startswith("unreachable") and store.file_gone():
+        ok = False
+        body["database"] = (
+            f"database file {store.sqlite_path} is gone (deleted or replaced) since the server started: restart it"
+        )
     body["database_ms"] = round((time.monotonic() - t0) * 1000, 1)
     if scheduler is None:
         body["scheduler"] = "not in this process"

@@ -183,12 +183,28 @@ def returned(
     if as_severe_as_the_loss(s, watch.id, cur, report):
         # The alert's lines keep their own severities; the headline says why it is higher.
         why += f"; {rated(report.severity)}"
+    return record_return(s, config, wc, watch, result, cur, back, report, why)
+
+
+def record_return(
+    s: Session,
+    config: Config,
+    wc: WatchConfig,
+    watch: Watch,
+    result: FetchResult,
+    old: Version,
+    back: Version,
+    report: DiffReport,
+    why: str,
+) -> CheckResult:
+    """The earlier version `back` becomes current again, and the change old -> back (`report`) is
+    recorded as an event (alerts to the watch's targets) that says `why`: outcome "changed"."""
     # The alert says it is a return, not only "v2 -> v1" (a fresh user's finding).
     with_why(report, why)
     back.last_seen_at = utcnow()
     watch.current_version = back
     _remember_validators(watch, result)
-    event = _record_change(s, config, wc.name, cur, back, report)
+    event = _record_change(s, config, wc.name, old, back, report)
     return CheckResult.reported(wc.name, "changed", event.id, report, why)
 
 

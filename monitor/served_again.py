@@ -34,9 +34,9 @@ from monitor.changes import DiffReport, max_severity
 from monitor.checkresult import CheckResult
 from monitor.config import Config, WatchConfig
 from monitor.fetch import FetchResult
-from monitor.recording import _record_change, _remember_validators, is_or_rederives
-from monitor.returns import rated, with_why
-from monitor.store import Check, Event, Version, Watch, utcnow
+from monitor.recording import is_or_rederives
+from monitor.returns import rated, record_return
+from monitor.store import Check, Event, Version, Watch
 from monitor.suspects import _LOOKBACK, _NOT_EVIDENCE, ACCEPT_AFTER
 
 PERSIST_AFTER = ACCEPT_AFTER  # checks in a row that make a version served again the told one
@@ -154,9 +154,4 @@ def tell_served_again(
         # Back to a version the recipients had: every target told of a change it undoes hears of it.
         report.severity = undone
         why += f"; {rated(undone)}"
-    with_why(report, why)
-    back.last_seen_at = utcnow()
-    watch.current_version = back
-    _remember_validators(watch, result)
-    event = _record_change(s, config, wc.name, told, back, report)
-    return CheckResult.reported(wc.name, "changed", event.id, report, why)
+    return record_return(s, config, wc, watch, result, told, back, report, why)
